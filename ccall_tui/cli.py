@@ -1,0 +1,460 @@
+"""Command line: the TUI by default, script-friendly subcommands for everything else.
+
+Settings precedence, highest first: command-line flags, environment variables
+(``CCALL_PROFILE``, ``CCALL_BASE_URL``, ``CCALL_API_KEY``/``CCALL_API_SECRET``, ``CCALL_LANG``),
+the config file, built-in defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import sys
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Iterator, Sequence
+
+from .api.errors import CcallError
+from .api.models import DIRECTIONS, HANGUP_CAUSES, CdrQuery
+from .i18n import _
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_NETWORK = 4
+EXIT_SERVER = 5
+
+log = logging.getLogger("ccall_tui")
+
+
+class UsageError(Exception):
+    """Bad input on the command line: one line, exit code 2."""
+
+
+# ---------------------------------------------------------------------- parser
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        self.exit(EXIT_USAGE, f"ccall-tui: {message}\n" + _("Try 'ccall-tui --help'.") + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ccall-tui",
+        description=_("Live extension monitor and call-record browser for the ccall cloud PBX."),
+        epilog=_(
+            "Settings precedence: command-line flags beat environment variables (CCALL_PROFILE, "
+            "CCALL_BASE_URL, CCALL_API_KEY/CCALL_API_SECRET, CCALL_LANG), which beat the config "
+            "file ('ccall-tui config path'), which beats the defaults. Exit codes: 0 ok, 2 usage "
+            "error, 3 authentication failed or no credentials, 4 network failure, 5 server or "
+            "protocol error."
+        ),
+    )
+    _add_common(parser, top=True)
+    parser.add_argument("--demo", action="store_true", help=_("run against the built-in simulated PBX"))
+    parser.add_argument("--wall", action="store_true", help=_("start in wall mode (big, no chrome)"))
+    parser.add_argument("--poll-interval", type=_positive_float(1.0), metavar="S",
+                        help=_("seconds between polls (>= 1)"))
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ext = sub.add_parser("ext", help=_("list extensions and their registrations"))
+    _add_common(ext)
+    ext.add_argument("--json", action="store_true", help=_("print JSON"))
+    ext.add_argument("--online", action="store_true", help=_("only online extensions"))
+    ext.set_defaults(func=run_ext)
+
+    cdrs = sub.add_parser("cdrs", help=_("list call records"))
+    _add_common(cdrs)
+    cdrs.add_argument("--from", dest="date_from", metavar="'YYYY-MM-DD HH:mm'", help=_("start of the range, PBX time"))
+    cdrs.add_argument("--to", dest="date_to", metavar="'YYYY-MM-DD HH:mm'", help=_("end of the range, PBX time"))
+    cdrs.add_argument("--direction", choices=DIRECTIONS)
+    cdrs.add_argument("--cause", action="append", default=[], metavar="CAUSE",
+                      help=_("hangup cause; repeat for several"))
+    cdrs.add_argument("--source", help=_("caller number"))
+    cdrs.add_argument("--destination", help=_("called number"))
+    cdrs.add_argument("--cid-name", help=_("caller name"))
+    cdrs.add_argument("--page", type=_positive_int, help=_("page number, from 1"))
+    size = cdrs.add_mutually_exclusive_group()
+    size.add_argument("--limit", type=_positive_int, help=_("rows per page"))
+    size.add_argument("--all", action="store_true", help=_("follow the paging to the last page"))
+    fmt = cdrs.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help=_("print JSON"))
+    fmt.add_argument("--csv", action="store_true", help=_("print CSV"))
+    cdrs.add_argument("--concurrency", type=_positive_int, default=4, help=_("pages fetched at once with --all"))
+    cdrs.set_defaults(func=run_cdrs)
+
+    cdr = sub.add_parser("cdr", help=_("show one call by its call id"))
+    _add_common(cdr)
+    cdr.add_argument("call_id")
+    cdr.add_argument("--json", action="store_true", help=_("print JSON instead of opening the TUI"))
+    cdr.set_defaults(func=run_cdr)
+
+    from .sim import cli as sim_cli
+
+    simulate = sub.add_parser("simulate", help=_("run the simulated PBX standalone"))
+    sim_cli.add_arguments(simulate)
+    simulate.set_defaults(func=sim_cli.run)
+
+    with contextlib.suppress(ImportError):
+        from .commands import account, config_cmd
+
+        account.add_parser(sub)
+        config_cmd.add_parser(sub)
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--profile", default=default, help=_("config profile (env CCALL_PROFILE)"))
+    parser.add_argument("--base-url", default=default, help=_("API base URL (env CCALL_BASE_URL)"))
+    parser.add_argument("--lang", default=default, choices=("en", "vi"), help=_("language (env CCALL_LANG)"))
+    parser.add_argument("--log-file", default=default, metavar="PATH", help=_("write a debug log here"))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("'{value}' is not a whole number").format(value=text)) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(_("must be 1 or more"))
+    return value
+
+
+def _positive_float(minimum: float):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(_("'{value}' is not a number").format(value=text)) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(_("must be at least {minimum:g}").format(minimum=minimum))
+        return value
+
+    return parse
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"ccall-tui {__version__}"
+
+
+# ---------------------------------------------------------------------- context
+
+
+class Context:
+    """What every command needs: the profile, credentials and a way to make a client."""
+
+    def __init__(self, args: argparse.Namespace, env: dict[str, str]) -> None:
+        from .config import apply_overrides, load_settings, select_profile
+
+        self.args = args
+        self.env = env
+        self.settings = load_settings()
+        profile = select_profile(self.settings, getattr(args, "profile", None), env)
+        self.profile = apply_overrides(profile, base_url=getattr(args, "base_url", None), env=env)
+        self.sim = None
+
+    @contextlib.contextmanager
+    def demo(self) -> Iterator[None]:
+        """With ``--demo``: start the simulated PBX and point everything at it."""
+        if not getattr(self.args, "demo", False):
+            yield
+            return
+        from .credentials import Credentials
+        from .sim.server import SimulatedPbx
+
+        self.sim = SimulatedPbx()
+        self.sim.start()
+        self.profile = replace(self.profile, base_url=self.sim.base_url, domain_name=None)
+        self._demo_credentials = Credentials("demo", "demo")
+        try:
+            yield
+        finally:
+            self.sim.stop()
+
+    def credentials(self):
+        from .credentials import CredentialStore, resolve_credentials
+
+        if self.sim is not None:
+            return self._demo_credentials
+        creds, _source = resolve_credentials(self.profile.name, self.env, CredentialStore())
+        if creds is None:
+            raise CcallError_NoCredentials()
+        return creds
+
+    def client(self):
+        from .api.client import CcallClient
+
+        return CcallClient(
+            self.profile.base_url,
+            self.credentials(),
+            timeout=self.profile.timeout,
+            domain_name=self.profile.domain_name,
+            tz=self.profile.timezone,
+        )
+
+
+class CcallError_NoCredentials(CcallError):
+    exit_code = EXIT_AUTH
+    kind = "auth"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("No credentials: run 'ccall-tui login', or set CCALL_API_KEY and CCALL_API_SECRET.")
+        )
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def run_ext(args: argparse.Namespace, ctx: Context) -> int:
+    from .monitor.listing import extension_rows
+
+    async def go():
+        async with ctx.client() as client:
+            return await client.registrations()
+
+    snapshot = asyncio.run(go())
+    rows = extension_rows(snapshot, ctx.profile, include_offline=not args.online)
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    width = max([len(r["extension"]) for r in rows] + [3])
+    for row in rows:
+        regs = row["registrations"]
+        state = _("online") if row["online"] else _("offline")
+        if not regs:
+            print(f"{row['extension']:<{width}}  {state}")
+        for reg in regs:
+            where = f"{reg['ip'] or '-'}:{reg['port'] or '-'}"
+            print(f"{row['extension']:<{width}}  {state:<8} {reg['transport'] or '-':<5} {where:<22} {reg['agent'] or ''}")
+    online = sum(1 for r in rows if r["online"])
+    print(_("{online} online of {total}").format(online=online, total=len(rows)), file=sys.stderr)
+    return EXIT_OK
+
+
+def parse_cli_time(text: str | None, tz, flag: str) -> datetime | None:
+    if text is None:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=tz)
+        except ValueError:
+            continue
+    raise UsageError(
+        _("{flag}: '{value}' is not a date and time like 2026-11-27 08:30").format(flag=flag, value=text)
+    )
+
+
+def query_from_args(args: argparse.Namespace, tz) -> CdrQuery:
+    date_from = parse_cli_time(args.date_from, tz, "--from")
+    date_to = parse_cli_time(args.date_to, tz, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(_("--from is after --to."))
+    causes: list[str] = []
+    for item in args.cause:
+        for cause in item.replace(",", ";").split(";"):
+            cause = cause.strip().upper()
+            if not cause:
+                continue
+            if cause not in HANGUP_CAUSES:
+                raise UsageError(_("--cause: unknown hangup cause '{cause}'.").format(cause=cause))
+            causes.append(cause)
+    return CdrQuery(
+        date_from=date_from,
+        date_to=date_to,
+        hangup_causes=tuple(causes),
+        source=args.source or None,
+        destination=args.destination or None,
+        cid_name=args.cid_name or None,
+        direction=args.direction,
+        page=args.page,
+        limit=args.limit,
+    )
+
+
+def run_cdrs(args: argparse.Namespace, ctx: Context) -> int:
+    from .monitor.export import iter_pages, make_writer
+
+    query = query_from_args(args, ctx.profile.timezone)
+    fmt = "json" if args.json else "csv" if args.csv else "table"
+
+    async def go() -> int:
+        async with ctx.client() as client:
+            if args.all:
+                pages = iter_pages(client, query, concurrency=args.concurrency)
+            else:
+                pages = _single(client, query)
+            if fmt == "table":
+                return await _print_table(pages)
+            writer = make_writer(fmt, sys.stdout)
+            count = 0
+            async for page in pages:
+                writer.write(page.records)
+                count += len(page.records)
+            writer.close()
+            return count
+
+    count = asyncio.run(go())
+    if fmt != "table":
+        print(_("{count} calls").format(count=count), file=sys.stderr)
+    return EXIT_OK
+
+
+async def _single(client, query):
+    yield await client.cdrs(query)
+
+
+async def _print_table(pages) -> int:
+    from .monitor.format import format_duration, format_seconds
+
+    count = 0
+    last_paging = None
+    async for page in pages:
+        for r in page.records:
+            start = r.start.strftime("%Y-%m-%d %H:%M:%S") if r.start else "-"
+            print(
+                f"{start}  {r.direction or '-':<8} {r.source or '-':>12} -> {r.destination or '-':<12} "
+                f"{(r.status or '-'):<24} {format_duration(r.duration_s):>8} {format_seconds(r.tta_s):>6} "
+                f"{r.mos if r.mos is not None else '-':>4}  {r.cid_name or ''}"
+            )
+        count += len(page.records)
+        last_paging = page.paging or last_paging
+    if last_paging and last_paging.page_count:
+        print(
+            _("page {page} of {pages} · {count} calls").format(
+                page=last_paging.page_current or 1, pages=last_paging.page_count,
+                count=last_paging.record_count if last_paging.record_count is not None else count,
+            ),
+            file=sys.stderr,
+        )
+    else:
+        print(_("{count} calls").format(count=count), file=sys.stderr)
+    return count
+
+
+def run_cdr(args: argparse.Namespace, ctx: Context) -> int:
+    if not args.json:
+        return run_tui(args, ctx, call_id=args.call_id)
+
+    async def go():
+        async with ctx.client() as client:
+            return await client.cdr(args.call_id)
+
+    record = asyncio.run(go())
+    if record is None:
+        print(_("No call with id {call_id}.").format(call_id=args.call_id), file=sys.stderr)
+        return EXIT_SERVER
+    data = record.to_json()
+    data["raw"] = dict(record.raw)
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def run_tui(args: argparse.Namespace, ctx: Context, call_id: str | None = None) -> int:
+    from .factory import build_app_from_context
+
+    app = build_app_from_context(ctx, call_id=call_id)
+    app.run()
+    return int(app.return_code or 0)
+
+
+# ---------------------------------------------------------------------- main
+
+
+def _setup_logging(path: str | None) -> None:
+    if not path:
+        return
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("ccall_tui")
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    env = dict(os.environ)
+    try:
+        from .i18n import set_language
+
+        set_language(_peek_lang(argv if argv is not None else sys.argv[1:]), env)
+    except Exception:  # noqa: BLE001 - a broken locale must not stop the program
+        pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _setup_logging(getattr(args, "log_file", None))
+    except OSError as exc:
+        print(f"ccall-tui: " + _("cannot open log file: {reason}").format(reason=exc.strerror), file=sys.stderr)
+        return EXIT_USAGE
+    func = getattr(args, "func", None)
+    try:
+        if func is not None and getattr(func, "__module__", "").endswith("sim.cli"):
+            return int(func(args) or 0)
+        ctx = Context(args, env)
+        with ctx.demo():
+            if func is None:
+                return run_tui(args, ctx)
+            return int(func(args, ctx) or 0)
+    except UsageError as exc:
+        print(f"ccall-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CcallError as exc:
+        print(f"ccall-tui: {exc.message}", file=sys.stderr)
+        log.debug("failed: %s", exc.message)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        with contextlib.suppress(Exception):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        known = _known_error(exc)
+        if known is not None:
+            print(f"ccall-tui: {known[0]}", file=sys.stderr)
+            return known[1]
+        log.exception("unexpected error")
+        print(
+            "ccall-tui: " + _("unexpected error: {kind}. Run with --log-file to see details.").format(
+                kind=type(exc).__name__
+            ),
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _known_error(exc: Exception) -> tuple[str, int] | None:
+    """Config and keyring problems are expected failures with their own one-line messages."""
+    name = type(exc).__name__
+    if name == "ConfigError":
+        return str(exc), EXIT_USAGE
+    if name == "KeyringUnavailable":
+        return str(exc), EXIT_AUTH
+    if name == "StateError":
+        return str(exc), 1
+    return None
+
+
+def _peek_lang(argv: Sequence[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,634 @@
+"""Settings and profiles, read from one TOML file.
+
+The file is validated completely when it is loaded: the app never starts on half a
+configuration. Every problem becomes a :class:`ConfigError` whose text is one line naming the
+file, the line, the key and what is allowed there.
+
+Secrets never live here: credentials come from the keyring or the environment
+(see :mod:`ccall_tui.credentials`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+
+from .api.text import clean_text
+from .i18n import _
+
+APP_NAME = "ccall-tui"
+DEFAULT_BASE_URL = "https://api.ccall.vn"
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_PROFILE = "default"
+LANGUAGES = ("auto", "en", "vi")
+MAX_RANGE_WIDTH = 10_000
+
+TOP_LEVEL_KEYS = ("default_profile", "profiles")
+PROFILE_KEYS = (
+    "base_url",
+    "domain_name",
+    "timezone",
+    "poll_interval",
+    "timeout",
+    "roster",
+    "watched",
+    "labels",
+    "theme",
+    "language",
+    "discover_from_cdrs",
+)
+
+_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+_SINGLE = re.compile(r"^[0-9A-Za-z_.+*#]{1,40}$")
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, described in one line.
+
+    ``detail`` says what is wrong and what is allowed; ``path``, ``line`` and ``key`` locate it
+    when known.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.detail = clean_text(detail, limit=300)
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.key = key
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        where = []
+        if self.path is not None:
+            where.append(str(self.path))
+        if self.line is not None:
+            where.append(_("line {line}").format(line=self.line))
+        prefix = ", ".join(where)
+        if self.key:
+            prefix = f"{prefix}: {self.key}" if prefix else self.key
+        return f"{prefix}: {self.detail}" if prefix else self.detail
+
+    def __str__(self) -> str:
+        return self.message
+
+    def located(self, path: Path, line: int | None, key: str | None) -> ConfigError:
+        """The same problem, placed in a file."""
+        return ConfigError(
+            self.detail,
+            path=path,
+            line=self.line if self.line is not None else line,
+            key=self.key or key,
+        )
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One PBX tenant and how to watch it. Never holds credentials."""
+
+    name: str = DEFAULT_PROFILE
+    base_url: str = DEFAULT_BASE_URL
+    domain_name: str | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
+    poll_interval: float = 5.0
+    timeout: float = 10.0
+    roster: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    watched: frozenset[str] = frozenset()
+    theme: str = "textual-dark"
+    language: str = "auto"
+    discover_from_cdrs: bool = True
+
+    @classmethod
+    def default(cls, name: str = DEFAULT_PROFILE) -> Profile:
+        return cls(name=name)
+
+    def roster_extensions(self) -> list[str]:
+        """The roster specs expanded to extension numbers, in order, without duplicates."""
+        return expand_roster(self.roster)
+
+    def label_for(self, extension: str) -> str | None:
+        return self.labels.get(extension)
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    default_profile: str
+    profiles: Mapping[str, Profile]
+    from_file: bool = False
+
+    def profile_names(self) -> list[str]:
+        return list(self.profiles)
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """``$CCALL_CONFIG`` if set, else the platform's user config dir + ``config.toml``."""
+    env = os.environ if env is None else env
+    override = env.get("CCALL_CONFIG", "").strip()
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``$CCALL_STATE_DIR`` if set, else the platform's user state dir."""
+    env = os.environ if env is None else env
+    override = env.get("CCALL_STATE_DIR", "").strip()
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_state_path(APP_NAME)
+
+
+# --------------------------------------------------------------------------- roster
+
+
+def expand_roster(specs: Iterable[str | int]) -> list[str]:
+    """``["100-103", "200"]`` -> ``["100", "101", "102", "103", "200"]``.
+
+    A range keeps the width of its start when that start has a leading zero
+    (``"007-010"`` -> ``"007" ... "010"``). Reversed ranges and ranges wider than
+    10,000 numbers are refused with :class:`ConfigError`. Duplicates are dropped.
+    """
+    seen: dict[str, None] = {}
+    for spec in specs:
+        for extension in _expand_one(spec):
+            seen.setdefault(extension, None)
+    return list(seen)
+
+
+def _expand_one(spec: str | int) -> list[str]:
+    if isinstance(spec, bool) or not isinstance(spec, (str, int)):
+        raise ConfigError(
+            _("each entry must be an extension like \"100\" or a range like \"100-160\" (got {value})")
+            .format(value=_show(spec))
+        )
+    text = str(spec).strip()
+    match = _RANGE.match(text)
+    if match:
+        first, last = match.group(1), match.group(2)
+        start, end = int(first), int(last)
+        if start > end:
+            raise ConfigError(
+                _("the range \"{spec}\" is reversed; write the smaller number first").format(spec=text)
+            )
+        if end - start + 1 > MAX_RANGE_WIDTH:
+            raise ConfigError(
+                _("the range \"{spec}\" spans more than {limit} numbers; split it or narrow it")
+                .format(spec=text, limit=f"{MAX_RANGE_WIDTH:,}")
+            )
+        width = len(first) if len(first) > 1 and first.startswith("0") else 0
+        return [str(n).zfill(width) for n in range(start, end + 1)]
+    if _SINGLE.match(text):
+        return [text]
+    raise ConfigError(
+        _("\"{spec}\" is not an extension like \"100\" or a range like \"100-160\"").format(
+            spec=clean_text(text, limit=40)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read and validate the whole file; a missing file gives the built-in defaults."""
+    path = config_path() if path is None else Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        return Settings(
+            path=path,
+            default_profile=DEFAULT_PROFILE,
+            profiles=MappingProxyType({DEFAULT_PROFILE: Profile.default()}),
+            from_file=False,
+        )
+    except OSError as exc:
+        raise ConfigError(
+            _("cannot read the file ({reason})").format(reason=exc.strerror or type(exc).__name__),
+            path=path,
+        ) from None
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(_("the file is not valid UTF-8 text"), path=path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(exc, path) from None
+    return _parse_settings(data, text, path)
+
+
+def _syntax_error(exc: tomllib.TOMLDecodeError, path: Path) -> ConfigError:
+    message = str(exc)
+    line = getattr(exc, "lineno", None)
+    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if line is None and match:
+        line = int(match.group(1))
+    reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message).strip()
+    return ConfigError(
+        _("this is not valid TOML ({reason}); write key = value, strings in double quotes")
+        .format(reason=reason or "syntax error"),
+        path=path,
+        line=line,
+    )
+
+
+class _Locator:
+    """Finds the line of a key by scanning the TOML text (good enough for error messages)."""
+
+    _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    @staticmethod
+    def _norm_table(name: str) -> tuple[str, ...]:
+        parts = re.findall(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^.\s]+)', name)
+        return tuple(a or b or c for a, b, c in parts)
+
+    def _key_pattern(self, key: str) -> re.Pattern[str]:
+        quoted = re.escape(key)
+        return re.compile(rf'^\s*(?:{quoted}|"{quoted}"|\'{quoted}\')\s*=')
+
+    def find(self, table: tuple[str, ...], key: str | None) -> int | None:
+        current: tuple[str, ...] = ()
+        header_line = None
+        pattern = self._key_pattern(key) if key is not None else None
+        fallback = None
+        for number, line in enumerate(self.lines, start=1):
+            header = self._HEADER.match(line)
+            if header:
+                current = self._norm_table(header.group(1))
+                if current == table:
+                    header_line = number
+                    if key is None:
+                        return number
+                continue
+            if pattern is not None and pattern.match(line):
+                if current == table:
+                    return number
+                if fallback is None:
+                    fallback = number
+        # Dotted keys or inline tables: the first mention of the key, else the table header.
+        if key is not None:
+            dotted = re.compile(rf'(^|[\s.{{,]){re.escape(key)}\s*=')
+            if table:
+                for number, line in enumerate(self.lines, start=1):
+                    if table[-1] in line and dotted.search(line):
+                        return number
+        return fallback if fallback is not None else header_line
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + clean_text(value, limit=40) + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return _("a list")
+    if isinstance(value, dict):
+        return _("a table")
+    return clean_text(type(value).__name__, limit=40)
+
+
+def _suggest(key: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    if close:
+        return _("did you mean \"{key}\"?").format(key=close[0])
+    return _("allowed keys: {keys}").format(keys=", ".join(known))
+
+
+def _parse_settings(data: dict[str, Any], text: str, path: Path) -> Settings:
+    where = _Locator(text)
+
+    def fail(detail: str, table: tuple[str, ...], key: str | None, dotted: str) -> ConfigError:
+        return ConfigError(detail, path=path, line=where.find(table, key), key=dotted)
+
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            if key in PROFILE_KEYS:
+                detail = _("\"{key}\" belongs inside a profile table such as [profiles.main]").format(key=key)
+            else:
+                detail = _("unknown key; {hint}").format(hint=_suggest(key, TOP_LEVEL_KEYS))
+            raise fail(detail, (), key, clean_text(key, limit=40))
+
+    raw_profiles = data.get("profiles", {})
+    if not isinstance(raw_profiles, dict):
+        raise fail(_("must be a table of profiles, like [profiles.main]"), (), "profiles", "profiles")
+
+    profiles: dict[str, Profile] = {}
+    for name, raw in raw_profiles.items():
+        table = ("profiles", name)
+        dotted = f"profiles.{clean_text(name, limit=40)}"
+        if not _PROFILE_NAME.match(name):
+            raise fail(
+                _("profile names may use letters, digits, \"-\", \"_\" and \".\" only"),
+                table, None, dotted,
+            )
+        if not isinstance(raw, dict):
+            raise fail(_("must be a table, like [profiles.{name}]").format(name=name), ("profiles",), name, dotted)
+        try:
+            profiles[name] = _parse_profile(name, raw)
+        except ConfigError as exc:
+            key = exc.key or ""
+            sub = key.split(".", 1)
+            if sub[0] == "labels" and len(sub) == 2:
+                line = where.find(table + ("labels",), sub[1]) or where.find(table, "labels")
+            else:
+                line = where.find(table, sub[0] or None)
+            raise ConfigError(exc.detail, path=path, line=line, key=f"{dotted}.{key}" if key else dotted) from None
+
+    if not profiles:
+        profiles[DEFAULT_PROFILE] = Profile.default()
+
+    default = data.get("default_profile")
+    if default is None:
+        default = DEFAULT_PROFILE if DEFAULT_PROFILE in profiles else next(iter(profiles))
+    elif not isinstance(default, str):
+        raise fail(_("must be a profile name in double quotes (got {value})").format(value=_show(default)),
+                   (), "default_profile", "default_profile")
+    elif default not in profiles:
+        raise fail(
+            _("there is no profile \"{name}\"; defined profiles: {names}").format(
+                name=clean_text(default, limit=40), names=", ".join(profiles)
+            ),
+            (), "default_profile", "default_profile",
+        )
+    return Settings(
+        path=path, default_profile=default, profiles=MappingProxyType(profiles), from_file=True
+    )
+
+
+def _wrong_type(key: str, allowed: str, value: Any) -> ConfigError:
+    return ConfigError(_("must be {allowed} (got {value})").format(allowed=allowed, value=_show(value)), key=key)
+
+
+def _number(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _wrong_type(key, _("a number of seconds"), value)
+    return float(value)
+
+
+def _string(key: str, value: Any, allowed: str | None = None) -> str:
+    if not isinstance(value, str):
+        raise _wrong_type(key, allowed or _("a string in double quotes"), value)
+    return value.strip()
+
+
+def _string_list(key: str, value: Any) -> list[str | int]:
+    allowed = _("a list of extensions and ranges, like [\"100-160\", \"200\"]")
+    if not isinstance(value, list):
+        raise _wrong_type(key, allowed, value)
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, (str, int)):
+            raise _wrong_type(key, allowed, item)
+    return value
+
+
+def validate_base_url(value: str, key: str = "base_url") -> str:
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise ConfigError(
+            _("must be an http:// or https:// address like \"{example}\" (got {value})").format(
+                example=DEFAULT_BASE_URL, value=_show(value)
+            ),
+            key=key,
+        )
+    return url
+
+
+def _parse_profile(name: str, raw: dict[str, Any]) -> Profile:
+    for key in raw:
+        if key not in PROFILE_KEYS:
+            raise ConfigError(_("unknown key; {hint}").format(hint=_suggest(key, PROFILE_KEYS)),
+                              key=clean_text(key, limit=40))
+    values: dict[str, Any] = {"name": name}
+
+    if "base_url" in raw:
+        values["base_url"] = validate_base_url(_string("base_url", raw["base_url"]))
+    if "domain_name" in raw:
+        domain = _string("domain_name", raw["domain_name"], _("a SIP domain like \"tenant.example\""))
+        if domain and not re.match(r"^[A-Za-z0-9.-]{1,253}$", domain):
+            raise ConfigError(
+                _("must be a SIP domain like \"tenant.example\" (got {value})").format(value=_show(domain)),
+                key="domain_name",
+            )
+        values["domain_name"] = domain or None
+    if "timezone" in raw:
+        zone = _string("timezone", raw["timezone"], _("a time zone name like \"Asia/Ho_Chi_Minh\""))
+        try:
+            values["timezone"] = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ConfigError(
+                _("unknown time zone {value}; use an IANA name like \"Asia/Ho_Chi_Minh\"").format(
+                    value=_show(zone)
+                ),
+                key="timezone",
+            ) from None
+    if "poll_interval" in raw:
+        interval = _number("poll_interval", raw["poll_interval"])
+        if not 1 <= interval <= 3600:
+            raise ConfigError(
+                _("must be a number of seconds from 1 to 3600 (got {value})").format(value=_show(raw["poll_interval"])),
+                key="poll_interval",
+            )
+        values["poll_interval"] = interval
+    if "timeout" in raw:
+        timeout = _number("timeout", raw["timeout"])
+        if not 0 < timeout <= 300:
+            raise ConfigError(
+                _("must be a number of seconds above 0 and at most 300 (got {value})").format(
+                    value=_show(raw["timeout"])
+                ),
+                key="timeout",
+            )
+        values["timeout"] = timeout
+    if "roster" in raw:
+        specs = _string_list("roster", raw["roster"])
+        try:
+            expand_roster(specs)
+        except ConfigError as exc:
+            raise ConfigError(exc.detail, key="roster") from None
+        values["roster"] = tuple(str(s).strip() for s in specs)
+    if "watched" in raw:
+        specs = _string_list("watched", raw["watched"])
+        try:
+            values["watched"] = frozenset(expand_roster(specs))
+        except ConfigError as exc:
+            raise ConfigError(exc.detail, key="watched") from None
+    if "labels" in raw:
+        labels = raw["labels"]
+        if not isinstance(labels, dict):
+            raise _wrong_type("labels", _("a table of extension = \"label\""), labels)
+        clean: dict[str, str] = {}
+        for extension, label in labels.items():
+            if not isinstance(label, str):
+                raise _wrong_type(f"labels.{clean_text(extension, limit=40)}", _("a string in double quotes"), label)
+            clean[clean_text(extension, limit=40).strip()] = clean_text(label, limit=80).strip()
+        values["labels"] = MappingProxyType(clean)
+    if "theme" in raw:
+        theme = _string("theme", raw["theme"], _("a theme name like \"textual-dark\""))
+        if not theme:
+            raise _wrong_type("theme", _("a theme name like \"textual-dark\""), raw["theme"])
+        values["theme"] = clean_text(theme, limit=60)
+    if "language" in raw:
+        language = _string("language", raw["language"], _("one of \"auto\", \"en\", \"vi\""))
+        if language.lower() not in LANGUAGES:
+            raise _wrong_type("language", _("one of \"auto\", \"en\", \"vi\""), raw["language"])
+        values["language"] = language.lower()
+    if "discover_from_cdrs" in raw:
+        flag = raw["discover_from_cdrs"]
+        if not isinstance(flag, bool):
+            raise _wrong_type("discover_from_cdrs", _("true or false"), flag)
+        values["discover_from_cdrs"] = flag
+    return Profile(**values)
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+def select_profile(settings: Settings, name: str | None, env: Mapping[str, str] | None = None) -> Profile:
+    """Precedence: explicit name (``--profile``) > ``$CCALL_PROFILE`` > the file's default."""
+    env = os.environ if env is None else env
+    chosen, source = name, "--profile"
+    if not chosen:
+        chosen, source = env.get("CCALL_PROFILE", "").strip() or None, "CCALL_PROFILE"
+    if not chosen:
+        return settings.profiles[settings.default_profile]
+    if chosen in settings.profiles:
+        return settings.profiles[chosen]
+    if not settings.from_file and _PROFILE_NAME.match(chosen):
+        # No file yet: any well-formed name gets the defaults (credentials are kept per name).
+        return Profile.default(chosen)
+    raise ConfigError(
+        _("there is no profile \"{name}\" in {path}; defined profiles: {names}").format(
+            name=clean_text(chosen, limit=40), path=settings.path, names=", ".join(settings.profiles)
+        ),
+        key=source,
+    )
+
+
+def apply_overrides(
+    profile: Profile, *, base_url: str | None = None, env: Mapping[str, str] | None = None
+) -> Profile:
+    """``--base-url`` beats ``$CCALL_BASE_URL``, which beats the file."""
+    env = os.environ if env is None else env
+    if base_url:
+        return replace(profile, base_url=validate_base_url(base_url, key="--base-url"))
+    from_env = env.get("CCALL_BASE_URL", "").strip()
+    if from_env:
+        return replace(profile, base_url=validate_base_url(from_env, key="CCALL_BASE_URL"))
+    return profile
+
+
+def load_profile(
+    name: str | None = None,
+    *,
+    base_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    path: Path | None = None,
+) -> tuple[Settings, Profile]:
+    """Load the file, pick the profile and apply overrides: what the CLI and the app need."""
+    env = os.environ if env is None else env
+    settings = load_settings(path if path is not None else config_path(env))
+    profile = apply_overrides(select_profile(settings, name, env), base_url=base_url, env=env)
+    return settings, profile
+
+
+# --------------------------------------------------------------------------- example
+
+EXAMPLE_CONFIG = '''\
+# ccall-tui configuration.
+# Credentials are NOT stored here: run `ccall-tui login` (system keyring), or set
+# CCALL_API_KEY and CCALL_API_SECRET in the environment.
+
+# Profile used when neither --profile nor CCALL_PROFILE says otherwise.
+default_profile = "main"
+
+[profiles.main]
+# Address of the ccall API (CCALL_BASE_URL or --base-url override it).
+base_url = "https://api.ccall.vn"
+
+# The tenant's SIP domain, sent with each request when set.
+# domain_name = "tenant.example"
+
+# Time zone the PBX speaks (IANA name).
+timezone = "Asia/Ho_Chi_Minh"
+
+# Seconds between two polls of the registrations (at least 1).
+poll_interval = 5
+
+# Seconds to wait for one request before giving up.
+timeout = 10
+
+# Extensions to show even when they are not registered: ranges and single numbers.
+# roster = ["100-160", "200"]
+
+# Extensions that raise an alert when they go offline.
+# watched = ["100", "105"]
+
+# Colour theme, e.g. "textual-dark", "textual-light", "nord", "gruvbox".
+theme = "textual-dark"
+
+# Interface language: "auto" (from the environment), "en" or "vi".
+language = "auto"
+
+# Also learn extensions from recent call records, not only from registrations.
+discover_from_cdrs = true
+
+# Names shown next to extension numbers.
+# [profiles.main.labels]
+# "100" = "Reception"
+# "101" = "Sales"
+
+# A second tenant, chosen with --profile other:
+# [profiles.other]
+# base_url = "https://api.ccall.vn"
+# domain_name = "other.example"
+'''
+
+
+def write_example(path: Path | None = None, *, force: bool = False) -> Path:
+    """Write a commented example config; refuse to overwrite unless ``force``."""
+    path = config_path() if path is None else Path(path)
+    if path.exists() and not force:
+        raise ConfigError(_("the file already exists; use --force to replace it"), path=path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(EXAMPLE_CONFIG, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ConfigError(
+            _("cannot write the file ({reason})").format(reason=exc.strerror or type(exc).__name__),
+            path=path,
+        ) from None
+    return path

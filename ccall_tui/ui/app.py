@@ -1,0 +1,139 @@
+"""The Textual application: modes for the monitor and the call browser, one shared client."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..factory import AppServices
+from ..i18n import _
+
+
+class CcallApp(App[int]):
+    """ccall-tui. Build it with :func:`ccall_tui.factory.build_app`."""
+
+    TITLE = "ccall-tui"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("f1,m", "switch_mode('monitor')", _("Extensions"), priority=False),
+        Binding("f2,c", "switch_mode('cdrs')", _("Calls"), priority=False),
+        Binding("question_mark", "help", _("Help"), key_display="?"),
+        Binding("q", "quit", _("Quit")),
+    ]
+
+    def __init__(self, services: AppServices, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+        self._client = None
+        self.return_code = 0
+        theme = getattr(services.profile, "theme", None)
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        self.add_mode("monitor", self._monitor_screen)
+        self.add_mode("cdrs", self._cdrs_screen)
+
+    # ------------------------------------------------------------------ modes
+
+    def _monitor_screen(self) -> Screen:
+        from .screens.monitor import MonitorScreen
+
+        return MonitorScreen(self.services)
+
+    def _cdrs_screen(self) -> Screen:
+        from .screens.cdrs import CdrBrowserScreen
+
+        return CdrBrowserScreen(self.services)
+
+    def on_mount(self) -> None:
+        if self.services.credentials is None:
+            self.ask_for_login(first_run=True)
+            return
+        self._start()
+
+    def _start(self) -> None:
+        if self.services.start_call_id:
+            self.switch_mode("cdrs")
+            screen = self.screen
+            if hasattr(screen, "show_call"):
+                screen.show_call(self.services.start_call_id)
+        else:
+            self.switch_mode("monitor")
+
+    # ------------------------------------------------------------------ client
+
+    @property
+    def client(self):
+        """The one shared API client (one connection pool for every screen)."""
+        if self._client is None:
+            self._client = self.services.make_client()
+        return self._client
+
+    async def replace_credentials(self, credentials: Any) -> None:
+        self.services.credentials = credentials
+        old, self._client = self._client, None
+        if old is not None:
+            await old.aclose()
+
+    async def on_unmount(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    def ask_for_login(self, first_run: bool = False, reason: str | None = None) -> None:
+        from .screens.login import LoginScreen
+
+        async def done(credentials: Any) -> None:
+            if credentials is None:
+                if first_run:
+                    self.exit(3)
+                return
+            await self.replace_credentials(credentials)
+            if first_run:
+                self._start()
+            else:
+                self.post_message_to_screens_credentials_changed()
+
+        self.push_screen(LoginScreen(self.services, reason=reason), done)
+
+    def post_message_to_screens_credentials_changed(self) -> None:
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if hasattr(screen, "credentials_changed"):
+                    screen.credentials_changed()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(_("Extensions"), _("Live extension board"), lambda: self.switch_mode("monitor"))
+        yield SystemCommand(_("Calls"), _("Call-record browser"), lambda: self.switch_mode("cdrs"))
+        yield SystemCommand(_("Help"), _("Every key of this screen"), self.action_help)
+        yield SystemCommand(_("Log in"), _("Enter new API credentials"), lambda: self.ask_for_login())
+        seen = {"help", "quit", "switch_mode", "command_palette"}
+        for binding in self._screen_bindings(screen):
+            name = binding.action.split("(")[0]
+            if name in seen or not binding.description:
+                continue
+            seen.add(name)
+            yield SystemCommand(
+                binding.description,
+                _("Key: {key}").format(key=binding.key_display or binding.key),
+                lambda action=binding.action, target=screen: self.run_action(action, target),
+            )
+
+    @staticmethod
+    def _screen_bindings(screen: Screen) -> list[Binding]:
+        found: list[Binding] = []
+        for _key, active in screen.active_bindings.items():
+            found.append(active.binding)
+        return found

@@ -1,0 +1,66 @@
+"""``?``: every key of the screen underneath, and the app's own."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ...i18n import _
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 72; max-width: 95%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 1 2;
+    }
+    """
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", _("Close"))]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self._help_text(), markup=False)
+
+    def _help_text(self) -> Text:
+        stack = self.app.screen_stack
+        under = stack[-2] if len(stack) >= 2 else None
+        text = Text()
+        text.append(_("Keys") + "\n\n", style="bold")
+        seen: set[str] = set()
+        sources = []
+        if under is not None:
+            sources.append((getattr(under, "HELP_TITLE", "") or type(under).__name__, under))
+        sources.append((_("Everywhere"), self.app))
+        for title, node in sources:
+            rows = []
+            for binding in _bindings_of(node):
+                if not binding.description or binding.action in seen:
+                    continue
+                seen.add(binding.action)
+                keys = binding.key_display or ", ".join(binding.key.split(","))
+                rows.append((keys, binding.description))
+            if not rows:
+                continue
+            text.append(str(title) + "\n", style="bold underline")
+            for keys, description in rows:
+                text.append(f"  {keys:<16}", style="bold")
+                text.append(f"{description}\n")
+            text.append("\n")
+        text.append(_("Ctrl+P opens the command palette: every action, found by name."), style="italic")
+        return text
+
+
+def _bindings_of(node) -> list[Binding]:
+    found: list[Binding] = []
+    for cls in type(node).__mro__:
+        for binding in getattr(cls, "BINDINGS", []) or []:
+            if isinstance(binding, Binding):
+                found.append(binding)
+            elif isinstance(binding, tuple) and len(binding) >= 3:
+                found.append(Binding(*binding))
+    return found
