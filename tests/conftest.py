@@ -1,0 +1,115 @@
+"""Every test runs away from the developer's machine: temporary config and state
+directories, an in-memory keyring, no credentials from the environment, a frozen clock."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import keyring
+import pytest
+
+from ccall_tui.clock import ManualClock
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+# A Friday morning, in the middle of a business day at the PBX.
+FROZEN_NOW = datetime(2026, 11, 27, 10, 30, 0, tzinfo=VN)
+
+_SCRUBBED_ENV = (
+    "CCALL_API_KEY", "CCALL_API_SECRET", "CCALL_PROFILE", "CCALL_BASE_URL", "CCALL_LANG",
+    "CCALL_CONFIG", "CCALL_STATE_DIR", "NO_COLOR", "TEXTUAL_THEME", "LC_ALL", "LC_MESSAGES",
+    "PYTHON_KEYRING_BACKEND",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path_factory, monkeypatch):
+    """Temporary config/state dirs, English, in-memory keyring, no env credentials."""
+    from keyring_memory import InMemoryKeyring
+
+    home = tmp_path_factory.mktemp("home")
+    for name in _SCRUBBED_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CCALL_CONFIG", str(home / "config" / "config.toml"))
+    monkeypatch.setenv("CCALL_STATE_DIR", str(home / "state"))
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    previous = keyring.get_keyring()
+    backend = InMemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        from ccall_tui import i18n
+
+        if hasattr(i18n, "set_language"):
+            i18n.set_language("en", {})
+    except Exception:  # pragma: no cover - i18n must never break unrelated tests
+        pass
+    yield home
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(FROZEN_NOW)
+
+
+@pytest.fixture
+def sim(clock):
+    """The simulated PBX on 127.0.0.1, 60 extensions, seed 7, frozen clock."""
+    from ccall_tui.sim.server import SimulatedPbx
+
+    pbx = SimulatedPbx(seed=7, extensions=60, clock=clock)
+    pbx.start()
+    yield pbx
+    pbx.stop()
+
+
+class DemoCredentials:
+    """Stand-in with the same interface as ccall_tui.credentials.Credentials."""
+
+    def __init__(self, key: str = "demo", secret: str = "demo") -> None:
+        self._fields = {"api_key": key, "api_secret": secret}
+
+    def body_fields(self) -> dict[str, str]:
+        return dict(self._fields)
+
+    def __repr__(self) -> str:
+        return "DemoCredentials(****)"
+
+
+@pytest.fixture
+def credentials():
+    try:
+        from ccall_tui.credentials import Credentials
+
+        return Credentials("demo", "demo")
+    except ImportError:  # pragma: no cover
+        return DemoCredentials()
+
+
+@pytest.fixture
+def profile(sim):
+    from ccall_tui.config import Profile
+
+    return replace(Profile.default("test"), base_url=sim.base_url, poll_interval=1.0, timeout=2.0)
+
+
+@pytest.fixture
+def make_services(sim, clock, credentials, profile, isolated):
+    """Build AppServices for the app against the simulator; keyword arguments override."""
+    from ccall_tui.factory import AppServices
+
+    def make(**overrides):
+        values = dict(
+            profile=profile,
+            credentials=credentials,
+            credential_source="test",
+            clock=clock,
+            state_dir=isolated / "state",
+            poll_interval=1.0,
+        )
+        values.update(overrides)
+        return AppServices(**values)
+
+    return make
