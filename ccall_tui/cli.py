@@ -372,14 +372,15 @@ def run_tui(args: argparse.Namespace, ctx: Context, call_id: str | None = None) 
 # ---------------------------------------------------------------------- main
 
 
-def _setup_logging(path: str | None) -> None:
+def _setup_logging(path: str | None) -> logging.Handler | None:
     if not path:
-        return
+        return None
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("ccall_tui")
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+    return handler
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -393,10 +394,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        _setup_logging(getattr(args, "log_file", None))
+        handler = _setup_logging(getattr(args, "log_file", None))
     except OSError as exc:
-        print(f"ccall-tui: " + _("cannot open log file: {reason}").format(reason=exc.strerror), file=sys.stderr)
+        print("ccall-tui: " + _("cannot open log file: {reason}").format(reason=exc.strerror), file=sys.stderr)
         return EXIT_USAGE
+    try:
+        return _dispatch(args, env)
+    finally:
+        if handler is not None:
+            logging.getLogger("ccall_tui").removeHandler(handler)
+            handler.close()
+
+
+def _dispatch(args: argparse.Namespace, env: dict[str, str]) -> int:
     func = getattr(args, "func", None)
     try:
         if func is not None and getattr(func, "__module__", "").endswith("sim.cli"):

@@ -1,0 +1,172 @@
+"""The script-friendly command line against the simulated PBX over loopback HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from ccall_tui.cli import main
+
+SECRET = "demo"
+
+
+@pytest.fixture
+def env(monkeypatch, sim):
+    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
+    monkeypatch.setenv("CCALL_API_KEY", "demo")
+    monkeypatch.setenv("CCALL_API_SECRET", "demo")
+    return sim
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ext_json_lists_registered_extensions(env, capsys):
+    code, out, err = run(capsys, "ext", "--json", "--online")
+    assert code == 0
+    rows = json.loads(out)
+    assert rows and all(row["online"] for row in rows)
+    assert set(rows[0]) == {"extension", "online", "registrations"}
+    reg = rows[0]["registrations"][0]
+    assert set(reg) == {"agent", "contact", "ip", "port", "transport", "expires_in_s", "ping_ms"}
+    assert any(len(row["registrations"]) == 2 for row in rows)
+
+
+def test_ext_lists_configured_roster_offline_too(env, capsys, isolated):
+    config = isolated / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[profiles.default]\nroster = ["100-159", "900"]\n', encoding="utf-8")
+    code, out, _ = run(capsys, "ext", "--json")
+    assert code == 0
+    rows = {row["extension"]: row for row in json.loads(out)}
+    assert rows["900"] == {"extension": "900", "online": False, "registrations": []}
+    assert len(rows) == 61
+
+
+def test_cdrs_all_csv_returns_record_count_rows(env, capsys):
+    day = ["--from", "2026-11-26 00:00", "--to", "2026-11-26 23:59"]
+    code, out, _ = run(capsys, "cdrs", *day, "--limit", "10", "--json")
+    assert code == 0
+    code, out, err = run(capsys, "cdrs", *day, "--all", "--csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    # The simulator's own count for that day, through its paging metadata.
+    _, body = env.requests[-1]
+    import asyncio
+
+    from ccall_tui.api.client import CcallClient
+    from ccall_tui.api.models import CdrQuery
+    from ccall_tui.cli import parse_cli_time
+    from conftest import VN, DemoCredentials
+
+    async def count():
+        async with CcallClient(env.base_url, DemoCredentials(), tz=VN) as client:
+            page = await client.cdrs(
+                CdrQuery(date_from=parse_cli_time(day[1], VN, ""), date_to=parse_cli_time(day[3], VN, ""), page=1, limit=1)
+            )
+            return page.paging.record_count
+
+    expected = asyncio.run(count())
+    assert expected > 1000
+    assert len(rows) == expected
+    assert list(rows[0]) == ["call_id", "start", "direction", "source", "cid_name", "destination", "status",
+                             "tta_s", "duration_s", "pdd_s", "mos", "recording_url"]
+    assert rows[0]["start"].endswith("+07:00")
+    assert f"{expected} calls" in err
+
+
+def test_cdrs_filters_reach_the_server(env, capsys):
+    code, out, _ = run(capsys, "cdrs", "--direction", "local", "--cause", "NO_ANSWER", "--cause", "user_busy",
+                       "--source", "101", "--page", "1", "--limit", "20", "--json")
+    assert code == 0
+    _, body = env.requests[-1]
+    assert body == {"hangup_cause": "NO_ANSWER;USER_BUSY", "source": "101", "direction": "local", "page": 1, "limit": 20}
+    for row in json.loads(out):
+        assert row["status"] in ("NO_ANSWER", "USER_BUSY")
+
+
+def test_cdr_json_by_call_id(env, capsys):
+    code, out, _ = run(capsys, "cdrs", "--limit", "1", "--json")
+    call_id = json.loads(out)[0]["call_id"]
+    code, out, _ = run(capsys, "cdr", call_id, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["call_id"] == call_id and "raw" in data
+
+
+@pytest.mark.parametrize(
+    "setup, code, words",
+    [
+        (lambda sim, mp: mp.setenv("CCALL_API_SECRET", "wrong-secret-xyz"), 3, "Authentication failed"),
+        (lambda sim, mp: setattr(sim.faults, "html_error", True), 5, "502"),
+        (lambda sim, mp: setattr(sim.faults, "malformed_json", True), 5, "JSON"),
+    ],
+)
+def test_expected_failures_are_one_line_with_exit_code(env, capsys, monkeypatch, setup, code, words):
+    setup(env, monkeypatch)
+    got, out, err = run(capsys, "ext", "--json")
+    assert got == code
+    assert out == ""
+    assert err.count("\n") == 1 and words in err
+    assert "Traceback" not in err and "wrong-secret-xyz" not in err
+
+
+def test_unreachable_port_is_exit_4(capsys, monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CCALL_API_KEY", "demo")
+    monkeypatch.setenv("CCALL_API_SECRET", "demo")
+    code, out, err = run(capsys, "--base-url", f"http://127.0.0.1:{port}", "ext")
+    assert code == 4 and "refused" in err and err.count("\n") == 1
+
+
+def test_no_credentials_is_exit_3(capsys, sim, monkeypatch):
+    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
+    code, _, err = run(capsys, "ext")
+    assert code == 3 and "login" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["cdrs", "--from", "yesterday"],
+        ["cdrs", "--from", "2026-11-27 10:00", "--to", "2026-11-27 09:00"],
+        ["cdrs", "--cause", "NOT_A_CAUSE"],
+        ["cdrs", "--limit", "0"],
+        ["cdrs", "--direction", "sideways"],
+    ],
+)
+def test_usage_errors_send_nothing(env, capsys, argv):
+    before = len(env.requests)
+    with pytest.raises(SystemExit) as info:
+        code, _, err = run(capsys, *argv)
+        raise SystemExit(code)
+    assert info.value.code == 2
+    assert len(env.requests) == before
+
+
+def test_log_file_has_requests_and_never_credentials(env, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("CCALL_API_KEY", "key-ABCDEF-123")
+    monkeypatch.setenv("CCALL_API_SECRET", "secret-XYZ-987")
+    log = tmp_path / "debug.log"
+    code, _, err = run(capsys, "--log-file", str(log), "ext")
+    assert code == 3
+    text = log.read_text()
+    assert "/ext_reg/json" in text
+    assert "secret-XYZ-987" not in text and "key-ABCDEF-123" not in text
+
+
+def test_help_runs_as_a_real_process():
+    result = subprocess.run([sys.executable, "-m", "ccall_tui.cli", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "precedence" in result.stdout.lower()

@@ -1,0 +1,201 @@
+"""The client against the simulated PBX over real loopback HTTP."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import datetime
+
+import httpx
+import pytest
+
+from ccall_tui.api.client import CcallClient
+from ccall_tui.api.errors import (
+    AuthenticationError,
+    CcallError,
+    ProtocolError,
+    ServerError,
+    TransportError,
+)
+from ccall_tui.api.models import CdrQuery
+from ccall_tui.monitor.export import fetch_all
+
+from conftest import VN, DemoCredentials
+
+SECRET = "s3cr3t-Very-Private"
+KEY = "0b98a1f7e3"
+
+
+def client_for(sim, creds=None, timeout=2.0) -> CcallClient:
+    return CcallClient(sim.base_url, creds or DemoCredentials(), timeout=timeout, tz=VN)
+
+
+async def test_registrations_group_devices(sim):
+    async with client_for(sim) as client:
+        snap = await client.registrations()
+    assert 20 < len(snap) <= 60
+    assert any(len(regs) == 2 for regs in snap.extensions.values())
+    for regs in snap.extensions.values():
+        for reg in regs:
+            assert reg.agent and reg.ip and reg.port and reg.transport
+
+
+async def test_request_body_is_exactly_the_filters(sim):
+    query = CdrQuery(
+        date_from=datetime(2026, 11, 27, 8, 0, tzinfo=VN),
+        date_to=datetime(2026, 11, 27, 10, 0, tzinfo=VN),
+        hangup_causes=("NO_ANSWER", "USER_BUSY"),
+        direction="inbound",
+        page=1,
+        limit=25,
+    )
+    async with client_for(sim) as client:
+        page = await client.cdrs(query)
+    path, body = sim.requests[-1]
+    assert path == "/cdrs/json"
+    assert body == {
+        "date_range": {"from": "2026-11-27 08:00", "to": "2026-11-27 10:00"},
+        "hangup_cause": "NO_ANSWER;USER_BUSY",
+        "direction": "inbound",
+        "page": 1,
+        "limit": 25,
+    }
+    assert page.records and all(r.status in ("NO_ANSWER", "USER_BUSY") for r in page.records)
+    assert all(r.direction == "inbound" for r in page.records)
+    assert page.paging is not None and page.paging.limit == 25
+
+
+async def test_call_id_round_trip_and_not_found(sim):
+    async with client_for(sim) as client:
+        page = await client.cdrs(CdrQuery(page=1, limit=5))
+        wanted = page.records[0]
+        found = await client.cdr(wanted.call_id)
+        missing = await client.cdr("no-such-call")
+    assert found is not None and found.call_id == wanted.call_id and found.start == wanted.start
+    assert missing is None
+
+
+async def test_all_pages_add_up_to_record_count(sim):
+    query = CdrQuery(date_from=datetime(2026, 11, 26, 0, 0, tzinfo=VN), date_to=datetime(2026, 11, 26, 23, 59, tzinfo=VN))
+    async with client_for(sim) as client:
+        first = await client.cdrs(query.with_page(1, 500))
+        records = await fetch_all(client, query, page_size=500, concurrency=4)
+        sequential = await fetch_all(client, query, page_size=500, concurrency=1)
+    assert first.paging.record_count >= 1000  # a busy weekday
+    assert len(records) == first.paging.record_count
+    assert len({r.call_id for r in records}) == len(records)
+    assert [r.call_id for r in records] == [r.call_id for r in sequential]
+
+
+async def test_wrong_secret_is_an_authentication_error_without_the_secret(sim, caplog):
+    caplog.set_level(logging.DEBUG, logger="ccall_tui")
+    with pytest.raises(AuthenticationError) as info:
+        async with client_for(sim, DemoCredentials(KEY, SECRET)) as client:
+            await client.registrations()
+    assert info.value.exit_code == 3
+    assert SECRET not in info.value.message and KEY not in info.value.message
+    assert SECRET not in caplog.text and KEY not in caplog.text
+
+
+async def test_auth_error_in_a_200_answer(sim):
+    sim.faults.auth_failure = True
+    sim.faults.auth_style = "200"
+    with pytest.raises(AuthenticationError):
+        async with client_for(sim) as client:
+            await client.registrations()
+
+
+@pytest.mark.parametrize(
+    "fault, value, error, words",
+    [
+        ("html_error", True, ServerError, "502"),
+        ("status_5xx", 503, ServerError, "503"),
+        ("malformed_json", True, ProtocolError, "JSON"),
+        ("empty_body", True, ProtocolError, "empty"),
+        ("no_response_key", True, ProtocolError, "response"),
+    ],
+)
+async def test_faults_become_one_line(sim, fault, value, error, words):
+    setattr(sim.faults, fault, value)
+    with pytest.raises(error) as info:
+        async with client_for(sim) as client:
+            await client.registrations()
+    message = info.value.message
+    assert words in message and "\n" not in message and "<" not in message
+    assert info.value.exit_code == 5
+
+
+async def test_timeout(sim):
+    sim.faults.timeout = True
+    with pytest.raises(TransportError) as info:
+        async with client_for(sim, timeout=0.5) as client:
+            await client.registrations()
+    assert "0.5 s" in info.value.message and info.value.exit_code == 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_connection_refused():
+    client = CcallClient(f"http://127.0.0.1:{free_port()}", DemoCredentials(), timeout=2)
+    with pytest.raises(TransportError) as info:
+        async with client:
+            await client.registrations()
+    assert "refused" in info.value.message.lower()
+
+
+async def test_dns_and_tls_errors_are_named():
+    def handler(request):
+        raise httpx.ConnectError("[Errno -2] Name or service not known")
+
+    client = CcallClient("https://nowhere.invalid", DemoCredentials(), transport=httpx.MockTransport(handler))
+    with pytest.raises(TransportError) as info:
+        async with client:
+            await client.registrations()
+    assert "DNS" in info.value.message
+
+    def tls(request):
+        raise httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+
+    client = CcallClient("https://bad.example", DemoCredentials(), transport=httpx.MockTransport(tls))
+    with pytest.raises(TransportError) as info:
+        async with client:
+            await client.registrations()
+    assert "TLS" in info.value.message
+
+
+async def test_server_words_are_made_safe_and_secret_scrubbed():
+    def handler(request):
+        return httpx.Response(200, json={"error": f"bad key {SECRET}\x1b]52;c;aGk=\x07 [bold]x"})
+
+    client = CcallClient("https://x.example", DemoCredentials(KEY, SECRET), transport=httpx.MockTransport(handler))
+    with pytest.raises(CcallError) as info:
+        async with client:
+            await client.registrations()
+    message = info.value.message
+    assert SECRET not in message and "\x1b" not in message and "\x07" not in message
+    assert "[bold]x" in message
+
+
+async def test_recording_downloads_completely(sim, tmp_path):
+    async with client_for(sim) as client:
+        page = await client.cdrs(CdrQuery(page=1, limit=50))
+        record = next(r for r in page.records if r.recording_url)
+        seen = []
+        target = await client.download(record.recording_url, tmp_path / "a.wav", progress=lambda n, t: seen.append((n, t)))
+    import wave
+
+    with wave.open(str(target)) as wav:
+        assert wav.getnframes() > 0
+    assert seen[-1][0] == seen[-1][1] == target.stat().st_size
+    assert not list(tmp_path.glob("*.part"))
+
+
+async def test_failed_download_leaves_nothing(sim, tmp_path):
+    async with client_for(sim) as client:
+        with pytest.raises(ServerError):
+            await client.download(sim.base_url + "/recordings/nope.wav", tmp_path / "b.wav")
+    assert list(tmp_path.iterdir()) == []
