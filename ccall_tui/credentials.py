@@ -180,6 +180,13 @@ class CredentialStore:
         except Exception:  # noqa: BLE001 - a name for display only
             return "unknown"
 
+    def has_backend(self) -> bool:
+        """False when keyring found no usable backend at all (no call is made)."""
+        try:
+            return not _is_fail_backend(self._backend())
+        except Exception:  # noqa: BLE001
+            return False
+
     def _call(self, what: Callable[[Any], T]) -> T:
         backend = self._backend()
         name = backend_label(backend)

@@ -1,0 +1,217 @@
+"""``login``, ``logout`` and ``status``: credentials per profile, checked before they are saved."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+import time
+from typing import Any
+
+from ..api.text import clean_text
+from ..credentials import (
+    CredentialStore,
+    Credentials,
+    KeyringUnavailable,
+    credentials_from_env,
+    partial_env,
+    resolve_credentials,
+)
+from ..i18n import _, ngettext
+from . import (
+    EXIT_AUTH,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_profile_option,
+    environment,
+    error,
+    expected_failures,
+    resolve,
+)
+
+
+def add_parser(subparsers: Any) -> None:
+    login = subparsers.add_parser(
+        "login",
+        help=_("check an API key and secret, then save them in the system keyring"),
+        description=_(
+            "Asks for the API key and secret (never on the command line). When standard input "
+            "is not a terminal, reads them as two lines, e.g. printf 'KEY\\nSECRET\\n' | ccall-tui login"
+        ),
+    )
+    add_profile_option(login)
+    login.set_defaults(func=run_login)
+
+    logout = subparsers.add_parser("logout", help=_("remove the saved credentials of a profile"))
+    add_profile_option(logout)
+    logout.set_defaults(func=run_logout)
+
+    status = subparsers.add_parser(
+        "status", help=_("show the profile, where its credentials come from, and test them")
+    )
+    add_profile_option(status)
+    status.set_defaults(func=run_status)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def make_store() -> CredentialStore:
+    return CredentialStore()
+
+
+def read_credentials(stdin: Any = None) -> Credentials | None:
+    """From the terminal with getpass, or two lines of a pipe. None when empty."""
+    stdin = sys.stdin if stdin is None else stdin
+    interactive = False
+    try:
+        interactive = bool(stdin.isatty())
+    except (AttributeError, ValueError):
+        interactive = False
+    if interactive:
+        key = getpass.getpass(_("API key: "))
+        secret = getpass.getpass(_("API secret: "))
+    else:
+        key = stdin.readline()
+        secret = stdin.readline()
+    key, secret = key.strip(), secret.strip()
+    if not key or not secret:
+        return None
+    return Credentials(key, secret)
+
+
+async def check_credentials(profile: Any, creds: Credentials) -> tuple[int, float]:
+    """One real request; returns (online extensions, seconds). Raises CcallError subclasses."""
+    from ..api.client import CcallClient
+
+    started = time.monotonic()
+    async with CcallClient(
+        profile.base_url,
+        creds,
+        timeout=profile.timeout,
+        domain_name=profile.domain_name,
+        tz=profile.timezone,
+    ) as client:
+        snapshot = await client.registrations()
+    return len(snapshot), time.monotonic() - started
+
+
+def _env_note(env: Any) -> None:
+    if credentials_from_env(env) is not None:
+        print(
+            _("Note: CCALL_API_KEY and CCALL_API_SECRET are set in the environment; they take "
+              "precedence over the keyring.")
+        )
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@expected_failures
+def run_login(args: argparse.Namespace, ctx: Any = None) -> int:
+    from ..api.errors import AuthenticationError, CcallError
+
+    _settings, profile = resolve(args, ctx)
+    env = environment(ctx)
+    store = make_store()
+    try:
+        creds = read_credentials()
+    except EOFError:
+        creds = None
+    if creds is None:
+        error(_("An API key and an API secret are both needed; nothing was saved."))
+        return EXIT_USAGE
+    try:
+        count, _seconds = asyncio.run(check_credentials(profile, creds))
+    except AuthenticationError as exc:
+        error(_("{url} rejected these credentials ({reason}); nothing was saved.").format(
+            url=profile.base_url, reason=exc.message))
+        return EXIT_AUTH
+    except CcallError as exc:
+        error(_("Could not check the credentials with {url}: {reason}. Nothing was saved.").format(
+            url=profile.base_url, reason=exc.message))
+        return exc.exit_code
+    store.set(profile.name, creds)
+    print(_("Credentials accepted by {url} ({online}).").format(
+        url=profile.base_url,
+        online=ngettext("{n} extension online", "{n} extensions online", count).format(n=count),
+    ))
+    print(_("Saved to the system keyring ({backend}) for profile {profile}.").format(
+        backend=store.backend_name(), profile=profile.name))
+    _env_note(env)
+    return EXIT_OK
+
+
+@expected_failures
+def run_logout(args: argparse.Namespace, ctx: Any = None) -> int:
+    _settings, profile = resolve(args, ctx)
+    store = make_store()
+    if store.delete(profile.name):
+        print(_("Removed the credentials of profile {profile} from the system keyring ({backend}).").format(
+            profile=profile.name, backend=store.backend_name()))
+    else:
+        print(_("No credentials were saved for profile {profile}.").format(profile=profile.name))
+    _env_note(environment(ctx))
+    return EXIT_OK
+
+
+@expected_failures
+def run_status(args: argparse.Namespace, ctx: Any = None) -> int:
+    from ..api.errors import CcallError
+
+    settings, profile = resolve(args, ctx)
+    env = environment(ctx)
+    store = make_store()
+    rows: list[tuple[str, str]] = [
+        (_("Profile"), profile.name),
+        (_("Config file"), str(settings.path) if settings.from_file
+         else _("{path} (not created yet; built-in defaults)").format(path=settings.path)),
+        (_("Base URL"), profile.base_url),
+    ]
+    if profile.domain_name:
+        rows.append((_("Domain"), profile.domain_name))
+
+    keyring_state = store.backend_name()
+    if not store.has_backend():
+        keyring_state = _("unavailable ({backend})").format(backend=keyring_state)
+    creds: Credentials | None = None
+    source = "none"
+    try:
+        creds, source = resolve_credentials(profile.name, env, store)
+    except KeyringUnavailable as exc:
+        keyring_state = _("unavailable: {reason}").format(reason=exc.reason)
+    if source == "environment":
+        source_text = _("environment (CCALL_API_KEY, CCALL_API_SECRET)")
+    elif source.startswith("keyring"):
+        source_text = _("system keyring ({backend})").format(backend=store.backend_name())
+    else:
+        source_text = _("none")
+    rows.append((_("Credentials"), source_text))
+    if creds is not None:
+        rows.append((_("API key"), creds.masked_key))
+    rows.append((_("Keyring"), keyring_state))
+    missing = partial_env(env)
+    if missing:
+        rows.append((_("Warning"), _("{name} is not set, so the environment is ignored").format(name=missing)))
+
+    code = EXIT_OK
+    if creds is None:
+        result = _("not tried: no credentials (run 'ccall-tui login' or set CCALL_API_KEY and CCALL_API_SECRET)")
+        code = EXIT_AUTH
+    else:
+        try:
+            count, seconds = asyncio.run(check_credentials(profile, creds))
+            result = _("OK, {online} ({seconds:.2f} s)").format(
+                online=ngettext("{n} extension online", "{n} extensions online", count).format(n=count),
+                seconds=seconds,
+            )
+        except CcallError as exc:
+            result = _("failed: {reason}").format(reason=exc.message)
+            code = exc.exit_code
+    rows.append((_("Test request"), result))
+
+    width = max(len(label) for label, _value in rows)
+    for label, value in rows:
+        print(f"{label + ':':<{width + 1}} {clean_text(value, limit=1000)}")
+    return code

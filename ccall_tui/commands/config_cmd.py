@@ -1,0 +1,93 @@
+"""``config path | show | init``: where the settings live and what is in effect (never secrets)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..api.text import clean_text
+from ..config import Profile, config_path, write_example
+from ..i18n import _, ngettext
+from . import EXIT_OK, add_profile_option, environment, expected_failures, resolve
+
+
+def add_parser(subparsers: Any) -> None:
+    config = subparsers.add_parser("config", help=_("show or create the configuration file"))
+    actions = config.add_subparsers(dest="config_action", metavar="{path,show,init}")
+    actions.required = True
+
+    path = actions.add_parser("path", help=_("print the path of the configuration file"))
+    path.set_defaults(func=run_config_path)
+
+    show = actions.add_parser("show", help=_("print the settings in effect for a profile"))
+    add_profile_option(show)
+    show.set_defaults(func=run_config_show)
+
+    init = actions.add_parser("init", help=_("write a commented example configuration file"))
+    init.add_argument("--force", action="store_true", help=_("replace an existing file"))
+    init.set_defaults(func=run_config_init)
+
+
+@expected_failures
+def run_config_path(args: argparse.Namespace, ctx: Any = None) -> int:
+    path = config_path(environment(ctx))
+    print(path)
+    if not path.exists():
+        print(_("(not created yet: run 'ccall-tui config init')"), file=sys.stderr)
+    return EXIT_OK
+
+
+def _toml_string(value: str) -> str:
+    return json.dumps(clean_text(value, limit=1000), ensure_ascii=False)
+
+
+def render_profile(profile: Profile) -> list[str]:
+    """The effective settings of ``profile`` as TOML lines (it holds no secrets)."""
+    lines = [f"[profiles.{profile.name}]"]
+    lines.append(f"base_url = {_toml_string(profile.base_url)}")
+    if profile.domain_name:
+        lines.append(f"domain_name = {_toml_string(profile.domain_name)}")
+    lines.append(f"timezone = {_toml_string(profile.timezone.key)}")
+    lines.append(f"poll_interval = {profile.poll_interval:g}")
+    lines.append(f"timeout = {profile.timeout:g}")
+    lines.append("roster = [" + ", ".join(_toml_string(s) for s in profile.roster) + "]")
+    lines.append("watched = [" + ", ".join(_toml_string(s) for s in sorted(profile.watched, key=_num_key)) + "]")
+    lines.append(f"theme = {_toml_string(profile.theme)}")
+    lines.append(f"language = {_toml_string(profile.language)}")
+    lines.append(f"discover_from_cdrs = {'true' if profile.discover_from_cdrs else 'false'}")
+    if profile.labels:
+        lines.append("")
+        lines.append(f"[profiles.{profile.name}.labels]")
+        for extension in sorted(profile.labels, key=_num_key):
+            lines.append(f"{_toml_string(extension)} = {_toml_string(profile.labels[extension])}")
+    return lines
+
+
+def _num_key(text: str) -> tuple[int, str]:
+    return (int(text), text) if text.isdigit() else (1 << 62, text)
+
+
+@expected_failures
+def run_config_show(args: argparse.Namespace, ctx: Any = None) -> int:
+    settings, profile = resolve(args, ctx)
+    if settings.from_file:
+        print("# " + _("Settings in effect, from {path}").format(path=settings.path))
+    else:
+        print("# " + _("Built-in defaults ({path} does not exist)").format(path=settings.path))
+    count = len(profile.roster_extensions())
+    if count:
+        print("# " + ngettext("The roster expands to {count} extension.",
+                               "The roster expands to {count} extensions.", count).format(count=count))
+    print("# " + _("Credentials are never shown here: see 'ccall-tui status'."))
+    for line in render_profile(profile):
+        print(line)
+    return EXIT_OK
+
+
+@expected_failures
+def run_config_init(args: argparse.Namespace, ctx: Any = None) -> int:
+    path = write_example(config_path(environment(ctx)), force=bool(getattr(args, "force", False)))
+    print(_("Wrote an example configuration to {path}").format(path=path))
+    return EXIT_OK
