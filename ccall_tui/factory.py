@@ -62,13 +62,15 @@ def build_app_from_context(ctx: Any, call_id: str | None = None) -> "CcallApp":
     from .credentials import CredentialStore, KeyringUnavailable, resolve_credentials
 
     store = CredentialStore()
+    extra: dict[str, Any] = {}
     if ctx.sim is not None:
         creds, source = ctx.credentials(), "demo"
     else:
         try:
             creds, source = resolve_credentials(ctx.profile.name, ctx.env, store)
-        except KeyringUnavailable:
+        except KeyringUnavailable as error:
             creds, source = None, "none"
+            extra["keyring_error"] = str(error)
     try:
         from .i18n import current_language
 
@@ -86,5 +88,6 @@ def build_app_from_context(ctx: Any, call_id: str | None = None) -> "CcallApp":
         start_call_id=call_id,
         sim=ctx.sim,
         language=language,
+        extra=extra,
     )
     return build_app(services)

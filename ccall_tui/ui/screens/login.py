@@ -1,0 +1,163 @@
+"""Login: masked fields, a real test request, then the keyring (off the UI loop)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from ...api.client import CcallClient
+from ...api.errors import CcallError
+from ...i18n import _
+
+
+class LoginScreen(ModalScreen[Any]):
+    """Ask for the API key and secret. Dismisses with Credentials, or None when cancelled."""
+
+    HELP_TITLE = _("Log in")
+    DEFAULT_CSS = """
+    LoginScreen { align: center middle; }
+    LoginScreen > Vertical {
+        width: 76; max-width: 96%; height: auto;
+        border: round $accent; background: $surface; padding: 1 2;
+    }
+    LoginScreen .title { text-style: bold; margin-bottom: 1; }
+    LoginScreen Label { margin-top: 1; }
+    LoginScreen #login-status { margin-top: 1; height: auto; color: $text-muted; }
+    LoginScreen #login-status.-error { color: $error; }
+    LoginScreen #login-status.-ok { color: $success; }
+    LoginScreen Horizontal { height: auto; margin-top: 1; }
+    LoginScreen Button { margin-right: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel")),
+        Binding("ctrl+t", "test", _("Test connection")),
+        Binding("ctrl+s", "save", _("Save")),
+    ]
+
+    def __init__(self, services: Any, reason: str | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.reason = reason
+        self._tested = None
+
+    def compose(self) -> ComposeResult:
+        profile = self.services.profile
+        with Vertical():
+            yield Static(Text(_("API credentials"), style="bold"), classes="title")
+            info = Text()
+            info.append(_("Profile") + ": ", style="bold")
+            info.append(str(profile.name))
+            info.append("   " + _("Server") + ": ", style="bold")
+            info.append(str(profile.base_url))
+            yield Static(info)
+            if self.reason:
+                yield Static(Text(self.reason), classes="reason")
+            keyring_error = self.services.extra.get("keyring_error")
+            if keyring_error:
+                yield Static(Text(str(keyring_error)), classes="reason")
+            yield Label(_("API key"))
+            yield Input(id="api-key", placeholder=_("API key"))
+            yield Label(_("API secret"))
+            yield Input(id="api-secret", password=True, placeholder=_("API secret (hidden)"))
+            yield Static("", id="login-status")
+            with Horizontal():
+                yield Button(_("Test connection"), id="test", variant="default")
+                yield Button(_("Save"), id="save", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#api-key", Input).focus()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _status(self, message: str, kind: str = "") -> None:
+        status = self.query_one("#login-status", Static)
+        status.update(Text(message))
+        status.set_class(kind == "error", "-error")
+        status.set_class(kind == "ok", "-ok")
+
+    def _credentials(self):
+        from ...credentials import Credentials
+
+        key = self.query_one("#api-key", Input).value.strip()
+        secret = self.query_one("#api-secret", Input).value.strip()
+        if not key:
+            self.query_one("#api-key", Input).focus()
+            self._status(_("Enter the API key."), "error")
+            return None
+        if not secret:
+            self.query_one("#api-secret", Input).focus()
+            self._status(_("Enter the API secret."), "error")
+            return None
+        return Credentials(key, secret)
+
+    # ------------------------------------------------------------------ actions
+
+    @on(Button.Pressed, "#test")
+    def action_test(self) -> None:
+        creds = self._credentials()
+        if creds is not None:
+            self._check(creds, save=False)
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        creds = self._credentials()
+        if creds is not None:
+            self._check(creds, save=True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "api-key":
+            self.query_one("#api-secret", Input).focus()
+        else:
+            self.action_save()
+
+    @work(exclusive=True, exit_on_error=False, name="login-check", group="login")
+    async def _check(self, creds: Any, save: bool) -> None:
+        profile = self.services.profile
+        self._status(_("Checking with the server…"))
+        client = CcallClient(
+            profile.base_url, creds, timeout=profile.timeout,
+            domain_name=profile.domain_name, tz=profile.timezone,
+        )
+        try:
+            async with client:
+                snapshot = await client.registrations()
+        except CcallError as error:
+            self._status(error.message, "error")
+            return
+        self._status(
+            _("Connected: {online} extensions online.").format(online=len(snapshot)), "ok"
+        )
+        if not save:
+            return
+        store = self.services.credential_store
+        where = _("this session only")
+        if store is not None and self.services.sim is None:
+            try:
+                await asyncio.to_thread(store.set, profile.name, creds)
+            except Exception as error:  # noqa: BLE001 - KeyringUnavailable and friends: one line
+                message = getattr(error, "reason", None) or str(error)
+                self.app.notify(
+                    _("Not saved to the keyring: {reason} Using the credentials for this session only.").format(
+                        reason=message
+                    ),
+                    severity="warning", markup=False, timeout=12,
+                )
+            else:
+                where = _("the system keyring ({backend})").format(backend=store.backend_name())
+        self.services.credential_source = where
+        self.app.notify(_("Credentials saved to {where}.").format(where=where), markup=False)
+        self.dismiss(creds)

@@ -1,0 +1,50 @@
+"""Starting without credentials opens the login screen; it checks before it saves."""
+
+from __future__ import annotations
+
+import keyring
+
+from ccall_tui.factory import build_app
+from ccall_tui.ui.screens.login import LoginScreen
+
+
+async def _type(pilot, selector: str, text: str) -> None:
+    widget = pilot.app.screen.query_one(selector)
+    widget.value = text
+
+
+async def test_login_screen_checks_then_saves_to_keyring(make_services):
+    from ccall_tui.credentials import CredentialStore
+
+    services = make_services(credentials=None, credential_store=CredentialStore())
+    app = build_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        await _type(pilot, "#api-key", "demo")
+        await _type(pilot, "#api-secret", "not-the-secret")
+        await pilot.click("#save")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = str(app.screen.query_one("#login-status").render())
+        assert "Authentication failed" in status
+        assert isinstance(app.screen, LoginScreen)
+        assert keyring.get_password("ccall-tui", "test") is None
+
+        await _type(pilot, "#api-secret", "demo")
+        await pilot.click("#save")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, LoginScreen)
+        stored = keyring.get_password("ccall-tui", "test")
+        assert stored is not None and "demo" in stored
+        assert app.services.credentials is not None
+
+
+async def test_cancelling_the_first_login_exits_with_code_3(make_services):
+    app = build_app(make_services(credentials=None))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.return_code == 3
