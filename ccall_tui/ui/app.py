@@ -30,7 +30,6 @@ class CcallApp(App[int]):
         super().__init__(**kwargs)
         self.services = services
         self._client = None
-        self.return_code = 0
         theme = getattr(services.profile, "theme", None)
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -89,7 +88,7 @@ class CcallApp(App[int]):
         async def done(credentials: Any) -> None:
             if credentials is None:
                 if first_run:
-                    self.exit(3)
+                    self.exit(return_code=3)
                 return
             await self.replace_credentials(credentials)
             if first_run:
