@@ -161,6 +161,9 @@ class Context:
         profile = select_profile(self.settings, getattr(args, "profile", None), env)
         self.profile = apply_overrides(profile, base_url=getattr(args, "base_url", None), env=env)
         self.sim = None
+        from .i18n import set_language
+
+        set_language(getattr(args, "lang", None), env, configured=self.profile.language)
 
     @contextlib.contextmanager
     def demo(self) -> Iterator[None]:

@@ -10,6 +10,7 @@ from textual.screen import Screen
 
 from ..factory import AppServices
 from ..i18n import _
+from .translate import translate_bindings
 
 
 class CcallApp(App[int]):
@@ -33,6 +34,7 @@ class CcallApp(App[int]):
         theme = getattr(services.profile, "theme", None)
         if theme and theme in self.available_themes:
             self.theme = theme
+        translate_bindings(self)
         self.add_mode("monitor", self._monitor_screen)
         self.add_mode("cdrs", self._cdrs_screen)
 

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...i18n import _
+from ..translate import translate_bindings
 
 
 class HelpScreen(ModalScreen[None]):
@@ -21,6 +22,10 @@ class HelpScreen(ModalScreen[None]):
     }
     """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", _("Close"))]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -43,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
                     continue
                 seen.add(binding.action)
                 keys = binding.key_display or ", ".join(binding.key.split(","))
-                rows.append((keys, binding.description))
+                rows.append((keys, _(binding.description)))
             if not rows:
                 continue
             text.append(str(title) + "\n", style="bold underline")

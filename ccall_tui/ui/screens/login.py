@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Static
 from ...api.client import CcallClient
 from ...api.errors import CcallError
 from ...i18n import _
+from ..translate import translate_bindings
 
 
 class LoginScreen(ModalScreen[Any]):
@@ -44,6 +45,7 @@ class LoginScreen(ModalScreen[Any]):
 
     def __init__(self, services: Any, reason: str | None = None) -> None:
         super().__init__()
+        translate_bindings(self)
         self.services = services
         self.reason = reason
         self._tested = None
