@@ -1,0 +1,111 @@
+"""Switches that make the simulated PBX misbehave the way real servers and proxies do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+# Shapes a real server has been seen to use (API.md); each one is a mode of the wire format.
+QUIRKS = frozenset({
+    "single_object",     # exactly one registration -> an object instead of a list
+    "empty_variant",     # no registrations -> {}, null, "" or no key at all, in rotation
+    "xml_nesting",       # {"registrations": {"registration": [...]}}
+    "string_numbers",    # numbers as strings: tta "7s", pdd "0.85s", mos "3.9", billsec "65"
+    "null_strings",      # the string "null" wherever a value is empty or null
+    "recording_file",    # the recording link under "recording_file" instead of "recording"
+    "underscore_keys",   # registration keys with "_" instead of "-" (network_ip)
+    "upper_exp",         # older builds: EXP(...) / EXPSECS(...)
+    "spaces",            # status strings padded with spaces
+    "duration_seconds",  # duration as a number of seconds instead of "hh:mm:ss"
+})
+CALL_ID_KEYS = ("call_id", "uuid", "xml_cdr_uuid", "_id", "id")
+CALL_ID_QUIRK = "call_id_key="  # e.g. "call_id_key=uuid"
+AUTH_STYLES = ("401", "200")
+
+
+def check_quirk(name: str) -> str:
+    name = name.strip()
+    if name in QUIRKS:
+        return name
+    if name.startswith(CALL_ID_QUIRK) and name[len(CALL_ID_QUIRK):] in CALL_ID_KEYS:
+        return name
+    known = ", ".join(sorted(QUIRKS)) + ", " + ", ".join(CALL_ID_QUIRK + k for k in CALL_ID_KEYS[1:])
+    raise ValueError(f"unknown quirk {name!r}; known: {known}")
+
+
+@dataclass
+class Faults:
+    """What to get wrong. Plain attributes: flip them from a test while the server runs."""
+
+    latency_s: float = 0.0
+    timeout: bool = False
+    timeout_hold_s: float = 60.0
+    status_5xx: int | None = None
+    html_error: bool = False
+    malformed_json: bool = False
+    empty_body: bool = False
+    auth_failure: bool = False
+    auth_style: str = "401"
+    no_response_key: bool = False
+    quirks: set[str] = field(default_factory=set)
+
+    def reset(self) -> None:
+        fresh = Faults()
+        for item in fields(self):
+            setattr(self, item.name, getattr(fresh, item.name))
+
+    def has(self, quirk: str) -> bool:
+        return quirk in self.quirks
+
+    @property
+    def call_id_key(self) -> str:
+        for quirk in self.quirks:
+            if quirk.startswith(CALL_ID_QUIRK):
+                return quirk[len(CALL_ID_QUIRK):]
+        return "call_id"
+
+    def update(self, values: dict[str, Any]) -> None:
+        """Set fields from a JSON-like dict, checking every value first (all or nothing)."""
+        checked: dict[str, Any] = {}
+        names = {item.name for item in fields(self)}
+        for key, value in values.items():
+            if key == "reset":
+                continue
+            if key not in names:
+                raise ValueError(f"unknown fault {key!r}")
+            checked[key] = _check(key, value)
+        if values.get("reset"):
+            self.reset()
+        for key, value in checked.items():
+            setattr(self, key, value)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {item.name: getattr(self, item.name) for item in fields(self)}
+        out["quirks"] = sorted(self.quirks)
+        return out
+
+
+def _check(key: str, value: Any) -> Any:
+    if key in ("latency_s", "timeout_hold_s"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 3600:
+            raise ValueError(f"{key} must be a number of seconds between 0 and 3600")
+        return float(value)
+    if key == "status_5xx":
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 500 <= value <= 599:
+            raise ValueError("status_5xx must be null or a status between 500 and 599")
+        return value
+    if key == "auth_style":
+        if str(value) not in AUTH_STYLES:
+            raise ValueError("auth_style must be '401' or '200'")
+        return str(value)
+    if key == "quirks":
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            raise ValueError("quirks must be a list of names")
+        return {check_quirk(str(v)) for v in value}
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} must be true or false")
+    return value

@@ -1,0 +1,391 @@
+"""The simulated ccall PBX: a threaded HTTP server on 127.0.0.1 speaking the real wire format.
+
+    with SimulatedPbx(seed=7) as pbx:
+        httpx.post(pbx.base_url + "/ext_reg/json", json={"submission": {...}})
+        pbx.faults.latency_s = 2.0          # flip faults while it runs
+        pbx.tenant.force_offline("105")     # and steer the tenant
+
+Nothing the server logs or answers ever contains the api key or secret it was sent.
+"""
+
+from __future__ import annotations
+
+import collections
+import hmac
+import itertools
+import json
+import re
+import socket
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, NamedTuple
+
+from . import wire
+from .clock import Clock
+from .faults import Faults
+from .tenant import Tenant
+from .wav import recording_wav
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+AUTH_FAILED = "Authentication failed: invalid api_key or api_secret"
+HTML_502 = (
+    "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
+    "</center><hr><center>nginx</center></body></html>"
+)
+MAX_BODY = 1 << 20
+_RECORDING = re.compile(r"^/recordings/([0-9A-Za-z-]{1,64})\.wav$")
+
+
+class RecordedRequest(NamedTuple):
+    """A request the simulator received, credentials removed."""
+
+    path: str
+    body: dict[str, Any]
+
+
+class SimulatedPbx:
+    """A whole simulated tenant behind an HTTP server. ``start()`` returns its base URL."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 7,
+        extensions: int = 60,
+        api_key: str = "demo",
+        api_secret: str = "demo",
+        clock: Clock | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        calls_per_day: int | None = None,
+        domain: str = "demo.ccall.example",
+        history_days: int = 7,
+    ) -> None:
+        if host not in LOOPBACK_HOSTS:
+            raise ValueError("The simulated PBX listens on 127.0.0.1 only.")
+        self.tenant = Tenant(
+            seed=seed, extensions=extensions, domain=domain, calls_per_day=calls_per_day,
+            clock=clock, history_days=history_days,
+        )
+        self.faults = Faults()
+        self.requests: collections.deque[RecordedRequest] = collections.deque(maxlen=1000)
+        self.base_url = ""
+        self._port = port
+        self._key = api_key.encode("utf-8")
+        self._secret = api_secret.encode("utf-8")
+        self._stopping = threading.Event()
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        self._turns = itertools.count()
+
+    def __repr__(self) -> str:  # never show the credentials
+        return f"SimulatedPbx(base_url={self.base_url!r}, extensions={len(self.tenant.extensions)})"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> str:
+        if self._httpd is not None:
+            return self.base_url
+        self._stopping.clear()
+        self._httpd = _Server(("127.0.0.1", self._port), _Handler, self)
+        port = self._httpd.server_address[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"simulated-pbx-{port}", daemon=True,
+        )
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving; wakes held requests and closes open connections at once."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        self._stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        with self._connections_lock:
+            connections = list(self._connections)
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def __enter__(self) -> "SimulatedPbx":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._httpd is not None
+
+    # ------------------------------------------------------------------ helpers for handlers
+
+    def credentials_ok(self, submission: dict[str, Any]) -> bool:
+        key, secret = submission.get("api_key"), submission.get("api_secret")
+        if not isinstance(key, str) or not isinstance(secret, str):
+            return False
+        key_ok = hmac.compare_digest(key.encode("utf-8"), self._key)
+        secret_ok = hmac.compare_digest(secret.encode("utf-8"), self._secret)
+        return key_ok and secret_ok and not self.faults.auth_failure
+
+    def hold(self, seconds: float) -> bool:
+        """Wait up to ``seconds``; True if the server is stopping meanwhile."""
+        return self._stopping.wait(seconds) if seconds > 0 else self._stopping.is_set()
+
+    def next_turn(self) -> int:
+        return next(self._turns)
+
+    def track(self, conn: socket.socket, add: bool) -> None:
+        with self._connections_lock:
+            if add:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = False
+
+    def __init__(self, address: tuple[str, int], handler: type, pbx: SimulatedPbx) -> None:
+        self.pbx = pbx
+        super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client hanging up mid-answer is normal here; print nothing
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+    timeout = 75  # idle keep-alive connections close after this
+    server: _Server
+
+    # ------------------------------------------------------------------ plumbing
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.pbx.track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.pbx.track(self.connection, False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # no access log: nothing to leak
+
+    @property
+    def pbx(self) -> SimulatedPbx:
+        return self.server.pbx
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, payload: Any) -> None:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._send(status, body, "application/json; charset=utf-8")
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise wire.BadRequest("Request body too large")
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _transport_faults(self) -> bool:
+        """Faults that happen before the application sees the request; True if handled."""
+        faults = self.pbx.faults
+        if self.pbx.hold(faults.latency_s):
+            self.close_connection = True
+            return True
+        if faults.timeout:
+            self.pbx.hold(faults.timeout_hold_s)
+            self.close_connection = True  # hang up without a word
+            return True
+        if faults.status_5xx is not None:
+            phrase = _phrase(faults.status_5xx)
+            self._send(faults.status_5xx, f"{faults.status_5xx} {phrase}\n".encode(), "text/plain")
+            return True
+        if faults.html_error:
+            self._send(502, HTML_502.encode(), "text/html")
+            return True
+        return False
+
+    # ------------------------------------------------------------------ verbs
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/_sim/faults":
+            self._json(200, self.pbx.faults.to_json())
+            return
+        if path == "/_sim/status":
+            self._json(200, _status(self.pbx))
+            return
+        match = _RECORDING.match(path)
+        if match:
+            self.pbx.requests.append(RecordedRequest(path, {}))
+            if self._transport_faults():
+                return
+            call = self.pbx.tenant.calls.find(match.group(1))
+            if call is None or not call.recorded:
+                self._json(404, wire.error("Recording not found"))
+                return
+            self._send(200, recording_wav(call.call_id), "audio/wav")
+            return
+        if path in ("/cdrs/json", "/ext_reg/json"):
+            self._json(405, wire.error("Method not allowed: use POST"))
+            return
+        self._json(404, wire.error("Not found"))
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:
+        path = self.path.split("?", 1)[0]
+        try:
+            raw = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            self._json(400, wire.error("Invalid request body"))
+            return
+        if path.startswith("/_sim/"):
+            self._control(path, raw)
+            return
+        if path not in ("/cdrs/json", "/ext_reg/json"):
+            self._json(404, wire.error("Not found"))
+            return
+        try:
+            body = wire.decode_body(raw, self.headers.get("Content-Type", ""))
+            problem = None
+        except (wire.BadRequest, UnicodeDecodeError) as exc:
+            body, problem = {}, str(exc) if isinstance(exc, wire.BadRequest) else "Invalid request body"
+        self.pbx.requests.append(RecordedRequest(path, wire.without_credentials(body)))
+        if self._transport_faults():
+            return
+        submission = wire.submission_of(body)
+        if not self.pbx.credentials_ok(submission):
+            status = 200 if self.pbx.faults.auth_style == "200" else 401
+            self._json(status, wire.error(AUTH_FAILED))
+            return
+        if problem is not None:
+            self._json(400, wire.error(problem))
+            return
+        try:
+            status, payload = self._answer(path, submission)
+        except wire.BadRequest as exc:
+            self._json(400, wire.error(str(exc)))
+            return
+        self._deliver(status, payload)
+
+    # ------------------------------------------------------------------ application
+
+    def _answer(self, path: str, submission: dict[str, Any]) -> tuple[int, Any]:
+        pbx = self.pbx
+        tenant = pbx.tenant
+        domain = wire.text_field(submission, "domain_name")
+        if domain is not None and domain.lower() != tenant.domain.lower():
+            return 400, wire.error("Domain not found")
+        now = tenant.now()
+        faults = pbx.faults
+        if path == "/ext_reg/json":
+            rows = [wire.registration_row(tenant, reg, now, faults) for reg in tenant.registrations(now)]
+            return 200, wire.registrations_answer(rows, faults, pbx.next_turn())
+        call_id = wire.text_field(submission, "call_id")
+        if call_id is not None:
+            return 200, wire.one_call_answer(tenant, tenant.calls.find(call_id, now), pbx.base_url, faults)
+        request = wire.cdr_request(submission, now)
+        calls = tenant.calls.select(request.where, now)
+        return 200, wire.cdrs_answer(tenant, calls, request, pbx.base_url, faults)
+
+    def _deliver(self, status: int, payload: Any) -> None:
+        faults = self.pbx.faults
+        if faults.empty_body:
+            self._send(200, b"", "application/json")
+        elif faults.no_response_key:
+            self._json(200, {"status": "ok"})
+        elif faults.malformed_json:
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            self._send(200, body[: max(1, len(body) * 2 // 3)], "application/json; charset=utf-8")
+        else:
+            self._json(status, payload)
+
+    def _control(self, path: str, raw: bytes) -> None:
+        """Loopback switches for a simulator running in another process."""
+        try:
+            values = json.loads(raw or b"{}")
+            if not isinstance(values, dict):
+                raise ValueError("expected a JSON object")
+            if path == "/_sim/faults":
+                self.pbx.faults.update(values)
+                self._json(200, self.pbx.faults.to_json())
+            elif path == "/_sim/extension":
+                self._json(200, _steer_extension(self.pbx.tenant, values))
+            else:
+                self._json(404, wire.error("Not found"))
+        except (ValueError, KeyError) as exc:
+            message = exc.args[0] if exc.args else "invalid request"
+            self._json(400, wire.error(str(message)))
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Server Error"
+
+
+def _steer_extension(tenant: Tenant, values: dict[str, Any]) -> dict[str, Any]:
+    number = str(values.get("extension", "")).strip()
+    if number not in tenant.extensions:
+        raise KeyError(f"no extension {number!r} in this tenant")
+    state = values.get("state")
+    if state == "offline":
+        tenant.force_offline(number)
+    elif state == "online":
+        devices = values.get("devices", 1)
+        if not isinstance(devices, int) or isinstance(devices, bool) or not 1 <= devices <= 10:
+            raise ValueError("devices must be a whole number from 1 to 10")
+        tenant.force_online(number, devices)
+    elif state == "auto":
+        tenant.clear_override(number)
+    elif state is not None:
+        raise ValueError("state must be 'offline', 'online' or 'auto'")
+    if isinstance(values.get("name"), str):
+        tenant.set_name(number, values["name"])
+    if isinstance(values.get("agent"), str):
+        tenant.set_agent(number, values["agent"])
+    return {
+        "extension": number,
+        "name": tenant.name(number),
+        "registrations": len(tenant.registrations_of(number)),
+    }
+
+
+def _status(pbx: SimulatedPbx) -> dict[str, Any]:
+    tenant = pbx.tenant
+    now = tenant.now()
+    return {
+        "now": now.strftime("%Y-%m-%d %H:%M:%S"),
+        "domain": tenant.domain,
+        "extensions": len(tenant.extensions),
+        "online": len(tenant.online_extensions(now)),
+        "weekday_calls": tenant.calls.weekday_calls,
+        "faults": pbx.faults.to_json(),
+    }
