@@ -1,6 +1,6 @@
 """The simulated ccall PBX: a seeded tenant model and an HTTP server speaking the real wire format.
 
-Run one by hand with ``python -m ccall_tui.sim`` (or the main CLI's simulator command).
+Run one by hand with ``ccall-tui simulate`` or ``python -m ccall_tui.sim``.
 """
 
 from .clock import ManualClock, pbx_now

@@ -1,0 +1,110 @@
+"""Command-line front of the simulated PBX: ``add_arguments`` for a parser, ``run`` to serve."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import TextIO
+
+from .faults import check_quirk
+from .server import SimulatedPbx
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=0, metavar="N",
+                        help="port on 127.0.0.1 (default: any free port)")
+    parser.add_argument("--seed", type=int, default=7, metavar="N",
+                        help="seed of the simulated tenant (default: 7)")
+    parser.add_argument("--extensions", type=int, default=60, metavar="N",
+                        help="number of extensions, from 100 upwards (default: 60)")
+    parser.add_argument("--api-key", default="demo", metavar="K",
+                        help="the simulator's own api key (default: demo)")
+    parser.add_argument("--api-secret", default="demo", metavar="S",
+                        help="the simulator's own api secret (default: demo)")
+    parser.add_argument("--calls-per-day", type=int, default=None, metavar="N",
+                        help="calls on a busy weekday (default: about 3200 per 60 extensions)")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="S",
+                        help="seconds added to every answer (default: 0)")
+    parser.add_argument("--quirk", action="append", default=[], metavar="NAME",
+                        help="answer in a quirky shape (repeatable), e.g. single_object, "
+                             "string_numbers, null_strings, call_id_key=uuid")
+
+
+def run(args: argparse.Namespace, *, out: TextIO | None = None,
+        stop: threading.Event | None = None) -> int:
+    """Serve until Ctrl-C (or ``stop`` is set). Returns the exit status."""
+    out = out or sys.stdout
+    try:
+        quirks = {check_quirk(q) for q in args.quirk or ()}
+        if args.latency < 0:
+            raise ValueError("--latency must not be negative")
+        if args.calls_per_day is not None and args.calls_per_day < 0:
+            raise ValueError("--calls-per-day must not be negative")
+        if not 0 <= args.port <= 65535:
+            raise ValueError("--port must be between 0 and 65535")
+        pbx = SimulatedPbx(
+            seed=args.seed, extensions=args.extensions, api_key=args.api_key,
+            api_secret=args.api_secret, port=args.port, calls_per_day=args.calls_per_day,
+        )
+        pbx.faults.latency_s = args.latency
+        pbx.faults.quirks = quirks
+        url = pbx.start()
+    except (ValueError, OSError) as exc:
+        print(f"ccall-tui: cannot start the simulated PBX: {exc}", file=sys.stderr)
+        return 2
+    done = stop or threading.Event()
+    restore = _on_signals(done)
+    try:
+        tenant = pbx.tenant
+        env = f"CCALL_BASE_URL={url} CCALL_API_KEY={args.api_key} CCALL_API_SECRET={args.api_secret}"
+        print(f"Simulated ccall PBX listening on {url}", file=out)
+        print(f"  tenant: {len(tenant.extensions)} extensions "
+              f"({tenant.numbers[0]}-{tenant.numbers[-1]}), domain {tenant.domain}, "
+              f"seed {args.seed}", file=out)
+        print(f"  credentials: api_key={args.api_key} api_secret={args.api_secret}", file=out)
+        print("Try:", file=out)
+        print(f"  {env} ccall-tui ext", file=out)
+        print(f"  {env} ccall-tui cdrs --limit 20", file=out)
+        print(f"  {env} ccall-tui", file=out)
+        print(f"  curl -s -X POST {url}/ext_reg/json -H 'Content-Type: application/json' "
+              f"-d '{{\"submission\": {{\"api_key\": \"{args.api_key}\", "
+              f"\"api_secret\": \"{args.api_secret}\"}}}}'", file=out)
+        print(f"  curl -s -X POST {url}/_sim/faults -d '{{\"latency_s\": 3}}'   "
+              f"(faults: GET {url}/_sim/faults)", file=out)
+        print("Press Ctrl-C to stop.", file=out, flush=True)
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        restore()
+        pbx.stop()
+    print("Simulated PBX stopped.", file=out, flush=True)
+    return 0
+
+
+def _on_signals(done: threading.Event):
+    """Turn SIGINT/SIGTERM into a clean stop (main thread only); returns an undo function."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, lambda *_: done.set())
+        except (ValueError, OSError):  # pragma: no cover - unusual platforms
+            pass
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ccall_tui.sim",
+                                     description="Run the simulated ccall PBX on 127.0.0.1.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
