@@ -88,7 +88,7 @@ def test_cdrs_filters_reach_the_server(env, capsys):
     code, out, _ = run(capsys, "cdrs", "--direction", "local", "--cause", "NO_ANSWER", "--cause", "user_busy",
                        "--source", "101", "--page", "1", "--limit", "20", "--json")
     assert code == 0
-    _, body = env.requests[-1]
+    body = env.requests[-1].body["submission"]
     assert body == {"hangup_cause": "NO_ANSWER;USER_BUSY", "source": "101", "direction": "local", "page": 1, "limit": 20}
     for row in json.loads(out):
         assert row["status"] in ("NO_ANSWER", "USER_BUSY")

@@ -51,7 +51,8 @@ async def test_request_body_is_exactly_the_filters(sim):
     )
     async with client_for(sim) as client:
         page = await client.cdrs(query)
-    path, body = sim.requests[-1]
+    path, full = sim.requests[-1]
+    body = full["submission"]
     assert path == "/cdrs/json"
     assert body == {
         "date_range": {"from": "2026-11-27 08:00", "to": "2026-11-27 10:00"},
