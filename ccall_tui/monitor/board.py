@@ -1,0 +1,301 @@
+"""The extension board: every known extension, its state, since when, and what changed.
+
+Pure Python (no textual). ``ExtensionBoard.apply(snapshot, now)`` folds one registrations
+snapshot into the board and returns :class:`BoardChanges`: only the extensions whose state or
+devices changed, so the screen redraws only those tiles.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+
+from ..api.models import Registration, RegistrationsSnapshot
+from .history import BoardEvent, CountHistory, EventLog, ExtensionState
+from .roster import extension_sort_key
+
+ONLINE = ExtensionState.ONLINE
+OFFLINE = ExtensionState.OFFLINE
+NEVER_SEEN = ExtensionState.NEVER_SEEN
+
+
+class SortOrder(Enum):
+    NUMBER = "number"
+    STATE = "state"
+    CHANGE = "change"
+
+    def next(self) -> "SortOrder":
+        members = list(SortOrder)
+        return members[(members.index(self) + 1) % len(members)]
+
+
+_STATE_RANK = {OFFLINE: 0, NEVER_SEEN: 1, ONLINE: 2}
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: ``"Nguyễn Đức"`` -> ``"nguyen duc"`` (for the filter)."""
+    text = text.casefold().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _registration_key(reg: Registration) -> str | None:
+    return reg.call_id or reg.contact or reg.user
+
+
+@dataclass(slots=True, eq=False)
+class ExtensionTile:
+    """One extension on the board."""
+
+    extension: str
+    state: ExtensionState
+    since: datetime
+    # False when the state began before the board first looked (the time is a lower bound).
+    since_known: bool = False
+    flaps: int = 0
+    registrations: tuple[Registration, ...] = ()
+    label: str | None = None
+    learned_name: str | None = None
+    # When the board last *saw* the state change (None: never, since it started watching).
+    changed_at: datetime | None = None
+    # Bumped whenever anything shown on the tile changes.
+    version: int = 0
+    _signature: tuple[str | None, ...] = ()
+    _folded: str = ""
+
+    @property
+    def name(self) -> str | None:
+        return self.label or self.learned_name
+
+    @property
+    def devices(self) -> int:
+        return len(self.registrations)
+
+    def time_in_state(self, now: datetime) -> timedelta:
+        return max(now - self.since, timedelta(0))
+
+    def matches(self, folded_query: str) -> bool:
+        if not folded_query:
+            return True
+        if folded_query in self.extension:
+            return True
+        if not self._folded and self.name:
+            self._folded = fold(self.name)
+        return folded_query in self._folded
+
+    def _set_name(self, label: str | None = None, learned: str | None = None) -> bool:
+        before = self.name
+        if label is not None:
+            self.label = label
+        if learned is not None:
+            self.learned_name = learned
+        if self.name != before:
+            self._folded = ""
+            self.version += 1
+            return True
+        return False
+
+
+@dataclass(slots=True)
+class BoardChanges:
+    """What one ``apply`` changed."""
+
+    state_changed: list[str] = field(default_factory=list)
+    registrations_changed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    newly_seen: list[str] = field(default_factory=list)
+    went_offline: list[str] = field(default_factory=list)
+    events: list[BoardEvent] = field(default_factory=list)
+    first: bool = False
+
+    @property
+    def changed(self) -> list[str]:
+        """Every extension whose tile must be redrawn."""
+        return self.state_changed + self.registrations_changed
+
+    def __bool__(self) -> bool:
+        return bool(self.state_changed or self.registrations_changed or self.added)
+
+
+class ExtensionBoard:
+    """Every known extension and its state.
+
+    ``roster``: the configured extensions; ``labels``: names for them; ``seen``: extensions seen
+    online before (they start *offline*, the others *never seen*).
+    """
+
+    def __init__(
+        self,
+        roster: Iterable[str] = (),
+        labels: Mapping[str, str] | None = None,
+        now: datetime | None = None,
+        *,
+        seen: Iterable[str] = (),
+        event_limit: int = 200,
+        history_limit: int = 240,
+    ) -> None:
+        self.created_at = now or datetime.now().astimezone()
+        self.tiles: dict[str, ExtensionTile] = {}
+        self.seen: set[str] = set(seen)
+        self.labels: dict[str, str] = dict(labels or {})
+        self.events = EventLog(event_limit)
+        self.online_history = CountHistory(history_limit)
+        self.updated_at: datetime | None = None
+        self.counts: dict[ExtensionState, int] = {state: 0 for state in ExtensionState}
+        self._online: set[str] = set()
+        self.add_extensions(roster, self.created_at)
+        self.add_extensions(sorted(self.seen, key=extension_sort_key), self.created_at)
+
+    # ------------------------------------------------------------------ queries
+
+    def __len__(self) -> int:
+        return len(self.tiles)
+
+    def __contains__(self, extension: object) -> bool:
+        return extension in self.tiles
+
+    def get(self, extension: str) -> ExtensionTile | None:
+        return self.tiles.get(extension)
+
+    @property
+    def online_count(self) -> int:
+        return self.counts[ONLINE]
+
+    def order(
+        self,
+        sort: SortOrder = SortOrder.NUMBER,
+        query: str = "",
+        *,
+        offline_only: bool = False,
+        offline_first: bool = False,
+    ) -> list[str]:
+        """The extensions to show, in display order."""
+        folded = fold(query.strip())
+        tiles = [
+            tile
+            for tile in self.tiles.values()
+            if (not offline_only or tile.state is not ONLINE) and tile.matches(folded)
+        ]
+        if sort is SortOrder.STATE:
+            tiles.sort(key=lambda t: (_STATE_RANK[t.state], extension_sort_key(t.extension)))
+        elif sort is SortOrder.CHANGE:
+            tiles.sort(key=lambda t: extension_sort_key(t.extension))
+            tiles.sort(key=lambda t: t.since, reverse=True)
+        else:
+            tiles.sort(key=lambda t: extension_sort_key(t.extension))
+        if offline_first and sort is not SortOrder.STATE:
+            tiles.sort(key=lambda t: t.state is ONLINE)  # stable: offline and never seen first
+        return [tile.extension for tile in tiles]
+
+    # ------------------------------------------------------------------ updates
+
+    def add_extensions(
+        self, extensions: Iterable[str], now: datetime, names: Mapping[str, str | None] | None = None
+    ) -> list[str]:
+        """Make ``extensions`` known (not online); returns the ones that were new."""
+        added = []
+        for extension in extensions:
+            extension = str(extension).strip()
+            if not extension:
+                continue
+            tile = self.tiles.get(extension)
+            if tile is None:
+                state = OFFLINE if extension in self.seen else NEVER_SEEN
+                tile = ExtensionTile(extension, state, now, label=self.labels.get(extension))
+                self.tiles[extension] = tile
+                self.counts[state] += 1
+                added.append(extension)
+            if names:
+                learned = names.get(extension)
+                if learned and not tile.label and tile.learned_name != learned:
+                    tile._set_name(learned=learned)
+        return added
+
+    def learn_names(self, names: Mapping[str, str | None]) -> list[str]:
+        """Names learned elsewhere (caller names of call records); returns tiles that changed."""
+        changed = []
+        for extension, name in names.items():
+            tile = self.tiles.get(extension)
+            if tile is not None and name and not tile.label and tile._set_name(learned=name):
+                changed.append(extension)
+        return changed
+
+    def set_labels(self, labels: Mapping[str, str]) -> list[str]:
+        self.labels = dict(labels)
+        return [ext for ext, tile in self.tiles.items() if tile._set_name(label=labels.get(ext, ""))]
+
+    def apply(self, snapshot: RegistrationsSnapshot, now: datetime) -> BoardChanges:
+        """Fold one snapshot of the online extensions into the board."""
+        first = self.updated_at is None
+        changes = BoardChanges(first=first)
+        online = snapshot.extensions
+        counts = self.counts
+        tiles = self.tiles
+
+        for extension in [e for e in self._online if e not in online]:
+            tile = tiles[extension]
+            old_devices = tile.devices
+            self._move(tile, OFFLINE, now, exact=True)
+            tile.registrations = ()
+            tile._signature = ()
+            tile.flaps += 1
+            changes.state_changed.append(extension)
+            changes.went_offline.append(extension)
+            changes.events.append(BoardEvent(now, extension, ONLINE, OFFLINE, 0, old_devices))
+            self._online.discard(extension)
+
+        for extension, regs in online.items():
+            tile = tiles.get(extension)
+            if tile is not None and tile.state is ONLINE:
+                if regs is tile.registrations:
+                    continue
+                signature = tuple([_registration_key(r) for r in regs])
+                if signature != tile._signature:
+                    old_devices = tile.devices
+                    tile._signature = signature
+                    tile.registrations = regs
+                    tile.version += 1
+                    changes.registrations_changed.append(extension)
+                    if len(regs) != old_devices:
+                        changes.events.append(
+                            BoardEvent(now, extension, ONLINE, ONLINE, len(regs), old_devices)
+                        )
+                else:
+                    tile.registrations = regs  # same devices; fresher expiry and ping figures
+                continue
+            if tile is None:
+                tile = ExtensionTile(extension, NEVER_SEEN, now, label=self.labels.get(extension))
+                tiles[extension] = tile
+                counts[NEVER_SEEN] += 1
+                changes.added.append(extension)
+            old = tile.state
+            self._move(tile, ONLINE, now, exact=not first)
+            if first:
+                tile.changed_at = None
+            tile.registrations = regs
+            tile._signature = tuple([_registration_key(r) for r in regs])
+            self._online.add(extension)
+            changes.state_changed.append(extension)
+            if not first:
+                changes.events.append(BoardEvent(now, extension, old, ONLINE, len(regs), 0))
+            if extension not in self.seen:
+                self.seen.add(extension)
+                changes.newly_seen.append(extension)
+
+        for event in changes.events:
+            self.events.add(event)
+        self.online_history.add(counts[ONLINE])
+        self.updated_at = now
+        return changes
+
+    def _move(self, tile: ExtensionTile, state: ExtensionState, now: datetime, *, exact: bool) -> None:
+        self.counts[tile.state] -= 1
+        self.counts[state] += 1
+        tile.state = state
+        tile.since = now
+        tile.since_known = exact
+        tile.changed_at = now
+        tile.version += 1

@@ -1,0 +1,106 @@
+"""Bounded memories of the board: the last state changes, and the online count over time."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Iterator
+
+from ..i18n import _
+
+
+class ExtensionState(Enum):
+    """Where one extension stands right now."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+    NEVER_SEEN = "never"
+
+    @property
+    def glyph(self) -> str:
+        return _GLYPHS[self]
+
+    @property
+    def label(self) -> str:
+        """The word shown next to the glyph (translated when called)."""
+        if self is ExtensionState.ONLINE:
+            return _("online")
+        if self is ExtensionState.OFFLINE:
+            return _("offline")
+        return _("never seen")
+
+
+_GLYPHS = {
+    ExtensionState.ONLINE: "●",
+    ExtensionState.OFFLINE: "○",
+    ExtensionState.NEVER_SEEN: "·",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BoardEvent:
+    """One change of one extension: its state, or the number of its devices."""
+
+    at: datetime
+    extension: str
+    old: ExtensionState
+    new: ExtensionState
+    devices: int = 0
+    old_devices: int = 0
+
+    @property
+    def is_state_change(self) -> bool:
+        return self.old is not self.new
+
+    def describe(self) -> str:
+        """Plain text, e.g. ``"101 online (×2)"`` / ``"101 offline"`` / ``"101 devices 1 → 2"``."""
+        if self.is_state_change:
+            if self.new is ExtensionState.ONLINE and self.devices > 1:
+                return f"{self.extension} {self.new.label} (×{self.devices})"
+            return f"{self.extension} {self.new.label}"
+        return _("{extension} devices {old} → {new}").format(
+            extension=self.extension, old=self.old_devices, new=self.devices
+        )
+
+
+class EventLog:
+    """The last ``limit`` events, oldest first."""
+
+    def __init__(self, limit: int = 200) -> None:
+        self._events: deque[BoardEvent] = deque(maxlen=limit)
+
+    def add(self, event: BoardEvent) -> None:
+        self._events.append(event)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[BoardEvent]:
+        return iter(self._events)
+
+    def latest(self, count: int) -> list[BoardEvent]:
+        """Newest first."""
+        result = []
+        for event in reversed(self._events):
+            if len(result) >= count:
+                break
+            result.append(event)
+        return result
+
+
+class CountHistory:
+    """The online count after each poll, bounded (for the sparkline)."""
+
+    def __init__(self, limit: int = 240) -> None:
+        self._values: deque[int] = deque(maxlen=limit)
+
+    def add(self, value: int) -> None:
+        self._values.append(value)
+
+    def values(self) -> list[int]:
+        return list(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)

@@ -1,0 +1,179 @@
+"""When to poll next, and how honest the data on screen still is. Pure, testable, no I/O.
+
+The screen asks :class:`PollStatus` after every attempt how long to wait before the next one
+(the next poll only starts after the previous one finished). Failures back off
+exponentially with jitter, capped at a minute; the first success goes back to the interval.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..i18n import _
+
+BACKOFF_CAP_S = 60.0
+STALE_FACTOR = 2.5
+
+
+class Backoff:
+    """Exponential backoff: ``base, 2·base, 4·base …`` capped at ``cap``, minus up to
+    ``jitter`` of it at random (so many screens never retry in step, and the cap holds)."""
+
+    def __init__(
+        self,
+        base: float,
+        cap: float = BACKOFF_CAP_S,
+        *,
+        jitter: float = 0.25,
+        rng: random.Random | None = None,
+    ) -> None:
+        if base <= 0:
+            raise ValueError("base must be positive")
+        self.base = float(base)
+        self.cap = max(float(cap), self.base)
+        self.jitter = min(max(jitter, 0.0), 1.0)
+        self.rng = rng or random.Random()
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        """Count one more failure and return how long to wait."""
+        self.failures += 1
+        raw = min(self.cap, self.base * 2 ** min(self.failures - 1, 30))
+        return raw * (1.0 - self.jitter * self.rng.random())
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PollFailure:
+    message: str
+    kind: str = "error"
+    at: datetime | None = None
+
+
+class PollStatus:
+    """Last success, last error, next attempt: everything the status line says."""
+
+    def __init__(self, interval: float, *, cap: float = BACKOFF_CAP_S, rng: random.Random | None = None) -> None:
+        self.interval = max(float(interval), 1.0)
+        self.backoff = Backoff(self.interval, cap, rng=rng)
+        self.last_success: datetime | None = None
+        self.last_error: PollFailure | None = None
+        self.next_attempt: datetime | None = None
+        self.auth_failed = False
+        self.in_flight = False
+        self.attempts = 0
+
+    @property
+    def stale_after(self) -> float:
+        return STALE_FACTOR * self.interval
+
+    @property
+    def failures(self) -> int:
+        return self.backoff.failures
+
+    @property
+    def stopped(self) -> bool:
+        return self.auth_failed
+
+    # ------------------------------------------------------------------ recording
+
+    def started(self) -> None:
+        self.in_flight = True
+        self.attempts += 1
+        self.next_attempt = None
+
+    def succeeded(self, now: datetime) -> float:
+        """Record a success; returns the delay before the next poll."""
+        self.in_flight = False
+        self.last_success = now
+        self.last_error = None
+        self.auth_failed = False
+        self.backoff.reset()
+        return self._schedule(now, self.interval)
+
+    def failed(self, now: datetime, message: str, kind: str = "error") -> float:
+        """Record a failure; returns the (backed-off) delay before the next attempt."""
+        self.in_flight = False
+        self.last_error = PollFailure(message, kind, now)
+        return self._schedule(now, self.backoff.next_delay())
+
+    def auth_rejected(self, now: datetime, message: str) -> None:
+        """Wrong credentials: stop until new ones arrive."""
+        self.in_flight = False
+        self.auth_failed = True
+        self.last_error = PollFailure(message, "auth", now)
+        self.next_attempt = None
+
+    def resumed(self) -> None:
+        """New credentials (or a manual retry after an auth failure)."""
+        self.auth_failed = False
+        self.backoff.reset()
+
+    def _schedule(self, now: datetime, delay: float) -> float:
+        self.next_attempt = now + timedelta(seconds=delay)
+        return delay
+
+    # ------------------------------------------------------------------ reading
+
+    def age(self, now: datetime) -> float | None:
+        """Seconds since the last good data, None before the first."""
+        if self.last_success is None:
+            return None
+        return max((now - self.last_success).total_seconds(), 0.0)
+
+    def is_stale(self, now: datetime) -> bool:
+        """True when the data on screen may no longer be true: a failure since the last
+        success, or no success for ``2.5 × interval``."""
+        if self.last_success is None:
+            return self.last_error is not None
+        if self.last_error is not None:
+            return True
+        age = self.age(now)
+        return age is not None and age > self.stale_after
+
+    def retry_in(self, now: datetime) -> float | None:
+        if self.next_attempt is None:
+            return None
+        return max((self.next_attempt - now).total_seconds(), 0.0)
+
+    def summary(self, now: datetime) -> str:
+        """One line, e.g. ``"data 42 s old · Connection refused · retrying in 8 s"``."""
+        parts: list[str] = []
+        age = self.age(now)
+        if age is None:
+            parts.append(_("no data yet"))
+        else:
+            parts.append(_("data {age} old").format(age=format_age(age)))
+        if self.last_error is not None:
+            parts.append(self.last_error.message.rstrip("."))
+        elif age is not None and age > self.stale_after:
+            parts.append(_("no answer yet"))
+        if self.auth_failed:
+            parts.append(_("polling stopped"))
+        elif self.in_flight:
+            parts.append(_("updating…"))
+        else:
+            wait = self.retry_in(now)
+            if wait is not None and self.last_error is not None:
+                parts.append(_("retrying in {wait}").format(wait=format_age(wait)))
+        return " · ".join(parts)
+
+
+def format_age(seconds: float) -> str:
+    """Compact age: ``"4 s"``, ``"42 s"``, ``"3 min"``, ``"2 h 5 min"``, ``"3 d"``."""
+    seconds = max(int(seconds + 0.5), 0)
+    if seconds < 90:
+        return _("{n} s").format(n=seconds)
+    minutes = seconds // 60
+    if minutes < 60:
+        return _("{n} min").format(n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        if minutes:
+            return _("{h} h {m} min").format(h=hours, m=minutes)
+        return _("{n} h").format(n=hours)
+    return _("{n} d").format(n=hours // 24)
