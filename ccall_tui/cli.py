@@ -412,8 +412,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, env: dict[str, str]) -> int:
     func = getattr(args, "func", None)
     try:
-        if func is not None and getattr(func, "__module__", "").endswith("sim.cli"):
+        module = getattr(func, "__module__", "") if func is not None else ""
+        if module.endswith("sim.cli"):
             return int(func(args) or 0)
+        if module.endswith("commands.config_cmd"):
+            # 'config path/init' must work even when the config file is broken.
+            return int(func(args, None) or 0)
         ctx = Context(args, env)
         with ctx.demo():
             if func is None:
