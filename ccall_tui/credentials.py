@@ -214,6 +214,8 @@ class CredentialStore:
                 raise error
             if isinstance(error, keyring.errors.NoKeyringError):
                 reason = _("No system keyring is available ({backend}).").format(backend=name)
+            elif isinstance(error, keyring.errors.KeyringLocked):
+                reason = _("The system keyring ({backend}) is locked.").format(backend=name)
             else:
                 # Only the type: a backend's message could echo what it was given.
                 reason = _("The system keyring ({backend}) failed: {kind}.").format(

@@ -164,6 +164,7 @@ def test_backend_errors_never_echo_the_secret():
     with pytest.raises(KeyringUnavailable) as info:
         store.get("main")
     assert SECRET not in str(info.value)
+    assert "is locked" in str(info.value)
     with pytest.raises(KeyringUnavailable) as info:
         store.set("main", Credentials("k" * 8, SECRET))
     assert SECRET not in str(info.value)
