@@ -521,7 +521,7 @@ def test_single_object_and_empty_variants(client, pbx):
 @pytest.mark.parametrize(
     "quirk",
     ["string_numbers", "null_strings", "recording_file", "duration_seconds", "spaces",
-     "call_id_key=uuid", "call_id_key=xml_cdr_uuid"],
+     "call_id_key=uuid", "call_id_key=xml_cdr_uuid", "call_id_key=_id", "call_id_key=id"],
 )
 def test_cdr_quirks_parse_like_the_normal_mode(client, pbx, quirk):
     query = {"date_range": {"from": "2026-03-10 09:00", "to": "2026-03-10 10:59"}, "page": 2, "limit": 200}
@@ -537,6 +537,38 @@ def test_cdr_quirks_parse_like_the_normal_mode(client, pbx, quirk):
         assert found.records[0].call_id == normal.records[0].call_id
     if quirk == "recording_file":
         assert "recording_file" in raw and "recording" not in raw
+
+
+def test_stale_duplicates_add_old_rows_of_the_same_phones(client, pbx, clock):
+    clock.set(datetime(2026, 3, 11, 10, 30, tzinfo=PBX_TZ))
+    normal = regs(client)
+    pbx.faults.quirks = {"stale_duplicates"}
+    doubled = regs(client)
+    assert set(doubled.extensions) == set(normal.extensions)
+    extra = [ext for ext in normal.extensions if doubled.device_count(ext) > normal.device_count(ext)]
+    assert extra
+    for ext in extra:
+        fresh = {r.call_id for r in normal.extensions[ext]}
+        old = [r for r in doubled.extensions[ext] if r.call_id not in fresh]
+        assert old and all(0 < r.expires_in_s < 3600 for r in old)
+        assert {(r.ip, r.port) for r in old} <= {(r.ip, r.port) for r in normal.extensions[ext]}
+
+
+def test_expired_and_slow_recording_links(client, pbx):
+    record = next(r for r in cdrs(client, limit=30).records if r.recording_url)
+    pbx.faults.recordings_expired = True
+    response = client.get(record.recording_url)
+    assert response.status_code == 403 and "Request has expired" in response.text
+    pbx.faults.reset()
+    pbx.faults.download_s = 0.4
+    started = time.monotonic()
+    chunks = []
+    with client.stream("GET", record.recording_url) as response:
+        total = int(response.headers["content-length"])
+        for chunk in response.iter_bytes():
+            chunks.append(len(chunk))
+    assert sum(chunks) == total and len(chunks) > 5
+    assert 0.3 <= time.monotonic() - started < 2
 
 
 def test_all_quirks_at_once_still_parse(client, pbx):

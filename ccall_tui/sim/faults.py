@@ -17,6 +17,7 @@ QUIRKS = frozenset({
     "upper_exp",         # older builds: EXP(...) / EXPSECS(...)
     "spaces",            # status strings padded with spaces
     "duration_seconds",  # duration as a number of seconds instead of "hh:mm:ss"
+    "stale_duplicates",  # a phone that re-registered also shows its old row until it expires
 })
 CALL_ID_KEYS = ("call_id", "uuid", "xml_cdr_uuid", "_id", "id")
 CALL_ID_QUIRK = "call_id_key="  # e.g. "call_id_key=uuid"
@@ -47,6 +48,8 @@ class Faults:
     auth_failure: bool = False
     auth_style: str = "401"
     no_response_key: bool = False
+    recordings_expired: bool = False  # recording links answer 403 "Request has expired"
+    download_s: float = 0.0  # spread each recording download over this many seconds
     quirks: set[str] = field(default_factory=set)
 
     def reset(self) -> None:
@@ -86,7 +89,7 @@ class Faults:
 
 
 def _check(key: str, value: Any) -> Any:
-    if key in ("latency_s", "timeout_hold_s"):
+    if key in ("latency_s", "timeout_hold_s", "download_s"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 3600:
             raise ValueError(f"{key} must be a number of seconds between 0 and 3600")
         return float(value)

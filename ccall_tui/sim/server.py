@@ -33,7 +33,12 @@ HTML_502 = (
     "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
     "</center><hr><center>nginx</center></body></html>"
 )
+EXPIRED_LINK = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+    "<Message>Request has expired</Message></Error>"
+)
 MAX_BODY = 1 << 20
+DOWNLOAD_CHUNKS = 20
 _RECORDING = re.compile(r"^/recordings/([0-9A-Za-z-]{1,64})\.wav$")
 
 
@@ -244,11 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.pbx.requests.append(RecordedRequest(path, {}))
             if self._transport_faults():
                 return
-            call = self.pbx.tenant.calls.find(match.group(1))
-            if call is None or not call.recorded:
-                self._json(404, wire.error("Recording not found"))
-                return
-            self._send(200, recording_wav(call.call_id), "audio/wav")
+            self._recording(match.group(1))
             return
         if path in ("/cdrs/json", "/ext_reg/json"):
             self._json(405, wire.error("Method not allowed: use POST"))
@@ -256,6 +257,32 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(404, wire.error("Not found"))
 
     do_HEAD = do_GET
+
+    def _recording(self, call_id: str) -> None:
+        faults = self.pbx.faults
+        if faults.recordings_expired:
+            self._send(403, EXPIRED_LINK.encode(), "application/xml")
+            return
+        call = self.pbx.tenant.calls.find(call_id)
+        if call is None or not call.recorded:
+            self._json(404, wire.error("Recording not found"))
+            return
+        body = recording_wav(call.call_id)
+        if faults.download_s <= 0 or self.command == "HEAD":
+            self._send(200, body, "audio/wav")
+            return
+        # A slow link: the length is known up front, the bytes trickle in.
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/wav")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        size = -(-len(body) // DOWNLOAD_CHUNKS)
+        for offset in range(0, len(body), size):
+            if offset and self.pbx.hold(faults.download_s / DOWNLOAD_CHUNKS):
+                self.close_connection = True
+                return
+            self.wfile.write(body[offset: offset + size])
+            self.wfile.flush()
 
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -305,7 +332,8 @@ class _Handler(BaseHTTPRequestHandler):
         now = tenant.now()
         faults = pbx.faults
         if path == "/ext_reg/json":
-            rows = [wire.registration_row(tenant, reg, now, faults) for reg in tenant.registrations(now)]
+            live = tenant.registrations(now, stale=faults.has("stale_duplicates"))
+            rows = [wire.registration_row(tenant, reg, now, faults) for reg in live]
             return 200, wire.registrations_answer(rows, faults, pbx.next_turn())
         call_id = wire.text_field(submission, "call_id")
         if call_id is not None:

@@ -207,18 +207,25 @@ class Tenant:
 
     # ------------------------------------------------------------------ registrations
 
-    def registrations(self, at: datetime | None = None) -> list[LiveRegistration]:
-        """Every registered device at ``at`` (default: the clock), by extension number."""
+    def registrations(self, at: datetime | None = None, *, stale: bool = False) -> list[LiveRegistration]:
+        """Every registered device at ``at`` (default: the clock), by extension number.
+
+        With ``stale``, a phone that re-registered recently (new call-id after a reboot or a
+        network change) also shows its old registration until that one expires, as
+        FreeSWITCH does.
+        """
         moment = (at or self.now()).astimezone(PBX_TZ)
         rows: list[LiveRegistration] = []
         for number in self.extensions:
-            rows.extend(self.registrations_of(number, moment))
+            rows.extend(self.registrations_of(number, moment, stale=stale))
         return rows
 
     def online_extensions(self, at: datetime | None = None) -> set[str]:
         return {reg.extension for reg in self.registrations(at)}
 
-    def registrations_of(self, extension: str, at: datetime | None = None) -> list[LiveRegistration]:
+    def registrations_of(
+        self, extension: str, at: datetime | None = None, *, stale: bool = False
+    ) -> list[LiveRegistration]:
         moment = (at or self.now()).astimezone(PBX_TZ)
         ext = self.extensions[extension]
         with self._lock:
@@ -235,7 +242,21 @@ class Tenant:
         for device in ext.devices:
             if self._device_online(extension, device, moment):
                 rows.append(self._live(extension, device, moment))
+                if stale:
+                    rows.extend(self._stale(extension, device, moment))
         return rows
+
+    def _stale(self, extension: str, device: Device, moment: datetime) -> list[LiveRegistration]:
+        index, start = self._period(device, moment)
+        before = datetime.fromtimestamp(start - 1, PBX_TZ)
+        if moment.timestamp() - start >= device.expires_s:
+            return []
+        if not self._device_online(extension, device, before):
+            return []
+        if rng_for(self.seed, "stale", extension, device.index, index).random() >= 0.35:
+            return []
+        old = self._live(extension, device, before)
+        return [old] if old.expires_at > moment else []
 
     def _period(self, device: Device, moment: datetime) -> tuple[int, int]:
         """(period index, period start as seconds since the epoch) for this device."""
