@@ -1,0 +1,450 @@
+"""The extension grid: one Line API widget drawing every tile, whatever their number.
+
+Each row of tiles is rendered once into cached strips; a poll that changes 20 of 2,000
+extensions refreshes only the rows holding those 20 tiles. Names and other text from the
+server are drawn as plain segments: never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import humanize
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...api.text import clean_text
+from ...i18n import _
+from ...monitor.board import BoardChanges, ExtensionBoard, ExtensionTile, SortOrder
+from ...monitor.history import ExtensionState
+
+HIGHLIGHT_S = 10.0
+GAP = 1
+
+_STATE_CLASS = {
+    ExtensionState.ONLINE: "grid--online",
+    ExtensionState.OFFLINE: "grid--offline",
+    ExtensionState.NEVER_SEEN: "grid--never",
+}
+
+
+def age_bucket(seconds: float) -> int:
+    """Changes exactly when the humanized age text can change."""
+    if seconds < 60:
+        return int(seconds)
+    if seconds < 3600:
+        return 100 + int(seconds // 60)
+    if seconds < 86400:
+        return 1000 + int(seconds // 3600)
+    return 100000 + int(seconds // 86400)
+
+
+def state_age_text(tile: ExtensionTile, now: datetime) -> str:
+    """``"3 hours"``; ``"≥3 hours"`` when the state began before the board was watching."""
+    age = humanize.naturaldelta(tile.time_in_state(now))
+    return age if tile.since_known else "≥" + age
+
+
+class ExtensionGrid(ScrollView, can_focus=True):
+    """A grid of extension tiles over an :class:`ExtensionBoard`."""
+
+    DEFAULT_CSS = """
+    ExtensionGrid {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+    }
+    ExtensionGrid > .grid--online { color: $text; background: $success 12%; }
+    ExtensionGrid > .grid--offline { color: $text; background: $error 25%; }
+    ExtensionGrid > .grid--never { color: $text-muted; background: $panel; }
+    ExtensionGrid > .grid--glyph-online { color: $success; text-style: bold; }
+    ExtensionGrid > .grid--glyph-offline { color: $error; text-style: bold; }
+    ExtensionGrid > .grid--glyph-never { color: $text-muted; }
+    ExtensionGrid > .grid--cursor { background: $accent 45%; }
+    ExtensionGrid > .grid--changed { text-style: bold reverse; }
+    ExtensionGrid > .grid--stale { text-style: dim; }
+    """
+
+    COMPONENT_CLASSES = {
+        "grid--online", "grid--offline", "grid--never", "grid--glyph-online",
+        "grid--glyph-offline", "grid--glyph-never", "grid--cursor", "grid--changed", "grid--stale",
+    }
+
+    BINDINGS = [
+        Binding("up", "cursor(0, -1)", show=False),
+        Binding("down", "cursor(0, 1)", show=False),
+        Binding("left", "cursor(-1, 0)", show=False),
+        Binding("right", "cursor(1, 0)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "jump(0)", show=False),
+        Binding("end", "jump(-1)", show=False),
+    ]
+
+    class Opened(Message):
+        """Enter or double-click on a tile."""
+
+        def __init__(self, extension: str) -> None:
+            super().__init__()
+            self.extension = extension
+
+    class Highlighted(Message):
+        def __init__(self, extension: str | None) -> None:
+            super().__init__()
+            self.extension = extension
+
+    stale: reactive[bool] = reactive(False)
+    large: reactive[bool] = reactive(False)
+
+    def __init__(
+        self,
+        board: ExtensionBoard,
+        now: Callable[[], datetime],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.board = board
+        self.now = now
+        self.sort = SortOrder.NUMBER
+        self.query = ""
+        self.offline_only = False
+        self.offline_first = False
+        self.order: list[str] = []
+        self._index: dict[str, int] = {}
+        self.cursor = 0
+        self.columns = 1
+        self.tile_width = 20
+        self._rows: dict[int, tuple[tuple, list[Strip]]] = {}
+        self._styles: dict[str, Style] = {}
+        self.rows_rendered = 0  # for benchmarks and tests: row renders since start
+
+    # ------------------------------------------------------------------ geometry
+
+    @property
+    def tile_height(self) -> int:
+        return 3 if self.large else 2
+
+    @property
+    def row_height(self) -> int:
+        return self.tile_height + 1 if self.large else self.tile_height
+
+    @property
+    def min_tile_width(self) -> int:
+        return 30 if self.large else 24
+
+    @property
+    def row_count(self) -> int:
+        return -(-len(self.order) // self.columns) if self.order else 0
+
+    @property
+    def highlighted_extension(self) -> str | None:
+        if 0 <= self.cursor < len(self.order):
+            return self.order[self.cursor]
+        return None
+
+    def _layout(self) -> None:
+        width = max(self.scrollable_content_region.width, 1)
+        self.columns = max(1, (width + GAP) // (self.min_tile_width + GAP))
+        self.tile_width = max(8, (width - GAP * (self.columns - 1)) // self.columns)
+        self.virtual_size = Size(width, self.row_count * self.row_height)
+        self._rows.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout()
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._rows.clear()
+        self.refresh()
+
+    def watch_stale(self) -> None:
+        self._rows.clear()
+        self.refresh()
+
+    def watch_large(self) -> None:
+        self._layout()
+        self._scroll_to_cursor()
+        self.refresh()
+
+    # ------------------------------------------------------------------ data
+
+    def rebuild(self) -> None:
+        """Recompute the order (sort, filter, offline-only) and redraw everything."""
+        keep = self.highlighted_extension
+        self.order = self.board.order(
+            self.sort, self.query, offline_only=self.offline_only, offline_first=self.offline_first
+        )
+        self._index = {ext: i for i, ext in enumerate(self.order)}
+        if keep is not None and keep in self._index:
+            self.cursor = self._index[keep]
+        else:
+            self.cursor = min(self.cursor, max(len(self.order) - 1, 0))
+        self._layout()
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.Highlighted(self.highlighted_extension))
+
+    def set_view(
+        self,
+        *,
+        sort: SortOrder | None = None,
+        query: str | None = None,
+        offline_only: bool | None = None,
+        offline_first: bool | None = None,
+    ) -> None:
+        if sort is not None:
+            self.sort = sort
+        if query is not None:
+            self.query = query
+        if offline_only is not None:
+            self.offline_only = offline_only
+        if offline_first is not None:
+            self.offline_first = offline_first
+        self.rebuild()
+
+    def _order_depends_on_state(self) -> bool:
+        return self.sort is not SortOrder.NUMBER or self.offline_only or self.offline_first
+
+    def apply_changes(self, changes: BoardChanges) -> None:
+        """Redraw what ``changes`` touched: only its rows, unless the order moved."""
+        if changes.added or (changes.state_changed and self._order_depends_on_state()):
+            before = self.order
+            order = self.board.order(
+                self.sort, self.query, offline_only=self.offline_only, offline_first=self.offline_first
+            )
+            if order != before:
+                self.order = order
+                keep = before[self.cursor] if 0 <= self.cursor < len(before) else None
+                self._index = {ext: i for i, ext in enumerate(order)}
+                if keep is not None and keep in self._index:
+                    self.cursor = self._index[keep]
+                else:
+                    self.cursor = min(self.cursor, max(len(order) - 1, 0))
+                self._layout()
+                self.refresh()
+                return
+        self.refresh_extensions(changes.changed)
+
+    def refresh_extensions(self, extensions: list[str]) -> None:
+        rows = {self._index[ext] // self.columns for ext in extensions if ext in self._index}
+        for row in rows:
+            self._refresh_row(row)
+
+    def _refresh_row(self, row: int) -> None:
+        self._rows.pop(row, None)
+        scroll_y = int(self.scroll_offset.y)
+        top = row * self.row_height - scroll_y
+        if top + self.row_height <= 0 or top >= self.size.height:
+            return
+        self.refresh(Region(0, top, self.size.width, self.row_height))
+
+    def tick(self) -> None:
+        """Once a second: redraw the visible rows whose age text or highlight changed."""
+        if not self.order:
+            return
+        now = self.now()
+        first = int(self.scroll_offset.y) // self.row_height
+        last = min(self.row_count - 1, first + self.size.height // self.row_height + 1)
+        for row in range(first, last + 1):
+            cached = self._rows.get(row)
+            if cached is not None and cached[0] != self._row_key(row, now):
+                self._refresh_row(row)
+
+    # ------------------------------------------------------------------ drawing
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(name, partial=True)
+            self._styles[name] = style
+        return style
+
+    def _row_key(self, row: int, now: datetime) -> tuple:
+        start = row * self.columns
+        key: list = [self.tile_width, self.columns, self.stale, self.large]
+        tiles = self.board.tiles
+        for pos in range(start, min(start + self.columns, len(self.order))):
+            tile = tiles[self.order[pos]]
+            age = (now - tile.since).total_seconds()
+            changed_at = tile.changed_at
+            fresh = changed_at is not None and (now - changed_at).total_seconds() < HIGHLIGHT_S
+            key.append((tile.extension, tile.version, age_bucket(age), fresh, pos == self.cursor))
+        return tuple(key)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        line = int(self.scroll_offset.y) + y
+        row, within = divmod(line, self.row_height)
+        if row >= self.row_count or within >= self.tile_height:
+            return Strip.blank(width, base)
+        now = self.now()
+        key = self._row_key(row, now)
+        cached = self._rows.get(row)
+        if cached is None or cached[0] != key:
+            cached = (key, self._render_row(row, now, base, width))
+            self._rows[row] = cached
+            self.rows_rendered += 1
+        return cached[1][within]
+
+    def _render_row(self, row: int, now: datetime, base: Style, width: int) -> list[Strip]:
+        start = row * self.columns
+        lines: list[list[Segment]] = [[] for _ in range(self.tile_height)]
+        gap = Segment(" " * GAP, base)
+        for column, pos in enumerate(range(start, min(start + self.columns, len(self.order)))):
+            tile = self.board.tiles[self.order[pos]]
+            tile_lines = self._render_tile(tile, now, base, pos == self.cursor)
+            for index, segments in enumerate(tile_lines):
+                if column:
+                    lines[index].append(gap)
+                lines[index].extend(segments)
+        return [Strip(segments).extend_cell_length(width, base).crop(0, width) for segments in lines]
+
+    def _render_tile(self, tile: ExtensionTile, now: datetime, base: Style, is_cursor: bool) -> list[list[Segment]]:
+        width = self.tile_width
+        state = tile.state
+        style = base + self._style(_STATE_CLASS[state])
+        glyph_style = style + self._style("grid--glyph-" + _STATE_CLASS[state].split("--")[1])
+        changed = tile.changed_at is not None and (now - tile.changed_at).total_seconds() < HIGHLIGHT_S
+        if is_cursor:
+            style += self._style("grid--cursor")
+            glyph_style += self._style("grid--cursor")
+        if changed:
+            style += self._style("grid--changed")
+            glyph_style += self._style("grid--changed")
+        if self.stale:
+            style += self._style("grid--stale")
+            glyph_style += self._style("grid--stale")
+        bold = style + Style(bold=True)
+        marker = "▶" if is_cursor else " "
+        name = clean_text(tile.name or "", limit=80)
+        age = state_age_text(tile, now)
+        word = state.label.upper() if self.large and state is not ExtensionState.ONLINE else state.label
+        devices = f" ×{tile.devices}" if tile.devices > 1 else ""
+        flaps = f" ↓{tile.flaps}" if tile.flaps else ""
+        status = f"{word} {age}{devices}"
+        if cell_len(status) + cell_len(flaps) + 3 <= width:
+            status += flaps
+        if self.large:
+            first = [
+                Segment(marker, bold),
+                Segment(state.glyph, glyph_style),
+                Segment(" ", style),
+                Segment(set_cell_size(tile.extension, width - 3), bold),
+            ]
+            second = [Segment(set_cell_size("   " + name, width), style)]
+            third = [Segment(set_cell_size("   " + status, width), bold if state is not ExtensionState.ONLINE else style)]
+            return [first, second, third]
+        head = f"{tile.extension} "
+        first = [
+            Segment(marker, bold),
+            Segment(state.glyph, glyph_style),
+            Segment(" ", style),
+            Segment(head, bold),
+        ]
+        rest = width - 3 - cell_len(head)
+        first.append(Segment(set_cell_size(name, rest) if rest > 0 else "", style))
+        if rest < 0:
+            first = [Segment(set_cell_size(marker + state.glyph + " " + tile.extension, width), bold)]
+        second = [Segment(set_cell_size("   " + status, width), style)]
+        return [first, second]
+
+    # ------------------------------------------------------------------ cursor and mouse
+
+    def _move_cursor(self, index: int) -> None:
+        if not self.order:
+            return
+        index = max(0, min(index, len(self.order) - 1))
+        if index == self.cursor:
+            return
+        old_row = self.cursor // self.columns
+        self.cursor = index
+        self._refresh_row(old_row)
+        self._refresh_row(index // self.columns)
+        self._scroll_to_cursor()
+        self.post_message(self.Highlighted(self.highlighted_extension))
+
+    def _scroll_to_cursor(self) -> None:
+        if not self.order or not self.size.height:
+            return
+        row = self.cursor // self.columns
+        self.scroll_to_region(
+            Region(0, row * self.row_height, 1, self.tile_height), animate=False, immediate=True
+        )
+
+    def action_cursor(self, dx: int, dy: int) -> None:
+        self._move_cursor(self.cursor + dx + dy * self.columns)
+
+    def action_page(self, direction: int) -> None:
+        rows = max(1, self.size.height // self.row_height - 1)
+        self._move_cursor(self.cursor + direction * rows * self.columns)
+
+    def action_jump(self, where: int) -> None:
+        self._move_cursor(0 if where == 0 else len(self.order) - 1)
+
+    def select_extension(self, extension: str) -> bool:
+        index = self._index.get(extension)
+        if index is None:
+            return False
+        self._move_cursor(index)
+        return True
+
+    def key_enter(self) -> None:
+        extension = self.highlighted_extension
+        if extension is not None:
+            self.post_message(self.Opened(extension))
+
+    def tile_at(self, x: int, y: int) -> int | None:
+        """The position (in ``order``) of the tile under a point of the widget, or None."""
+        line = int(self.scroll_offset.y) + y
+        row, within = divmod(line, self.row_height)
+        if within >= self.tile_height:
+            return None
+        column, offset = divmod(x, self.tile_width + GAP)
+        if column >= self.columns or offset >= self.tile_width:
+            return None
+        index = row * self.columns + column
+        return index if index < len(self.order) else None
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = self.tile_at(offset.x, offset.y)
+        if index is None:
+            return
+        self.focus()
+        self._move_cursor(index)
+        if event.chain >= 2:
+            self.post_message(self.Opened(self.order[index]))
+
+
+def since_text(tile: ExtensionTile, now: datetime) -> str:
+    """For the details screen: ``"online for 3 hours (since 07:12:04)"``."""
+    moment = tile.since.astimezone(now.tzinfo) if now.tzinfo else tile.since
+    span = state_age_text(tile, now)
+    if tile.since_known:
+        return _("{state} for {age} (since {time})").format(
+            state=tile.state.label, age=span, time=moment.strftime("%H:%M:%S")
+        )
+    return _("{state} for {age} (watching since {time})").format(
+        state=tile.state.label, age=span, time=moment.strftime("%H:%M:%S")
+    )
+
+
+__all__ = ["ExtensionGrid", "HIGHLIGHT_S", "age_bucket", "since_text", "state_age_text", "timedelta"]
