@@ -24,6 +24,7 @@ async def test_login_screen_checks_then_saves_to_keyring(make_services):
         await _type(pilot, "#api-key", "demo")
         await _type(pilot, "#api-secret", "not-the-secret")
         await pilot.click("#save")
+        await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
         status = str(app.screen.query_one("#login-status").render())
@@ -33,6 +34,7 @@ async def test_login_screen_checks_then_saves_to_keyring(make_services):
 
         await _type(pilot, "#api-secret", "demo")
         await pilot.click("#save")
+        await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert not isinstance(app.screen, LoginScreen)
