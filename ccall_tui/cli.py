@@ -176,7 +176,7 @@ class Context:
 
         self.sim = SimulatedPbx()
         self.sim.start()
-        numbers = self.sim.tenant.numbers()
+        numbers = self.sim.tenant.numbers
         # The demo tenant's roster is known, as a real profile's would be from its config.
         roster = self.profile.roster or (f"{numbers[0]}-{numbers[-1]}",)
         self.profile = replace(self.profile, base_url=self.sim.base_url, domain_name=None, roster=roster)
