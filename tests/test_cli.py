@@ -170,3 +170,11 @@ def test_help_runs_as_a_real_process():
     result = subprocess.run([sys.executable, "-m", "ccall_tui.cli", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "precedence" in result.stdout.lower()
+
+
+def test_demo_lists_the_whole_simulated_tenant(capsys):
+    code, out, err = run(capsys, "--demo", "ext", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 60
+    assert {row["online"] for row in rows} == {True, False}
