@@ -1,6 +1,32 @@
 """The simulated ccall PBX: a seeded tenant model and an HTTP server speaking the real wire format.
 
-Run one by hand with ``ccall-tui simulate`` or ``python -m ccall_tui.sim``.
+Run one by hand with ``ccall-tui simulate`` or ``python -m ccall_tui.sim``; in tests::
+
+    with SimulatedPbx(seed=7, extensions=60, clock=ManualClock("2026-03-11 17:30")) as pbx:
+        ...  # POST pbx.base_url + "/ext_reg/json" or "/cdrs/json" with api_key/api_secret demo/demo
+
+The tenant (``pbx.tenant``)
+    Extensions 100.. with Vietnamese names; about 15% have two phones and about 5% never
+    register. Registration state, every hour of call history and every call id derive from
+    the seed, so a frozen clock gives stable answers and a moving clock shows phones dropping
+    and calls arriving. Steer it with ``force_offline``, ``force_online(ext, devices)``,
+    ``clear_override``, ``set_name`` and ``set_agent``. A busy weekday has about 3,200 calls
+    per 60 extensions (capped at 12,000; ``calls_per_day`` overrides), Saturdays about a third
+    of that, Sundays an eighth, mostly between 08:00 and 18:00; history covers today and the
+    seven days before.
+
+Faults (``pbx.faults``, or ``POST /_sim/faults`` with JSON from another process)
+    ``latency_s``, ``timeout`` (held for ``timeout_hold_s``), ``status_5xx``, ``html_error``,
+    ``malformed_json``, ``empty_body``, ``auth_failure`` with ``auth_style`` "401" or "200",
+    ``no_response_key``, ``recordings_expired``, ``download_s``; ``reset()`` clears them all.
+
+Quirks (``pbx.faults.quirks``): alternative shapes a real server has been seen to use
+    single_object, empty_variant, xml_nesting, string_numbers, null_strings, recording_file,
+    underscore_keys, upper_exp, spaces, duration_seconds, stale_duplicates, and
+    call_id_key=uuid (or xml_cdr_uuid, _id, id).
+
+Other loopback controls: ``POST /_sim/extension`` ``{"extension": "105", "state":
+"offline" | "online" | "auto", "devices": 2, "name": ..., "agent": ...}`` and ``GET /_sim/status``.
 """
 
 from .clock import ManualClock, pbx_now

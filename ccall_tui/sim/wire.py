@@ -186,6 +186,7 @@ def registration_row(tenant: Tenant, reg: LiveRegistration, now: datetime, fault
     if faults.has("spaces"):
         status = f"  {status} "
     display = tenant.name(ext) if device.sends_name else ext
+    display = display.replace("\\", "\\\\").replace('"', '\\"')  # SIP quoted-string escapes
     params = f";transport={device.transport.lower()}" + (";fs_nat=yes" if device.nat else "")
     row = {
         "call-id": reg.call_id,
