@@ -244,3 +244,10 @@ def test_default_folder_prefers_downloads(tmp_path):
     assert rec.default_folder(tmp_path) == tmp_path
     (tmp_path / "Downloads").mkdir()
     assert rec.default_folder(tmp_path) == tmp_path / "Downloads"
+
+
+@pytest.mark.parametrize("seconds,text", [
+    (None, ""), (0, "0 s"), (7.4, "7 s"), (65, "1 min 05 s"), (7385, "2 h 03 min 05 s"), (-1, ""),
+])
+def test_human_duration(seconds, text):
+    assert cs.human_duration(seconds) == text

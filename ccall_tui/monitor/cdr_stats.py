@@ -177,3 +177,17 @@ def spark(values: Sequence[int], width: int | None = None) -> str:
         for v in values
     )
 
+
+
+def human_duration(seconds: float | None) -> str:
+    """``7 s``, ``1 min 05 s``, ``2 h 03 min 05 s``; blank when unknown."""
+    if seconds is None or seconds != seconds or seconds < 0:
+        return ""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return _("{h} h {m:02d} min {s:02d} s").format(h=hours, m=minutes, s=secs)
+    if minutes:
+        return _("{m} min {s:02d} s").format(m=minutes, s=secs)
+    return _("{s} s").format(s=secs)

@@ -1,25 +1,631 @@
-"""The call-record browser (minimal)."""
+"""The call-record browser: filter form, one page of records, summary, detail pane.
+
+Network work runs in exclusive async workers; a failure becomes one line in the status area
+and the table keeps the last good page.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+import os
+import webbrowser
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    ProgressBar,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from ...api.errors import CcallError
+from ...api.models import CallRecord, CdrPage, CdrQuery, Paging
 from ...i18n import _
+from ...monitor import cdr_filter as cf
+from ...monitor.cdr_stats import SummaryBuilder, summarize
+from ...monitor.export import iter_pages
+from ...monitor.recordings import (
+    default_folder,
+    export_filename,
+    export_to_file,
+    recording_filename,
+)
+from ...state import StateError, atomic_write_json, load_json
+from ..widgets.cdr_detail import CdrDetail
+from ..widgets.cdr_dialogs import DownloadDialog, ExportDialog
+from ..widgets.cdr_form import CdrFilterForm
+from ..widgets.cdr_summary import CdrSummaryView
+from ..widgets.cdr_table import CdrTable
+
+FILTER_FILE = "last-filter.json"
+ALL_PAGES_SIZE = 500
+ALL_PAGES_CONCURRENCY = 4
+CLIPBOARD_NOTE = (
+    "Copied the recording link to the clipboard (OSC 52). Whether it arrives depends on the "
+    "terminal; inside tmux it needs `set -g set-clipboard on`."
+)
+
+
+def paging_text(page: CdrPage, paging: Paging | None) -> Text:
+    """``page 3 of 25 · 1,234 calls · <txtdesc>``; a page without metadata is one page."""
+    if paging is None:
+        text = Text(_("page 1 of 1 · {count:,} calls").format(count=len(page.records)))
+        return text
+    current = paging.page_current or 1
+    total = paging.page_count
+    count = paging.record_count
+    if total is not None:
+        head = _("page {page} of {total}").format(page=current, total=total)
+    else:
+        head = _("page {page}").format(page=current)
+    if count is not None:
+        head += " · " + _("{count:,} calls").format(count=count)
+    text = Text(head)
+    if paging.txtdesc:
+        text.append(" · ")
+        text.append(paging.txtdesc, style="dim")  # server text: literal
+    return text
 
 
 class CdrBrowserScreen(Screen):
     HELP_TITLE = _("Calls")
+    CSS_PATH = "../cdrs.tcss"
 
-    def __init__(self, services) -> None:
+    BINDINGS = [
+        Binding("slash", "focus_form", _("Filter"), key_display="/"),
+        Binding("t", "focus_table", _("Table"), show=False),
+        Binding("r", "reload", _("Reload")),
+        Binding("left_square_bracket", "prev_page", _("Previous"), key_display="["),
+        Binding("right_square_bracket", "next_page", _("Next"), key_display="]"),
+        Binding("left_curly_bracket", "first_page", _("First page"), key_display="{", show=False),
+        Binding("right_curly_bracket", "last_page", _("Last page"), key_display="}", show=False),
+        Binding("g", "goto_page", _("Go to page")),
+        Binding("h", "pick_causes", _("Hangup causes"), show=False),
+        Binding("x", "swap", _("Swap source/destination"), show=False),
+        Binding("s", "summary", _("Summary")),
+        Binding("A", "summary_all", _("Summary of all pages"), key_display="A", show=False),
+        Binding("e", "export", _("Export")),
+        Binding("d", "download", _("Download recording"), show=False),
+        Binding("y", "copy_link", _("Copy recording link"), show=False),
+        Binding("o", "open_link", _("Open recording link"), show=False),
+        Binding("escape", "cancel", _("Cancel"), show=False),
+    ]
+
+    def __init__(self, services: Any) -> None:
         super().__init__()
         self.services = services
+        self.tz = services.profile.timezone
+        self._filter = self._restore_filter()
+        self._query: CdrQuery | None = None  # the query behind the page on screen
+        self._page: CdrPage | None = None
+        self._calls: dict[str, CallRecord] = {}  # as listed on pages
+        self._fetched: dict[str, CallRecord] = {}  # as looked up by id
+        self._pending_call: str | None = None
+        self._pending_extension: tuple[str, bool] | None = None
+        self._all_summary_of: CdrQuery | None = None
+        self._ready = False
+
+    # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(_("Call records"), markup=False)
+        yield CdrFilterForm(self._filter, self.services.now, id="cdr-form")
+        yield Static("", id="cdr-status", classes="status-line", markup=False)
+        with Horizontal(id="cdr-paging"):
+            yield Button(Content("«"), id="page-first", compact=True, tooltip=_("First page ({)"))
+            yield Button(Content("‹ " + _("Prev")), id="page-prev", compact=True)
+            yield Button(Content(_("Next") + " ›"), id="page-next", compact=True)
+            yield Button(Content("»"), id="page-last", compact=True, tooltip=_("Last page (})"))
+            yield Label(Content(_("Go to")), id="page-goto-label")
+            yield Input(placeholder="#", id="page-goto", type="integer", compact=True)
+            yield Static(Text(""), id="page-info")
+        with Horizontal(id="cdr-progress"):
+            yield Static("", id="progress-label", markup=False)
+            yield ProgressBar(id="progress-bar", show_eta=False)
+            yield Static(Content(_("esc cancels")), id="progress-hint")
+        yield CdrTable(self.tz, id="cdr-table")
+        with TabbedContent(id="cdr-bottom"):
+            with TabPane(Content(_("Call")), id="tab-call"):
+                yield CdrDetail(self.services.now, self.tz, id="cdr-detail")
+            with TabPane(Content(_("Summary")), id="tab-summary"):
+                yield CdrSummaryView(id="cdr-summary")
         yield Footer()
 
+    @property
+    def form(self) -> CdrFilterForm:
+        return self.query_one(CdrFilterForm)
+
+    @property
+    def table(self) -> CdrTable:
+        return self.query_one(CdrTable)
+
+    @property
+    def detail(self) -> CdrDetail:
+        return self.query_one(CdrDetail)
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self._update_paging_controls()
+        self.table.focus()
+        if self._pending_extension is not None:
+            extension, as_destination = self._pending_extension
+            self._pending_extension = None
+            self.filter_extension(extension, as_destination=as_destination)
+        else:
+            self.action_search()
+        if self._pending_call is not None:
+            call_id, self._pending_call = self._pending_call, None
+            self.show_call(call_id)
+
+    # ------------------------------------------------------------------ public
+
     def show_call(self, call_id: str) -> None:
-        pass
+        """Open the detail pane on one call, looked up by its id."""
+        call_id = (call_id or "").strip()
+        if not call_id:
+            return
+        if not self._ready:
+            self._pending_call = call_id
+            return
+        self.query_one(TabbedContent).active = "tab-call"
+        self.load_call(call_id, None)
+
+    def filter_extension(self, ext: str, *, as_destination: bool = False) -> None:
+        """Calls where ``ext`` is the source (``x`` flips to destination), searched at once."""
+        if not self._ready:
+            self._pending_extension = (ext, as_destination)
+            return
+        form = self.form.value.for_extension(ext, as_destination=as_destination)
+        self.form.load(form)
+        self.action_search()
+
+    def credentials_changed(self) -> None:
+        if self._query is not None:
+            self.load_page(self._query, keep_call_id=self._current_call_id())
+
+    # ------------------------------------------------------------------ status
+
+    def set_status(self, message: str | Text, *, error: bool = False) -> None:
+        status = self.query_one("#cdr-status", Static)
+        status.update(message if isinstance(message, Text) else Text(message))
+        status.set_class(error, "-error")
+
+    # ------------------------------------------------------------------ search and paging
+
+    def action_search(self) -> None:
+        form = self.form.value
+        result = cf.validate(form, self.tz, page=1)
+        self.form.show_errors(result.errors)
+        if not result.ok:
+            self.set_status(_("Check the marked fields; nothing was sent."), error=True)
+            return
+        self._filter = form
+        self._save_filter(form)
+        self.load_page(result.query)
+
+    @on(CdrFilterForm.Submitted)
+    def _form_submitted(self, event: CdrFilterForm.Submitted) -> None:
+        event.stop()
+        self.action_search()
+
+    def _go(self, page: int) -> None:
+        if self._query is None:
+            return
+        self.load_page(self._query.with_page(max(1, page)))
+
+    def _paging(self) -> Paging | None:
+        return self._page.paging if self._page is not None else None
+
+    def _current_page_number(self) -> int:
+        paging = self._paging()
+        if paging is not None and paging.page_current:
+            return paging.page_current
+        return (self._query.page if self._query is not None else None) or 1
+
+    def action_next_page(self) -> None:
+        paging = self._paging()
+        if paging is not None and paging.has_next:
+            self._go(self._current_page_number() + 1)
+
+    def action_prev_page(self) -> None:
+        paging = self._paging()
+        if paging is not None and paging.has_prev:
+            self._go(self._current_page_number() - 1)
+
+    def action_first_page(self) -> None:
+        paging = self._paging()
+        if paging is not None and paging.has_prev:
+            self._go(1)
+
+    def action_last_page(self) -> None:
+        paging = self._paging()
+        if paging is not None and paging.page_count and paging.has_next:
+            self._go(paging.page_count)
+
+    def action_reload(self) -> None:
+        if self._query is None:
+            self.action_search()
+            return
+        self.load_page(self._query, keep_call_id=self._current_call_id(), keep_row=self.table.cursor_row)
+
+    def action_goto_page(self) -> None:
+        goto = self.query_one("#page-goto", Input)
+        if goto.disabled:
+            return
+        goto.focus()
+
+    @on(Input.Submitted, "#page-goto")
+    def _goto_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        paging = self._paging()
+        last = paging.page_count if paging is not None and paging.page_count else None
+        try:
+            page = int(event.value)
+        except ValueError:
+            page = 0
+        if page < 1 or (last is not None and page > last):
+            event.input.add_class("-invalid")
+            self.set_status(
+                _("Pages go from 1 to {last}.").format(last=last or 1), error=True
+            )
+            return
+        event.input.remove_class("-invalid")
+        event.input.value = ""
+        self._go(page)
+        self.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        paging = self._paging() if self._ready else None
+        if action in ("next_page", "last_page"):
+            if paging is None or not paging.has_next or (action == "last_page" and not paging.page_count):
+                return None
+        if action in ("prev_page", "first_page"):
+            if paging is None or not paging.has_prev:
+                return None
+        if action == "goto_page" and (paging is None or (paging.page_count or 1) <= 1):
+            return None
+        return True
+
+    @on(Button.Pressed, "#page-first")
+    def _first(self) -> None:
+        self.action_first_page()
+
+    @on(Button.Pressed, "#page-prev")
+    def _prev(self) -> None:
+        self.action_prev_page()
+
+    @on(Button.Pressed, "#page-next")
+    def _next(self) -> None:
+        self.action_next_page()
+
+    @on(Button.Pressed, "#page-last")
+    def _last(self) -> None:
+        self.action_last_page()
+
+    @work(exclusive=True, exit_on_error=False, name="cdr-page", group="cdr-page")
+    async def load_page(
+        self, query: CdrQuery, *, keep_call_id: str | None = None, keep_row: int | None = None
+    ) -> None:
+        self.set_status(_("Loading page {page}…").format(page=query.page or 1))
+        try:
+            page = await self.app.client.cdrs(query)
+        except CcallError as exc:
+            self.set_status(exc.message, error=True)
+            return
+        self.show_page(page, query, keep_call_id=keep_call_id, keep_row=keep_row)
+
+    def show_page(
+        self, page: CdrPage, query: CdrQuery, *, keep_call_id: str | None = None, keep_row: int | None = None
+    ) -> None:
+        """Put a loaded page on screen: table, paging controls, page summary, status."""
+        same_page = self._query is not None and self._query == query
+        if same_page and keep_call_id is None:
+            keep_call_id = self._current_call_id()
+            keep_row = self.table.cursor_row
+        self._query = query
+        self._page = page
+        self.table.show(page.records, keep_call_id=keep_call_id if same_page or keep_call_id else None,
+                        keep_row=keep_row if same_page or keep_row is not None else 0)
+        for record in page.records:
+            if record.call_id:
+                self._calls.setdefault(record.call_id, record)
+        self._update_paging_controls()
+        base = replace(query, page=None)
+        if self._all_summary_of != base:
+            self._all_summary_of = None
+            self.query_one(CdrSummaryView).show(
+                summarize(page.records, self.tz), _("This page ({count} calls)").format(count=len(page.records))
+            )
+        message = _("{count} calls on this page.").format(count=len(page.records))
+        if page.skipped:
+            message += " " + _("{count} malformed records were left out.").format(count=page.skipped)
+        self.set_status(message)
+
+    def _update_paging_controls(self) -> None:
+        paging = self._paging()
+        has_prev = paging is not None and paging.has_prev
+        has_next = paging is not None and paging.has_next
+        self.query_one("#page-first", Button).disabled = not has_prev
+        self.query_one("#page-prev", Button).disabled = not has_prev
+        self.query_one("#page-next", Button).disabled = not has_next
+        self.query_one("#page-last", Button).disabled = not (has_next and paging is not None and paging.page_count)
+        self.query_one("#page-goto", Input).disabled = paging is None or (paging.page_count or 1) <= 1
+        info = self.query_one("#page-info", Static)
+        info.update(paging_text(self._page, paging) if self._page is not None else Text(""))
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------------ detail
+
+    def _current_call_id(self) -> str | None:
+        record = self.table.current
+        return record.call_id if record is not None else None
+
+    @on(DataTable.RowSelected, "#cdr-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        record = self.table.current
+        if record is None:
+            return
+        self.query_one(TabbedContent).active = "tab-call"
+        if record.call_id:
+            self.load_call(record.call_id, record)
+        else:
+            self.detail.show(record, note=_("This record has no call id; shown as listed."))
+
+    @work(exclusive=True, exit_on_error=False, name="cdr-call", group="cdr-call")
+    async def load_call(self, call_id: str, listed: CallRecord | None) -> None:
+        """The call as the server gives it by id (cached); the listed row meanwhile."""
+        fetched = self._fetched.get(call_id)
+        if fetched is not None:
+            self.detail.show(fetched)
+            return
+        shown = listed or self._calls.get(call_id)
+        if shown is not None:
+            self.detail.show(shown, note=_("Loading the full record…"))
+        else:
+            self.detail.show(None, note=_("Looking up call {call_id}…").format(call_id=call_id))
+        try:
+            record = await self.app.client.cdr(call_id)
+        except CcallError as exc:
+            self.set_status(exc.message, error=True)
+            self.detail.show(shown, note=None if shown else exc.message)
+            return
+        if record is None:
+            self.detail.show(None, note=_("The server knows no call with id {call_id}.").format(call_id=call_id))
+            return
+        self._fetched[call_id] = record
+        self.detail.show(record)
+
+    # ------------------------------------------------------------------ form shortcuts
+
+    def action_focus_form(self) -> None:
+        self.form.focus_first()
+
+    def action_focus_table(self) -> None:
+        self.table.focus()
+
+    def action_pick_causes(self) -> None:
+        self.form.pick_causes()
+
+    def action_swap(self) -> None:
+        form = self.form.value.swapped()
+        self.form.load(form)
+        self.action_search()
+
+    # ------------------------------------------------------------------ summary
+
+    def action_summary(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "tab-call" if tabs.active == "tab-summary" else "tab-summary"
+
+    def action_summary_all(self) -> None:
+        if self._query is None:
+            return
+        self.query_one(TabbedContent).active = "tab-summary"
+        self.summarize_all(replace(self._query, page=None))
+
+    @work(exclusive=True, exit_on_error=False, name="cdr-summary-all", group="cdr-long")
+    async def summarize_all(self, query: CdrQuery) -> None:
+        builder = SummaryBuilder(self.tz)
+        self._progress_start(_("Summarising every page…"))
+        try:
+            async for page in iter_pages(
+                self.app.client, query, page_size=ALL_PAGES_SIZE, concurrency=ALL_PAGES_CONCURRENCY,
+                progress=self._pages_progress,
+            ):
+                builder.add(page.records)
+        except CcallError as exc:
+            self.set_status(exc.message, error=True)
+            return
+        finally:
+            self._progress_end()
+        summary = builder.result()
+        self._all_summary_of = query
+        self.query_one(CdrSummaryView).show(
+            summary, _("All pages ({count:,} calls)").format(count=summary.calls)
+        )
+        self.set_status(_("Summary of all {count:,} calls.").format(count=summary.calls))
+
+    # ------------------------------------------------------------------ progress
+
+    def _progress_start(self, label: str) -> None:
+        self.query_one("#progress-label", Static).update(Text(label))
+        bar = self.query_one("#progress-bar", ProgressBar)
+        bar.update(total=None, progress=0)
+        self.query_one("#cdr-progress").add_class("-active")
+
+    def _progress_end(self) -> None:
+        self.query_one("#cdr-progress").remove_class("-active")
+
+    def _pages_progress(self, done: int, total: int | None, records: int) -> None:
+        bar = self.query_one("#progress-bar", ProgressBar)
+        bar.update(total=total, progress=done)
+        label = (
+            _("page {done} of {total} · {records:,} calls").format(done=done, total=total, records=records)
+            if total else _("page {done} · {records:,} calls").format(done=done, records=records)
+        )
+        self.query_one("#progress-label", Static).update(Text(label))
+
+    def action_cancel(self) -> None:
+        running = [
+            w for w in self.workers
+            if w.group in ("cdr-long", "cdr-download") and w.is_running
+        ]
+        if not running:
+            return
+        for worker in running:
+            worker.cancel()
+        self._progress_end()
+        self.set_status(_("Cancelled."))
+
+    # ------------------------------------------------------------------ export
+
+    def action_export(self) -> None:
+        if self._query is None:
+            self.set_status(_("Search first; the export uses the current filter."), error=True)
+            return
+        query = replace(self._query, page=None)
+        default = default_folder() / export_filename(self.services.now(), "csv")
+        paging = self._paging()
+        note = ""
+        if paging is not None and paging.record_count is not None:
+            note = _("{count:,} calls").format(count=paging.record_count)
+
+        def chosen(answer: tuple[Path, str, bool] | None) -> None:
+            if answer is not None:
+                target, fmt, overwrite = answer
+                self.export(query, target, fmt, overwrite)
+
+        self.app.push_screen(ExportDialog(default, note), chosen)
+
+    @work(exclusive=True, exit_on_error=False, name="cdr-export", group="cdr-long")
+    async def export(self, query: CdrQuery, target: Path, fmt: str, overwrite: bool) -> None:
+        self._progress_start(_("Exporting to {path}…").format(path=target))
+        try:
+            count = await export_to_file(
+                self.app.client, query, target, fmt, overwrite=overwrite,
+                page_size=ALL_PAGES_SIZE, concurrency=ALL_PAGES_CONCURRENCY,
+                progress=self._pages_progress,
+            )
+        except CcallError as exc:
+            self.set_status(_("Export failed, nothing written: {reason}").format(reason=exc.message), error=True)
+            return
+        except FileExistsError:
+            self.set_status(_("{path} appeared meanwhile; not overwritten.").format(path=target), error=True)
+            return
+        except OSError as exc:
+            self.set_status(
+                _("Export failed, nothing written: {reason}").format(reason=exc.strerror or type(exc).__name__),
+                error=True,
+            )
+            return
+        finally:
+            self._progress_end()
+        self.set_status(_("Exported {count:,} calls to {path}.").format(count=count, path=target))
+        self.notify(_("Exported {count:,} calls to {path}.").format(count=count, path=target), markup=False)
+
+    # ------------------------------------------------------------------ recordings
+
+    def _recording_record(self) -> CallRecord | None:
+        record = self.detail.record or self.table.current
+        if record is None or not record.recording_url:
+            self.set_status(_("This call has no recording."), error=True)
+            return None
+        return record
+
+    def action_copy_link(self) -> None:
+        record = self._recording_record()
+        if record is None:
+            return
+        self.app.copy_to_clipboard(record.recording_url)
+        self.notify(_(CLIPBOARD_NOTE), markup=False)
+
+    def action_open_link(self) -> None:
+        record = self._recording_record()
+        if record is None:
+            return
+        remote = bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
+        try:
+            webbrowser.get()
+            has_browser = True
+        except webbrowser.Error:
+            has_browser = False
+        if not has_browser:
+            self.notify(
+                _("No web browser here; copy the link (y) or download it (d)."), markup=False, severity="warning"
+            )
+            return
+        self.app.open_url(record.recording_url)
+        if remote:
+            self.notify(
+                _("Over SSH the browser opens on the remote machine; the link is shown in the detail pane."),
+                markup=False,
+            )
+
+    def action_download(self) -> None:
+        record = self._recording_record()
+        if record is None:
+            return
+        filename = recording_filename(record)
+        folder = self.services.extra.get("download_dir") if hasattr(self.services, "extra") else None
+        folder = Path(folder) if folder else default_folder()
+
+        def chosen(answer: tuple[Path, bool] | None) -> None:
+            if answer is not None:
+                self.download(record.recording_url, answer[0])
+
+        self.app.push_screen(DownloadDialog(folder, filename, record.recording_url), chosen)
+
+    @work(exclusive=True, exit_on_error=False, name="cdr-download", group="cdr-download")
+    async def download(self, url: str, target: Path) -> None:
+        self._progress_start(_("Downloading {name}…").format(name=target.name))
+        bar = self.query_one("#progress-bar", ProgressBar)
+
+        def progress(received: int, total: int | None) -> None:
+            bar.update(total=total, progress=received)
+
+        try:
+            await self.app.client.download(url, target, progress=progress)
+        except CcallError as exc:
+            self.set_status(_("Download failed: {reason}").format(reason=exc.message), error=True)
+            return
+        finally:
+            self._progress_end()
+        self.set_status(_("Saved the recording to {path}.").format(path=target))
+        self.notify(_("Saved the recording to {path}.").format(path=target), markup=False)
+
+    # ------------------------------------------------------------------ persistence
+
+    def _filter_path(self) -> Path | None:
+        state_dir = getattr(self.services, "state_dir", None)
+        return Path(state_dir) / FILTER_FILE if state_dir else None
+
+    def _restore_filter(self) -> cf.CdrFilter:
+        now = self.services.now()
+        path = self._filter_path()
+        if path is None or not path.exists():
+            return cf.default_filter(now)
+        return cf.CdrFilter.from_json(load_json(path, None)).refreshed(now)
+
+    def _save_filter(self, form: cf.CdrFilter) -> None:
+        path = self._filter_path()
+        if path is None:
+            return
+        try:
+            atomic_write_json(path, form.to_json())
+        except StateError:
+            pass  # the filter still works; it just will not be remembered

@@ -1,0 +1,143 @@
+"""Everything about one call: humanized fields, the cause explained, and the raw JSON sent."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, tzinfo
+from typing import Any, Callable
+
+import humanize
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from ...api.models import CallRecord
+from ...i18n import _
+from ...monitor.cdr_stats import human_duration, mos_band, mos_label
+from .cdr_table import MOS_STYLES
+
+try:  # written alongside; fall back to the bare code when it is missing
+    from ...causes import explain as cause_explain
+    from ...causes import short as cause_short
+except ImportError:  # pragma: no cover
+    def cause_explain(cause: str | None) -> str:
+        return cause or ""
+
+    def cause_short(cause: str | None) -> str:
+        return ""
+
+
+def _seconds(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    return _("{value} s").format(value=f"{value:.{digits}f}")
+
+
+def detail_text(record: CallRecord, now: datetime, tz: tzinfo) -> Text:
+    """The fields of one call as ``Text`` (nothing in it is read as markup)."""
+    out = Text()
+    labels = (
+        _("Call id"), _("Start"), _("Direction"), _("Source"), _("Caller name"), _("Destination"),
+        _("Hangup cause"), _("Time to answer"), _("Talk time"), _("Post-dial delay"), _("MOS"),
+        _("Recording"),
+    )
+    width = max(len(label) for label in labels) + 2
+    pad = " " * width
+
+    def line(label: str, value: str | Text, style: str = "") -> None:
+        out.append(label.ljust(width), style="bold")
+        if isinstance(value, Text):
+            out.append_text(value)
+        else:
+            out.append(value or "—", style=style if value else "dim")
+        out.append("\n")
+
+    line(_("Call id"), record.call_id or "")
+    if record.start is not None:
+        start = record.start.astimezone(tz)
+        when = Text(start.strftime("%Y-%m-%d %H:%M:%S"))
+        when.append(f"  ({humanize.naturaltime(start, when=now.astimezone(tz))})", style="dim")
+        line(_("Start"), when)
+    else:
+        line(_("Start"), "")
+    directions = {"inbound": _("Inbound"), "outbound": _("Outbound"), "local": _("Local")}
+    line(_("Direction"), directions.get(record.direction or "", record.direction or ""))
+    line(_("Source"), record.source or "")
+    line(_("Caller name"), record.cid_name or "")
+    line(_("Destination"), record.destination or "")
+    cause = Text(record.status or "—", style="bold" if record.status else "dim")
+    label = cause_short(record.status)
+    if label:
+        cause.append(f"  {label}", style="italic")
+    line(_("Hangup cause"), cause)
+    out.append(pad)
+    out.append(cause_explain(record.status), style="dim")
+    out.append("\n")
+    line(_("Time to answer"), _seconds(record.tta_s))
+    line(_("Talk time"), human_duration(record.duration_s))
+    line(_("Post-dial delay"), _seconds(record.pdd_s, 2))
+    if record.mos is not None:
+        band = mos_band(record.mos) or "poor"
+        line(_("MOS"), Text(f"{record.mos:.2f}  {mos_label(record.mos)}", style=MOS_STYLES[band]))
+    else:
+        line(_("MOS"), _("no media measured") if record.answered else "")
+    if record.recording_url:
+        url = Text(record.recording_url, style="underline")
+        line(_("Recording"), url)
+        out.append(pad)
+        out.append(_("d download · y copy link · o open in browser"), style="dim")
+    else:
+        line(_("Recording"), _("none"))
+    out.rstrip()
+    return out
+
+
+def raw_text(raw: Any) -> Text:
+    """The server's record, pretty-printed, as literal text."""
+    try:
+        body = json.dumps(raw, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        body = repr(raw)
+    return Text(body, no_wrap=False)
+
+
+class CdrDetail(Horizontal):
+    """The detail pane: fields on the left, the raw JSON beside them."""
+
+    DEFAULT_CSS = """
+    CdrDetail { height: 1fr; }
+    CdrDetail #detail-fields { width: 3fr; min-width: 40; padding: 0 1; }
+    CdrDetail #detail-raw { width: 2fr; border-left: vkey $foreground 20%; padding: 0 1; }
+    CdrDetail #detail-raw-title { color: $text-muted; }
+    """
+
+    def __init__(self, now: Callable[[], datetime], tz: tzinfo, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._now = now
+        self._tz = tz
+        self.record: CallRecord | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail-fields"):
+            yield Static(Text(_("Select a call (enter or click) to see every detail."), style="dim"), id="detail-body")
+        with VerticalScroll(id="detail-raw"):
+            yield Static(Text(_("What the server sent"), style="bold"), id="detail-raw-title")
+            yield Static(Text(""), id="detail-raw-body")
+
+    def show(self, record: CallRecord | None, note: str | None = None) -> None:
+        self.record = record
+        body = self.query_one("#detail-body", Static)
+        raw = self.query_one("#detail-raw-body", Static)
+        if record is None:
+            body.update(Text(note or "", style="dim"))
+            raw.update(Text(""))
+            return
+        text = detail_text(record, self._now(), self._tz)
+        if note:
+            text = Text(note + "\n", style="dim") + text
+        body.update(text)
+        raw.update(raw_text(dict(record.raw)))
+
+    def show_message(self, message: str) -> None:
+        self.query_one("#detail-body", Static).update(Text(message, style="dim"))

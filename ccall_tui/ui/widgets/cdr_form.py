@@ -1,0 +1,303 @@
+"""The call-record filter form: every filter of ``/cdrs/json``, checked before anything is sent."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from ...api.models import DIRECTIONS, HANGUP_CAUSES
+from ...i18n import _, ngettext
+from ...monitor import cdr_filter as cf
+
+try:  # written alongside; fall back to the bare code when it is missing
+    from ...causes import short as cause_short
+except ImportError:  # pragma: no cover
+    def cause_short(cause: str | None) -> str:
+        return ""
+
+
+def _label(text: str) -> Label:
+    return Label(Content(text), classes="field-label")
+
+
+def direction_options() -> list[tuple[Content, str]]:
+    names = {"inbound": _("Inbound"), "outbound": _("Outbound"), "local": _("Local")}
+    return [(Content(_("All directions")), "")] + [(Content(names[d]), d) for d in DIRECTIONS]
+
+
+class CausePicker(ModalScreen[tuple[str, ...] | None]):
+    """Pick one or several hangup causes, each with a short plain-language label."""
+
+    DEFAULT_CSS = """
+    CausePicker { align: center middle; }
+    CausePicker > Vertical {
+        width: 64; max-width: 95%; height: 80%; border: round $primary; background: $surface;
+        padding: 0 1;
+    }
+    CausePicker SelectionList { height: 1fr; border: none; }
+    CausePicker .hint { color: $text-muted; height: auto; }
+    CausePicker Horizontal { height: auto; align-horizontal: right; }
+    CausePicker Button { margin-left: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", _("Cancel")),
+        Binding("ctrl+s", "done", _("Use these causes")),
+        Binding("a", "none", _("Clear")),
+    ]
+
+    def __init__(self, selected: tuple[str, ...]) -> None:
+        super().__init__()
+        self._selected = set(selected)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                Content(_("Hangup causes — space toggles, enter or ctrl+s confirms, a clears")),
+                classes="hint",
+            )
+            yield SelectionList[str](
+                *(
+                    Selection(
+                        Content.assemble((cause, "bold"), "  ", (cause_short(cause), "dim")),
+                        cause,
+                        cause in self._selected,
+                    )
+                    for cause in HANGUP_CAUSES
+                ),
+                id="cause-list",
+            )
+            with Horizontal():
+                yield Button(Content(_("Clear")), id="cause-clear", compact=True)
+                yield Button(Content(_("Cancel")), id="cause-cancel", compact=True)
+                yield Button(Content(_("Use these causes")), id="cause-ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def on_key(self, event) -> None:
+        if event.key == "enter":
+            event.stop()
+            self.action_done()
+
+    def action_done(self) -> None:
+        chosen = set(self.query_one(SelectionList).selected)
+        self.dismiss(tuple(c for c in HANGUP_CAUSES if c in chosen))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_none(self) -> None:
+        self.query_one(SelectionList).deselect_all()
+
+    @on(Button.Pressed, "#cause-ok")
+    def _ok(self) -> None:
+        self.action_done()
+
+    @on(Button.Pressed, "#cause-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    @on(Button.Pressed, "#cause-clear")
+    def _clear(self) -> None:
+        self.action_none()
+
+
+class Field(Vertical):
+    """A label, one input, and a message line shown only when the value is wrong."""
+
+    def __init__(self, label: str, control: Widget, name: str) -> None:
+        super().__init__(classes=f"field field-{name}")
+        self._label = label
+        self.control = control
+        self.field_name = name
+
+    def compose(self) -> ComposeResult:
+        yield _label(self._label)
+        yield self.control
+        yield Static("", classes="field-error", markup=False)
+
+    def show_error(self, message: str | None) -> None:
+        self.control.set_class(bool(message), "-invalid")
+        error = self.query_one(".field-error", Static)
+        error.update(Content(message or ""))
+        error.display = bool(message)
+
+
+class CdrFilterForm(Vertical):
+    """The filter form. ``value`` reads it, ``load()`` writes it, ``Submitted`` asks to search."""
+
+    class Submitted(Message):
+        """The user asked to search with what the form holds."""
+
+    def __init__(self, form: cf.CdrFilter, now: Callable[[], datetime], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._initial = form
+        self._now = now
+        self._causes: tuple[str, ...] = form.causes
+        self._preset: str | None = form.preset
+        self._preset_dates: tuple[str, str] | None = (
+            (form.date_from, form.date_to) if form.preset else None
+        )
+
+    def compose(self) -> ComposeResult:
+        form = self._initial
+        hint = cf.DATE_HINT
+        preset_options = [(Content(_(label)), key) for key, label in cf.PRESETS.items()]
+        with Horizontal(classes="form-row"):
+            yield Field(_("From"), Input(form.date_from, placeholder=hint, id="f-date_from", compact=True), "date_from")
+            yield Field(_("To"), Input(form.date_to, placeholder=hint, id="f-date_to", compact=True), "date_to")
+            yield Field(
+                _("Preset"),
+                Select(preset_options, prompt=_("Custom"), value=form.preset or Select.NULL, id="f-preset", compact=True),
+                "preset",
+            )
+            yield Field(
+                _("Direction"),
+                Select(direction_options(), allow_blank=False, value=form.direction, id="f-direction", compact=True),
+                "direction",
+            )
+            yield Field(
+                _("Rows"),
+                Select([(Content(str(n)), n) for n in cf.PAGE_SIZES], allow_blank=False, value=form.limit, id="f-limit", compact=True),
+                "limit",
+            )
+        with Horizontal(classes="form-row"):
+            yield Field(_("Source"), Input(form.source, id="f-source", compact=True), "source")
+            yield Field(_("Destination"), Input(form.destination, id="f-destination", compact=True), "destination")
+            yield Field(_("Caller name"), Input(form.cid_name, id="f-cid_name", compact=True), "cid_name")
+            yield Field(_("Hangup causes"), Button(self._causes_label(), id="f-causes", compact=True), "causes")
+            with Vertical(classes="field field-search"):
+                yield _label("")
+                yield Button(Content(_("Search")), id="f-search", variant="primary", compact=True)
+
+    # ------------------------------------------------------------------ value
+
+    @property
+    def value(self) -> cf.CdrFilter:
+        def text(name: str) -> str:
+            return self.query_one(f"#f-{name}", Input).value
+
+        direction = self.query_one("#f-direction", Select).value
+        limit = self.query_one("#f-limit", Select).value
+        date_from, date_to = text("date_from"), text("date_to")
+        preset = self._preset if self._preset_dates == (date_from, date_to) else None
+        return cf.CdrFilter(
+            date_from=date_from,
+            date_to=date_to,
+            direction=direction if isinstance(direction, str) else "",
+            causes=self._causes,
+            source=text("source"),
+            destination=text("destination"),
+            cid_name=text("cid_name"),
+            limit=limit if isinstance(limit, int) else cf.DEFAULT_PAGE_SIZE,
+            preset=preset,
+        )
+
+    def load(self, form: cf.CdrFilter) -> None:
+        """Put ``form`` into the widgets (errors cleared)."""
+        for name in ("date_from", "date_to", "source", "destination", "cid_name"):
+            self.query_one(f"#f-{name}", Input).value = getattr(form, name)
+        self.query_one("#f-direction", Select).value = form.direction
+        self.query_one("#f-limit", Select).value = form.limit if form.limit in cf.PAGE_SIZES else cf.DEFAULT_PAGE_SIZE
+        self._preset = form.preset
+        self._preset_dates = (form.date_from, form.date_to) if form.preset else None
+        self.query_one("#f-preset", Select).value = form.preset or Select.NULL
+        self.set_causes(form.causes)
+        self.show_errors({})
+
+    def set_causes(self, causes: tuple[str, ...]) -> None:
+        self._causes = tuple(c for c in HANGUP_CAUSES if c in causes)
+        self.query_one("#f-causes", Button).label = self._causes_label()
+
+    def _causes_label(self) -> Content:
+        if not self._causes:
+            return Content(_("All causes"))
+        if len(self._causes) == 1:
+            return Content(self._causes[0])
+        return Content(
+            ngettext("{count} cause", "{count} causes", len(self._causes)).format(count=len(self._causes))
+        )
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for item in self.query(Field):
+            item.show_error(errors.get(item.field_name))
+
+    def focus_first(self) -> None:
+        self.query_one("#f-date_from", Input).focus()
+
+    # ------------------------------------------------------------------ events
+
+    @on(Input.Changed)
+    def _check_field(self, event: Input.Changed) -> None:
+        name = (event.input.id or "").removeprefix("f-")
+        tz = self._now().tzinfo
+        if name in ("date_from", "date_to") and tz is not None:
+            message = cf.check_date(event.value, tz, end=name == "date_to")
+            if self._preset_dates is not None and self._current_dates() != self._preset_dates:
+                self._preset = None
+                self._preset_dates = None
+                self.query_one("#f-preset", Select).value = Select.NULL
+        elif name in ("source", "destination"):
+            message = cf.check_number(event.value)
+        elif name == "cid_name":
+            message = cf.check_name(event.value)
+        else:
+            return
+        for item in self.query(Field):
+            if item.field_name == name:
+                item.show_error(message)
+
+    def _current_dates(self) -> tuple[str, str]:
+        return (self.query_one("#f-date_from", Input).value, self.query_one("#f-date_to", Input).value)
+
+    @on(Select.Changed, "#f-preset")
+    def _preset_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        key = event.value
+        if not isinstance(key, str) or key not in cf.PRESETS:
+            return
+        form = cf.apply_preset(self.value, key, self._now())
+        self._preset = key
+        self._preset_dates = (form.date_from, form.date_to)
+        self.query_one("#f-date_from", Input).value = form.date_from
+        self.query_one("#f-date_to", Input).value = form.date_to
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted())
+
+    @on(Button.Pressed, "#f-search")
+    def _search(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.Submitted())
+
+    @on(Button.Pressed, "#f-causes")
+    def _pick_causes(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.pick_causes()
+
+    def pick_causes(self) -> None:
+        def chosen(causes: tuple[str, ...] | None) -> None:
+            if causes is not None:
+                self.set_causes(causes)
+
+        self.app.push_screen(CausePicker(self._causes), chosen)
+
+    def replace_value(self, **changes) -> cf.CdrFilter:
+        """Change some fields (e.g. source/destination) and return the whole new form."""
+        form = replace(self.value, **changes)
+        self.load(form)
+        return form
