@@ -289,11 +289,11 @@ class MonitorScreen(Screen):
     def _render_view(self) -> None:
         grid = self.grid
         parts = [_("sort: {order}").format(order=_SORT_LABELS[grid.sort]())]
-        if grid.query:
-            parts.append(_("filter: {text}").format(text=grid.query))
+        if grid.filter_text:
+            parts.append(_("filter: {text}").format(text=grid.filter_text))
         if grid.offline_only:
             parts.append(_("offline only"))
-        if grid.query or grid.offline_only:
+        if grid.filter_text or grid.offline_only:
             parts.append(_("{shown} shown").format(shown=len(grid.order)))
         self.query_one("#mon-view", Static).update(Text(" · ".join(parts)))
 
@@ -362,7 +362,7 @@ class MonitorScreen(Screen):
     def action_filter(self) -> None:
         self.add_class("-filtering")
         field = self.query_one("#mon-filter", Input)
-        field.value = self.grid.query
+        field.value = self.grid.filter_text
         field.focus()
 
     @on(Input.Changed, "#mon-filter")
@@ -377,7 +377,7 @@ class MonitorScreen(Screen):
             self.remove_class("-filtering")
 
     def action_clear_filter(self) -> None:
-        if self.has_class("-filtering") or self.grid.query:
+        if self.has_class("-filtering") or self.grid.filter_text:
             self.query_one("#mon-filter", Input).value = ""
             self.remove_class("-filtering")
             self.grid.set_view(query="")

@@ -49,8 +49,13 @@ def age_bucket(seconds: float) -> int:
 
 
 def state_age_text(tile: ExtensionTile, now: datetime) -> str:
-    """``"3 hours"``; ``"≥3 hours"`` when the state began before the board was watching."""
-    age = humanize.naturaldelta(tile.time_in_state(now))
+    """``"3 hours"``; ``"≥3 hours"`` when the state began before the board was watching
+    (and nothing at all until that lower bound says something)."""
+    span = tile.time_in_state(now)
+    seconds = span.total_seconds()
+    if seconds < 1 or (not tile.since_known and seconds < 60):
+        return ""
+    age = humanize.naturaldelta(span)
     return age if tile.since_known else "≥" + age
 
 
@@ -73,6 +78,8 @@ class ExtensionGrid(ScrollView, can_focus=True):
     ExtensionGrid > .grid--changed { text-style: bold reverse; }
     ExtensionGrid > .grid--stale { text-style: dim; }
     """
+
+    ALLOW_SELECT = False
 
     COMPONENT_CLASSES = {
         "grid--online", "grid--offline", "grid--never", "grid--glyph-online",
@@ -118,7 +125,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         self.board = board
         self.now = now
         self.sort = SortOrder.NUMBER
-        self.query = ""
+        self.filter_text = ""
         self.offline_only = False
         self.offline_first = False
         self.order: list[str] = []
@@ -187,7 +194,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         """Recompute the order (sort, filter, offline-only) and redraw everything."""
         keep = self.highlighted_extension
         self.order = self.board.order(
-            self.sort, self.query, offline_only=self.offline_only, offline_first=self.offline_first
+            self.sort, self.filter_text, offline_only=self.offline_only, offline_first=self.offline_first
         )
         self._index = {ext: i for i, ext in enumerate(self.order)}
         if keep is not None and keep in self._index:
@@ -210,7 +217,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         if sort is not None:
             self.sort = sort
         if query is not None:
-            self.query = query
+            self.filter_text = query
         if offline_only is not None:
             self.offline_only = offline_only
         if offline_first is not None:
@@ -225,7 +232,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         if changes.added or (changes.state_changed and self._order_depends_on_state()):
             before = self.order
             order = self.board.order(
-                self.sort, self.query, offline_only=self.offline_only, offline_first=self.offline_first
+                self.sort, self.filter_text, offline_only=self.offline_only, offline_first=self.offline_first
             )
             if order != before:
                 self.order = order
@@ -337,7 +344,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         word = state.label.upper() if self.large and state is not ExtensionState.ONLINE else state.label
         devices = f" ×{tile.devices}" if tile.devices > 1 else ""
         flaps = f" ↓{tile.flaps}" if tile.flaps else ""
-        status = f"{word} {age}{devices}"
+        status = f"{word} {age}".rstrip() + devices
         if cell_len(status) + cell_len(flaps) + 3 <= width:
             status += flaps
         if self.large:
@@ -438,13 +445,16 @@ def since_text(tile: ExtensionTile, now: datetime) -> str:
     """For the details screen: ``"online for 3 hours (since 07:12:04)"``."""
     moment = tile.since.astimezone(now.tzinfo) if now.tzinfo else tile.since
     span = state_age_text(tile, now)
+    time = moment.strftime("%H:%M:%S")
     if tile.since_known:
         return _("{state} for {age} (since {time})").format(
-            state=tile.state.label, age=span, time=moment.strftime("%H:%M:%S")
+            state=tile.state.label, age=span or _("a moment"), time=time
         )
-    return _("{state} for {age} (watching since {time})").format(
-        state=tile.state.label, age=span, time=moment.strftime("%H:%M:%S")
-    )
+    if span:
+        return _("{state} for {age} (watching since {time})").format(
+            state=tile.state.label, age=span, time=time
+        )
+    return _("{state} (watching since {time})").format(state=tile.state.label, time=time)
 
 
 __all__ = ["ExtensionGrid", "HIGHLIGHT_S", "age_bucket", "since_text", "state_age_text", "timedelta"]

@@ -1,0 +1,316 @@
+"""The live extension board, driven with Pilot against the simulated PBX over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+import pytest
+from textual.widgets import DataTable, Digits, Footer, Input
+
+from ccall_tui.factory import build_app
+from ccall_tui.monitor.board import SortOrder
+from ccall_tui.monitor.history import ExtensionState
+from ccall_tui.monitor.roster import SeenStore
+from ccall_tui.ui.screens.monitor import MonitorScreen
+from ccall_tui.ui.widgets.board import ExtensionGrid
+
+ONLINE, OFFLINE, NEVER = ExtensionState.ONLINE, ExtensionState.OFFLINE, ExtensionState.NEVER_SEEN
+HOSTILE = "[/bold]Mai [@click=app.quit]x[/] \x1b]52;c;aGVsbG8=\x07\x1b[31mred"
+HOSTILE_SHOWN = "[/bold]Mai [@click=app.quit]x[/] ]52;c;aGVsbG8=[31mred"  # control chars stripped
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def poll_now(app, pilot) -> MonitorScreen:
+    screen = monitor(app)
+    await app.workers.wait_for_complete()
+    screen.start_poll()
+    await settle(app, pilot)
+    return screen
+
+
+def monitor(app) -> MonitorScreen:
+    screen = app.screen
+    assert isinstance(screen, MonitorScreen), screen
+    return screen
+
+
+def grid_text(grid: ExtensionGrid) -> str:
+    return "\n".join(grid.render_line(y).text for y in range(grid.size.height))
+
+
+def status_text(screen: MonitorScreen) -> str:
+    return str(screen.query_one("#mon-status").render())
+
+
+def registration_requests(sim) -> int:
+    return sum(1 for r in sim.requests if r.path.startswith("/ext_reg"))
+
+
+@pytest.fixture
+def roster_profile(profile):
+    return replace(profile, roster=("100-159",), labels={"100": "Reception"}, discover_from_cdrs=False)
+
+
+async def test_board_lists_roster_and_drop_shows_within_one_poll(make_services, roster_profile, sim, clock):
+    sim.tenant.force_online("101", devices=2)
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        board = screen.board
+        assert len(board) == 60
+        assert board.tiles["101"].state is ONLINE and board.tiles["101"].devices == 2
+        text = grid_text(screen.grid)
+        assert "100 Reception" in text and "×2" in text
+        before = screen.polls_started
+        sim.tenant.force_offline("101")
+        clock.advance(5)
+        deadline = time.monotonic() + 5
+        while screen.polls_started < before + 1 or screen.status.in_flight:
+            assert time.monotonic() < deadline, "no poll within the interval"
+            await pilot.pause(0.05)
+        await settle(app, pilot)
+        assert board.tiles["101"].state is OFFLINE
+        assert board.tiles["101"].flaps == 1
+        assert "○ 101" in grid_text(screen.grid)
+        assert [e.extension for e in board.events] == ["101"]
+
+
+async def test_fault_makes_board_stale_and_recovery_clears_it(make_services, roster_profile, sim, clock):
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        online = screen.board.online_count
+        assert not screen.grid.stale and "STALE" not in status_text(screen)
+        sim.faults.html_error = True
+        clock.advance(42)
+        await poll_now(app, pilot)
+        line = status_text(screen)
+        assert line.startswith("STALE · data 42 s old")
+        assert "HTML" in line and "retrying in" in line
+        assert screen.grid.stale and screen.query_one("#mon-status").has_class("-stale")
+        assert screen.board.online_count == online  # the last good data stays
+        sim.faults.html_error = False
+        sim.faults.status_5xx = 503
+        await poll_now(app, pilot)
+        assert "503" in status_text(screen) and screen.status.failures == 2
+        sim.faults.reset()
+        await poll_now(app, pilot)
+        assert not screen.grid.stale and "STALE" not in status_text(screen)
+        assert screen.status.failures == 0
+
+
+async def test_untrusted_text_is_shown_literally(make_services, profile, sim, clock):
+    sim.tenant.force_online("101")
+    sim.tenant.set_agent("101", HOSTILE)
+    sim.tenant.set_name("101", HOSTILE)
+    app = build_app(make_services(profile=replace(profile, roster=("100-110",), discover_from_cdrs=False)))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        screen.board.learn_names({"101": HOSTILE_SHOWN})
+        screen.grid.refresh_extensions(["101"])
+        await pilot.pause()
+        assert "101 [/bold]Mai [@click=app" in grid_text(screen.grid)
+        assert screen.grid.select_extension("101")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        table = app.screen.query_one("#ext-regs", DataTable)
+        agent = table.get_row_at(0)[0]
+        assert agent.plain == HOSTILE_SHOWN
+        rendered = "\n".join(table.render_line(y).text for y in range(table.size.height))
+        assert "[@click=app.quit]x[/]" in rendered
+        assert "\x1b" not in rendered
+        await pilot.click("#ext-regs", offset=(10, 1))
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MonitorScreen)
+
+
+async def test_filter_sort_and_offline_only(make_services, roster_profile, sim):
+    for ext in ("103", "104", "130"):
+        sim.tenant.force_offline(ext)
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        grid = screen.grid
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press("1", "3")
+        assert grid.order and all("13" in ext for ext in grid.order)
+        assert "filter: 13" in str(screen.query_one("#mon-view").render())
+        await pilot.press("enter")
+        assert app.focused is grid
+        await pilot.press("escape")
+        assert grid.filter_text == "" and len(grid.order) == 60
+        await pilot.press("o")
+        assert grid.offline_only
+        assert grid.order and all(screen.board.tiles[e].state is not ONLINE for e in grid.order)
+        assert {"103", "104", "130"} <= set(grid.order)
+        await pilot.press("o", "s")
+        assert grid.sort is SortOrder.STATE
+        ranks = [screen.board.tiles[e].state for e in grid.order]
+        assert ranks.index(ONLINE) > max(i for i, s in enumerate(ranks) if s is not ONLINE)
+        await pilot.press("s")
+        assert grid.sort is SortOrder.CHANGE
+
+
+async def test_keyboard_and_mouse_open_details(make_services, roster_profile, sim):
+    sim.tenant.force_online("100", devices=2)
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        grid = screen.grid
+        assert grid.highlighted_extension == "100"
+        await pilot.press("right", "down")
+        assert grid.highlighted_extension == grid.order[grid.columns + 1]
+        await pilot.click(ExtensionGrid, offset=(2, 0))
+        assert grid.highlighted_extension == "100"
+        await pilot.click(ExtensionGrid, offset=(2, 0), times=2)
+        await settle(app, pilot)
+        details = app.screen
+        assert type(details).__name__ == "ExtensionScreen"
+        assert details.query_one("#ext-regs", DataTable).row_count == 2
+        calls = details.query_one("#ext-calls", DataTable)
+        assert calls.row_count == len(details.calls)
+        starts = [c.start for c in details.calls if c.start]
+        assert starts == sorted(starts, reverse=True)
+        bodies = [r.body.get("submission", {}) for r in sim.requests if r.path.startswith("/cdrs")]
+        assert any(b.get("source") == "100" for b in bodies)
+        assert any(b.get("destination") == "100" for b in bodies)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.current_mode == "cdrs"
+
+
+async def test_wall_mode(make_services, roster_profile, sim, clock):
+    sim.tenant.force_offline("105")
+    app = build_app(make_services(profile=roster_profile, wall=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        assert screen.has_class("-wall") and screen.grid.large
+        assert not screen.query_one(Footer).display
+        online = screen.board.online_count
+        assert screen.query_one("#mon-wall-online", Digits).value == str(online)
+        assert screen.board.tiles[screen.grid.order[0]].state is not ONLINE  # offline first
+        sim.faults.status_5xx = 502
+        clock.advance(180)
+        await poll_now(app, pilot)
+        banner = status_text(screen)
+        assert banner.startswith("STALE · data 3 min old") and "502" in banner
+        assert screen.query_one("#mon-status").region.height == 3
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert screen.grid.columns == 120 // 31
+        await pilot.press("w")
+        assert not screen.has_class("-wall") and not screen.grid.large
+        assert screen.query_one(Footer).display
+
+
+async def test_auth_failure_stops_polling_and_new_credentials_resume(make_services, roster_profile, sim):
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        sim.faults.auth_failure = True
+        screen = await poll_now(app, pilot)
+        assert screen.status.stopped
+        assert "log in again" in status_text(screen)
+        assert any(n.severity == "error" for n in app._notifications)
+        count = registration_requests(sim)
+        await asyncio.sleep(1.5)
+        await pilot.pause()
+        assert registration_requests(sim) == count  # no more polls
+        sim.faults.reset()
+        screen.credentials_changed()
+        await settle(app, pilot)
+        assert not screen.status.stopped and not screen.grid.stale
+        assert registration_requests(sim) == count + 1
+
+
+async def test_polls_never_overlap_when_the_server_is_slow(make_services, roster_profile, sim):
+    sim.faults.latency_s = 1.3  # slower than the 1 s interval
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = monitor(app)
+        in_flight_max = 0
+        started = time.monotonic()
+        while time.monotonic() - started < 3.5:
+            await pilot.pause(0.05)
+            await pilot.press("r")  # asking again while a poll runs changes nothing
+            running = [w for w in app.workers if w.group == "poll" and w.is_running]
+            in_flight_max = max(in_flight_max, len(running))
+        assert in_flight_max == 1
+        # Each cycle is 1.3 s of answer + 1 s of interval at most; "r" may skip the wait.
+        assert 2 <= registration_requests(sim) <= 3
+        assert screen.board.updated_at is not None
+
+
+async def test_seen_extensions_are_remembered_across_restarts(make_services, profile, sim, isolated):
+    sim.tenant.force_online("120")
+    services = make_services(profile=replace(profile, discover_from_cdrs=False))
+    app = build_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert "120" in monitor(app).board.seen
+    assert "120" in SeenStore(services.state_dir, profile.name).load()
+    sim.tenant.force_offline("120")
+    app = build_app(make_services(profile=replace(profile, discover_from_cdrs=False)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert monitor(app).board.tiles["120"].state is OFFLINE
+
+
+async def test_discovery_adds_extensions_from_local_calls(make_services, profile, sim):
+    app = build_app(make_services(profile=replace(profile, discover_from_cdrs=True)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        board = monitor(app).board
+        bodies = [r.body.get("submission", {}) for r in sim.requests if r.path.startswith("/cdrs")]
+        assert bodies and all(b.get("direction") == "local" for b in bodies)
+        assert any(tile.learned_name for tile in board.tiles.values())
+        assert len(board) >= board.online_count
+
+
+async def test_watched_extension_going_offline_rings_and_notifies(make_services, profile, sim, clock):
+    sim.tenant.force_online("107")
+    watched = replace(profile, watched=frozenset({"107"}), labels={"107": "[b]Kho[/b]"}, discover_from_cdrs=False)
+    app = build_app(make_services(profile=watched))
+    bells = []
+    app.bell = lambda: bells.append(1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        sim.tenant.force_offline("107")
+        clock.advance(5)
+        await poll_now(app, pilot)
+        assert bells == [1]
+        messages = [n.message for n in app._notifications]
+        assert any("107 [b]Kho[/b] went offline" in m for m in messages)
+        note = [n for n in app._notifications if "107" in n.message][0]
+        assert note.markup is False
+
+
+async def test_help_and_palette_list_the_board_keys(make_services, roster_profile):
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        titles = {cmd.title for cmd in app.get_system_commands(screen)}
+        for name in ("Filter", "Sort", "Offline only", "Wall mode", "Refresh now", "Event log", "Details"):
+            assert name in titles
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(app.screen.query_one("Static").render())
+        assert "Wall mode" in text and "Extensions" in text
