@@ -520,7 +520,7 @@ def test_single_object_and_empty_variants(client, pbx):
 
 @pytest.mark.parametrize(
     "quirk",
-    ["string_numbers", "null_strings", "recording_file", "duration_seconds", "spaces",
+    ["string_numbers", "null_strings", "recording_file", "duration_seconds", "spaces", "numeric_extensions",
      "call_id_key=uuid", "call_id_key=xml_cdr_uuid", "call_id_key=_id", "call_id_key=id"],
 )
 def test_cdr_quirks_parse_like_the_normal_mode(client, pbx, quirk):
@@ -535,6 +535,8 @@ def test_cdr_quirks_parse_like_the_normal_mode(client, pbx, quirk):
         assert quirk.split("=")[1] in raw and "call_id" not in raw
         found = cdrs(client, call_id=normal.records[0].call_id)
         assert found.records[0].call_id == normal.records[0].call_id
+    if quirk == "numeric_extensions":
+        assert any(isinstance(item["Cdr"]["source"], int) for item in post(client, "/cdrs/json", **query).json()["response"])
     if quirk == "recording_file":
         assert "recording_file" in raw and "recording" not in raw
 

@@ -22,8 +22,8 @@ Faults (``pbx.faults``, or ``POST /_sim/faults`` with JSON from another process)
 
 Quirks (``pbx.faults.quirks``): alternative shapes a real server has been seen to use
     single_object, empty_variant, xml_nesting, string_numbers, null_strings, recording_file,
-    underscore_keys, upper_exp, spaces, duration_seconds, stale_duplicates, and
-    call_id_key=uuid (or xml_cdr_uuid, _id, id).
+    underscore_keys, upper_exp, spaces, duration_seconds, stale_duplicates, numeric_extensions,
+    and call_id_key=uuid (or xml_cdr_uuid, _id, id).
 
 Other loopback controls: ``POST /_sim/extension`` ``{"extension": "105", "state":
 "offline" | "online" | "auto", "devices": 2, "name": ..., "agent": ...}`` and ``GET /_sim/status``.

@@ -17,7 +17,8 @@ QUIRKS = frozenset({
     "upper_exp",         # older builds: EXP(...) / EXPSECS(...)
     "spaces",            # status strings padded with spaces
     "duration_seconds",  # duration as a number of seconds instead of "hh:mm:ss"
-    "stale_duplicates",  # a phone that re-registered also shows its old row until it expires
+    "stale_duplicates",
+    "numeric_extensions",  # source/destination extensions as JSON numbers (105, not "105")  # a phone that re-registered also shows its old row until it expires
 })
 CALL_ID_KEYS = ("call_id", "uuid", "xml_cdr_uuid", "_id", "id")
 CALL_ID_QUIRK = "call_id_key="  # e.g. "call_id_key=uuid"

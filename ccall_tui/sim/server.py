@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
 from . import wire
+from .control import status_report, steer_extension
 from .clock import Clock
 from .faults import Faults
 from .tenant import Tenant
@@ -242,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, self.pbx.faults.to_json())
             return
         if path == "/_sim/status":
-            self._json(200, _status(self.pbx))
+            self._json(200, status_report(self.pbx.tenant, self.pbx.faults))
             return
         match = _RECORDING.match(path)
         if match:
@@ -367,7 +368,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.pbx.faults.update(values)
                 self._json(200, self.pbx.faults.to_json())
             elif path == "/_sim/extension":
-                self._json(200, _steer_extension(self.pbx.tenant, values))
+                self._json(200, steer_extension(self.pbx.tenant, values))
             else:
                 self._json(404, wire.error("Not found"))
         except (ValueError, KeyError) as exc:
@@ -380,43 +381,3 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Server Error"
-
-
-def _steer_extension(tenant: Tenant, values: dict[str, Any]) -> dict[str, Any]:
-    number = str(values.get("extension", "")).strip()
-    if number not in tenant.extensions:
-        raise KeyError(f"no extension {number!r} in this tenant")
-    state = values.get("state")
-    if state == "offline":
-        tenant.force_offline(number)
-    elif state == "online":
-        devices = values.get("devices", 1)
-        if not isinstance(devices, int) or isinstance(devices, bool) or not 1 <= devices <= 10:
-            raise ValueError("devices must be a whole number from 1 to 10")
-        tenant.force_online(number, devices)
-    elif state == "auto":
-        tenant.clear_override(number)
-    elif state is not None:
-        raise ValueError("state must be 'offline', 'online' or 'auto'")
-    if isinstance(values.get("name"), str):
-        tenant.set_name(number, values["name"])
-    if isinstance(values.get("agent"), str):
-        tenant.set_agent(number, values["agent"])
-    return {
-        "extension": number,
-        "name": tenant.name(number),
-        "registrations": len(tenant.registrations_of(number)),
-    }
-
-
-def _status(pbx: SimulatedPbx) -> dict[str, Any]:
-    tenant = pbx.tenant
-    now = tenant.now()
-    return {
-        "now": now.strftime("%Y-%m-%d %H:%M:%S"),
-        "domain": tenant.domain,
-        "extensions": len(tenant.extensions),
-        "online": len(tenant.online_extensions(now)),
-        "weekday_calls": tenant.calls.weekday_calls,
-        "faults": pbx.faults.to_json(),
-    }

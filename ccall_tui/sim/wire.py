@@ -256,12 +256,17 @@ def cdr_record(tenant: Tenant, call: Call, base_url: str, faults: Faults) -> dic
     recording = f"{base_url}/recordings/{call.call_id}.wav" if call.recorded else empty
     status = f" {call.cause}  " if faults.has("spaces") else call.cause
     q850 = data.Q850.get(call.cause, 0)
+    source: Any = call.source
+    destination: Any = call.destination
+    if faults.has("numeric_extensions"):
+        source = _as_number(source)
+        destination = _as_number(destination)
     record: dict[str, Any] = {
         faults.call_id_key: call.call_id,
         "direction": call.direction,
         "cid_name": tenant.calls.cid_name(call) or empty,
-        "source": call.source,
-        "destination": call.destination,
+        "source": source,
+        "destination": destination,
         "recording_file" if faults.has("recording_file") else "recording": recording,
         "start": call.start,
         "tta": tta,
@@ -274,6 +279,11 @@ def cdr_record(tenant: Tenant, call: Call, base_url: str, faults: Faults) -> dic
         "accountcode": tenant.domain,
     }
     return record
+
+
+def _as_number(value: str) -> Any:
+    """An extension number as a JSON number; external numbers keep their leading zero."""
+    return int(value) if value.isdigit() and not value.startswith("0") else value
 
 
 def cdrs_answer(
