@@ -201,9 +201,10 @@ def test_busy_weekday_has_thousands_of_calls_and_quiet_nights(pbx, clock):
 
 
 def test_new_calls_appear_as_time_passes(client, clock):
-    before = cdrs(client)
+    since = {"date_range": {"from": "2026-03-11 17:00"}}
+    before = cdrs(client, **since)
     clock.advance(minutes=20)
-    after = cdrs(client)
+    after = cdrs(client, **since)
     assert len(after) > len(before)
     assert {r.call_id for r in before.records} <= {r.call_id for r in after.records}
 
@@ -272,12 +273,14 @@ def test_date_range_bounds_are_inclusive_minutes(client):
     high = datetime(2026, 3, 10, 9, 44, 59, tzinfo=PBX_TZ)
     assert all(low <= s <= high for s in starts)
     assert max(starts) > datetime(2026, 3, 10, 9, 44, tzinfo=PBX_TZ)  # the whole last minute
-    whole_day = cdrs(client, date_range={"from": "2026-03-10 00:00", "to": "2026-03-10 23:59"})
-    assert {r.call_id for r in page.records} <= {r.call_id for r in whole_day.records}
+    wider = cdrs(client, date_range={"from": "2026-03-10 09:00", "to": "2026-03-10 09:59"})
+    assert {r.call_id for r in page.records} < {r.call_id for r in wider.records}
     only_from = cdrs(client, date_range={"from": "2026-03-11 17:00"})
     assert all(r.start >= datetime(2026, 3, 11, 17, 0, tzinfo=PBX_TZ) for r in only_from.records)
-    today = cdrs(client)
-    assert min(r.start for r in today.records).date() == datetime(2026, 3, 11).date()
+    count = post(client, "/cdrs/json", limit=1).json()["paging"]["record_count"]
+    earliest_today = cdrs(client, limit=1, page=count).records[0]
+    assert earliest_today.start.date() == datetime(2026, 3, 11).date()
+    assert earliest_today.start.hour == 0
 
 
 def test_paging_metadata_is_consistent(client):
@@ -328,7 +331,7 @@ def test_invalid_filters_answer_an_error_object(client, fields):
 
 
 def test_call_id_lookup_round_trip_and_not_found(client, pbx):
-    listed = cdrs(client, date_range={"from": "2026-03-05 00:00", "to": "2026-03-11 17:30"}, limit=5)
+    listed = cdrs(client, limit=5)
     oldest = cdrs(client, date_range={"from": "2026-03-04 00:00", "to": "2026-03-04 01:00"})
     for record in (*listed.records, oldest.records[-1]):
         found = cdrs(client, call_id=record.call_id)
@@ -340,7 +343,8 @@ def test_call_id_lookup_round_trip_and_not_found(client, pbx):
 
 
 def test_recording_downloads_as_a_valid_wav(client, pbx):
-    record = next(r for r in cdrs(client).records if r.recording_url)
+    recent = cdrs(client, limit=50).records
+    record = next(r for r in recent if r.recording_url)
     assert record.recording_url.startswith(pbx.base_url + "/recordings/")
     response = client.get(record.recording_url)
     assert response.status_code == 200
@@ -350,7 +354,7 @@ def test_recording_downloads_as_a_valid_wav(client, pbx):
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 8000)
         assert 2.0 <= wav.getnframes() / 8000 <= 3.0
     assert client.get("/recordings/00000000-0000-4000-8000-000000000000.wav").status_code == 404
-    unanswered = next(r for r in cdrs(client).records if not r.answered)
+    unanswered = next(r for r in recent if not r.answered)
     assert client.get(f"/recordings/{unanswered.call_id}.wav").status_code == 404
 
 
@@ -569,7 +573,7 @@ def test_expired_and_slow_recording_links(client, pbx):
         total = int(response.headers["content-length"])
         for chunk in response.iter_bytes():
             chunks.append(len(chunk))
-    assert sum(chunks) == total and len(chunks) > 5
+    assert sum(chunks) == total and len(chunks) > 2
     assert 0.3 <= time.monotonic() - started < 2
 
 
