@@ -274,3 +274,8 @@ def test_parsers_survive_arbitrary_json(payload):
             assert error.message
         else:
             assert result.skipped >= 0
+
+
+def test_none_is_a_real_hangup_cause():
+    (rec,) = cdrs({"response": [{"Cdr": dict(CDR, status=" NONE ")}]}).records
+    assert rec.status == "NONE"

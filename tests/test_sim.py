@@ -228,8 +228,7 @@ def test_record_fields_follow_fusionpbx_meanings(client):
         if item["pdd"] is not None:
             assert 0.2 <= item["pdd"] <= 3.5 and round(item["pdd"], 2) == item["pdd"]
         assert record.start is not None
-        # models.py reads the cause "NONE" as an empty value; every other cause survives.
-        assert record.status == (None if item["status"] == "NONE" else item["status"])
+        assert record.status == item["status"]
     assert any(r.mos is not None and r.mos < 3.5 for r in page.records)
     assert any(r.pdd_s is None for r in page.records)
     assert sum(r.answered for r in page.records) > len(page) / 2

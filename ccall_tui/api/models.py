@@ -404,6 +404,13 @@ def _direction(value: Any) -> str | None:
     return lowered if lowered in DIRECTIONS else text
 
 
+def _cause(value: Any) -> str | None:
+    """A hangup cause, trimmed. ``NONE`` is a real FreeSWITCH cause, not a blank."""
+    if isinstance(value, str) and value.strip().upper() == "NONE":
+        return "NONE"
+    return text_or_none(value)
+
+
 def _url(value: Any) -> str | None:
     text = text_or_none(value)
     if text is None or " " in text:
@@ -439,7 +446,7 @@ def parse_call(item: Any, tz: ZoneInfo) -> CallRecord | None:
         source=text_or_none(record.get("source")),
         cid_name=text_or_none(record.get("cid_name")),
         destination=text_or_none(record.get("destination")),
-        status=(text_or_none(record.get("status")) or None),
+        status=_cause(record.get("status")),
         tta_s=seconds_or_none(record.get("tta")),
         duration_s=duration,
         pdd_s=seconds_or_none(record.get("pdd")),
