@@ -137,7 +137,9 @@ async def test_paging_follows_the_metadata_and_disables_at_the_ends(make_service
         assert button(screen, "prev").disabled
 
 
-async def test_cursor_stays_on_the_same_call_when_the_page_reloads(make_services, sim):
+async def test_reload_keeps_the_cursor_and_a_page_without_metadata_is_one_page(make_services, sim):
+    from ccall_tui.api.models import CdrPage
+
     app = build_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_browser(app, pilot)
@@ -147,19 +149,12 @@ async def test_cursor_stays_on_the_same_call_when_the_page_reloads(make_services
         await pilot.press("r")
         await settle(app, pilot)
         assert screen.table.cursor_row == 3 and screen.table.current.call_id == call_id
-
-
-async def test_page_without_paging_metadata_is_one_page(make_services, sim):
-    from ccall_tui.api.models import CdrPage
-
-    app = build_app(make_services())
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_browser(app, pilot)
         records = screen.table.records[:7]
         screen.show_page(CdrPage(records=records, paging=None), screen._query)
         await pilot.pause()
         assert "page 1 of 1 · 7 calls" in str(screen.query_one("#page-info", Static).render())
         assert all(button(screen, n).disabled for n in ("first", "prev", "next", "last"))
+        assert screen.table.current.call_id == call_id  # same query reloaded: cursor on the same call
 
 
 async def test_row_selection_and_call_id_lookup_fill_the_detail_pane(make_services, sim):
@@ -228,21 +223,21 @@ async def test_invalid_date_sends_nothing_and_marks_the_field(make_services, sim
         assert "after" in str(screen.query_one(".field-date_from .field-error", Static).render())
 
 
-@pytest.mark.parametrize("fault,words", [
-    ("status_5xx", "HTTP 503"), ("html_error", "HTML"), ("malformed_json", "JSON"),
-])
-async def test_fault_keeps_the_last_page_and_shows_the_reason(make_services, sim, fault, words):
+async def test_faults_keep_the_last_page_and_show_the_reason(make_services, sim):
     app = build_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_browser(app, pilot)
         before = screen.table.records
-        setattr(sim.faults, fault, 503 if fault == "status_5xx" else True)
-        await pilot.press("right_square_bracket")
-        await settle(app, pilot)
-        assert words in status_of(screen)
-        assert "-error" in screen.query_one("#cdr-status").classes
-        assert screen.table.records == before and screen.table.row_count == 50
-        sim.faults.reset()
+        for fault, value, words in [
+            ("status_5xx", 503, "HTTP 503"), ("html_error", True, "HTML"), ("malformed_json", True, "JSON"),
+        ]:
+            setattr(sim.faults, fault, value)
+            await pilot.press("right_square_bracket")
+            await settle(app, pilot)
+            assert words in status_of(screen)
+            assert "-error" in screen.query_one("#cdr-status").classes
+            assert screen.table.records == before and screen.table.row_count == 50
+            sim.faults.reset()
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
         assert screen._page.paging.page_current == 2
