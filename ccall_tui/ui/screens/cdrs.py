@@ -112,11 +112,12 @@ class CdrBrowserScreen(Screen):
         self._filter = self._restore_filter()
         self._query: CdrQuery | None = None  # the query behind the page on screen
         self._page: CdrPage | None = None
-        self._calls: dict[str, CallRecord] = {}  # as listed on pages
+        self._calls: dict[str, CallRecord] = {}  # as listed on the current page
         self._fetched: dict[str, CallRecord] = {}  # as looked up by id
         self._pending_call: str | None = None
         self._pending_extension: tuple[str, bool] | None = None
         self._all_summary_of: CdrQuery | None = None
+        self._summary_stale = False
         self._ready = False
 
     # ------------------------------------------------------------------ layout
@@ -201,7 +202,7 @@ class CdrBrowserScreen(Screen):
 
     def set_status(self, message: str | Text, *, error: bool = False) -> None:
         status = self.query_one("#cdr-status", Static)
-        status.update(message if isinstance(message, Text) else Text(message))
+        status.update(message if isinstance(message, Text) else Text(message), layout=False)
         status.set_class(error, "-error")
 
     # ------------------------------------------------------------------ search and paging
@@ -288,18 +289,6 @@ class CdrBrowserScreen(Screen):
         self._go(page)
         self.table.focus()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        paging = self._paging() if self._ready else None
-        if action in ("next_page", "last_page"):
-            if paging is None or not paging.has_next or (action == "last_page" and not paging.page_count):
-                return None
-        if action in ("prev_page", "first_page"):
-            if paging is None or not paging.has_prev:
-                return None
-        if action == "goto_page" and (paging is None or (paging.page_count or 1) <= 1):
-            return None
-        return True
-
     @on(Button.Pressed, "#page-first")
     def _first(self) -> None:
         self.action_first_page()
@@ -340,16 +329,13 @@ class CdrBrowserScreen(Screen):
         self._page = page
         self.table.show(page.records, keep_call_id=keep_call_id if same_page or keep_call_id else None,
                         keep_row=keep_row if same_page or keep_row is not None else 0)
-        for record in page.records:
-            if record.call_id:
-                self._calls.setdefault(record.call_id, record)
+        self._calls = {record.call_id: record for record in page.records if record.call_id}
         self._update_paging_controls()
         base = replace(query, page=None)
         if self._all_summary_of != base:
             self._all_summary_of = None
-            self.query_one(CdrSummaryView).show(
-                summarize(page.records, self.tz), _("This page ({count} calls)").format(count=len(page.records))
-            )
+            self._summary_stale = True
+            self._refresh_page_summary()
         message = _("{count} calls on this page.").format(count=len(page.records))
         if page.skipped:
             message += " " + _("{count} malformed records were left out.").format(count=page.skipped)
@@ -365,8 +351,9 @@ class CdrBrowserScreen(Screen):
         self.query_one("#page-last", Button).disabled = not (has_next and paging is not None and paging.page_count)
         self.query_one("#page-goto", Input).disabled = paging is None or (paging.page_count or 1) <= 1
         info = self.query_one("#page-info", Static)
-        info.update(paging_text(self._page, paging) if self._page is not None else Text(""))
-        self.refresh_bindings()
+        info.update(paging_text(self._page, paging) if self._page is not None else Text(""), layout=False)
+        # The keys stay bound (and do nothing at the ends): dimming them in the footer would
+        # rebuild the footer on each change, which doubles the time a page takes to appear.
 
     # ------------------------------------------------------------------ detail
 
@@ -428,6 +415,22 @@ class CdrBrowserScreen(Screen):
 
     # ------------------------------------------------------------------ summary
 
+    def _refresh_page_summary(self) -> None:
+        """The page's summary, computed when its tab is on screen (not on every page load)."""
+        if not self._summary_stale or self._page is None:
+            return
+        if self.query_one(TabbedContent).active != "tab-summary":
+            return
+        self._summary_stale = False
+        records = self._page.records
+        self.query_one(CdrSummaryView).show(
+            summarize(records, self.tz), _("This page ({count} calls)").format(count=len(records))
+        )
+
+    @on(TabbedContent.TabActivated, "#cdr-bottom")
+    def _tab_activated(self) -> None:
+        self._refresh_page_summary()
+
     def action_summary(self) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = "tab-call" if tabs.active == "tab-summary" else "tab-summary"
@@ -455,6 +458,7 @@ class CdrBrowserScreen(Screen):
             self._progress_end()
         summary = builder.result()
         self._all_summary_of = query
+        self._summary_stale = False
         self.query_one(CdrSummaryView).show(
             summary, _("All pages ({count:,} calls)").format(count=summary.calls)
         )
