@@ -312,3 +312,29 @@ async def test_filter_survives_mode_switches_and_restarts(make_services, sim):
         body = cdr_bodies(sim)[-1]
         assert body["destination"] == "110" and body["limit"] == 100
         assert body["date_range"] == {"from": "2026-11-25 00:00", "to": "2026-11-26 23:59"}
+
+
+async def test_summary_of_the_page_and_of_all_pages_cancellable(make_services, sim):
+    app = build_app(make_services())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_browser(app, pilot)
+        screen.table.focus()
+        await pilot.press("s")
+        await pilot.pause()
+        body = str(screen.query_one("#summary-body", Static).render())
+        assert "This page (50 calls)" in body and "ASR" in body and "PDD median" in body
+        total = screen._page.paging.record_count
+        await pilot.press("A")
+        await settle(app, pilot)
+        body = str(screen.query_one("#summary-body", Static).render())
+        assert f"All pages ({total:,} calls)" in body
+        # a slow server: the long fetch shows progress and escape cancels it
+        sim.faults.latency_s = 0.5
+        await pilot.press("A")
+        await pilot.pause(0.2)
+        assert "-active" in screen.query_one("#cdr-progress").classes
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Cancelled" in status_of(screen)
+        assert "-active" not in screen.query_one("#cdr-progress").classes
+        sim.faults.reset()
