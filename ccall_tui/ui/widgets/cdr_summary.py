@@ -104,4 +104,5 @@ class CdrSummaryView(VerticalScroll):
         self.query_one("#summary-hours-caption", Static).update(hours_caption(summary))
         spark = self.query_one("#summary-spark", Sparkline)
         spark.data = [float(n) for _h, n in summary.per_hour]
+        spark.styles.width = min(max(2 * len(summary.per_hour), 8), 168)  # two cells an hour
         spark.display = bool(summary.per_hour)
