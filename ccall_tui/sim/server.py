@@ -177,6 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "nginx"
     sys_version = ""
     timeout = 75  # idle keep-alive connections close after this
+    disable_nagle_algorithm = True  # answers go out at once, not after a delayed ACK
     server: _Server
 
     # ------------------------------------------------------------------ plumbing
