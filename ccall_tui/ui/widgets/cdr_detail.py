@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from ...api.models import CallRecord
 from ...i18n import _
-from ...monitor.cdr_stats import human_duration, mos_band, mos_label
+from ...monitor.cdr_stats import human_duration, mos_band, mos_band_label, mos_label
 from .cdr_table import MOS_STYLES
 
 try:  # written alongside; fall back to the bare code when it is missing
@@ -79,7 +79,10 @@ def detail_text(record: CallRecord, now: datetime, tz: tzinfo) -> Text:
     line(_("Post-dial delay"), _seconds(record.pdd_s, 2))
     if record.mos is not None:
         band = mos_band(record.mos) or "poor"
-        line(_("MOS"), Text(f"{record.mos:.2f}  {mos_label(record.mos)}", style=MOS_STYLES[band]))
+        mos = Text(f"{record.mos:.2f}  {mos_band_label(record.mos)}", style=MOS_STYLES[band])
+        # The table's bands (good/fair/poor) and FusionPBX's 1-5 words side by side, never mixed.
+        mos.append("  (" + _("{label} on the 1-5 scale").format(label=mos_label(record.mos)) + ")", style="dim")
+        line(_("MOS"), mos)
     else:
         line(_("MOS"), _("no media measured") if record.answered else "")
     if record.recording_url:
