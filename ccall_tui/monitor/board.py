@@ -46,6 +46,14 @@ def _registration_key(reg: Registration) -> str | None:
     return reg.call_id or reg.contact or reg.user
 
 
+def _signature(regs: tuple[Registration, ...]) -> object:
+    """Which devices these are (not their expiry countdown): cheap for the usual one device."""
+    if len(regs) == 1:
+        reg = regs[0]
+        return reg.call_id or reg.contact or reg.user
+    return tuple([r.call_id or r.contact or r.user for r in regs])
+
+
 @dataclass(slots=True, eq=False)
 class ExtensionTile:
     """One extension on the board."""
@@ -63,7 +71,7 @@ class ExtensionTile:
     changed_at: datetime | None = None
     # Bumped whenever anything shown on the tile changes.
     version: int = 0
-    _signature: tuple[str | None, ...] = ()
+    _signature: object = ()
     _folded: str = ""
 
     @property
@@ -252,19 +260,17 @@ class ExtensionBoard:
             if tile is not None and tile.state is ONLINE:
                 if regs is tile.registrations:
                     continue
-                signature = tuple([_registration_key(r) for r in regs])
-                if signature != tile._signature:
-                    old_devices = tile.devices
-                    tile._signature = signature
-                    tile.registrations = regs
-                    tile.version += 1
-                    changes.registrations_changed.append(extension)
-                    if len(regs) != old_devices:
-                        changes.events.append(
-                            BoardEvent(now, extension, ONLINE, ONLINE, len(regs), old_devices)
-                        )
-                else:
+                signature = _signature(regs)
+                if signature == tile._signature:
                     tile.registrations = regs  # same devices; fresher expiry and ping figures
+                    continue
+                old_devices = len(tile.registrations)
+                tile._signature = signature
+                tile.registrations = regs
+                tile.version += 1
+                changes.registrations_changed.append(extension)
+                if len(regs) != old_devices:
+                    changes.events.append(BoardEvent(now, extension, ONLINE, ONLINE, len(regs), old_devices))
                 continue
             if tile is None:
                 tile = ExtensionTile(extension, NEVER_SEEN, now, label=self.labels.get(extension))
@@ -276,7 +282,7 @@ class ExtensionBoard:
             if first:
                 tile.changed_at = None
             tile.registrations = regs
-            tile._signature = tuple([_registration_key(r) for r in regs])
+            tile._signature = _signature(regs)
             self._online.add(extension)
             changes.state_changed.append(extension)
             if not first:

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Digits, Footer, Input, RichLog, Sparkline, Static
+from textual.widgets import Digits, Footer, Input, Sparkline, Static
 
 from ...api.errors import AuthenticationError, CcallError
 from ...i18n import _
@@ -28,6 +28,7 @@ from ...monitor.roster import (
     extensions_from_calls,
 )
 from ..widgets.board import ExtensionGrid
+from ..widgets.changelog import ChangeLogView
 
 log = logging.getLogger("ccall_tui.monitor")
 
@@ -83,7 +84,8 @@ class MonitorScreen(Screen):
         self._poll_timer: Timer | None = None
         self._discover_timer: Timer | None = None
         self._seen_error_shown = False
-        self._log_written = 0
+        self._shown: dict[str, Text] = {}
+        self._log_dirty = False
 
     # ------------------------------------------------------------------ layout
 
@@ -101,7 +103,7 @@ class MonitorScreen(Screen):
         yield Input(placeholder=_("Filter by number or name (Enter keeps it, Esc clears)"), id="mon-filter")
         with Horizontal(id="mon-body"):
             yield ExtensionGrid(self.board, self.services.now, id="mon-grid")
-            yield RichLog(id="mon-events", max_lines=200, wrap=False, markup=False, auto_scroll=False)
+            yield ChangeLogView(self.board, id="mon-events")
         yield Footer()
 
     @property
@@ -109,7 +111,6 @@ class MonitorScreen(Screen):
         return self.query_one("#mon-grid", ExtensionGrid)
 
     def on_mount(self) -> None:
-        self.query_one("#mon-events", RichLog).border_title = _("Changes")
         self._set_wall(self.wall)
         self.grid.rebuild()
         self.grid.focus()
@@ -125,6 +126,9 @@ class MonitorScreen(Screen):
     def _tick(self) -> None:
         self._render_status()
         self.grid.tick()
+        if self._log_dirty:
+            self._log_dirty = False
+            self.query_one("#mon-events", ChangeLogView).update_events()
 
     # ------------------------------------------------------------------ polling
 
@@ -265,17 +269,28 @@ class MonitorScreen(Screen):
 
     # ------------------------------------------------------------------ drawing
 
+    def _set_text(self, selector: str, text: Text, *, auto_width: bool = False) -> None:
+        """Update a Static only when its text changed; lay out again only if its width did."""
+        widget = self.query_one(selector, Static)
+        previous = self._shown.get(selector)
+        if previous is not None and previous == text:
+            return
+        relayout = auto_width and (previous is None or previous.cell_len != text.cell_len)
+        self._shown[selector] = text
+        widget.update(text, layout=relayout)
+
     def _render_header(self) -> None:
         counts = self.board.counts
         online = counts[ExtensionState.ONLINE]
         total = len(self.board)
         text = Text()
-        text.append(f"{online}/{total} ", style="bold")
+        width = len(str(total))
+        text.append(f"{online:>{width}}/{total} ", style="bold")
         text.append(_("online") + "  ")
         for state in (ExtensionState.OFFLINE, ExtensionState.NEVER_SEEN):
             text.append(state.glyph, style=_STATE_STYLE[state])
-            text.append(f" {counts[state]} {state.label}  ")
-        self.query_one("#mon-counts", Static).update(text)
+            text.append(f" {counts[state]:>{width}} {state.label}  ")
+        self._set_text("#mon-counts", text, auto_width=True)
         self.query_one("#mon-spark", Sparkline).data = self.board.online_history.values() or [0]
         self.query_one("#mon-wall-online", Digits).update(str(online))
         self.query_one("#mon-wall-total", Digits).update(str(total))
@@ -283,7 +298,7 @@ class MonitorScreen(Screen):
         info.append(_("online of {total}").format(total=total) + "\n", style="bold")
         info.append(f"○ {counts[ExtensionState.OFFLINE]} {ExtensionState.OFFLINE.label}", style="bold")
         info.append(f"   · {counts[ExtensionState.NEVER_SEEN]} {ExtensionState.NEVER_SEEN.label}")
-        self.query_one("#mon-wall-info", Static).update(info)
+        self._set_text("#mon-wall-info", info)
         self._render_view()
 
     def _render_view(self) -> None:
@@ -295,7 +310,7 @@ class MonitorScreen(Screen):
             parts.append(_("offline only"))
         if grid.filter_text or grid.offline_only:
             parts.append(_("{shown} shown").format(shown=len(grid.order)))
-        self.query_one("#mon-view", Static).update(Text(" · ".join(parts)))
+        self._set_text("#mon-view", Text(" · ".join(parts), justify="right"))
 
     def _render_status(self) -> None:
         now = self.services.now()
@@ -318,19 +333,12 @@ class MonitorScreen(Screen):
             line = _("updated {time} · {summary}").format(
                 time=status.last_success.strftime("%H:%M:%S"), summary=status.summary(now)
             )
-        widget.update(Text(line))
+        self._set_text("#mon-status", Text(line))
 
     def _write_events(self, events: list[BoardEvent]) -> None:
-        rich_log = self.query_one("#mon-events", RichLog)
-        for event in events:
-            line = Text(no_wrap=True, overflow="ellipsis")
-            line.append(event.at.strftime("%H:%M:%S") + " ", style="dim")
-            line.append(event.new.glyph + " ", style=_STATE_STYLE[event.new])
-            line.append(event.describe())
-            tile = self.board.get(event.extension)
-            if tile is not None and tile.name:
-                line.append(" " + tile.name, style="dim")
-            rich_log.write(line, scroll_end=True)
+        # The change log is a side panel: redrawn with the next second's tick, not per poll,
+        # so a poll with many changes costs only the tiles that changed.
+        self._log_dirty = True
 
     # ------------------------------------------------------------------ actions
 

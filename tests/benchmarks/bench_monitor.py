@@ -1,0 +1,259 @@
+"""Figures for the extension board. Run: ``python tests/benchmarks/bench_monitor.py [--quick]``.
+
+Prints one line per figure, ``name: value unit``:
+
+* ``apply_2000_20changes_ms``: a snapshot of 2,000 extensions with 20 changes, through
+  ``board.apply`` + the screen update + ``await pilot.pause()`` (median CPU time of the app
+  process over that span). Target < 5 ms. ``pilot.pause()`` always sleeps a little to see
+  the process idle, so the wall time (``..._wall_ms``) has that floor (``pilot_pause_floor_ms``).
+* ``rows_redrawn_per_apply``: grid rows rendered again per such apply (only changed tiles).
+* ``idle_cpu_percent``: CPU of the app process, headless, polling a simulator with 1,000
+  extensions (in another process) every second for 60 s (15 s with ``--quick``). Target < 2 %.
+* ``rss_growth_mb_10000_polls``: resident memory growth over 10,000 varied snapshots applied
+  through the board and the screen. Target < 5 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from tempfile import mkdtemp
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from ccall_tui.api.models import Registration, RegistrationsSnapshot  # noqa: E402
+from ccall_tui.clock import ManualClock  # noqa: E402
+from ccall_tui.config import Profile  # noqa: E402
+from ccall_tui.credentials import Credentials  # noqa: E402
+from ccall_tui.factory import AppServices, build_app  # noqa: E402
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+START = datetime(2026, 11, 27, 10, 30, tzinfo=VN)
+
+
+def registration(ext: str, device: int, serial: int) -> Registration:
+    return Registration(
+        extension=ext,
+        user=f"{ext}@bench.example",
+        agent="Yealink SIP-T46S 66.86.0.15",
+        contact=f'"{ext}" <sip:{ext}@203.0.113.{device + 7}:5060;transport=udp>',
+        ip=f"203.0.113.{device + 7}",
+        port=5060,
+        transport="UDP",
+        expires_in_s=3600 - serial % 3600,
+        ping_status="Reachable",
+        ping_ms=12.5,
+        call_id=f"{ext}-{device}",
+    )
+
+
+def snapshots(numbers: list[str], count: int, changes: int, seed: int = 1) -> list[RegistrationsSnapshot]:
+    """``count`` snapshots, each a fresh set of objects (as a parser makes), ``changes`` flips apart."""
+    rng = random.Random(seed)
+    online = set(numbers)
+    result = []
+    for serial in range(count):
+        for ext in rng.sample(numbers, changes):
+            online.symmetric_difference_update({ext})
+        result.append(
+            RegistrationsSnapshot(
+                extensions={ext: (registration(ext, 0, serial),) for ext in numbers if ext in online}
+            )
+        )
+    return result
+
+
+def services(base_url: str, *, extensions: int, clock=None, interval: float = 3600, discover: bool = False):
+    profile = replace(
+        Profile.default("bench"),
+        base_url=base_url,
+        roster=(f"100-{100 + extensions - 1}",),
+        discover_from_cdrs=discover,
+    )
+    return AppServices(
+        profile=profile,
+        credentials=Credentials("demo", "demo"),
+        credential_source="bench",
+        clock=clock,
+        state_dir=Path(mkdtemp(prefix="ccall-bench-")),
+        poll_interval=interval,
+    )
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_simulator(extensions: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ccall_tui.cli", "simulate", "--port", str(port), "--extensions", str(extensions)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the simulator did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# --------------------------------------------------------------------------- figures
+
+
+async def bench_apply(base_url: str, rounds: int) -> dict[str, float]:
+    numbers = [str(100 + i) for i in range(2000)]
+    snaps = snapshots(numbers, rounds + 21, 20)
+    clock = ManualClock(START)
+    app = build_app(services(base_url, extensions=2000, clock=clock))
+    cpu, wall, rows, floor = [], [], [], []
+    async with app.run_test(size=(200, 60), headless=True) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        grid = screen.grid
+        for serial, snap in enumerate(snaps):
+            now = clock.advance(5)
+            before_rows = grid.rows_rendered
+            started_cpu, started = time.process_time(), time.perf_counter()
+            changes = screen.board.apply(snap, now)
+            screen.show_changes(changes)
+            await pilot.pause()
+            if serial >= 21:  # the first ones fill the change log and the seen set
+                wall.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
+                rows.append(grid.rows_rendered - before_rows)
+        floor_cpu = []
+        for _ in range(50):
+            started_cpu, started = time.process_time(), time.perf_counter()
+            await pilot.pause()
+            floor.append((time.perf_counter() - started) * 1000)
+            floor_cpu.append((time.process_time() - started_cpu) * 1000)
+    return {
+        "cpu": statistics.median(cpu),
+        "wall": statistics.median(wall),
+        "floor": statistics.median(floor),
+        "floor_cpu": statistics.median(floor_cpu),
+        "rows": statistics.mean(rows),
+    }
+
+
+async def bench_idle_cpu(base_url: str, seconds: float) -> float:
+    app = build_app(services(base_url, extensions=1000, interval=1.0, discover=True))
+    async with app.run_test(size=(160, 48), headless=True) as pilot:
+        await pilot.pause(2.0)  # first poll and discovery done
+        screen = app.screen
+        polls_before = screen.polls_started
+        cpu, wall = time.process_time(), time.monotonic()
+        await asyncio.sleep(seconds)
+        used = time.process_time() - cpu
+        elapsed = time.monotonic() - wall
+        polls = screen.polls_started - polls_before
+    if polls < seconds * 0.5:
+        raise RuntimeError(f"only {polls} polls in {seconds:.0f} s: not polling")
+    return 100.0 * used / elapsed
+
+
+async def bench_rss(base_url: str, polls: int) -> float:
+    numbers = [str(100 + i) for i in range(1000)]
+    clock = ManualClock(START)
+    app = build_app(services(base_url, extensions=1000, clock=clock))
+    rng = random.Random(3)
+    online = set(numbers)
+
+    def next_snapshot(serial: int) -> RegistrationsSnapshot:
+        for ext in rng.sample(numbers, 20):
+            online.symmetric_difference_update({ext})
+        extensions = {}
+        for ext in numbers:
+            if ext in online:
+                devices = 2 if (serial + int(ext)) % 97 == 0 else 1
+                extensions[ext] = tuple(registration(ext, d, serial) for d in range(devices))
+        return RegistrationsSnapshot(extensions=extensions)
+
+    async with app.run_test(size=(160, 48), headless=True) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        warmup = 500
+        before = 0.0
+        for serial in range(warmup + polls):
+            if serial == warmup:
+                gc.collect()
+                before = rss_mb()
+            now = clock.advance(5)
+            screen.show_changes(screen.board.apply(next_snapshot(serial), now))
+            if serial % 10 == 0:
+                screen._tick()
+            await pilot.pause()
+        gc.collect()
+        after = rss_mb()
+    return after - before
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="15 s of idle CPU instead of 60 s")
+    args = parser.parse_args()
+    os.environ.setdefault("CCALL_STATE_DIR", mkdtemp(prefix="ccall-bench-state-"))
+    proc, url = start_simulator(2000)
+    try:
+        apply = asyncio.run(bench_apply(url, 60 if args.quick else 200))
+        # CPU time of apply + screen update + pause: the work, without the idle sleep that
+        # pilot.pause() always takes to detect idleness (its floor is printed below).
+        print(f"apply_2000_20changes_ms: {apply['cpu']:.2f} ms", flush=True)
+        print(f"apply_2000_20changes_wall_ms: {apply['wall']:.2f} ms", flush=True)
+        print(f"pilot_pause_floor_ms: {apply['floor']:.2f} ms", flush=True)
+        print(f"rows_redrawn_per_apply: {apply['rows']:.1f} rows", flush=True)
+    finally:
+        stop(proc)
+    proc, url = start_simulator(1000)
+    try:
+        cpu = asyncio.run(bench_idle_cpu(url, 15.0 if args.quick else 60.0))
+        print(f"idle_cpu_percent: {cpu:.2f} %", flush=True)
+        growth = asyncio.run(bench_rss(url, 10_000))
+        print(f"rss_growth_mb_10000_polls: {growth:.2f} MB", flush=True)
+    finally:
+        stop(proc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
