@@ -64,6 +64,7 @@ def test_wall(snap_compare, board_app, sim, clock, size):
 def test_wall_stale(snap_compare, board_app, sim, clock, size):
     async def run(pilot):
         await _settle(pilot)
+        pilot.app.screen.status.backoff.jitter = 0  # a fixed "retrying in"
         sim.faults.status_5xx = 503
         clock.advance(180)
         pilot.app.screen.start_poll()
