@@ -35,6 +35,7 @@ from textual.widgets import (
 from ...api.errors import CcallError
 from ...api.models import CallRecord, CdrPage, CdrQuery, Paging
 from ...i18n import _
+from ..translate import translate_bindings
 from ...monitor import cdr_filter as cf
 from ...monitor.cdr_stats import SummaryBuilder, summarize
 from ...monitor.export import iter_pages
@@ -107,6 +108,7 @@ class CdrBrowserScreen(Screen):
 
     def __init__(self, services: Any) -> None:
         super().__init__()
+        translate_bindings(self)
         self.services = services
         self.tz = services.profile.timezone
         self._filter = self._restore_filter()

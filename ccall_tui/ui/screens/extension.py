@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...api.errors import AuthenticationError, CcallError
 from ...api.models import CallRecord, CdrQuery, Registration
 from ...i18n import _
+from ..translate import translate_bindings
 from ...monitor.board import ExtensionBoard
 from ...monitor.format import format_duration, format_seconds
 from ...monitor.history import ExtensionState
@@ -82,6 +83,7 @@ class ExtensionScreen(Screen):
 
     def __init__(self, services: Any, board: ExtensionBoard, extension: str) -> None:
         super().__init__()
+        translate_bindings(self)
         self.services = services
         self.board = board
         self.extension = extension

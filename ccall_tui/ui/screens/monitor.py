@@ -17,6 +17,7 @@ from textual.widgets import Digits, Footer, Input, Sparkline, Static
 
 from ...api.errors import AuthenticationError, CcallError
 from ...i18n import _
+from ..translate import translate_bindings
 from ...monitor.board import BoardChanges, ExtensionBoard, SortOrder
 from ...monitor.history import BoardEvent, ExtensionState
 from ...monitor.poller import PollStatus, format_age
@@ -67,6 +68,7 @@ class MonitorScreen(Screen):
 
     def __init__(self, services: Any) -> None:
         super().__init__()
+        translate_bindings(self)
         self.services = services
         profile = services.profile
         self.seen_store = SeenStore(services.state_dir, getattr(profile, "name", "default"))

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ...i18n import _
+from ..translate import translate_bindings
 from ...monitor.recordings import EXPORT_FORMATS, TargetError, export_format, export_target, target_in
 
 _CSS = """
@@ -36,6 +37,7 @@ class _TargetDialog(ModalScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        translate_bindings(self)
         self._confirmed: Path | None = None
 
     def _message(self, text: str, *, error: bool = False) -> None:

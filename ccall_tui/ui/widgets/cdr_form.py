@@ -19,6 +19,7 @@ from textual.widgets.selection_list import Selection
 
 from ...api.models import DIRECTIONS, HANGUP_CAUSES
 from ...i18n import _, ngettext
+from ..translate import translate_bindings
 from ...monitor import cdr_filter as cf
 
 try:  # written alongside; fall back to the bare code when it is missing
@@ -59,6 +60,7 @@ class CausePicker(ModalScreen[tuple[str, ...] | None]):
 
     def __init__(self, selected: tuple[str, ...]) -> None:
         super().__init__()
+        translate_bindings(self)
         self._selected = set(selected)
 
     def compose(self) -> ComposeResult:
