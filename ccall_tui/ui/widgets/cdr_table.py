@@ -16,6 +16,12 @@ from ...monitor.format import format_duration
 
 MOS_STYLES = {"good": "green", "fair": "yellow", "poor": "bold red"}
 RECORDING_MARK = "♪"
+NAME_MIN, NAME_MAX = 10, 32
+
+
+def _cut(value: str) -> Text:
+    """A cell that ends in '…' when its column is too narrow, never silently cut short."""
+    return Text(value, no_wrap=True, overflow="ellipsis")
 
 
 def _columns() -> list[tuple[str, str, int]]:
@@ -23,10 +29,10 @@ def _columns() -> list[tuple[str, str, int]]:
     return [
         ("start", _("Start"), 14),
         ("direction", _("Dir"), 5),
-        ("source", _("Source"), 9),
-        ("cid_name", _("Caller name"), 16),
+        ("source", _("Source"), 11),
+        ("cid_name", _("Caller name"), NAME_MIN),
         ("destination", _("Destination"), 11),
-        ("status", _("Hangup cause"), 17),
+        ("status", _("Hangup cause"), 20),
         ("tta", _("TTA"), 3),
         ("talk", _("Talk"), 7),
         ("pdd", _("PDD"), 4),
@@ -78,10 +84,10 @@ class CellMaker:
         return (
             Text(start),
             direction,
-            Text(record.source) if record.source else _EMPTY,
-            Text(record.cid_name) if record.cid_name else _EMPTY,
-            Text(record.destination) if record.destination else _EMPTY,
-            Text(record.status) if record.status else _EMPTY,
+            _cut(record.source) if record.source else _EMPTY,
+            _cut(record.cid_name) if record.cid_name else _EMPTY,
+            _cut(record.destination) if record.destination else _EMPTY,
+            _cut(record.status) if record.status else _EMPTY,
             Text(_number(record.tta_s), justify="right") if record.tta_s is not None else _EMPTY,
             Text(format_duration(record.duration_s), justify="right") if record.duration_s is not None else _EMPTY,
             Text(_number(record.pdd_s, 2), justify="right") if record.pdd_s is not None else _EMPTY,
@@ -113,6 +119,24 @@ class CdrTable(DataTable):
     def on_mount(self) -> None:
         for key, label, width in _columns():
             self.add_column(Text(label), width=width, key=key)
+        self._fit_name_column()
+
+    def on_resize(self) -> None:
+        self._fit_name_column()
+
+    def _fit_name_column(self) -> None:
+        """The caller name takes the width the fixed columns leave (numbers are never cut)."""
+        column = self.columns.get("cid_name")  # type: ignore[call-overload]
+        if column is None or not self.size.width:
+            return
+        others = sum(c.width + 2 * self.cell_padding for k, c in self.columns.items() if k != "cid_name")
+        spare = self.size.width - others - 2 * self.cell_padding - self.styles.scrollbar_size_vertical
+        width = max(NAME_MIN, min(NAME_MAX, spare))
+        if width != column.width:
+            column.width = width
+            self._clear_caches()
+            self._update_dimensions([])
+            self.refresh()
 
     def show(self, records: Sequence[CallRecord], *, keep_call_id: str | None = None, keep_row: int | None = None) -> None:
         """Replace the rows; the cursor goes to ``keep_call_id`` if present, else ``keep_row``."""
