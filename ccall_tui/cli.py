@@ -370,9 +370,15 @@ def run_cdr(args: argparse.Namespace, ctx: Context) -> int:
 def run_tui(args: argparse.Namespace, ctx: Context, call_id: str | None = None) -> int:
     from .factory import build_app_from_context
 
-    app = build_app_from_context(ctx, call_id=call_id)
-    app.run()
-    return int(app.return_code or 0)
+    while True:
+        app = build_app_from_context(ctx, call_id=call_id)
+        app.run()
+        if not app.next_profile:
+            return int(app.return_code or 0)
+        # Another profile was chosen inside the app: start again on it. A --base-url given
+        # on the command line belonged to the first profile, so it does not carry over.
+        args.profile, args.base_url, call_id = app.next_profile, None, None
+        ctx = Context(args, ctx.env)
 
 
 # ---------------------------------------------------------------------- main

@@ -62,7 +62,9 @@ def build_app_from_context(ctx: Any, call_id: str | None = None) -> "CcallApp":
     from .credentials import CredentialStore, KeyringUnavailable, resolve_credentials
 
     store = CredentialStore()
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {
+        "profiles": [(name, p.base_url) for name, p in sorted(ctx.settings.profiles.items())],
+    }
     if ctx.sim is not None:
         creds, source = ctx.credentials(), "demo"
     else:

@@ -24,6 +24,7 @@ class CcallApp(App[int]):
         Binding("f1,m", "switch_mode('monitor')", _("Extensions"), priority=False),
         Binding("f2,c", "switch_mode('cdrs')", _("Calls"), priority=False),
         Binding("question_mark", "help", _("Help"), key_display="?"),
+        Binding("p", "switch_profile", _("Switch profile"), show=False),
         Binding("q", "quit", _("Quit")),
     ]
 
@@ -31,6 +32,7 @@ class CcallApp(App[int]):
         super().__init__(**kwargs)
         self.services = services
         self._client = None
+        self.next_profile: str | None = None
         theme = getattr(services.profile, "theme", None)
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -114,13 +116,34 @@ class CcallApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_switch_profile(self) -> None:
+        """Choose another profile; the app restarts on it (new roster, credentials, server)."""
+        from .screens.profiles import ProfilePicker
+
+        profiles = self.services.extra.get("profiles") or []
+        current = getattr(self.services.profile, "name", "")
+        if self.services.sim is not None or len(profiles) < 2:
+            self.notify(
+                _("Only one profile is configured; add more in the config file ('ccall-tui config path')."),
+                markup=False,
+            )
+            return
+
+        def chosen(name: str | None) -> None:
+            if name and name != current:
+                self.next_profile = name
+                self.exit(return_code=0)
+
+        self.push_screen(ProfilePicker(profiles, current), chosen)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand(_("Extensions"), _("Live extension board"), lambda: self.switch_mode("monitor"))
         yield SystemCommand(_("Calls"), _("Call-record browser"), lambda: self.switch_mode("cdrs"))
         yield SystemCommand(_("Help"), _("Every key of this screen"), self.action_help)
         yield SystemCommand(_("Log in"), _("Enter new API credentials"), lambda: self.ask_for_login())
-        seen = {"help", "quit", "switch_mode", "command_palette"}
+        yield SystemCommand(_("Switch profile"), _("Another tenant or server from the config file"), self.action_switch_profile)
+        seen = {"help", "quit", "switch_mode", "command_palette", "switch_profile"}
         for binding in self._screen_bindings(screen):
             name = binding.action.split("(")[0]
             if name in seen or not binding.description:
