@@ -1,0 +1,135 @@
+"""The board and the command line in Vietnamese: a snapshot, the visible words, CLI errors."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
+
+from ccall_tui import i18n
+from ccall_tui.cli import main
+from ccall_tui.factory import build_app
+
+
+@pytest.fixture
+def vietnamese():
+    i18n.set_language("vi", {})
+    try:
+        yield
+    finally:
+        i18n.set_language("en", {})
+
+
+@pytest.fixture
+def board_app(make_services, profile, sim):
+    """The same board as the English snapshots: 100-165, two labels, three online."""
+
+    def make():
+        shown = replace(
+            profile,
+            roster=("100-165",),
+            labels={"100": "Lễ tân", "101": "Kế toán"},
+            discover_from_cdrs=True,
+        )
+        for ext in ("103", "110"):
+            sim.tenant.force_online(ext)
+        sim.tenant.force_online("104", devices=3)
+        return build_app(make_services(profile=shown, poll_interval=3600))
+
+    return make
+
+
+async def _settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _after_changes(sim, clock):
+    async def run(pilot):
+        await _settle(pilot)
+        sim.tenant.force_offline("103")
+        sim.tenant.force_offline("110")
+        clock.advance(7 * 60)
+        pilot.app.screen.start_poll()
+        await _settle(pilot)
+        clock.advance(3)  # the two drops are 3 s old: still highlighted
+        pilot.app.screen._tick()
+        await pilot.pause()
+
+    return run
+
+
+def test_board_in_vietnamese_160x48(snap_compare, vietnamese, board_app, sim, clock):
+    assert snap_compare(board_app(), terminal_size=(160, 48), run_before=_after_changes(sim, clock))
+
+
+def _footer_text(screen) -> str:
+    return " ".join(key.description for key in screen.query_one(Footer).query(FooterKey))
+
+
+async def test_board_words_are_vietnamese(vietnamese, board_app, sim, clock):
+    app = board_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _after_changes(sim, clock)(pilot)
+        screen = app.screen
+        counts = str(screen.query_one("#mon-counts", Static).render())
+        status = str(screen.query_one("#mon-status", Static).render())
+        view = str(screen.query_one("#mon-view", Static).render())
+        footer = _footer_text(screen)
+
+        assert "trực tuyến" in counts
+        assert "ngoại tuyến" in counts
+        assert "chưa từng thấy" in counts
+        assert "online" not in counts and "offline" not in counts
+        assert "cập nhật" in status and "dữ liệu" in status
+        assert "updated" not in status and "data" not in status
+        assert "sắp xếp" in view
+        for word in ("Lọc", "Chi tiết", "Thoát"):
+            assert word in footer, footer
+        for word in ("Filter", "Details", "Quit"):
+            assert word not in footer, footer
+
+        # humanized ages: 104 has been online all along, 103 dropped 3 s ago
+        from ccall_tui.ui.widgets.board import since_text, state_age_text
+
+        now = clock()
+        online = screen.board.get("104")
+        dropped = screen.board.get("103")
+        assert online is not None and dropped is not None
+        age = state_age_text(online, now)
+        assert "phút" in age and "minute" not in age, age
+        detail = since_text(online, now)
+        assert "trực tuyến" in detail and "phút" in detail and "theo dõi từ" in detail, detail
+        detail = since_text(dropped, now)
+        assert "ngoại tuyến" in detail and "giây" in detail and "since" not in detail, detail
+
+def test_cli_bad_from_date_is_a_vietnamese_usage_error(capsys, sim, monkeypatch):
+    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
+    monkeypatch.setenv("CCALL_API_KEY", "demo")
+    monkeypatch.setenv("CCALL_API_SECRET", "demo")
+    before = len(sim.requests)
+    code = main(["--lang", "vi", "cdrs", "--from", "hôm qua"])
+    out, err = capsys.readouterr()
+    i18n.set_language("en", {})
+    assert code == 2
+    assert out == ""
+    assert "không phải ngày giờ dạng 2026-11-27 08:30" in err, err
+    assert "--from" in err and "hôm qua" in err
+    assert "is not a date" not in err
+    assert len(sim.requests) == before
+
+
+def test_cli_reversed_range_and_no_credentials_in_vietnamese(capsys, sim, monkeypatch):
+    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
+    code = main(["--lang", "vi", "cdrs", "--from", "2026-11-27 10:00", "--to", "2026-11-27 09:00"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--from nằm sau --to." in err, err
+
+    code = main(["--lang", "vi", "ext"])
+    err = capsys.readouterr().err
+    i18n.set_language("en", {})
+    assert code == 3
+    assert "Chưa có thông tin xác thực" in err and "ccall-tui login" in err, err
