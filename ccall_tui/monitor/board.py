@@ -243,7 +243,10 @@ class ExtensionBoard:
         counts = self.counts
         tiles = self.tiles
 
-        for extension in [e for e in self._online if e not in online]:
+        # In number order: a set's order changes with the process's string hashing, and the
+        # change log (and its snapshots) must not.
+        dropped = sorted([e for e in self._online if e not in online], key=extension_sort_key)
+        for extension in dropped:
             tile = tiles[extension]
             old_devices = tile.devices
             self._move(tile, OFFLINE, now, exact=True)
