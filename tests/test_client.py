@@ -94,6 +94,7 @@ async def test_wrong_secret_is_an_authentication_error_without_the_secret(sim, c
         async with client_for(sim, DemoCredentials(KEY, SECRET)) as client:
             await client.registrations()
     assert info.value.exit_code == 3
+    assert info.value.message.count("Authentication failed") == 1
     assert SECRET not in info.value.message and KEY not in info.value.message
     assert "/ext_reg/json" in caplog.text
     assert SECRET not in caplog.text and KEY not in caplog.text

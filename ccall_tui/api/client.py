@@ -228,9 +228,7 @@ class CcallClient:
 
         if status in (401, 403):
             raise AuthenticationError(
-                _("Authentication failed: {reason}").format(
-                    reason=server_words or _("the server rejected the API key or secret")
-                )
+                _auth_message(server_words or _("the server rejected the API key or secret"))
             )
         if status >= 400 or status < 200:
             if looks_html:
@@ -260,9 +258,7 @@ class CcallClient:
         if isinstance(data, dict) and "response" not in data:
             if server_words:
                 if _AUTH_WORDS.search(server_words):
-                    raise AuthenticationError(
-                        _("Authentication failed: {reason}").format(reason=server_words)
-                    )
+                    raise AuthenticationError(_auth_message(server_words))
                 raise ServerError(_("The server said: {reason}").format(reason=server_words), status)
             raise ProtocolError(_("The server's answer has no 'response'."))
         if not isinstance(data, dict):
@@ -316,6 +312,13 @@ def _server_message(data: dict[str, Any]) -> str | None:
                 continue
             return text
     return None
+
+
+def _auth_message(reason: str) -> str:
+    """'Authentication failed: <the server's words>', without saying it twice."""
+    if reason.lower().startswith(("authentication failed", "auth failed")):
+        return reason
+    return _("Authentication failed: {reason}").format(reason=reason)
 
 
 def _html_title(text: str) -> str | None:

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -25,17 +25,20 @@ class LoginScreen(ModalScreen[Any]):
     HELP_TITLE = _("Log in")
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
-    LoginScreen > Vertical {
-        width: 76; max-width: 96%; height: auto;
-        border: round $accent; background: $surface; padding: 1 2;
+    LoginScreen > VerticalScroll {
+        width: 76; max-width: 96%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 2;
     }
     LoginScreen .title { text-style: bold; margin-bottom: 1; }
+    LoginScreen .reason { color: $warning; margin-top: 1; }
     LoginScreen Label { margin-top: 1; }
     LoginScreen #login-status { margin-top: 1; height: auto; color: $text-muted; }
     LoginScreen #login-status.-error { color: $error; }
     LoginScreen #login-status.-ok { color: $success; }
     LoginScreen Horizontal { height: auto; margin-top: 1; }
-    LoginScreen Button { margin-right: 1; }
+    LoginScreen Button { margin-right: 2; }
+    LoginScreen Input { background: $boost; }
+    LoginScreen .hint { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
         Binding("escape", "cancel", _("Cancel")),
@@ -52,7 +55,7 @@ class LoginScreen(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         profile = self.services.profile
-        with Vertical():
+        with VerticalScroll():
             yield Static(Text(_("API credentials"), style="bold"), classes="title")
             info = Text()
             info.append(_("Profile") + ": ", style="bold")
@@ -66,14 +69,18 @@ class LoginScreen(ModalScreen[Any]):
             if keyring_error:
                 yield Static(Text(str(keyring_error)), classes="reason")
             yield Label(_("API key"))
-            yield Input(id="api-key", placeholder=_("API key"))
+            yield Input(id="api-key", placeholder=_("API key"), compact=True)
             yield Label(_("API secret"))
-            yield Input(id="api-secret", password=True, placeholder=_("API secret (hidden)"))
+            yield Input(id="api-secret", password=True, placeholder=_("API secret (hidden)"), compact=True)
+            yield Static(
+                Text(_("Checked with one request, then kept in the system keyring; never written to a file.")),
+                classes="hint",
+            )
             yield Static("", id="login-status")
             with Horizontal():
-                yield Button(_("Test connection"), id="test", variant="default")
-                yield Button(_("Save"), id="save", variant="primary")
-                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Test connection"), id="test", variant="default", compact=True)
+                yield Button(_("Save"), id="save", variant="primary", compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#api-key", Input).focus()
