@@ -133,3 +133,23 @@ def test_cli_reversed_range_and_no_credentials_in_vietnamese(capsys, sim, monkey
     i18n.set_language("en", {})
     assert code == 3
     assert "Chưa có thông tin xác thực" in err and "ccall-tui login" in err, err
+
+
+def test_cli_bad_option_value_and_unknown_cause_in_vietnamese(capsys, sim, monkeypatch):
+    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
+    monkeypatch.setenv("CCALL_API_KEY", "demo")
+    monkeypatch.setenv("CCALL_API_SECRET", "demo")
+    try:
+        with pytest.raises(SystemExit) as info:
+            main(["--lang", "vi", "cdrs", "--limit", "0"])
+        err = capsys.readouterr().err
+        assert info.value.code == 2
+        assert "--limit" in err and "phải từ 1 trở lên" in err, err
+        assert "Hãy thử 'ccall-tui --help'." in err
+
+        code = main(["--lang", "vi", "cdrs", "--cause", "NOT_A_CAUSE"])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert "không rõ lý do kết thúc 'NOT_A_CAUSE'" in err, err
+    finally:
+        i18n.set_language("en", {})
