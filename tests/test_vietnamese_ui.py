@@ -86,7 +86,7 @@ async def test_board_words_are_vietnamese(vietnamese, board_app, sim, clock):
         assert "online" not in counts and "offline" not in counts
         assert "cập nhật" in status and "dữ liệu" in status
         assert "updated" not in status and "data" not in status
-        assert "sắp xếp" in view
+        assert view.startswith("xếp: số"), view
         for word in ("Lọc", "Chi tiết", "Thoát"):
             assert word in footer, footer
         for word in ("Filter", "Details", "Quit"):
