@@ -314,3 +314,49 @@ async def test_help_and_palette_list_the_board_keys(make_services, roster_profil
         await pilot.pause()
         text = str(app.screen.query_one("Static").render())
         assert "Wall mode" in text and "Extensions" in text
+
+
+def test_cached_registration_parsing_gives_what_a_fresh_parse_gives():
+    """The poll loop re-reads only the rows that changed; the result must not show it."""
+    import copy
+    import json
+    import random
+    from zoneinfo import ZoneInfo
+
+    from ccall_tui.api.models import RegistrationCache, parse_registrations
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    rng = random.Random(11)
+
+    def row(i: int) -> dict:
+        return {
+            "call-id": f"c{i}", "user": f"{100 + i}@t.example",
+            "contact": f'"N{i}" <sip:{100 + i}@10.0.0.{i}:5060;transport=tcp>', "agent": "Yealink\x1b[31m",
+            "status": f"Registered(UDP)(unknown) exp(2026-11-27 18:{i:02d}:38) expsecs({3600 - i})",
+            "ping-status": "Reachable", "ping-time": "12.50", "network-ip": f"10.0.0.{i}", "network-port": "5060",
+        }
+
+    variants = [
+        "", None, "null", 5, "x", "\x1b]52;c;x\x07", "Registered(TCP) expsecs(3)",
+        "exp(2026-11-27 18:29:38expsecs(5)", "EXP(2026-11-27 18:29:38) EXPSECS(-3) expsecs(4)",
+        "exp(expsecs(12))", "registered(udp) expsecs(" + "9" * 30 + ")", ["a"],
+    ]
+    rows: list = [row(i) for i in range(40)]
+    cache = RegistrationCache()
+    for turn in range(40):
+        for item in rng.sample(rows[:40], 6):
+            key = rng.choice(list(item))
+            item[key] = rng.choice([*variants, f"{item[key]}x"])
+        for item in rows[:40]:
+            if isinstance(item.get("status"), str):
+                item["status"] = item["status"].replace("expsecs(", "expsecs(1", 1)
+        if turn == 20:
+            rows += [{"user": None}, 7, {"user": "200", "status": {"nested": "\x1b"}}]
+        payload = {"response": {"registrations": rows}}
+        cached = parse_registrations(payload, tz, cache=cache)
+        fresh = parse_registrations(copy.deepcopy(payload), tz)
+        assert cached.skipped == fresh.skipped
+        assert list(cached.extensions) == list(fresh.extensions)
+        for ext, regs in fresh.extensions.items():
+            assert cached.extensions[ext] == regs
+            assert [json.dumps(r.raw) for r in cached.extensions[ext]] == [json.dumps(r.raw) for r in regs]

@@ -32,6 +32,7 @@ from .models import (
     CallRecord,
     RegistrationsSnapshot,
     parse_cdrs,
+    RegistrationCache,
     parse_registrations,
 )
 from .text import clean_text
@@ -80,6 +81,8 @@ class CcallClient:
         self.timeout = float(timeout)
         self.domain_name = domain_name or None
         self.tz = tz or ZoneInfo(PBX_TIMEZONE)
+        # The previous answer's rows: the next poll parses only the rows that changed.
+        self._registration_cache = RegistrationCache()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
@@ -109,7 +112,7 @@ class CcallClient:
         if self.domain_name:
             submission["domain_name"] = self.domain_name
         payload = await self._post("/ext_reg/json", submission)
-        return parse_registrations(payload, self.tz)
+        return parse_registrations(payload, self.tz, cache=self._registration_cache)
 
     async def cdrs(self, query: CdrQuery) -> CdrPage:
         """One page (or the whole answer, without paging) of call records."""

@@ -37,11 +37,19 @@ _NULLS = {"", "null", "none", "nil", "undefined", "n/a", "-"}
 # --------------------------------------------------------------------------- scalars
 
 
+def _clean(value: Any, limit: int = 500) -> str:
+    """:func:`clean_text`, without its two substitutions when there is nothing to remove
+    (every character it removes or flattens is one ``str.isprintable`` refuses)."""
+    if type(value) is str and len(value) <= limit and value.isprintable():
+        return value
+    return clean_text(value, limit=limit)
+
+
 def text_or_none(value: Any) -> str | None:
     """A cleaned string, or None for null, ``"null"``, empty and containers."""
     if value is None or isinstance(value, (dict, list, bool)):
         return None
-    text = clean_text(value).strip()
+    text = _clean(value).strip()
     if text.lower() in _NULLS:
         return None
     return text
@@ -213,22 +221,7 @@ def parse_registration(row: Any, tz: ZoneInfo) -> Registration | None:
         return None
     status = text_or_none(_reg_value(row, "status"))
     contact = text_or_none(_reg_value(row, "contact"))
-    expires_at = expires_in = None
-    transport = None
-    if status:
-        match = _EXP.search(status)
-        if match:
-            expires_at = pbx_time(match.group(1), tz)
-        match = _EXPSECS.search(status)
-        if match:
-            expires_in = _int(match.group(1))
-        match = _TRANSPORT_STATUS.search(status)
-        if match:
-            transport = match.group(1).upper()
-    if contact and transport is None:
-        match = _TRANSPORT_CONTACT.search(contact)
-        if match:
-            transport = match.group(1).upper()
+    expires_at, expires_in, transport = _status_fields(status, contact, tz)
     ip = text_or_none(_reg_value(row, "network-ip"))
     port = _int(_reg_value(row, "network-port"))
     if contact and (ip is None or port is None):
@@ -256,8 +249,180 @@ def parse_registration(row: Any, tz: ZoneInfo) -> Registration | None:
     )
 
 
-def parse_registrations(payload: Any, tz: ZoneInfo | None = None) -> RegistrationsSnapshot:
-    """The whole ``/ext_reg/json`` answer -> RegistrationsSnapshot."""
+def _status_fields(
+    status: str | None, contact: str | None, tz: ZoneInfo, times: dict[str, datetime | None] | None = None
+) -> tuple[datetime | None, int | None, str | None]:
+    """What the ``status`` text says: expiry time, seconds left, transport (else the contact's)."""
+    expires_at = expires_in = None
+    transport = None
+    if status:
+        match = _EXP.search(status)
+        if match:
+            text = match.group(1)
+            if times is None:
+                expires_at = pbx_time(text, tz)
+            elif text in times:
+                expires_at = times[text]
+            else:
+                if len(times) > 8192:
+                    times.clear()
+                expires_at = times[text] = pbx_time(text, tz)
+        match = _EXPSECS.search(status)
+        if match:
+            expires_in = _int(match.group(1))
+        match = _TRANSPORT_STATUS.search(status)
+        if match:
+            transport = match.group(1).upper()
+    if contact and transport is None:
+        match = _TRANSPORT_CONTACT.search(contact)
+        if match:
+            transport = match.group(1).upper()
+    return expires_at, expires_in, transport
+
+
+# Fields of a registration row that move between two polls of the same device.
+_VOLATILE_KEYS = frozenset({"status", "ping-status", "ping_status", "ping-time", "ping_time"})
+
+
+class RegistrationCache:
+    """The rows of the previous answer and what they parsed to.
+
+    A server lists the same devices every poll; usually only the expiry countdown in
+    ``status`` (and the ping figures) moved. A row seen before, byte for byte, gives back the
+    same :class:`Registration`; a row whose only changes are in those fields is re-read for
+    those fields only. The result is exactly what :func:`parse_registration` returns. Holds the
+    rows of one answer (no growth over time).
+    """
+
+    __slots__ = ("_rows", "_stable", "_next_rows", "_next_stable", "_times", "_status", "_values", "_tz")
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple, tuple[Registration | None, tuple]] = {}
+        self._stable: dict[tuple, Registration] = {}
+        self._next_rows: dict[tuple, tuple[Registration | None, tuple]] = {}
+        self._next_stable: dict[tuple, Registration] = {}
+        self._times: dict[str, datetime | None] = {}
+        self._status: dict[tuple[str, str], tuple[datetime | None, str | None, bool]] = {}
+        self._values: dict[tuple[Any, str], Any] = {}
+        self._tz: ZoneInfo | None = None
+
+    def start(self, tz: ZoneInfo) -> None:
+        if tz != self._tz:
+            self._tz = tz
+            self._rows, self._stable, self._times, self._status = {}, {}, {}, {}
+        self._next_rows, self._next_stable = {}, {}
+
+    def finish(self) -> None:
+        self._rows, self._stable = self._next_rows, self._next_stable
+        self._next_rows, self._next_stable = {}, {}
+
+    def parse(self, row: Any, tz: ZoneInfo) -> Registration | None:
+        if type(row) is not dict:
+            return parse_registration(row, tz)
+        items = tuple(row.items())
+        try:
+            known = self._rows.get(items)
+        except TypeError:  # a list or an object among the values: not cacheable
+            return parse_registration(row, tz)
+        if known is not None:
+            reg, stable = known
+        else:
+            # The row without the values of the volatile fields (their keys keep their place).
+            stable = tuple([item[0] if item[0] in _VOLATILE_KEYS else item for item in items])
+            old = self._stable.get(stable)
+            reg = self._refresh(old, row, tz) if old is not None else parse_registration(row, tz)
+        if reg is not None:
+            self._next_stable[stable] = reg
+        self._next_rows[items] = (reg, stable)
+        return reg
+
+    def _refresh(self, old: Registration, row: dict[str, Any], tz: ZoneInfo) -> Registration | None:
+        """``old`` with the volatile fields read again from ``row`` (all else is identical)."""
+        if len(old.raw) != len(row):  # two keys cleaned to one: take the long way
+            return parse_registration(row, tz)
+        status = text_or_none(_reg_value(row, "status"))
+        expires_at, expires_in, transport = self._status_fields(status, old.contact, tz)
+        # The volatile keys are plain words, so they are their own cleaned keys; they keep
+        # their place in the copy.
+        raw = old.raw.copy()  # type: ignore[attr-defined]
+        for name in _VOLATILE_KEYS:
+            if name in row:
+                value = row[name]
+                raw[name] = _clean(value, 2000) if type(value) is str else _clean_raw(value, 1)
+        return Registration(
+            extension=old.extension,
+            user=old.user,
+            agent=old.agent,
+            contact=old.contact,
+            ip=old.ip,
+            port=old.port,
+            transport=transport,
+            expires_at=expires_at,
+            expires_in_s=expires_in,
+            ping_status=self._memo(text_or_none, _reg_value(row, "ping-status")),
+            ping_ms=self._memo(float_or_none, _reg_value(row, "ping-time")),
+            call_id=old.call_id,
+            status=status,
+            raw=raw,
+        )
+
+    def _memo(self, parse: Any, value: Any) -> Any:
+        """``parse(value)`` for the few short strings that come back poll after poll."""
+        if type(value) is not str:
+            return parse(value)
+        memo = self._values
+        key = (parse, value)
+        if key in memo:
+            return memo[key]
+        if len(memo) > 8192:
+            memo.clear()
+        result = memo[key] = parse(value)
+        return result
+
+    def _status_fields(
+        self, status: str | None, contact: str | None, tz: ZoneInfo
+    ) -> tuple[datetime | None, int | None, str | None]:
+        """:func:`_status_fields`, remembered per status text *without* its countdown.
+
+        The countdown is digits (and a sign) only, characters that neither ``exp(...)`` nor
+        ``registered(...)`` can tell apart, so the other two answers only depend on the rest
+        of the text, unless the ``exp(...)`` value itself contains the countdown.
+        """
+        if not status:
+            return _status_fields(status, contact, tz)
+        match = _EXPSECS.search(status)
+        if match is None:
+            return _status_fields(status, contact, tz, self._times)
+        start, end = match.span(1)
+        digits = match.group(1)
+        expires_in = int(digits) if len(digits) <= 16 else _int(digits)
+        key = (status[:start], status[end:])
+        known = self._status.get(key)
+        if known is None:
+            exp = _EXP.search(status)
+            overlaps = exp is not None and exp.start(1) < end and start < exp.end(1)
+            expires_at, _, transport = _status_fields(status, None, tz, self._times)
+            if len(self._status) > 8192:
+                self._status.clear()
+            known = self._status[key] = (expires_at, transport, overlaps)
+        expires_at, transport, overlaps = known
+        if overlaps:
+            expires_at = _status_fields(status, None, tz, self._times)[0]
+        if contact and transport is None:
+            match = _TRANSPORT_CONTACT.search(contact)
+            if match:
+                transport = match.group(1).upper()
+        return expires_at, expires_in, transport
+
+
+def parse_registrations(
+    payload: Any, tz: ZoneInfo | None = None, *, cache: RegistrationCache | None = None
+) -> RegistrationsSnapshot:
+    """The whole ``/ext_reg/json`` answer -> RegistrationsSnapshot.
+
+    ``cache`` (one per poll loop) makes rows that did not change since the previous answer
+    nearly free; the result is the same with or without it.
+    """
     tz = tz or ZoneInfo(PBX_TIMEZONE)
     response = _response(payload)
     rows: Any
@@ -277,12 +442,18 @@ def parse_registrations(payload: Any, tz: ZoneInfo | None = None) -> Registratio
         rows = []
     grouped: dict[str, list[Registration]] = {}
     skipped = 0
+    parse = parse_registration
+    if cache is not None:
+        cache.start(tz)
+        parse = cache.parse
     for row in rows:
-        reg = parse_registration(row, tz)
+        reg = parse(row, tz)
         if reg is None:
             skipped += 1
             continue
         grouped.setdefault(reg.extension, []).append(reg)
+    if cache is not None:
+        cache.finish()
     return RegistrationsSnapshot(
         extensions={ext: tuple(regs) for ext, regs in grouped.items()}, skipped=skipped
     )
@@ -503,11 +674,11 @@ def _clean_raw(value: Any, depth: int = 0) -> Any:
     if depth > 8:
         return None
     if isinstance(value, Mapping):
-        return {clean_text(k, limit=100): _clean_raw(v, depth + 1) for k, v in value.items()}
+        return {_clean(k, 100): _clean_raw(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
         return [_clean_raw(v, depth + 1) for v in value[:200]]
     if isinstance(value, str):
-        return clean_text(value, limit=2000)
+        return _clean(value, 2000)
     return value
 
 
