@@ -44,6 +44,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import argparse_messages
+
+    argparse_messages.install()
     parser = _Parser(
         prog="ccall-tui",
         description=_("Live extension monitor and call-record browser for the ccall cloud PBX."),

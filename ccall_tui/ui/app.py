@@ -26,6 +26,7 @@ class CcallApp(App[int]):
         Binding("question_mark", "help", _("Help"), key_display="?"),
         Binding("p", "switch_profile", _("Switch profile"), show=False),
         Binding("q", "quit", _("Quit")),
+        Binding("ctrl+p", "command_palette", _("Commands"), show=False, priority=True),
     ]
 
     def __init__(self, services: AppServices, **kwargs: Any) -> None:

@@ -34,7 +34,7 @@ from textual.widgets import (
 
 from ...api.errors import CcallError
 from ...api.models import CallRecord, CdrPage, CdrQuery, Paging
-from ...i18n import _
+from ...i18n import _, N_
 from ..translate import translate_bindings
 from ...monitor import cdr_filter as cf
 from ...monitor.cdr_stats import SummaryBuilder, summarize
@@ -55,7 +55,7 @@ from ..widgets.cdr_table import CdrTable
 FILTER_FILE = "last-filter.json"
 ALL_PAGES_SIZE = 500
 ALL_PAGES_CONCURRENCY = 4
-CLIPBOARD_NOTE = (
+CLIPBOARD_NOTE = N_(
     "Copied the recording link to the clipboard (OSC 52). Whether it arrives depends on the "
     "terminal; inside tmux it needs `set -g set-clipboard on`."
 )

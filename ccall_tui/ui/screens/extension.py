@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ...api.errors import AuthenticationError, CcallError
 from ...api.models import CallRecord, CdrQuery, Registration
-from ...i18n import _
+from ...i18n import _, ngettext
 from ..translate import translate_bindings
 from ...monitor.board import ExtensionBoard
 from ...monitor.format import format_duration, format_seconds
@@ -127,9 +127,12 @@ class ExtensionScreen(Screen):
         title.append("\n")
         title.append(tile.state.glyph + " ", style=_STATE_STYLE[tile.state])
         title.append(since_text(tile, now), style="bold")
-        details = [_("{n} device(s)").format(n=tile.devices)]
+        details = [ngettext("{n} device", "{n} devices", tile.devices).format(n=tile.devices)]
         if tile.flaps:
-            details.append(_("went offline {n} time(s) while watched").format(n=tile.flaps))
+            details.append(
+                ngettext("went offline {n} time while watched", "went offline {n} times while watched", tile.flaps)
+                .format(n=tile.flaps)
+            )
         if self.board.updated_at is not None:
             details.append(_("data {age} old").format(age=format_age((now - self.board.updated_at).total_seconds())))
         title.append("  ·  " + "  ·  ".join(details))
@@ -193,11 +196,12 @@ class ExtensionScreen(Screen):
         table = self.query_one("#ext-calls", DataTable)
         table.clear()
         tz = getattr(self.services.profile, "timezone", None)
+        directions = {"inbound": _("inbound"), "outbound": _("outbound"), "local": _("local")}
         for record in self.calls:
             start = record.start.astimezone(tz) if record.start and tz else record.start
             table.add_row(
                 Text(start.strftime("%d/%m %H:%M:%S") if start else "–"),
-                Text(record.direction or ""),
+                Text(directions.get(record.direction or "", record.direction or "")),
                 Text(record.source or "", style="bold" if record.source == self.extension else ""),
                 Text(record.cid_name or ""),
                 Text(record.destination or "", style="bold" if record.destination == self.extension else ""),
@@ -206,7 +210,11 @@ class ExtensionScreen(Screen):
                 Text(format_seconds(record.tta_s)),
             )
         count = len(self.calls)
-        message = _("{n} call(s) in the last 24 hours; c opens them in the call browser").format(n=count)
+        message = ngettext(
+            "{n} call in the last 24 hours; c opens it in the call browser",
+            "{n} calls in the last 24 hours; c opens them in the call browser",
+            count,
+        ).format(n=count)
         self.query_one("#ext-calls-status", Static).update(Text(message))
 
     def action_reload_calls(self) -> None:

@@ -39,7 +39,8 @@ class HelpScreen(ModalScreen[None]):
         seen: set[str] = set()
         sources = []
         if under is not None:
-            sources.append((getattr(under, "HELP_TITLE", "") or type(under).__name__, under))
+            title = getattr(under, "HELP_TITLE", "")
+            sources.append((_(title) if title else type(under).__name__, under))
         sources.append((_("Everywhere"), self.app))
         for title, node in sources:
             rows = []
