@@ -245,7 +245,7 @@ class ExtensionBoard:
 
         # In number order: a set's order changes with the process's string hashing, and the
         # change log (and its snapshots) must not.
-        dropped = sorted([e for e in self._online if e not in online], key=extension_sort_key)
+        dropped = sorted(self._online.difference(online), key=extension_sort_key)
         for extension in dropped:
             tile = tiles[extension]
             old_devices = tile.devices
@@ -263,7 +263,11 @@ class ExtensionBoard:
             if tile is not None and tile.state is ONLINE:
                 if regs is tile.registrations:
                     continue
-                signature = _signature(regs)
+                if len(regs) == 1:  # the usual case, without a call
+                    reg = regs[0]
+                    signature = reg.call_id or reg.contact or reg.user
+                else:
+                    signature = _signature(regs)
                 if signature == tile._signature:
                     tile.registrations = regs  # same devices; fresher expiry and ping figures
                     continue

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Digits, Footer, Input, Sparkline, Static
+from textual.widgets import Digits, Footer, Input, Static
 
 from ...api.errors import AuthenticationError, CcallError
 from ...i18n import _
@@ -29,7 +29,7 @@ from ...monitor.roster import (
     extensions_from_calls,
 )
 from ..widgets.board import ExtensionGrid
-from ..widgets.changelog import ChangeLogView
+from ..widgets.changelog import ChangeLogView, CountSparkline
 
 log = logging.getLogger("ccall_tui.monitor")
 
@@ -94,7 +94,7 @@ class MonitorScreen(Screen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="mon-summary"):
             yield Static(id="mon-counts", markup=False)
-            yield Sparkline([], id="mon-spark")
+            yield CountSparkline(self.board.online_history, id="mon-spark")
             yield Static(id="mon-view", markup=False)
         with Horizontal(id="mon-wall-top"):
             yield Digits("0", id="mon-wall-online")
@@ -293,15 +293,26 @@ class MonitorScreen(Screen):
             text.append(state.glyph, style=_STATE_STYLE[state])
             text.append(f" {counts[state]:>{width}} {state.label}  ")
         self._set_text("#mon-counts", text, auto_width=True)
-        self.query_one("#mon-spark", Sparkline).data = self.board.online_history.values() or [0]
-        self.query_one("#mon-wall-online", Digits).update(str(online))
-        self.query_one("#mon-wall-total", Digits).update(str(total))
+        self.query_one("#mon-spark", CountSparkline).update()
+        if self.wall:
+            self._render_wall()
+        self._render_view()
+
+    def _render_wall(self) -> None:
+        """The big numbers of wall mode (hidden otherwise: a hidden widget that repaints makes
+        the compositor rebuild its whole map, so they are only drawn while shown)."""
+        counts = self.board.counts
+        online = counts[ExtensionState.ONLINE]
+        total = len(self.board)
+        for selector, value in (("#mon-wall-online", str(online)), ("#mon-wall-total", str(total))):
+            digits = self.query_one(selector, Digits)
+            if digits.value != value:
+                digits.update(value)
         info = Text()
         info.append(_("online of {total}").format(total=total) + "\n", style="bold")
         info.append(f"○ {counts[ExtensionState.OFFLINE]} {ExtensionState.OFFLINE.label}", style="bold")
         info.append(f"   · {counts[ExtensionState.NEVER_SEEN]} {ExtensionState.NEVER_SEEN.label}")
         self._set_text("#mon-wall-info", info)
-        self._render_view()
 
     def _render_view(self) -> None:
         grid = self.grid
@@ -347,6 +358,8 @@ class MonitorScreen(Screen):
     def _set_wall(self, on: bool) -> None:
         self.wall = on
         self.set_class(on, "-wall")
+        if on:
+            self._render_wall()
         grid = self.grid
         grid.large = on
         grid.set_view(offline_first=on)

@@ -261,17 +261,27 @@ class ExtensionGrid(ScrollView, can_focus=True):
         self.refresh_extensions(changes.changed)
 
     def refresh_extensions(self, extensions: list[str]) -> None:
-        rows = {self._index[ext] // self.columns for ext in extensions if ext in self._index}
-        for row in rows:
-            self._refresh_row(row)
+        index, columns = self._index, self.columns
+        rows = {index[ext] // columns for ext in extensions if ext in index}
+        if rows:
+            self._refresh_rows(rows)
 
     def _refresh_row(self, row: int) -> None:
-        self._rows.pop(row, None)
+        self._refresh_rows((row,))
+
+    def _refresh_rows(self, rows) -> None:
+        """Forget the rows' cached strips; repaint the ones in view (as one region per row)."""
         scroll_y = int(self.scroll_offset.y)
-        top = row * self.row_height - scroll_y
-        if top + self.row_height <= 0 or top >= self.size.height:
-            return
-        self.refresh(Region(0, top, self.size.width, self.row_height))
+        width, height = self.size
+        row_height = self.row_height
+        regions = []
+        for row in rows:
+            self._rows.pop(row, None)
+            top = row * row_height - scroll_y
+            if top + row_height > 0 and top < height:
+                regions.append(Region(0, top, width, row_height))
+        if regions:
+            self.refresh(*regions)
 
     def tick(self) -> None:
         """Once a second: redraw the visible rows whose age text or highlight changed."""
@@ -280,10 +290,13 @@ class ExtensionGrid(ScrollView, can_focus=True):
         now = self.now()
         first = int(self.scroll_offset.y) // self.row_height
         last = min(self.row_count - 1, first + self.size.height // self.row_height + 1)
+        changed = []
         for row in range(first, last + 1):
             cached = self._rows.get(row)
             if cached is not None and cached[0] != self._row_key(row, now):
-                self._refresh_row(row)
+                changed.append(row)
+        if changed:
+            self._refresh_rows(changed)
 
     # ------------------------------------------------------------------ drawing
 
@@ -307,9 +320,11 @@ class ExtensionGrid(ScrollView, can_focus=True):
         for pos in range(start, min(start + self.columns, len(self.order))):
             tile = tiles[self.order[pos]]
             age = (now - tile.since).total_seconds()
+            # Unknown start: no age is shown during the first minute (see state_age_text).
+            bucket = age_bucket(age) if tile.since_known or age >= 60 else -1
             changed_at = tile.changed_at
             fresh = changed_at is not None and (now - changed_at).total_seconds() < HIGHLIGHT_S
-            key.append((tile.extension, tile.version, age_bucket(age), fresh, pos == self.cursor))
+            key.append((tile.extension, tile.version, bucket, fresh, pos == self.cursor))
         return tuple(key)
 
     def render_line(self, y: int) -> Strip:

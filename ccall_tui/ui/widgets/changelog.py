@@ -1,16 +1,19 @@
-"""The board's recent changes, newest first: a small Line API view over the event log."""
+"""The board's memory on screen: the recent changes, newest first (a small Line API view over
+the event log), and the online count over time (one line of bars)."""
 
 from __future__ import annotations
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from ...api.text import clean_text
 from ...monitor.board import ExtensionBoard
-from ...monitor.history import BoardEvent, ExtensionState
+from ...monitor.history import BoardEvent, CountHistory, ExtensionState
 from .board import component_style
 
 _CLASSES = {
@@ -90,3 +93,57 @@ class ChangeLogView(ScrollView, can_focus=False):
         strip = Strip(segments).crop_extend(0, width, base)
         self._strips[id(event)] = (event, width, strip)
         return strip
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+class CountSparkline(Widget):
+    """The online count after each poll as one line of bars, red (fewest) to green (most).
+
+    Cheaper than textual's ``Sparkline`` for a value that changes every second: ``update()``
+    repaints only when the bars at the current width differ from the ones on screen.
+    """
+
+    DEFAULT_CSS = """
+    CountSparkline { height: 1; }
+    CountSparkline > .spark--max { color: $success; }
+    CountSparkline > .spark--min { color: $error 70%; }
+    """
+    COMPONENT_CLASSES = {"spark--max", "spark--min"}
+
+    def __init__(self, history: CountHistory, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.history = history
+        self._shown: tuple[int, ...] | None = None
+        self._styles: list[Style] = []
+
+    def update(self) -> None:
+        """Call after the history grew: repaints only if the bars changed."""
+        if self.history.levels(self.size.width) != self._shown:
+            self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = []
+
+    def on_resize(self) -> None:
+        self.refresh()
+
+    def _level_styles(self) -> list[Style]:
+        if not self._styles:
+            background = self.background_colors[1]
+            low = background + self.get_component_styles("spark--min").color
+            high = background + self.get_component_styles("spark--max").color
+            top = len(_BARS) - 1
+            self._styles = [Style(color=low.blend(high, level / top).rich_color) for level in range(len(_BARS))]
+        return self._styles
+
+    def render(self) -> Text:
+        levels = self.history.levels(self.size.width)
+        self._shown = levels
+        styles = self._level_styles()
+        text = Text(no_wrap=True, overflow="crop")
+        for level in levels:
+            text.append(_BARS[level], styles[level])
+        return text
