@@ -98,6 +98,14 @@ async def test_fault_makes_board_stale_and_recovery_clears_it(make_services, ros
         assert "HTML" in line and "retrying in" in line
         assert screen.grid.stale and screen.query_one("#mon-status").has_class("-stale")
         assert screen.board.online_count == online  # the last good data stays
+        grid = screen.grid
+        tile_text = [
+            segment
+            for y in range(grid.tile_height * 3)
+            for segment in grid.render_line(y)
+            if segment.text.strip()
+        ]
+        assert tile_text and all(segment.style.dim for segment in tile_text)  # every tile, not one line
         sim.faults.html_error = False
         sim.faults.status_5xx = 503
         await poll_now(app, pilot)

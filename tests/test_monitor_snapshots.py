@@ -71,3 +71,17 @@ def test_wall_stale(snap_compare, board_app, sim, clock, size):
         await _settle(pilot)
 
     assert snap_compare(board_app(wall=True), terminal_size=size, run_before=run)
+
+
+def test_grid_stale(snap_compare, board_app, sim, clock):
+    """Stale data on the normal board: the banner, and every tile greyed out and dim."""
+
+    async def run(pilot):
+        await _settle(pilot)
+        pilot.app.screen.status.backoff.jitter = 0  # a fixed "retrying in"
+        sim.faults.status_5xx = 503
+        clock.advance(180)
+        pilot.app.screen.start_poll()
+        await _settle(pilot)
+
+    assert snap_compare(board_app(), terminal_size=(80, 24), run_before=run)

@@ -89,7 +89,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
     ExtensionGrid > .grid--glyph-never { color: $text-muted; }
     ExtensionGrid > .grid--cursor { background: $accent 45%; }
     ExtensionGrid > .grid--changed { text-style: bold reverse; }
-    ExtensionGrid > .grid--stale { text-style: dim; }
+    ExtensionGrid > .grid--stale { text-style: dim; background: $panel-darken-1; }
     """
 
     ALLOW_SELECT = False
@@ -362,15 +362,15 @@ class ExtensionGrid(ScrollView, can_focus=True):
         style = base + self._style(_STATE_CLASS[state])
         glyph_style = style + self._style("grid--glyph-" + _STATE_CLASS[state].split("--")[1])
         changed = tile.changed_at is not None and (now - tile.changed_at).total_seconds() < HIGHLIGHT_S
+        if self.stale:  # greyed out and dim, all of it; the cursor stays visible on top
+            style += self._style("grid--stale")
+            glyph_style += self._style("grid--stale")
         if is_cursor:
             style += self._style("grid--cursor")
             glyph_style += self._style("grid--cursor")
         if changed:
             style += self._style("grid--changed")
             glyph_style += self._style("grid--changed")
-        if self.stale:
-            style += self._style("grid--stale")
-            glyph_style += self._style("grid--stale")
         bold = style + Style(bold=True)
         marker = "▶" if is_cursor else " "
         name = clean_text(tile.name or "", limit=80)
