@@ -355,11 +355,12 @@ def test_cached_registration_parsing_gives_what_a_fresh_parse_gives():
         for item in rng.sample(rows[:40], 6):
             key = rng.choice(list(item))
             item[key] = rng.choice([*variants, f"{item[key]}x"])
-        for item in rows[:40]:
-            if isinstance(item.get("status"), str):
+        for item in rows:
+            if isinstance(item, dict) and isinstance(item.get("status"), str):
                 item["status"] = item["status"].replace("expsecs(", "expsecs(1", 1)
         if turn == 20:
-            rows += [{"user": None}, 7, {"user": "200", "status": {"nested": "\x1b"}}]
+            rows += [{"user": None}, 7, {"user": "200", "status": {"nested": "\x1b"}}, dict(rows[0])]
+            rows.append({"user": "300", "stat\x07us": "x", "status": "Registered(UDP) expsecs(5)"})  # 2 keys, 1 raw key
         payload = {"response": {"registrations": rows}}
         cached = parse_registrations(payload, tz, cache=cache)
         fresh = parse_registrations(copy.deepcopy(payload), tz)

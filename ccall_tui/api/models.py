@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from datetime import datetime, timedelta
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -284,23 +285,36 @@ def _status_fields(
 _VOLATILE_KEYS = frozenset({"status", "ping-status", "ping_status", "ping-time", "ping_time"})
 
 
+def _getter(indexes: list[int]) -> Any:
+    """A fast ``values -> tuple(values[i] for i in indexes)``."""
+    if len(indexes) > 1:
+        return itemgetter(*indexes)
+    if indexes:
+        index = indexes[0]
+        return lambda values: (values[index],)
+    return lambda values: ()
+
+
 class RegistrationCache:
-    """The rows of the previous answer and what they parsed to.
+    """What the rows of the previous answers parsed to, so the next answer costs little.
 
     A server lists the same devices every poll; usually only the expiry countdown in
-    ``status`` (and the ping figures) moved. A row seen before, byte for byte, gives back the
-    same :class:`Registration`; a row whose only changes are in those fields is re-read for
-    those fields only. The result is exactly what :func:`parse_registration` returns. Holds the
-    rows of one answer (no growth over time).
+    ``status`` (and the ping figures) moved. Rows are remembered by everything except those
+    volatile fields: an identical row gives back the same :class:`Registration`, a row whose
+    only changes are in the volatile fields is re-read for those fields only. The result is
+    exactly what :func:`parse_registration` returns. Rows not seen in the latest answer are
+    forgotten (the cache holds at most about two answers' worth).
     """
 
-    __slots__ = ("_rows", "_stable", "_next_rows", "_next_stable", "_times", "_status", "_values", "_tz")
+    __slots__ = ("_entries", "_shapes", "_shape_count", "_turn", "_times", "_status", "_values", "_tz")
 
     def __init__(self) -> None:
-        self._rows: dict[tuple, tuple[Registration | None, tuple]] = {}
-        self._stable: dict[tuple, Registration] = {}
-        self._next_rows: dict[tuple, tuple[Registration | None, tuple]] = {}
-        self._next_stable: dict[tuple, Registration] = {}
+        # (shape, stable values) -> [registration, volatile values, turn last seen]
+        self._entries: dict[tuple, list[Any]] = {}
+        # the row's keys -> (shape number, stable values getter, volatile values getter)
+        self._shapes: dict[tuple, tuple[int, Any, Any]] = {}
+        self._shape_count = 0
+        self._turn = 0
         self._times: dict[str, datetime | None] = {}
         self._status: dict[tuple[str, str], tuple[datetime | None, str | None, bool]] = {}
         self._values: dict[tuple[Any, str], Any] = {}
@@ -309,31 +323,46 @@ class RegistrationCache:
     def start(self, tz: ZoneInfo) -> None:
         if tz != self._tz:
             self._tz = tz
-            self._rows, self._stable, self._times, self._status = {}, {}, {}, {}
-        self._next_rows, self._next_stable = {}, {}
+            self._entries, self._times, self._status = {}, {}, {}
+        self._turn += 1
 
-    def finish(self) -> None:
-        self._rows, self._stable = self._next_rows, self._next_stable
-        self._next_rows, self._next_stable = {}, {}
+    def finish(self, rows: int = 0) -> None:
+        entries = self._entries
+        if len(entries) > 2 * rows + 64:
+            turn = self._turn
+            self._entries = {key: entry for key, entry in entries.items() if entry[2] == turn}
+
+    def _shape(self, keys: tuple) -> tuple[int, Any, Any]:
+        shape = self._shapes.get(keys)
+        if shape is None:
+            if len(self._shapes) > 256:
+                self._shapes.clear()
+            stable = [i for i, key in enumerate(keys) if key not in _VOLATILE_KEYS]
+            volatile = [i for i, key in enumerate(keys) if key in _VOLATILE_KEYS]
+            self._shape_count += 1
+            shape = self._shapes[keys] = (self._shape_count, _getter(stable), _getter(volatile))
+        return shape
 
     def parse(self, row: Any, tz: ZoneInfo) -> Registration | None:
         if type(row) is not dict:
             return parse_registration(row, tz)
-        items = tuple(row.items())
+        shape, stable_values, volatile_values = self._shape(tuple(row))
+        values = tuple(row.values())
+        key = (shape, stable_values(values))
         try:
-            known = self._rows.get(items)
+            entry = self._entries.get(key)
         except TypeError:  # a list or an object among the values: not cacheable
             return parse_registration(row, tz)
-        if known is not None:
-            reg, stable = known
-        else:
-            # The row without the values of the volatile fields (their keys keep their place).
-            stable = tuple([item[0] if item[0] in _VOLATILE_KEYS else item for item in items])
-            old = self._stable.get(stable)
-            reg = self._refresh(old, row, tz) if old is not None else parse_registration(row, tz)
-        if reg is not None:
-            self._next_stable[stable] = reg
-        self._next_rows[items] = (reg, stable)
+        volatile = volatile_values(values)
+        if entry is None:
+            reg = parse_registration(row, tz)
+            self._entries[key] = [reg, volatile, self._turn]
+            return reg
+        entry[2] = self._turn
+        reg = entry[0]
+        if reg is not None and volatile != entry[1]:
+            reg = entry[0] = self._refresh(reg, row, tz)
+            entry[1] = volatile
         return reg
 
     def _refresh(self, old: Registration, row: dict[str, Any], tz: ZoneInfo) -> Registration | None:
@@ -453,7 +482,7 @@ def parse_registrations(
             continue
         grouped.setdefault(reg.extension, []).append(reg)
     if cache is not None:
-        cache.finish()
+        cache.finish(len(rows))
     return RegistrationsSnapshot(
         extensions={ext: tuple(regs) for ext, regs in grouped.items()}, skipped=skipped
     )
