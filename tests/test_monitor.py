@@ -369,3 +369,8 @@ def test_cached_registration_parsing_gives_what_a_fresh_parse_gives():
         for ext, regs in fresh.extensions.items():
             assert cached.extensions[ext] == regs
             assert [json.dumps(r.raw) for r in cached.extensions[ext]] == [json.dumps(r.raw) for r in regs]
+
+    # Equal as keys, different as data: 1, 1.0 and True must not share a cached answer.
+    for port in (5060, 5060.0, True, "5060"):
+        payload = {"response": {"registrations": [{"user": "400", "network-port": port, "ping-time": port}]}}
+        assert parse_registrations(payload, tz, cache=cache) == parse_registrations(payload, tz)

@@ -285,6 +285,9 @@ def _status_fields(
 _VOLATILE_KEYS = frozenset({"status", "ping-status", "ping_status", "ping-time", "ping_time"})
 
 
+_PLAIN_TYPES = frozenset({str, type(None)})
+
+
 def _getter(indexes: list[int]) -> Any:
     """A fast ``values -> tuple(values[i] for i in indexes)``."""
     if len(indexes) > 1:
@@ -311,8 +314,8 @@ class RegistrationCache:
     def __init__(self) -> None:
         # (shape, stable values) -> [registration, volatile values, turn last seen]
         self._entries: dict[tuple, list[Any]] = {}
-        # the row's keys -> (shape number, stable values getter, volatile values getter)
-        self._shapes: dict[tuple, tuple[int, Any, Any]] = {}
+        # the row's keys -> (shape number, stable values getter, volatile values getter, their keys)
+        self._shapes: dict[tuple, tuple[int, Any, Any, tuple[str, ...]]] = {}
         self._shape_count = 0
         self._turn = 0
         self._times: dict[str, datetime | None] = {}
@@ -332,7 +335,7 @@ class RegistrationCache:
             turn = self._turn
             self._entries = {key: entry for key, entry in entries.items() if entry[2] == turn}
 
-    def _shape(self, keys: tuple) -> tuple[int, Any, Any]:
+    def _shape(self, keys: tuple) -> tuple[int, Any, Any, tuple[str, ...]]:
         shape = self._shapes.get(keys)
         if shape is None:
             if len(self._shapes) > 256:
@@ -340,14 +343,18 @@ class RegistrationCache:
             stable = [i for i, key in enumerate(keys) if key not in _VOLATILE_KEYS]
             volatile = [i for i, key in enumerate(keys) if key in _VOLATILE_KEYS]
             self._shape_count += 1
-            shape = self._shapes[keys] = (self._shape_count, _getter(stable), _getter(volatile))
+            names = tuple(keys[i] for i in volatile)
+            shape = self._shapes[keys] = (self._shape_count, _getter(stable), _getter(volatile), names)
         return shape
 
     def parse(self, row: Any, tz: ZoneInfo) -> Registration | None:
         if type(row) is not dict:
             return parse_registration(row, tz)
-        shape, stable_values, volatile_values = self._shape(tuple(row))
         values = tuple(row.values())
+        # Only strings (and nulls): 1, 1.0 and True are equal as keys but parse differently.
+        if not _PLAIN_TYPES.issuperset(map(type, values)):
+            return parse_registration(row, tz)
+        shape, stable_values, volatile_values, names = self._shape(tuple(row))
         key = (shape, stable_values(values))
         try:
             entry = self._entries.get(key)
@@ -361,23 +368,33 @@ class RegistrationCache:
         entry[2] = self._turn
         reg = entry[0]
         if reg is not None and volatile != entry[1]:
-            reg = entry[0] = self._refresh(reg, row, tz)
+            changed = [name for name, was, now in zip(names, entry[1], volatile) if was != now]
+            reg = entry[0] = self._refresh(reg, row, tz, changed)
             entry[1] = volatile
         return reg
 
-    def _refresh(self, old: Registration, row: dict[str, Any], tz: ZoneInfo) -> Registration | None:
-        """``old`` with the volatile fields read again from ``row`` (all else is identical)."""
+    def _refresh(
+        self, old: Registration, row: dict[str, Any], tz: ZoneInfo, changed: list[str]
+    ) -> Registration | None:
+        """``old`` with the volatile fields named in ``changed`` read again from ``row``
+        (everything else in the row is identical to the row ``old`` was parsed from)."""
         if len(old.raw) != len(row):  # two keys cleaned to one: take the long way
             return parse_registration(row, tz)
-        status = text_or_none(_reg_value(row, "status"))
-        expires_at, expires_in, transport = self._status_fields(status, old.contact, tz)
+        status, expires_at, expires_in, transport = old.status, old.expires_at, old.expires_in_s, old.transport
+        ping_status, ping_ms = old.ping_status, old.ping_ms
         # The volatile keys are plain words, so they are their own cleaned keys; they keep
         # their place in the copy.
         raw = old.raw.copy()  # type: ignore[attr-defined]
-        for name in _VOLATILE_KEYS:
-            if name in row:
-                value = row[name]
-                raw[name] = _clean(value, 2000) if type(value) is str else _clean_raw(value, 1)
+        for name in changed:
+            value = row[name]
+            raw[name] = _clean(value, 2000) if type(value) is str else _clean_raw(value, 1)
+            if name == "status":
+                status = text_or_none(_reg_value(row, "status"))
+                expires_at, expires_in, transport = self._status_fields(status, old.contact, tz)
+            elif name in ("ping-status", "ping_status"):
+                ping_status = self._memo(text_or_none, _reg_value(row, "ping-status"))
+            else:
+                ping_ms = self._memo(float_or_none, _reg_value(row, "ping-time"))
         return Registration(
             extension=old.extension,
             user=old.user,
@@ -388,8 +405,8 @@ class RegistrationCache:
             transport=transport,
             expires_at=expires_at,
             expires_in_s=expires_in,
-            ping_status=self._memo(text_or_none, _reg_value(row, "ping-status")),
-            ping_ms=self._memo(float_or_none, _reg_value(row, "ping-time")),
+            ping_status=ping_status,
+            ping_ms=ping_ms,
             call_id=old.call_id,
             status=status,
             raw=raw,
