@@ -395,21 +395,9 @@ class RegistrationCache:
                 ping_status = self._memo(text_or_none, _reg_value(row, "ping-status"))
             else:
                 ping_ms = self._memo(float_or_none, _reg_value(row, "ping-time"))
-        return Registration(
-            extension=old.extension,
-            user=old.user,
-            agent=old.agent,
-            contact=old.contact,
-            ip=old.ip,
-            port=old.port,
-            transport=transport,
-            expires_at=expires_at,
-            expires_in_s=expires_in,
-            ping_status=ping_status,
-            ping_ms=ping_ms,
-            call_id=old.call_id,
-            status=status,
-            raw=raw,
+        return Registration(  # positional: a third cheaper than keywords, once a row a second
+            old.extension, old.user, old.agent, old.contact, old.ip, old.port, transport,
+            expires_at, expires_in, ping_status, ping_ms, old.call_id, status, raw,
         )
 
     def _memo(self, parse: Any, value: Any) -> Any:

@@ -134,8 +134,12 @@ class MonitorScreen(Screen):
 
     # ------------------------------------------------------------------ polling
 
-    def start_poll(self) -> None:
-        """Poll now, unless a poll is already running (polls never overlap)."""
+    def start_poll(self, *, announce: bool = True) -> None:
+        """Poll now, unless a poll is already running (polls never overlap).
+
+        ``announce``: say "updating…" at once (a poll the user asked for). The scheduled polls
+        do not: most answer within a second, and the tick says it if one is still running.
+        """
         if self.status.in_flight or self.status.stopped:
             return
         if self._poll_timer is not None:
@@ -143,13 +147,17 @@ class MonitorScreen(Screen):
             self._poll_timer = None
         self.status.started()
         self.polls_started += 1
-        self._render_status()
+        if announce:
+            self._render_status()
         self.poll()
+
+    def _scheduled_poll(self) -> None:
+        self.start_poll(announce=False)
 
     def _schedule_poll(self, delay: float) -> None:
         if self._poll_timer is not None:
             self._poll_timer.stop()
-        self._poll_timer = self.set_timer(delay, self.start_poll, name="next-poll")
+        self._poll_timer = self.set_timer(delay, self._scheduled_poll, name="next-poll")
 
     @work(exclusive=True, exit_on_error=False, name="poll", group="poll")
     async def poll(self) -> None:
