@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Digits, Footer, Input, Static
 
 from ...api.errors import AuthenticationError, CcallError
@@ -32,6 +33,7 @@ from ..widgets.board import ExtensionGrid
 from ..widgets.changelog import ChangeLogView, CountSparkline
 
 log = logging.getLogger("ccall_tui.monitor")
+W = TypeVar("W", bound=Widget)
 
 DISCOVERY_PAGES = 3
 NARROW_WIDTH = 110
@@ -87,6 +89,7 @@ class MonitorScreen(Screen):
         self._discover_timer: Timer | None = None
         self._seen_error_shown = False
         self._shown: dict[str, Text] = {}
+        self._widgets: dict[str, Widget] = {}
         self._log_dirty = False
 
     # ------------------------------------------------------------------ layout
@@ -108,9 +111,17 @@ class MonitorScreen(Screen):
             yield ChangeLogView(self.board, id="mon-events")
         yield Footer()
 
+    def _one(self, selector: str, kind: type[W]) -> W:
+        """``query_one``, remembered: this screen's widgets are composed once and never
+        replaced, and the poll path looks them up several times a second."""
+        widget = self._widgets.get(selector)
+        if widget is None:
+            widget = self._widgets[selector] = self.query_one(selector, kind)
+        return widget  # type: ignore[return-value]
+
     @property
     def grid(self) -> ExtensionGrid:
-        return self.query_one("#mon-grid", ExtensionGrid)
+        return self._one("#mon-grid", ExtensionGrid)
 
     def on_mount(self) -> None:
         self._set_wall(self.wall)
@@ -130,7 +141,7 @@ class MonitorScreen(Screen):
         self.grid.tick()
         if self._log_dirty:
             self._log_dirty = False
-            self.query_one("#mon-events", ChangeLogView).update_events()
+            self._one("#mon-events", ChangeLogView).update_events()
 
     # ------------------------------------------------------------------ polling
 
@@ -281,7 +292,7 @@ class MonitorScreen(Screen):
 
     def _set_text(self, selector: str, text: Text, *, auto_width: bool = False) -> None:
         """Update a Static only when its text changed; lay out again only if its width did."""
-        widget = self.query_one(selector, Static)
+        widget = self._one(selector, Static)
         previous = self._shown.get(selector)
         if previous is not None and previous == text:
             return
@@ -301,7 +312,7 @@ class MonitorScreen(Screen):
             text.append(state.glyph, style=_STATE_STYLE[state])
             text.append(f" {counts[state]:>{width}} {state.label}  ")
         self._set_text("#mon-counts", text, auto_width=True)
-        self.query_one("#mon-spark", CountSparkline).update()
+        self._one("#mon-spark", CountSparkline).update()
         if self.wall:
             self._render_wall()
         self._render_view()
@@ -313,7 +324,7 @@ class MonitorScreen(Screen):
         online = counts[ExtensionState.ONLINE]
         total = len(self.board)
         for selector, value in (("#mon-wall-online", str(online)), ("#mon-wall-total", str(total))):
-            digits = self.query_one(selector, Digits)
+            digits = self._one(selector, Digits)
             if digits.value != value:
                 digits.update(value)
         info = Text()
@@ -336,7 +347,7 @@ class MonitorScreen(Screen):
     def _render_status(self) -> None:
         now = self.services.now()
         status = self.status
-        widget = self.query_one("#mon-status", Static)
+        widget = self._one("#mon-status", Static)
         stale = status.is_stale(now)
         widget.set_class(stale and not status.auth_failed, "-stale")
         widget.set_class(status.auth_failed, "-auth")
