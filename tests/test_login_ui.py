@@ -8,6 +8,20 @@ from ccall_tui.factory import build_app
 from ccall_tui.ui.screens.login import LoginScreen
 
 
+async def _until(pilot, condition, seconds: float = 10.0) -> None:
+    """Let the app run until ``condition()`` holds (a request and a keyring write are real)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    assert condition()
+
+
+def _status(app) -> str:
+    rendered = app.screen.query_one("#login-status").render()
+    return getattr(rendered, "plain", None) or str(rendered)
+
+
 async def _type(pilot, selector: str, text: str) -> None:
     widget = pilot.app.screen.query_one(selector)
     widget.value = text
@@ -24,20 +38,15 @@ async def test_login_screen_checks_then_saves_to_keyring(make_services):
         await _type(pilot, "#api-key", "demo")
         await _type(pilot, "#api-secret", "not-the-secret")
         await pilot.click("#save")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        status = str(app.screen.query_one("#login-status").render())
+        await _until(pilot, lambda: "Authentication failed" in _status(app))
+        status = _status(app)
         assert "Authentication failed" in status
         assert isinstance(app.screen, LoginScreen)
         assert keyring.get_password("ccall-tui", "test") is None
 
         await _type(pilot, "#api-secret", "demo")
         await pilot.click("#save")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert not isinstance(app.screen, LoginScreen)
+        await _until(pilot, lambda: not isinstance(app.screen, LoginScreen))
         stored = keyring.get_password("ccall-tui", "test")
         assert stored is not None and "demo" in stored
         assert app.services.credentials is not None
