@@ -14,7 +14,7 @@ async def _until(pilot, condition, seconds: float = 10.0) -> None:
         if condition():
             return
         await pilot.pause(0.05)
-    assert condition()
+    assert condition(), _status(pilot.app)
 
 
 def _status(app) -> str:
@@ -45,7 +45,7 @@ async def test_login_screen_checks_then_saves_to_keyring(make_services):
         assert keyring.get_password("ccall-tui", "test") is None
 
         await _type(pilot, "#api-secret", "demo")
-        await pilot.click("#save")
+        await pilot.press("ctrl+s")
         await _until(pilot, lambda: not isinstance(app.screen, LoginScreen))
         stored = keyring.get_password("ccall-tui", "test")
         assert stored is not None and "demo" in stored
