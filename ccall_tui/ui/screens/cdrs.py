@@ -22,7 +22,6 @@ from textual.screen import Screen
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -36,6 +35,7 @@ from ...api.errors import CcallError
 from ...api.models import CallRecord, CdrPage, CdrQuery, Paging
 from ...i18n import _, N_
 from ..translate import translate_bindings
+from ..widgets.footer import AppFooter
 from ...monitor import cdr_filter as cf
 from ...monitor.cdr_stats import SummaryBuilder, summarize
 from ...monitor.export import iter_pages
@@ -146,7 +146,7 @@ class CdrBrowserScreen(Screen):
                 yield CdrDetail(self.services.now, self.tz, id="cdr-detail")
             with TabPane(Content(_("Summary")), id="tab-summary"):
                 yield CdrSummaryView(id="cdr-summary")
-        yield Footer()
+        yield AppFooter()
 
     @property
     def form(self) -> CdrFilterForm:

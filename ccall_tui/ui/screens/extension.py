@@ -10,12 +10,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ...api.errors import AuthenticationError, CcallError
 from ...api.models import CallRecord, CdrQuery, Registration
 from ...i18n import _, ngettext
 from ..translate import translate_bindings
+from ..widgets.footer import AppFooter
 from ...monitor.board import ExtensionBoard
 from ...monitor.format import format_duration, format_seconds
 from ...monitor.history import ExtensionState
@@ -97,7 +98,7 @@ class ExtensionScreen(Screen):
         yield Static(_("Calls, last 24 hours (as caller and as called)"), classes="ext-heading", markup=False)
         yield Static(_("Loading calls…"), id="ext-calls-status", markup=False)
         yield DataTable(id="ext-calls", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         regs = self.query_one("#ext-regs", DataTable)

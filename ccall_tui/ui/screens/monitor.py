@@ -14,11 +14,12 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Digits, Footer, Input, Static
+from textual.widgets import Digits, Input, Static
 
 from ...api.errors import AuthenticationError, CcallError
 from ...i18n import _
 from ..translate import translate_bindings
+from ..widgets.footer import AppFooter
 from ...monitor.board import BoardChanges, ExtensionBoard, SortOrder
 from ...monitor.history import BoardEvent, ExtensionState
 from ...monitor.poller import PollStatus, format_age
@@ -109,7 +110,7 @@ class MonitorScreen(Screen):
         with Horizontal(id="mon-body"):
             yield ExtensionGrid(self.board, self.services.now, id="mon-grid")
             yield ChangeLogView(self.board, id="mon-events")
-        yield Footer()
+        yield AppFooter()
 
     def _one(self, selector: str, kind: type[W]) -> W:
         """``query_one``, remembered: this screen's widgets are composed once and never
