@@ -58,6 +58,10 @@ async def settle(stage: Stage) -> None:
         await stage.app.workers.wait_for_complete()
     monitor = _monitor(stage)
     if monitor is not None and monitor.is_mounted:
+        # The clock is frozen and the script decides when to poll: no poll of its own.
+        for timer in (monitor._poll_timer, monitor._discover_timer):
+            if timer is not None:
+                timer.stop()
         monitor._tick()  # ages and highlights are redrawn once a second; do it now
     await stage.pilot.pause()
 
@@ -104,12 +108,14 @@ async def wall(stage: Stage) -> None:
 
 
 async def stale(stage: Stage) -> None:
+    """A proxy in front of the PBX starts failing: two failed polls, then a few seconds."""
     await board_history(stage)
     stage.sim.faults.html_error = True
-    stage.clock.advance(5)
-    _monitor(stage).start_poll()
-    await settle(stage)
-    stage.clock.advance(37)
+    for seconds in (5, 8):
+        stage.clock.advance(seconds)
+        _monitor(stage).start_poll()
+        await settle(stage)
+    stage.clock.advance(4)
     _monitor(stage)._render_status()
     await settle(stage)
 
@@ -178,7 +184,6 @@ async def take(shot: Shot, out_dir: Path, state_root: Path) -> Path:
             roster=(f"100-{100 + EXTENSIONS - 1}",),
             labels={"100": "Lễ tân"},
             watched=frozenset(),
-            poll_interval=3600.0,
         )
         state_dir = state_root / shot.name
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -188,7 +193,7 @@ async def take(shot: Shot, out_dir: Path, state_root: Path) -> Path:
             credential_source="demo",
             clock=clock,
             state_dir=state_dir,
-            poll_interval=3600.0,
+            poll_interval=5.0,
             language=shot.language,
             extra={"screenshot": True},
         )
