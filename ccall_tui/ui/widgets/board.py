@@ -50,6 +50,24 @@ def component_style(widget, name: str) -> Style:
     ) + styles.text_style
 
 
+class StyleCache:
+    """Rich styles of a widget and its components, computed once per style update."""
+
+    def __init__(self, widget) -> None:  # noqa: ANN001 - any Widget
+        self.widget = widget
+        self._styles: dict[str, Style] = {}
+
+    def clear(self) -> None:
+        self._styles.clear()
+
+    def get(self, name: str = "") -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self.widget.rich_style if not name else component_style(self.widget, name)
+            self._styles[name] = style
+        return style
+
+
 def age_bucket(seconds: float) -> int:
     """Changes exactly when the humanized age text can change."""
     if seconds < 60:
@@ -147,7 +165,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         self.columns = 1
         self.tile_width = 20
         self._rows: dict[int, tuple[tuple, list[Strip]]] = {}
-        self._styles: dict[str, Style] = {}
+        self._styles = StyleCache(self)
         self.rows_rendered = 0  # for benchmarks and tests: row renders since start
 
     # ------------------------------------------------------------------ geometry
@@ -301,17 +319,10 @@ class ExtensionGrid(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ drawing
 
     def _base_style(self) -> Style:
-        style = self._styles.get("")
-        if style is None:
-            style = self._styles[""] = self.rich_style
-        return style
+        return self._styles.get()
 
     def _style(self, name: str) -> Style:
-        style = self._styles.get(name)
-        if style is None:
-            style = component_style(self, name)
-            self._styles[name] = style
-        return style
+        return self._styles.get(name)
 
     def _row_key(self, row: int, now: datetime) -> tuple:
         start = row * self.columns

@@ -14,7 +14,7 @@ from textual.widget import Widget
 from ...api.text import clean_text
 from ...monitor.board import ExtensionBoard
 from ...monitor.history import BoardEvent, CountHistory, ExtensionState
-from .board import component_style
+from .board import StyleCache
 
 _CLASSES = {
     ExtensionState.ONLINE: "changelog--online",
@@ -43,7 +43,7 @@ class ChangeLogView(ScrollView, can_focus=False):
         self.board = board
         self._items: list[BoardEvent] = []
         self._strips: dict[int, tuple[BoardEvent, int, Strip]] = {}
-        self._styles: dict[str, Style] = {}
+        self._styles = StyleCache(self)
 
     def update_events(self) -> None:
         """Show the log as it is now (call after the board changed)."""
@@ -60,17 +60,10 @@ class ChangeLogView(ScrollView, can_focus=False):
         self._strips.clear()
 
     def _base_style(self) -> Style:
-        style = self._styles.get("")
-        if style is None:
-            style = self._styles[""] = self.rich_style
-        return style
+        return self._styles.get()
 
     def _style(self, name: str) -> Style:
-        style = self._styles.get(name)
-        if style is None:
-            style = component_style(self, name)
-            self._styles[name] = style
-        return style
+        return self._styles.get(name)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
