@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 from textual.widgets import Footer, Static
@@ -10,7 +9,9 @@ from textual.widgets._footer import FooterKey
 
 from ccall_tui import i18n
 from ccall_tui.cli import main
-from ccall_tui.factory import build_app
+
+# The same board as the English snapshots (roster 100-165, two labels, two fresh drops).
+from test_monitor_snapshots import _after_changes, board_app  # noqa: F401
 
 
 @pytest.fixture
@@ -20,46 +21,6 @@ def vietnamese():
         yield
     finally:
         i18n.set_language("en", {})
-
-
-@pytest.fixture
-def board_app(make_services, profile, sim):
-    """The same board as the English snapshots: 100-165, two labels, three online."""
-
-    def make():
-        shown = replace(
-            profile,
-            roster=("100-165",),
-            labels={"100": "Lễ tân", "101": "Kế toán"},
-            discover_from_cdrs=True,
-        )
-        for ext in ("103", "110"):
-            sim.tenant.force_online(ext)
-        sim.tenant.force_online("104", devices=3)
-        return build_app(make_services(profile=shown, poll_interval=3600))
-
-    return make
-
-
-async def _settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def _after_changes(sim, clock):
-    async def run(pilot):
-        await _settle(pilot)
-        sim.tenant.force_offline("103")
-        sim.tenant.force_offline("110")
-        clock.advance(7 * 60)
-        pilot.app.screen.start_poll()
-        await _settle(pilot)
-        clock.advance(3)  # the two drops are 3 s old: still highlighted
-        pilot.app.screen._tick()
-        await pilot.pause()
-
-    return run
 
 
 def test_board_in_vietnamese_160x48(snap_compare, vietnamese, board_app, sim, clock):
