@@ -108,12 +108,21 @@ def float_or_none(value: Any) -> float | None:
 _PBX_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
+_PBX_TIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?\Z")
+
+
 def pbx_time(value: Any, tz: ZoneInfo) -> datetime | None:
     """PBX local time without offset -> aware datetime in ``tz``."""
     text = text_or_none(value)
     if text is None:
         return None
     text = text[:19]
+    if _PBX_TIME_SHAPE.match(text):
+        # The shapes strptime would accept, read ~20x faster.
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=tz)
+        except ValueError:
+            return None
     for fmt in _PBX_TIME_FORMATS:
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=tz)
@@ -707,6 +716,19 @@ def _clean_raw(value: Any, depth: int = 0) -> Any:
     """A copy of what the server sent, with every string made terminal-safe."""
     if depth > 8:
         return None
+    if type(value) is dict:
+        # The usual record: flat, plain keys and scalar values. One pass, no recursion.
+        out = {}
+        for k, v in value.items():
+            key = k if type(k) is str and len(k) <= 100 and k.isprintable() else _clean(k, 100)
+            kind = type(v)
+            if kind is str:
+                out[key] = v if len(v) <= 2000 and v.isprintable() else _clean(v, 2000)
+            elif v is None or kind is int or kind is float or kind is bool:
+                out[key] = v
+            else:
+                out[key] = _clean_raw(v, depth + 1)
+        return out
     if isinstance(value, Mapping):
         return {_clean(k, 100): _clean_raw(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
