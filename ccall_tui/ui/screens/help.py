@@ -64,6 +64,8 @@ class HelpScreen(ModalScreen[None]):
 def _bindings_of(node) -> list[Binding]:
     found: list[Binding] = []
     for cls in type(node).__mro__:
+        if not cls.__module__.startswith("ccall_tui"):
+            continue  # Textual's own generic keys (focus, copy) are not this app's to explain
         for binding in getattr(cls, "BINDINGS", []) or []:
             if isinstance(binding, Binding):
                 found.append(binding)
