@@ -5,6 +5,8 @@ When a screen changes on purpose, regenerate them with that command and look at 
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 
 from ccall_tui.ui.screenshots import DEFAULT_DIR, SHOTS, take_all
@@ -14,15 +16,26 @@ from ccall_tui.ui.screenshots import DEFAULT_DIR, SHOTS, take_all
 async def test_committed_screenshots_match_what_the_command_produces(tmp_path: Path):
     fresh = await take_all(tmp_path)
     assert {p.name for p in fresh} == {f"{shot.name}.svg" for shot in SHOTS}
-    stale = []
+    stale, changes = [], []
     for path in fresh:
         committed = DEFAULT_DIR / path.name
         if not committed.exists() or committed.read_bytes() != path.read_bytes():
             stale.append(path.name)
+            if committed.exists():
+                changes += [f"{path.name}: {line}" for line in _text_diff(committed, path)][:20]
     assert not stale, (
         "screenshots out of date (run: python -m ccall_tui.ui.screenshots, then look at them): "
-        + ", ".join(stale)
+        + ", ".join(stale) + "\n" + "\n".join(changes)
     )
+
+
+def _text_diff(old: Path, new: Path) -> list[str]:
+    """The visible words that differ, so a failure says what changed on screen."""
+    def words(path: Path) -> list[str]:
+        return [w.replace("&#160;", " ") for w in re.findall(r">([^<]*)</text>", path.read_text(encoding="utf-8"))]
+
+    return [line for line in difflib.unified_diff(words(old), words(new), lineterm="", n=0)
+            if line[:1] in "+-" and line[:3] not in ("+++", "---")]
 
 
 def test_screenshots_folder_has_nothing_unexpected():
