@@ -16,6 +16,12 @@ from ccall_tui.ui.screenshots import DEFAULT_DIR, SHOTS, take_all
 async def test_committed_screenshots_match_what_the_command_produces(tmp_path: Path):
     fresh = await take_all(tmp_path)
     assert {p.name for p in fresh} == {f"{shot.name}.svg" for shot in SHOTS}
+    differing = {p.stem for p in fresh if _differs(p)}
+    if differing:
+        # One more take of just those: a picture that drifted for real differs again; a rare
+        # race seen once in the extension details (cause not yet found) does not.
+        fresh = [p for p in fresh if p.stem not in differing]
+        fresh += await take_all(tmp_path / "again", differing)
     stale, changes = [], []
     for path in fresh:
         committed = DEFAULT_DIR / path.name
@@ -27,6 +33,11 @@ async def test_committed_screenshots_match_what_the_command_produces(tmp_path: P
         "screenshots out of date (run: python -m ccall_tui.ui.screenshots, then look at them): "
         + ", ".join(stale) + "\n" + "\n".join(changes)
     )
+
+
+def _differs(path: Path) -> bool:
+    committed = DEFAULT_DIR / path.name
+    return not committed.exists() or committed.read_bytes() != path.read_bytes()
 
 
 def _text_diff(old: Path, new: Path) -> list[str]:
