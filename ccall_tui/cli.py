@@ -16,7 +16,7 @@ import os
 import sys
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from .api.errors import CcallError
 from .api.models import DIRECTIONS, HANGUP_CAUSES, CdrQuery
@@ -252,13 +252,15 @@ def run_ext(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def parse_cli_time(text: str | None, tz, flag: str) -> datetime | None:
+    """The same dates the call browser's form takes; a date alone ends at 23:59 for --to."""
+    from .monitor.cdr_filter import parse_form_date
+
     if text is None:
         return None
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=tz)
-        except ValueError:
-            continue
+    try:
+        return parse_form_date(text.strip(), tz, end=flag == "--to")
+    except ValueError:
+        pass
     raise UsageError(
         _("{flag}: '{value}' is not a date and time like 2026-11-27 08:30").format(flag=flag, value=text)
     )

@@ -9,7 +9,7 @@ import socket
 import ssl
 import time
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -220,7 +220,7 @@ class CcallClient:
         status = response.status_code
         text = _safe_text(response)
         content_type = response.headers.get("Content-Type", "").lower()
-        looks_html = "html" in content_type or text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
+        looks_html = "html" in content_type or text[:64].lstrip().lower().startswith(("<!doctype", "<html"))
         data: Any = None
         if text.strip() and not looks_html:
             try:
@@ -350,5 +350,3 @@ def _looks_dns(text: str) -> bool:
         for word in ("name or service not known", "nodename nor servname", "getaddrinfo", "name resolution", "no address associated")
     )
 
-
-AsyncFactory = Callable[[], Awaitable[CcallClient]]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from operator import itemgetter
-from datetime import datetime, timedelta
-from collections.abc import Iterable, Mapping
+from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -788,14 +788,3 @@ def _pbx_minutes(moment: datetime, tz: ZoneInfo) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(tz)
     return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def group_by_extension(rows: Iterable[Registration]) -> dict[str, tuple[Registration, ...]]:
-    grouped: dict[str, list[Registration]] = {}
-    for reg in rows:
-        grouped.setdefault(reg.extension, []).append(reg)
-    return {k: tuple(v) for k, v in grouped.items()}
-
-
-def age(moment: datetime | None, now: datetime) -> timedelta | None:
-    return None if moment is None else now - moment

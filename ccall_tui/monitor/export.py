@@ -95,10 +95,6 @@ async def fetch_all(
 # ---------------------------------------------------------------------- writers
 
 
-def record_row(record: CallRecord) -> dict[str, Any]:
-    return record.to_json()
-
-
 class CsvWriter:
     """Streams call records as CSV with the documented column names."""
 

@@ -13,9 +13,7 @@ def _sort_key(extension: str) -> tuple[int, int, str]:
 
 def known_extensions(profile: Any, snapshot: RegistrationsSnapshot, seen: set[str] | None = None) -> list[str]:
     """The roster: configured extensions, extensions seen before, and those online now."""
-    from ..config import expand_roster
-
-    extensions = set(expand_roster(getattr(profile, "roster", ()) or ()))
+    extensions = set(profile.roster_extensions())
     extensions.update(seen or ())
     extensions.update(snapshot.extensions)
     return sorted(extensions, key=_sort_key)
