@@ -324,14 +324,16 @@ async def test_help_and_palette_list_the_board_keys(make_services, roster_profil
         assert "Wall mode" in text and "Extensions" in text
 
 
-def test_cached_registration_parsing_gives_what_a_fresh_parse_gives():
-    """The poll loop re-reads only the rows that changed; the result must not show it."""
+def test_registrations_read_on_demand_give_what_reading_each_row_gives():
+    """A poll reads only each row's user; the rest is read when used, and must not show it:
+    same extensions, same skipped count, same registrations and cleaned raw fields, and the
+    device signature stays put while only the countdown and ping move."""
     import copy
     import json
     import random
     from zoneinfo import ZoneInfo
 
-    from ccall_tui.api.models import RegistrationCache, parse_registrations
+    from ccall_tui.api.models import device_signature, parse_registration, parse_registrations
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     rng = random.Random(11)
@@ -344,33 +346,49 @@ def test_cached_registration_parsing_gives_what_a_fresh_parse_gives():
             "ping-status": "Reachable", "ping-time": "12.50", "network-ip": f"10.0.0.{i}", "network-port": "5060",
         }
 
+    def eager(rows: list) -> tuple[dict[str, tuple], int]:
+        grouped: dict[str, list] = {}
+        skipped = 0
+        for item in rows:
+            reg = parse_registration(item, tz)
+            if reg is None:
+                skipped += 1
+            else:
+                grouped.setdefault(reg.extension, []).append(reg)
+        return {ext: tuple(regs) for ext, regs in grouped.items()}, skipped
+
     variants = [
-        "", None, "null", 5, "x", "\x1b]52;c;x\x07", "Registered(TCP) expsecs(3)",
+        "", None, "null", 5, "x", "\x1b]52;c;x\x07", "Registered(TCP) expsecs(3)", " sip:7@x", "@x",
         "exp(2026-11-27 18:29:38expsecs(5)", "EXP(2026-11-27 18:29:38) EXPSECS(-3) expsecs(4)",
-        "exp(expsecs(12))", "registered(udp) expsecs(" + "9" * 30 + ")", ["a"],
+        "exp(expsecs(12))", "registered(udp) expsecs(" + "9" * 30 + ")", ["a"], {"user": "1"}, True, 1.5,
     ]
     rows: list = [row(i) for i in range(40)]
-    cache = RegistrationCache()
-    for turn in range(40):
+    for turn in range(60):
         for item in rng.sample(rows[:40], 6):
             key = rng.choice(list(item))
             item[key] = rng.choice([*variants, f"{item[key]}x"])
-        for item in rows:
-            if isinstance(item, dict) and isinstance(item.get("status"), str):
-                item["status"] = item["status"].replace("expsecs(", "expsecs(1", 1)
         if turn == 20:
-            rows += [{"user": None}, 7, {"user": "200", "status": {"nested": "\x1b"}}, dict(rows[0])]
+            rows += [{"user": None}, 7, None, "101", {"user": "200", "status": {"nested": "\x1b"}}, dict(rows[0])]
             rows.append({"user": "300", "stat\x07us": "x", "status": "Registered(UDP) expsecs(5)"})  # 2 keys, 1 raw key
-        payload = {"response": {"registrations": rows}}
-        cached = parse_registrations(payload, tz, cache=cache)
-        fresh = parse_registrations(copy.deepcopy(payload), tz)
-        assert cached.skipped == fresh.skipped
-        assert list(cached.extensions) == list(fresh.extensions)
-        for ext, regs in fresh.extensions.items():
-            assert cached.extensions[ext] == regs
-            assert [json.dumps(r.raw) for r in cached.extensions[ext]] == [json.dumps(r.raw) for r in regs]
+        payload = copy.deepcopy({"response": {"registrations": rows}})
+        lazy = parse_registrations(payload, tz)
+        expected, skipped = eager(copy.deepcopy(rows))
+        assert lazy.skipped == skipped
+        assert list(lazy.extensions) == list(expected)
+        for ext, regs in expected.items():
+            assert len(lazy.extensions[ext]) == len(regs) == lazy.device_count(ext)
+            assert lazy.extensions[ext] == regs
+            assert [json.dumps(r.raw) for r in lazy.extensions[ext]] == [json.dumps(r.raw) for r in regs]
 
-    # Equal as keys, different as data: 1, 1.0 and True must not share a cached answer.
-    for port in (5060, 5060.0, True, "5060"):
-        payload = {"response": {"registrations": [{"user": "400", "network-port": port, "ping-time": port}]}}
-        assert parse_registrations(payload, tz, cache=cache) == parse_registrations(payload, tz)
+    # The same devices a poll later, their countdown and ping moved: the same signature.
+    before = parse_registrations({"response": {"registrations": [row(1), row(2), row(2) | {"call-id": "d"}]}}, tz)
+    moved = [row(1), row(2), row(2) | {"call-id": "d"}]
+    for item in moved:
+        item["status"] = item["status"].replace("expsecs(", "expsecs(1")
+        item["ping-time"] = "99.1"
+    after = parse_registrations({"response": {"registrations": moved}}, tz)
+    for ext in ("101", "102"):
+        assert device_signature(after.extensions[ext]) == device_signature(before.extensions[ext])
+        assert after.extensions[ext] != before.extensions[ext]  # ...with the fresh figures
+    replaced = parse_registrations({"response": {"registrations": [row(1) | {"call-id": "new"}]}}, tz)
+    assert device_signature(replaced.extensions["101"]) != device_signature(before.extensions["101"])

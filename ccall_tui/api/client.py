@@ -32,7 +32,6 @@ from .models import (
     CallRecord,
     RegistrationsSnapshot,
     parse_cdrs,
-    RegistrationCache,
     parse_registrations,
 )
 from .text import clean_text
@@ -82,7 +81,6 @@ class CcallClient:
         self.domain_name = domain_name or None
         self.tz = tz or ZoneInfo(PBX_TIMEZONE)
         # The previous answer's rows: the next poll parses only the rows that changed.
-        self._registration_cache = RegistrationCache()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
@@ -112,7 +110,7 @@ class CcallClient:
         if self.domain_name:
             submission["domain_name"] = self.domain_name
         payload = await self._post("/ext_reg/json", submission)
-        return parse_registrations(payload, self.tz, cache=self._registration_cache)
+        return parse_registrations(payload, self.tz)
 
     async def cdrs(self, query: CdrQuery) -> CdrPage:
         """One page (or the whole answer, without paging) of call records."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from operator import itemgetter
 from datetime import datetime
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -194,7 +193,7 @@ class Registration:
 class RegistrationsSnapshot:
     """Online extensions at one moment: extension -> its registrations (one per device)."""
 
-    extensions: Mapping[str, tuple[Registration, ...]]
+    extensions: Mapping[str, Sequence[Registration]]
     skipped: int = 0
 
     def __len__(self) -> int:
@@ -222,12 +221,8 @@ def parse_registration(row: Any, tz: ZoneInfo) -> Registration | None:
     if not isinstance(row, Mapping):
         return None
     user = text_or_none(_reg_value(row, "user"))
-    if user is None:
-        return None
-    extension = user.split("@", 1)[0].strip()
-    if extension.lower().startswith("sip:"):
-        extension = extension[4:]
-    if not extension:
+    extension = registration_extension(user)
+    if user is None or extension is None:
         return None
     status = text_or_none(_reg_value(row, "status"))
     contact = text_or_none(_reg_value(row, "contact"))
@@ -260,7 +255,7 @@ def parse_registration(row: Any, tz: ZoneInfo) -> Registration | None:
 
 
 def _status_fields(
-    status: str | None, contact: str | None, tz: ZoneInfo, times: dict[str, datetime | None] | None = None
+    status: str | None, contact: str | None, tz: ZoneInfo
 ) -> tuple[datetime | None, int | None, str | None]:
     """What the ``status`` text says: expiry time, seconds left, transport (else the contact's)."""
     expires_at = expires_in = None
@@ -268,15 +263,7 @@ def _status_fields(
     if status:
         match = _EXP.search(status)
         if match:
-            text = match.group(1)
-            if times is None:
-                expires_at = pbx_time(text, tz)
-            elif text in times:
-                expires_at = times[text]
-            else:
-                if len(times) > 8192:
-                    times.clear()
-                expires_at = times[text] = pbx_time(text, tz)
+            expires_at = pbx_time(match.group(1), tz)
         match = _EXPSECS.search(status)
         if match:
             expires_in = _int(match.group(1))
@@ -290,181 +277,97 @@ def _status_fields(
     return expires_at, expires_in, transport
 
 
-# Fields of a registration row that move between two polls of the same device.
-_VOLATILE_KEYS = frozenset({"status", "ping-status", "ping_status", "ping-time", "ping_time"})
+def registration_extension(user: Any) -> str | None:
+    """The extension a registration row's ``user`` names (``"101@domain"`` -> ``"101"``)."""
+    user = text_or_none(user)
+    if user is None:
+        return None
+    extension = user.split("@", 1)[0].strip()
+    if extension.lower().startswith("sip:"):
+        extension = extension[4:]
+    return extension or None
 
 
-_PLAIN_TYPES = frozenset({str, type(None)})
+class Registrations(Sequence[Registration]):
+    """The registrations of one extension in one answer, read from their rows when first used.
 
-
-def _getter(indexes: list[int]) -> Any:
-    """A fast ``values -> tuple(values[i] for i in indexes)``."""
-    if len(indexes) > 1:
-        return itemgetter(*indexes)
-    if indexes:
-        index = indexes[0]
-        return lambda values: (values[index],)
-    return lambda values: ()
-
-
-class RegistrationCache:
-    """What the rows of the previous answers parsed to, so the next answer costs little.
-
-    A server lists the same devices every poll; usually only the expiry countdown in
-    ``status`` (and the ping figures) moved. Rows are remembered by everything except those
-    volatile fields: an identical row gives back the same :class:`Registration`, a row whose
-    only changes are in the volatile fields is re-read for those fields only. The result is
-    exactly what :func:`parse_registration` returns. Rows not seen in the latest answer are
-    forgotten (the cache holds at most about two answers' worth).
+    A poll needs only which extensions are online, how many devices each has and whether they
+    are the same devices as before; the full reading of a row (its expiry, ping, network
+    address, the cleaned copy of every field) is only wanted for the few extensions someone
+    looks at. Each row is one a ``user`` was already read from (so it always gives a
+    :class:`Registration`); reading is what :func:`parse_registration` does, once.
     """
 
-    __slots__ = ("_entries", "_shapes", "_shape_count", "_turn", "_times", "_status", "_values", "_tz")
+    __slots__ = ("_rows", "_tz", "_parsed")
 
-    def __init__(self) -> None:
-        # (shape, stable values) -> [registration, volatile values, turn last seen]
-        self._entries: dict[tuple, list[Any]] = {}
-        # the row's keys -> (shape number, stable values getter, volatile values getter, their keys)
-        self._shapes: dict[tuple, tuple[int, Any, Any, tuple[str, ...]]] = {}
-        self._shape_count = 0
-        self._turn = 0
-        self._times: dict[str, datetime | None] = {}
-        self._status: dict[tuple[str, str], tuple[datetime | None, str | None, bool]] = {}
-        self._values: dict[tuple[Any, str], Any] = {}
-        self._tz: ZoneInfo | None = None
+    def __init__(self, rows: list[Any], tz: ZoneInfo) -> None:
+        self._rows = rows
+        self._tz = tz
+        self._parsed: tuple[Registration, ...] | None = None
 
-    def start(self, tz: ZoneInfo) -> None:
-        if tz != self._tz:
-            self._tz = tz
-            self._entries, self._times, self._status = {}, {}, {}
-        self._turn += 1
+    def _all(self) -> tuple[Registration, ...]:
+        parsed = self._parsed
+        if parsed is None:
+            tz = self._tz
+            parsed = self._parsed = tuple([parse_registration(row, tz) for row in self._rows])  # type: ignore[misc]
+        return parsed
 
-    def finish(self, rows: int = 0) -> None:
-        entries = self._entries
-        if len(entries) > 2 * rows + 64:
-            turn = self._turn
-            self._entries = {key: entry for key, entry in entries.items() if entry[2] == turn}
+    def __len__(self) -> int:
+        return len(self._rows)
 
-    def _shape(self, keys: tuple) -> tuple[int, Any, Any, tuple[str, ...]]:
-        shape = self._shapes.get(keys)
-        if shape is None:
-            if len(self._shapes) > 256:
-                self._shapes.clear()
-            stable = [i for i, key in enumerate(keys) if key not in _VOLATILE_KEYS]
-            volatile = [i for i, key in enumerate(keys) if key in _VOLATILE_KEYS]
-            self._shape_count += 1
-            names = tuple(keys[i] for i in volatile)
-            shape = self._shapes[keys] = (self._shape_count, _getter(stable), _getter(volatile), names)
-        return shape
+    def __getitem__(self, index: Any) -> Any:
+        return self._all()[index]
 
-    def parse(self, row: Any, tz: ZoneInfo) -> Registration | None:
-        if type(row) is not dict:
-            return parse_registration(row, tz)
-        values = tuple(row.values())
-        # Only strings (and nulls): 1, 1.0 and True are equal as keys but parse differently.
-        if not _PLAIN_TYPES.issuperset(map(type, values)):
-            return parse_registration(row, tz)
-        shape, stable_values, volatile_values, names = self._shape(tuple(row))
-        key = (shape, stable_values(values))
-        try:
-            entry = self._entries.get(key)
-        except TypeError:  # a list or an object among the values: not cacheable
-            return parse_registration(row, tz)
-        volatile = volatile_values(values)
-        if entry is None:
-            reg = parse_registration(row, tz)
-            self._entries[key] = [reg, volatile, self._turn]
-            return reg
-        entry[2] = self._turn
-        reg = entry[0]
-        if reg is not None and volatile != entry[1]:
-            changed = [name for name, was, now in zip(names, entry[1], volatile) if was != now]
-            reg = entry[0] = self._refresh(reg, row, tz, changed)
-            entry[1] = volatile
-        return reg
+    def __iter__(self) -> Iterator[Registration]:
+        return iter(self._all())
 
-    def _refresh(
-        self, old: Registration, row: dict[str, Any], tz: ZoneInfo, changed: list[str]
-    ) -> Registration | None:
-        """``old`` with the volatile fields named in ``changed`` read again from ``row``
-        (everything else in the row is identical to the row ``old`` was parsed from)."""
-        if len(old.raw) != len(row):  # two keys cleaned to one: take the long way
-            return parse_registration(row, tz)
-        status, expires_at, expires_in, transport = old.status, old.expires_at, old.expires_in_s, old.transport
-        ping_status, ping_ms = old.ping_status, old.ping_ms
-        # The volatile keys are plain words, so they are their own cleaned keys; they keep
-        # their place in the copy.
-        raw = old.raw.copy()  # type: ignore[attr-defined]
-        for name in changed:
-            value = row[name]
-            raw[name] = _clean(value, 2000) if type(value) is str else _clean_raw(value, 1)
-            if name == "status":
-                status = text_or_none(_reg_value(row, "status"))
-                expires_at, expires_in, transport = self._status_fields(status, old.contact, tz)
-            elif name in ("ping-status", "ping_status"):
-                ping_status = self._memo(text_or_none, _reg_value(row, "ping-status"))
-            else:
-                ping_ms = self._memo(float_or_none, _reg_value(row, "ping-time"))
-        return Registration(  # positional: a third cheaper than keywords, once a row a second
-            old.extension, old.user, old.agent, old.contact, old.ip, old.port, transport,
-            expires_at, expires_in, ping_status, ping_ms, old.call_id, status, raw,
-        )
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Registrations, tuple)):
+            return self._all() == tuple(other)
+        return NotImplemented
 
-    def _memo(self, parse: Any, value: Any) -> Any:
-        """``parse(value)`` for the few short strings that come back poll after poll."""
-        if type(value) is not str:
-            return parse(value)
-        memo = self._values
-        key = (parse, value)
-        if key in memo:
-            return memo[key]
-        if len(memo) > 8192:
-            memo.clear()
-        result = memo[key] = parse(value)
-        return result
+    __hash__ = None  # type: ignore[assignment]
 
-    def _status_fields(
-        self, status: str | None, contact: str | None, tz: ZoneInfo
-    ) -> tuple[datetime | None, int | None, str | None]:
-        """:func:`_status_fields`, remembered per status text *without* its countdown.
+    def __repr__(self) -> str:
+        return f"Registrations({list(self._all())!r})"
 
-        The countdown is digits (and a sign) only, characters that neither ``exp(...)`` nor
-        ``registered(...)`` can tell apart, so the other two answers only depend on the rest
-        of the text, unless the ``exp(...)`` value itself contains the countdown.
-        """
-        if not status:
-            return _status_fields(status, contact, tz)
-        match = _EXPSECS.search(status)
-        if match is None:
-            return _status_fields(status, contact, tz, self._times)
-        start, end = match.span(1)
-        digits = match.group(1)
-        expires_in = int(digits) if len(digits) <= 16 else _int(digits)
-        key = (status[:start], status[end:])
-        known = self._status.get(key)
-        if known is None:
-            exp = _EXP.search(status)
-            overlaps = exp is not None and exp.start(1) < end and start < exp.end(1)
-            expires_at, _, transport = _status_fields(status, None, tz, self._times)
-            if len(self._status) > 8192:
-                self._status.clear()
-            known = self._status[key] = (expires_at, transport, overlaps)
-        expires_at, transport, overlaps = known
-        if overlaps:
-            expires_at = _status_fields(status, None, tz, self._times)[0]
-        if contact and transport is None:
-            match = _TRANSPORT_CONTACT.search(contact)
-            if match:
-                transport = match.group(1).upper()
-        return expires_at, expires_in, transport
+    @property
+    def signature(self) -> object:
+        """Which devices these are, from the rows' raw identifiers: see :func:`device_signature`."""
+        if len(self._rows) == 1:
+            return _row_signature(self._rows[0])
+        return tuple([_row_signature(row) for row in self._rows])
 
 
-def parse_registrations(
-    payload: Any, tz: ZoneInfo | None = None, *, cache: RegistrationCache | None = None
-) -> RegistrationsSnapshot:
+def _row_signature(row: Any) -> object:
+    if type(row) is dict:
+        value = row.get("call-id") or row.get("call_id") or row.get("contact") or row.get("user")
+        return value if type(value) is str else repr(value)
+    return repr(row)
+
+
+def _parsed_signature(regs: Sequence[Registration]) -> object:
+    if len(regs) == 1:
+        reg = regs[0]
+        return reg.call_id or reg.contact or reg.user
+    return tuple([r.call_id or r.contact or r.user for r in regs])
+
+
+def device_signature(regs: Sequence[Registration]) -> object:
+    """Which devices these are (not their expiry countdown or ping): equal from one answer to
+    the next while the same devices stay registered. Compare only signatures made the same way
+    (a :class:`Registrations` uses its rows' raw identifiers)."""
+    if type(regs) is Registrations:
+        return regs.signature
+    return _parsed_signature(regs)
+
+
+def parse_registrations(payload: Any, tz: ZoneInfo | None = None) -> RegistrationsSnapshot:
     """The whole ``/ext_reg/json`` answer -> RegistrationsSnapshot.
 
-    ``cache`` (one per poll loop) makes rows that did not change since the previous answer
-    nearly free; the result is the same with or without it.
+    Only each row's ``user`` is read here; the rest of a row when its extension's
+    registrations are first used (see :class:`Registrations`), so a poll of a thousand
+    devices costs little more than finding their extensions.
     """
     tz = tz or ZoneInfo(PBX_TIMEZONE)
     response = _response(payload)
@@ -483,23 +386,39 @@ def parse_registrations(
         rows = [rows]
     elif not isinstance(rows, list):
         rows = []
-    grouped: dict[str, list[Registration]] = {}
+    grouped: dict[str, list[Any]] = {}
     skipped = 0
-    parse = parse_registration
-    if cache is not None:
-        cache.start(tz)
-        parse = cache.parse
+    extension_of = _EXTENSIONS.get
     for row in rows:
-        reg = parse(row, tz)
-        if reg is None:
+        if type(row) is dict:
+            user = row.get("user")
+        elif isinstance(row, Mapping):
+            user = _reg_value(row, "user")
+        else:
             skipped += 1
             continue
-        grouped.setdefault(reg.extension, []).append(reg)
-    if cache is not None:
-        cache.finish(len(rows))
+        extension = extension_of(user) if type(user) is str else None
+        if extension is None:
+            extension = registration_extension(user)
+            if extension is None:
+                skipped += 1
+                continue
+            if type(user) is str:
+                if len(_EXTENSIONS) > 65536:
+                    _EXTENSIONS.clear()
+                _EXTENSIONS[user] = extension
+        group = grouped.get(extension)
+        if group is None:
+            grouped[extension] = [row]
+        else:
+            group.append(row)
     return RegistrationsSnapshot(
-        extensions={ext: tuple(regs) for ext, regs in grouped.items()}, skipped=skipped
+        extensions={ext: Registrations(group, tz) for ext, group in grouped.items()}, skipped=skipped
     )
+
+
+# ``user`` text -> its extension, for the strings that come back poll after poll.
+_EXTENSIONS: dict[str, str] = {}
 
 
 # --------------------------------------------------------------------------- call records

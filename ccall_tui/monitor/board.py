@@ -8,12 +8,12 @@ devices changed, so the screen redraws only those tiles.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
-from ..api.models import Registration, RegistrationsSnapshot
+from ..api.models import Registration, RegistrationsSnapshot, device_signature
 from .history import BoardEvent, CountHistory, EventLog, ExtensionState
 from .roster import extension_sort_key
 
@@ -46,14 +46,6 @@ def _registration_key(reg: Registration) -> str | None:
     return reg.call_id or reg.contact or reg.user
 
 
-def _signature(regs: tuple[Registration, ...]) -> object:
-    """Which devices these are (not their expiry countdown): cheap for the usual one device."""
-    if len(regs) == 1:
-        reg = regs[0]
-        return reg.call_id or reg.contact or reg.user
-    return tuple([r.call_id or r.contact or r.user for r in regs])
-
-
 @dataclass(slots=True, eq=False)
 class ExtensionTile:
     """One extension on the board."""
@@ -64,7 +56,7 @@ class ExtensionTile:
     # False when the state began before the board first looked (the time is a lower bound).
     since_known: bool = False
     flaps: int = 0
-    registrations: tuple[Registration, ...] = ()
+    registrations: Sequence[Registration] = ()
     label: str | None = None
     learned_name: str | None = None
     # When the board last *saw* the state change (None: never, since it started watching).
@@ -263,11 +255,7 @@ class ExtensionBoard:
             if tile is not None and tile.state is ONLINE:
                 if regs is tile.registrations:
                     continue
-                if len(regs) == 1:  # the usual case, without a call
-                    reg = regs[0]
-                    signature = reg.call_id or reg.contact or reg.user
-                else:
-                    signature = _signature(regs)
+                signature = device_signature(regs)
                 if signature == tile._signature:
                     tile.registrations = regs  # same devices; fresher expiry and ping figures
                     continue
@@ -289,7 +277,7 @@ class ExtensionBoard:
             if first:
                 tile.changed_at = None
             tile.registrations = regs
-            tile._signature = _signature(regs)
+            tile._signature = device_signature(regs)
             self._online.add(extension)
             changes.state_changed.append(extension)
             if not first:
