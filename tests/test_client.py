@@ -202,3 +202,34 @@ async def test_failed_download_leaves_nothing(sim, tmp_path):
         with pytest.raises(ServerError):
             await client.download(sim.base_url + "/recordings/nope.wav", tmp_path / "b.wav")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "charset"),
+    [
+        ('{"response": {"cdrs": [{"call_id": 123456789012345678901234567890, "caller_id_name": "A"}]}}', None),
+        ('{"response": {"cdrs": [{"call_id": "x", "mos": NaN, "billsec": 1e400}]}}', None),
+        ('{"response": {"cdrs": [{"call_id": "y", "caller_id_name": "\\ud800 \\u00e9"}]}}', "utf-8"),
+        ('{"response": {"cdrs": [{"call_id": "z", "caller_id_name": "Lê Thị Hà"}]}}', "iso-8859-1"),
+        ('{"response": {"cdrs": [{"call_id": "w", "caller_id_name": "Lê Thị Hà", "duration": 18446744073709551615}]}}', None),
+    ],
+)
+async def test_answers_read_as_the_standard_json_parser_reads_them(body, charset):
+    """The fast JSON reader never changes what an answer says: a call id of 30 digits stays
+    those digits, NaN and a lone surrogate still read, a declared charset is honoured (even
+    when the bytes would also read as UTF-8)."""
+    import json
+
+    from ccall_tui.api.models import parse_cdrs
+
+    encoded = body.encode("utf-8")  # sent as UTF-8 bytes even where another charset is declared
+    content_type = "application/json" + (f"; charset={charset}" if charset else "")
+
+    def handler(request):
+        return httpx.Response(200, content=encoded, headers={"Content-Type": content_type})
+
+    async with CcallClient("https://x.example", DemoCredentials(), transport=httpx.MockTransport(handler), tz=VN) as client:
+        page = await client.cdrs(CdrQuery(page=1, limit=50))
+    expected = parse_cdrs(json.loads(encoded.decode(charset or "utf-8", errors="replace")), VN)
+    assert repr(page.records) == repr(expected.records)
+    assert page.records[0].call_id == expected.records[0].call_id
