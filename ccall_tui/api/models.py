@@ -334,16 +334,18 @@ class Registrations(Sequence[Registration]):
     @property
     def signature(self) -> object:
         """Which devices these are, from the rows' raw identifiers: see :func:`device_signature`."""
-        if len(self._rows) == 1:
-            return _row_signature(self._rows[0])
-        return tuple([_row_signature(row) for row in self._rows])
+        rows = self._rows
+        if len(rows) == 1:
+            row = rows[0]
+            if type(row) is dict:  # the usual case, inline: read for every extension every poll
+                return row.get("call-id") or row.get("call_id") or row.get("contact") or row.get("user")
+        return tuple([_row_signature(row) for row in rows])
 
 
 def _row_signature(row: Any) -> object:
-    if type(row) is dict:
-        value = row.get("call-id") or row.get("call_id") or row.get("contact") or row.get("user")
-        return value if type(value) is str else repr(value)
-    return repr(row)
+    if isinstance(row, Mapping):
+        return row.get("call-id") or row.get("call_id") or row.get("contact") or row.get("user")
+    return row
 
 
 def _parsed_signature(regs: Sequence[Registration]) -> object:

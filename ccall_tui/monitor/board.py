@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
-from ..api.models import Registration, RegistrationsSnapshot, device_signature
+from ..api.models import Registration, Registrations, RegistrationsSnapshot, device_signature
 from .history import BoardEvent, CountHistory, EventLog, ExtensionState
 from .roster import extension_sort_key
 
@@ -255,7 +255,7 @@ class ExtensionBoard:
             if tile is not None and tile.state is ONLINE:
                 if regs is tile.registrations:
                     continue
-                signature = device_signature(regs)
+                signature = regs.signature if type(regs) is Registrations else device_signature(regs)
                 if signature == tile._signature:
                     tile.registrations = regs  # same devices; fresher expiry and ping figures
                     continue
