@@ -4,11 +4,12 @@ from __future__ import annotations
 
 
 import pytest
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from ccall_tui import i18n
 from ccall_tui.cli import main
+from ccall_tui.ui.widgets.textline import TextLine
 
 # The same board as the English snapshots (roster 100-165, two labels, two fresh drops).
 from test_monitor_snapshots import _after_changes, board_app  # noqa: F401
@@ -36,9 +37,9 @@ async def test_board_words_are_vietnamese(vietnamese, board_app, sim, clock):
     async with app.run_test(size=(160, 48)) as pilot:
         await _after_changes(sim, clock)(pilot)
         screen = app.screen
-        counts = str(screen.query_one("#mon-counts", Static).render())
-        status = str(screen.query_one("#mon-status", Static).render())
-        view = str(screen.query_one("#mon-view", Static).render())
+        counts = str(screen.query_one("#mon-counts", TextLine).text)
+        status = str(screen.query_one("#mon-status", TextLine).text)
+        view = str(screen.query_one("#mon-view", TextLine).text)
         footer = _footer_text(screen)
 
         assert "trực tuyến" in counts

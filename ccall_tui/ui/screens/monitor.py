@@ -32,6 +32,7 @@ from ...monitor.roster import (
 )
 from ..widgets.board import ExtensionGrid
 from ..widgets.changelog import ChangeLogView, CountSparkline
+from ..widgets.textline import TextLine
 
 log = logging.getLogger("ccall_tui.monitor")
 W = TypeVar("W", bound=Widget)
@@ -97,15 +98,15 @@ class MonitorScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="mon-summary"):
-            yield Static(id="mon-counts", markup=False)
+            yield TextLine(id="mon-counts")
             yield CountSparkline(self.board.online_history, id="mon-spark")
-            yield Static(id="mon-view", markup=False)
+            yield TextLine(id="mon-view")
         with Horizontal(id="mon-wall-top"):
             yield Digits("0", id="mon-wall-online")
             yield Static("/", id="mon-wall-of", markup=False)
             yield Digits("0", id="mon-wall-total")
             yield Static(id="mon-wall-info", markup=False)
-        yield Static(_("Connecting…"), id="mon-status", markup=False)
+        yield TextLine(_("Connecting…"), id="mon-status")
         yield Input(placeholder=_("Filter by number or name (Enter keeps it, Esc clears)"), id="mon-filter")
         with Horizontal(id="mon-body"):
             yield ExtensionGrid(self.board, self.services.now, id="mon-grid")
@@ -292,14 +293,14 @@ class MonitorScreen(Screen):
     # ------------------------------------------------------------------ drawing
 
     def _set_text(self, selector: str, text: Text, *, auto_width: bool = False) -> None:
-        """Update a Static only when its text changed; lay out again only if its width did."""
-        widget = self._one(selector, Static)
+        """Update a line only when its text changed; lay out again only if its width did."""
+        widget = self._one(selector, Widget)
         previous = self._shown.get(selector)
         if previous is not None and previous == text:
             return
         relayout = auto_width and (previous is None or previous.cell_len != text.cell_len)
         self._shown[selector] = text
-        widget.update(text, layout=relayout)
+        widget.update(text, layout=relayout)  # type: ignore[attr-defined] - a TextLine or a Static
 
     def _render_header(self) -> None:
         counts = self.board.counts
@@ -348,7 +349,7 @@ class MonitorScreen(Screen):
     def _render_status(self) -> None:
         now = self.services.now()
         status = self.status
-        widget = self._one("#mon-status", Static)
+        widget = self._one("#mon-status", TextLine)
         stale = status.is_stale(now)
         widget.set_class(stale and not status.auth_failed, "-stale")
         widget.set_class(status.auth_failed, "-auth")

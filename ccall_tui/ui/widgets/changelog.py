@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -95,7 +94,8 @@ class CountSparkline(Widget):
     """The online count after each poll as one line of bars, red (fewest) to green (most).
 
     Cheaper than textual's ``Sparkline`` for a value that changes every second: ``update()``
-    repaints only when the bars at the current width differ from the ones on screen.
+    repaints only when the bars at the current width differ from the ones on screen, and the
+    bars are drawn straight into one strip (a run of equal bars is one segment).
     """
 
     DEFAULT_CSS = """
@@ -124,19 +124,26 @@ class CountSparkline(Widget):
         self.refresh()
 
     def _level_styles(self) -> list[Style]:
+        """One style per bar height over the background, then the background alone."""
         if not self._styles:
             background = self.background_colors[1]
             low = background + self.get_component_styles("spark--min").color
             high = background + self.get_component_styles("spark--max").color
             top = len(_BARS) - 1
-            self._styles = [Style(color=low.blend(high, level / top).rich_color) for level in range(len(_BARS))]
+            base = Style(bgcolor=self.rich_style.bgcolor)
+            self._styles = [base + Style(color=low.blend(high, level / top).rich_color) for level in range(len(_BARS))]
+            self._styles.append(base)
         return self._styles
 
-    def render(self) -> Text:
-        levels = self.history.levels(self.size.width)
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        levels = self.history.levels(width)
         self._shown = levels
         styles = self._level_styles()
-        text = Text(no_wrap=True, overflow="crop")
-        for level in levels:
-            text.append(_BARS[level], styles[level])
-        return text
+        segments = []
+        start = 0
+        for index in range(1, len(levels) + 1):  # one segment per run of equal bars
+            if index == len(levels) or levels[index] != levels[start]:
+                segments.append(Segment(_BARS[levels[start]] * (index - start), styles[levels[start]]))
+                start = index
+        return Strip(segments).extend_cell_length(width, styles[-1])
