@@ -7,6 +7,8 @@ import time
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from textual.widgets import DataTable, Digits, Footer, Input
 
 from ccall_tui.factory import build_app
@@ -392,3 +394,43 @@ def test_registrations_read_on_demand_give_what_reading_each_row_gives():
         assert after.extensions[ext] != before.extensions[ext]  # ...with the fresh figures
     replaced = parse_registrations({"response": {"registrations": [row(1) | {"call-id": "new"}]}}, tz)
     assert device_signature(replaced.extensions["101"]) != device_signature(before.extensions["101"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.one_of(
+        st.floats(min_value=0, max_value=7200), st.floats(min_value=0, max_value=3 * 365 * 86400)
+    ),
+    st.floats(min_value=0, max_value=5400),
+    st.sampled_from(["en", "vi"]),
+)
+def test_a_tile_is_redrawn_whenever_its_age_text_changes(first, offset, language):
+    """The grid redraws a tile when the age bucket moves; two ages in one bucket must read the
+    same (humanize rounds minutes and hours), in either language."""
+    from datetime import timedelta
+
+    import humanize
+
+    from ccall_tui import i18n
+    from ccall_tui.ui.widgets.board import age_bucket
+
+    second = first + offset
+    i18n.set_language(language)
+    try:
+        if age_bucket(first) == age_bucket(second):
+            assert humanize.naturaldelta(timedelta(seconds=first)) == humanize.naturaldelta(timedelta(seconds=second))
+    finally:
+        i18n.set_language("en")
+
+
+@pytest.mark.parametrize("seconds", [5, 89, 91, 149, 151, 5399, 5401, 6 * 3600 + 1799, 6 * 3600 + 1801, 3 * 86400])
+def test_age_buckets_split_where_humanize_rounds(seconds):
+    from datetime import timedelta
+
+    import humanize
+
+    from ccall_tui.ui.widgets.board import age_bucket
+
+    before, after = seconds - 0.5, seconds + 0.5
+    same_text = humanize.naturaldelta(timedelta(seconds=before)) == humanize.naturaldelta(timedelta(seconds=after))
+    assert same_text or age_bucket(before) != age_bucket(after)

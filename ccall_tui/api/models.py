@@ -298,12 +298,21 @@ class Registrations(Sequence[Registration]):
     :class:`Registration`); reading is what :func:`parse_registration` does, once.
     """
 
-    __slots__ = ("_rows", "_tz", "_parsed")
+    __slots__ = ("_rows", "_tz", "_parsed", "signature")
 
     def __init__(self, rows: list[Any], tz: ZoneInfo) -> None:
         self._rows = rows
         self._tz = tz
         self._parsed: tuple[Registration, ...] | None = None
+        # Which devices these are, from the rows' raw identifiers (see device_signature): the
+        # board compares it for every extension on every poll.
+        row = rows[0] if len(rows) == 1 else None
+        if type(row) is dict:
+            self.signature: object = (
+                row.get("call-id") or row.get("call_id") or row.get("contact") or row.get("user")
+            )
+        else:
+            self.signature = tuple([_row_signature(row) for row in rows])
 
     def _all(self) -> tuple[Registration, ...]:
         parsed = self._parsed
@@ -330,16 +339,6 @@ class Registrations(Sequence[Registration]):
 
     def __repr__(self) -> str:
         return f"Registrations({list(self._all())!r})"
-
-    @property
-    def signature(self) -> object:
-        """Which devices these are, from the rows' raw identifiers: see :func:`device_signature`."""
-        rows = self._rows
-        if len(rows) == 1:
-            row = rows[0]
-            if type(row) is dict:  # the usual case, inline: read for every extension every poll
-                return row.get("call-id") or row.get("call_id") or row.get("contact") or row.get("user")
-        return tuple([_row_signature(row) for row in rows])
 
 
 def _row_signature(row: Any) -> object:

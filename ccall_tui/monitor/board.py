@@ -250,12 +250,13 @@ class ExtensionBoard:
             changes.events.append(BoardEvent(now, extension, ONLINE, OFFLINE, 0, old_devices))
             self._online.discard(extension)
 
+        lazy, online_state = Registrations, ONLINE
         for extension, regs in online.items():
             tile = tiles.get(extension)
-            if tile is not None and tile.state is ONLINE:
+            if tile is not None and tile.state is online_state:
                 if regs is tile.registrations:
                     continue
-                signature = regs.signature if type(regs) is Registrations else device_signature(regs)
+                signature = regs.signature if type(regs) is lazy else device_signature(regs)
                 if signature == tile._signature:
                     tile.registrations = regs  # same devices; fresher expiry and ping figures
                     continue

@@ -4,8 +4,8 @@ Run: ``python tests/benchmarks/bench_monitor.py [--quick] [--only apply|idle|rss
 
 Prints one line per figure, ``name: value unit``:
 
-* ``apply_2000_20changes_ms``: a snapshot of 2,000 extensions with 20 changes handed to the
-  screen, until the screen's compositor has produced the updated lines. The span holds
+* ``apply_2000_20changes_ms``: a snapshot of 2,000 extensions with 20 changes (parsed from
+  server rows beforehand, as the client does before the screen sees it) handed to the screen, until the screen's compositor has produced the updated lines. The span holds
   ``board.apply`` + ``status.succeeded`` + ``screen.show_changes`` (what the poll worker runs),
   then what Textual would do next on its own, done synchronously: each widget that asked for a
   repaint is added to the screen's dirty set (``flush_repaints``, the work of the widgets' idle
@@ -21,7 +21,7 @@ Prints one line per figure, ``name: value unit``:
   extensions (in another process) every second for 60 s (15 s with ``--quick``). Target < 2 %.
 * ``rss_growth_mb_10000_polls``: resident memory growth (VmRSS from /proc/self/status, after
   ``gc.collect()``) over 10,000 varied snapshots (20 flips each, some extensions with two
-  devices, fresh objects each time) applied through the board and the screen, with the tick.
+  devices, parsed from fresh rows each time) applied through the board and the screen, with the tick.
   Target < 5 MB. ``rss_probe_mb`` shows the measure can see growth: 10 MB kept alive on purpose.
 """
 
@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from ccall_tui.api.models import Registration, RegistrationsSnapshot  # noqa: E402
+from ccall_tui.api.models import RegistrationsSnapshot, parse_registrations  # noqa: E402
 from ccall_tui.clock import ManualClock  # noqa: E402
 from ccall_tui.config import Profile  # noqa: E402
 from ccall_tui.credentials import Credentials  # noqa: E402
@@ -56,35 +56,37 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 11, 27, 10, 30, tzinfo=VN)
 
 
-def registration(ext: str, device: int, serial: int) -> Registration:
-    return Registration(
-        extension=ext,
-        user=f"{ext}@bench.example",
-        agent="Yealink SIP-T46S 66.86.0.15",
-        contact=f'"{ext}" <sip:{ext}@203.0.113.{device + 7}:5060;transport=udp>',
-        ip=f"203.0.113.{device + 7}",
-        port=5060,
-        transport="UDP",
-        expires_in_s=3600 - serial % 3600,
-        ping_status="Reachable",
-        ping_ms=12.5,
-        call_id=f"{ext}-{device}",
-    )
+def registration_row(ext: str, device: int, serial: int) -> dict[str, str]:
+    """One row of ``/ext_reg/json`` as the server sends it (the countdown moves every poll)."""
+    expires = 3600 - serial % 3600
+    return {
+        "call-id": f"{ext}-{device}@203.0.113.{device + 7}",
+        "user": f"{ext}@bench.example",
+        "contact": f'"{ext}" <sip:{ext}@203.0.113.{device + 7}:5060;transport=udp>',
+        "agent": "Yealink SIP-T46S 66.86.0.15",
+        "status": f"Registered(UDP)(unknown) exp(2026-11-27 18:00:00) expsecs({expires})",
+        "ping-status": "Reachable",
+        "ping-time": f"{12 + serial % 7}.50",
+        "host": "sbc-bench-01",
+        "network-ip": f"203.0.113.{device + 7}",
+        "network-port": "5060",
+    }
+
+
+def parsed(rows: list[dict[str, str]]) -> RegistrationsSnapshot:
+    """What the client hands the board for these rows."""
+    return parse_registrations({"response": {"registrations": rows}}, VN)
 
 
 def snapshots(numbers: list[str], count: int, changes: int, seed: int = 1) -> list[RegistrationsSnapshot]:
-    """``count`` snapshots, each a fresh set of objects (as a parser makes), ``changes`` flips apart."""
+    """``count`` snapshots, each parsed from fresh rows (as each answer is), ``changes`` flips apart."""
     rng = random.Random(seed)
     online = set(numbers)
     result = []
     for serial in range(count):
         for ext in rng.sample(numbers, changes):
             online.symmetric_difference_update({ext})
-        result.append(
-            RegistrationsSnapshot(
-                extensions={ext: (registration(ext, 0, serial),) for ext in numbers if ext in online}
-            )
-        )
+        result.append(parsed([registration_row(ext, 0, serial) for ext in numbers if ext in online]))
     return result
 
 
@@ -236,12 +238,12 @@ async def bench_rss(base_url: str, polls: int) -> tuple[float, float]:
     def next_snapshot(serial: int) -> RegistrationsSnapshot:
         for ext in rng.sample(numbers, 20):
             online.symmetric_difference_update({ext})
-        extensions = {}
+        rows = []
         for ext in numbers:
             if ext in online:
                 devices = 2 if (serial + int(ext)) % 97 == 0 else 1
-                extensions[ext] = tuple(registration(ext, d, serial) for d in range(devices))
-        return RegistrationsSnapshot(extensions=extensions)
+                rows.extend(registration_row(ext, d, serial) for d in range(devices))
+        return parsed(rows)
 
     async with app.run_test(size=(160, 48), headless=True) as pilot:
         await pilot.pause()

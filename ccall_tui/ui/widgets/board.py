@@ -23,11 +23,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...api.text import clean_text
-from ...i18n import _
+from ...i18n import _, current_language
 from ...monitor.board import BoardChanges, ExtensionBoard, ExtensionTile, SortOrder
 from ...monitor.history import ExtensionState
 
 HIGHLIGHT_S = 10.0
+_BOLD = Style(bold=True)
 GAP = 1
 
 _STATE_CLASS = {
@@ -69,14 +70,19 @@ class StyleCache:
 
 
 def age_bucket(seconds: float) -> int:
-    """Changes exactly when the humanized age text can change."""
-    if seconds < 60:
-        return int(seconds)
-    if seconds < 3600:
-        return 100 + int(seconds // 60)
-    if seconds < 86400:
-        return 1000 + int(seconds // 3600)
-    return 100000 + int(seconds // 86400)
+    """Changes whenever the humanized age text can change (humanize rounds minutes and hours
+    to the nearest one, and counts whole days), so a tile is redrawn exactly when it must."""
+    whole = int(seconds)
+    if whole < 60:
+        return whole
+    if whole < 3600:
+        return 100 + round(whole / 60)
+    if whole < 86400:
+        return 1000 + round(whole / 3600)
+    return 100000 + whole // 86400
+
+
+_AGE_TEXTS: dict[tuple[int, bool, str], str] = {}
 
 
 def state_age_text(tile: ExtensionTile, now: datetime) -> str:
@@ -86,8 +92,15 @@ def state_age_text(tile: ExtensionTile, now: datetime) -> str:
     seconds = span.total_seconds()
     if seconds < 1 or (not tile.since_known and seconds < 60):
         return ""
-    age = humanize.naturaldelta(span)
-    return age if tile.since_known else "≥" + age
+    # The text depends only on the bucket (and the language): thousands of tiles share a few.
+    key = (age_bucket(seconds), tile.since_known, current_language())
+    text = _AGE_TEXTS.get(key)
+    if text is None:
+        if len(_AGE_TEXTS) > 4096:
+            _AGE_TEXTS.clear()
+        age = humanize.naturaldelta(span)
+        text = _AGE_TEXTS[key] = age if tile.since_known else "≥" + age
+    return text
 
 
 class ExtensionGrid(ScrollView, can_focus=True):
@@ -165,6 +178,9 @@ class ExtensionGrid(ScrollView, can_focus=True):
         self.columns = 1
         self.tile_width = 20
         self._rows: dict[int, tuple[tuple, list[Strip]]] = {}
+        # extension -> (what it was drawn from, its lines): a changed row redraws only its
+        # changed tiles
+        self._tiles: dict[str, tuple[tuple, list[list[Segment]]]] = {}
         self._styles = StyleCache(self)
         self.rows_rendered = 0  # for benchmarks and tests: row renders since start
 
@@ -198,6 +214,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         self.tile_width = max(8, (width - GAP * (self.columns - 1)) // self.columns)
         self.virtual_size = Size(width, self.row_count * self.row_height)
         self._rows.clear()
+        self._tiles.clear()
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout()
@@ -208,10 +225,12 @@ class ExtensionGrid(ScrollView, can_focus=True):
         super().notify_style_update()
         self._styles.clear()
         self._rows.clear()
+        self._tiles.clear()
         self.refresh()
 
     def watch_stale(self) -> None:
         self._rows.clear()
+        self._tiles.clear()
         self.refresh()
 
     def watch_large(self) -> None:
@@ -349,23 +368,43 @@ class ExtensionGrid(ScrollView, can_focus=True):
         key = self._row_key(row, now)
         cached = self._rows.get(row)
         if cached is None or cached[0] != key:
-            cached = (key, self._render_row(row, now, base, width))
+            cached = (key, self._render_row(row, now, base, width, key))
             self._rows[row] = cached
             self.rows_rendered += 1
         return cached[1][within]
 
-    def _render_row(self, row: int, now: datetime, base: Style, width: int) -> list[Strip]:
+    def _render_row(self, row: int, now: datetime, base: Style, width: int, key: tuple) -> list[Strip]:
+        """The row's lines; ``key`` is its :meth:`_row_key` (the row's look, then one entry per
+        tile), so a tile whose entry did not change is taken from the tile cache."""
         start = row * self.columns
         lines: list[list[Segment]] = [[] for _ in range(self.tile_height)]
         gap = Segment(" " * GAP, base)
-        for column, pos in enumerate(range(start, min(start + self.columns, len(self.order)))):
+        look, tile_keys = key[:4], key[4:]
+        drawn = self._tiles
+        positions = range(start, min(start + self.columns, len(self.order)))
+        tiles_drawn = len(positions)
+        for column, pos in enumerate(positions):
             tile = self.board.tiles[self.order[pos]]
-            tile_lines = self._render_tile(tile, now, base, pos == self.cursor)
+            tile_key = (look, tile_keys[column])
+            cached = drawn.get(tile.extension)
+            if cached is not None and cached[0] == tile_key:
+                tile_lines = cached[1]
+            else:
+                tile_lines = self._render_tile(tile, now, base, pos == self.cursor)
+                drawn[tile.extension] = (tile_key, tile_lines)
             for index, segments in enumerate(tile_lines):
                 if column:
                     lines[index].append(gap)
                 lines[index].extend(segments)
-        return [Strip(segments).extend_cell_length(width, base).crop(0, width) for segments in lines]
+        # Every tile line is tile_width cells (set_cell_size), so the row's length is known.
+        drawn_width = tiles_drawn * self.tile_width + max(tiles_drawn - 1, 0) * GAP
+        if drawn_width > width:
+            return [Strip(segments).crop(0, width) for segments in lines]
+        if drawn_width < width:
+            fill = Segment(" " * (width - drawn_width), base)
+            for segments in lines:
+                segments.append(fill)
+        return [Strip(segments, width) for segments in lines]
 
     def _render_tile(self, tile: ExtensionTile, now: datetime, base: Style, is_cursor: bool) -> list[list[Segment]]:
         width = self.tile_width
@@ -382,7 +421,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         if changed:
             style += self._style("grid--changed")
             glyph_style += self._style("grid--changed")
-        bold = style + Style(bold=True)
+        bold = style + _BOLD
         marker = "▶" if is_cursor else " "
         name = clean_text(tile.name or "", limit=80)
         age = state_age_text(tile, now)
