@@ -434,3 +434,40 @@ def test_age_buckets_split_where_humanize_rounds(seconds):
     before, after = seconds - 0.5, seconds + 0.5
     same_text = humanize.naturaldelta(timedelta(seconds=before)) == humanize.naturaldelta(timedelta(seconds=after))
     assert same_text or age_bucket(before) != age_bucket(after)
+
+
+async def test_details_follow_the_countdown_and_ping_of_the_same_device(
+    make_services, roster_profile, sim, clock, monkeypatch
+):
+    """Open on an extension, the devices table shows each poll's expiry and ping, although a
+    poll only reads a row in full for the extension someone looks at."""
+    from datetime import timedelta
+
+    sim.tenant.force_online("100", devices=1)
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        board_screen = monitor(app)
+        board_screen.open_extension("100")
+        await settle(app, pilot)
+        table = app.screen.query_one("#ext-regs", DataTable)
+        expires_before = str(table.get_cell("0", "Expires in"))
+        assert str(table.get_cell("0", "Ping")) != "Reachable 321 ms"
+
+        original = sim.tenant.registrations
+
+        def slower(*args, **kwargs):
+            return [
+                replace(r, ping_ms=321.0, expires_at=clock() + timedelta(minutes=7, seconds=30))
+                if r.extension == "100" else r
+                for r in original(*args, **kwargs)
+            ]
+
+        monkeypatch.setattr(sim.tenant, "registrations", slower)
+        clock.advance(5)
+        board_screen.start_poll()
+        await settle(app, pilot)
+        app.screen.refresh_live()  # what its one-second timer does
+        assert str(table.get_cell("0", "Ping")) == "Reachable 321 ms"
+        assert str(table.get_cell("0", "Expires in")) == "7 min" != expires_before
+        assert table.row_count == 1

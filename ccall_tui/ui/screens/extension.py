@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -47,6 +48,14 @@ def merge_calls(*pages: tuple[CallRecord, ...]) -> list[CallRecord]:
     floor = datetime.min.replace(tzinfo=None)
     merged.sort(key=lambda r: r.start.replace(tzinfo=None) if r.start else floor, reverse=True)
     return merged
+
+
+def ping_text(reg: Registration) -> str:
+    """``"Reachable 12 ms"``; a dash when the server said nothing."""
+    ping = reg.ping_status or ""
+    if reg.ping_ms is not None:
+        ping = f"{ping} {reg.ping_ms:.0f} ms".strip()
+    return ping or "–"
 
 
 def expiry_text(reg: Registration, now: datetime, polled_at: datetime | None) -> str:
@@ -140,7 +149,7 @@ class ExtensionScreen(Screen):
         self.query_one("#ext-title", Static).update(title)
         self._refresh_registrations(tile.registrations, tile.version, now)
 
-    def _refresh_registrations(self, registrations: tuple[Registration, ...], version: int, now: datetime) -> None:
+    def _refresh_registrations(self, registrations: Sequence[Registration], version: int, now: datetime) -> None:
         table = self.query_one("#ext-regs", DataTable)
         polled_at = self.board.updated_at
         if version != self._regs_version:
@@ -152,22 +161,21 @@ class ExtensionScreen(Screen):
                 address = reg.ip or ""
                 if reg.port:
                     address = f"{address}:{reg.port}"
-                ping = reg.ping_status or ""
-                if reg.ping_ms is not None:
-                    ping = f"{ping} {reg.ping_ms:.0f} ms".strip()
                 table.add_row(
                     Text(reg.agent or "–"),
                     Text(reg.contact or "–"),
                     Text(address or "–"),
                     Text(reg.transport or "–"),
                     Text(expiry_text(reg, now, polled_at)),
-                    Text(ping or "–"),
+                    Text(ping_text(reg)),
                     key=str(index),
                 )
             return
+        # Same devices: only the countdown and the ping figures move.
         for index, reg in enumerate(registrations):
             try:
                 table.update_cell(str(index), _("Expires in"), Text(expiry_text(reg, now, polled_at)))
+                table.update_cell(str(index), _("Ping"), Text(ping_text(reg)))
             except Exception:  # noqa: BLE001 - the row went away between two polls
                 self._regs_version = None
 
