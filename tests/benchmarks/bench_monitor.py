@@ -40,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -81,16 +82,15 @@ def parsed(rows: list[dict[str, str]]) -> RegistrationsSnapshot:
     return parse_registrations({"response": {"registrations": rows}}, VN)
 
 
-def snapshots(numbers: list[str], count: int, changes: int, seed: int = 1) -> list[RegistrationsSnapshot]:
-    """``count`` snapshots, each parsed from fresh rows (as each answer is), ``changes`` flips apart."""
+def snapshots(numbers: list[str], count: int, changes: int, seed: int = 1) -> Iterator[RegistrationsSnapshot]:
+    """``count`` snapshots, ``changes`` flips apart, each parsed from fresh rows when asked for
+    (as each answer is parsed right before the board gets it)."""
     rng = random.Random(seed)
     online = set(numbers)
-    result = []
     for serial in range(count):
         for ext in rng.sample(numbers, changes):
             online.symmetric_difference_update({ext})
-        result.append(parsed([registration_row(ext, 0, serial) for ext in numbers if ext in online]))
-    return result
+        yield parsed([registration_row(ext, 0, serial) for ext in numbers if ext in online])
 
 
 def services(base_url: str, *, extensions: int, clock=None, interval: float = 3600, discover: bool = False):
@@ -197,11 +197,12 @@ async def bench_apply(base_url: str, rounds: int) -> dict[str, float]:
         screen = app.screen
         grid = screen.grid
         widgets = list(screen.walk_children(with_self=True))
-        for serial, snap in enumerate(snaps):
+        for serial in range(rounds + 21):
             now = clock.advance(5)
             # Paint whatever the last pause left (the 1 s tick runs on real time) before timing.
             flush_repaints(screen, widgets)
             screen._on_timer_update()
+            snap = next(snaps)  # the poll's answer, parsed just before (outside the span)
             before_rows = grid.rows_rendered
             started_cpu, started = time.process_time(), time.perf_counter()
             changes = screen.board.apply(snap, now)
