@@ -17,6 +17,7 @@ from ccall_tui.monitor.history import ExtensionState
 from ccall_tui.monitor.roster import SeenStore
 from ccall_tui.ui.screens.monitor import MonitorScreen
 from ccall_tui.ui.widgets.board import ExtensionGrid
+from ccall_tui.ui.widgets.summary import BoardSummary
 
 ONLINE, OFFLINE, NEVER = ExtensionState.ONLINE, ExtensionState.OFFLINE, ExtensionState.NEVER_SEEN
 HOSTILE = "[/bold]Mai [@click=app.quit]x[/] \x1b]52;c;aGVsbG8=\x07\x1b[31mred"
@@ -159,7 +160,7 @@ async def test_filter_sort_and_offline_only(make_services, roster_profile, sim):
         assert isinstance(app.focused, Input)
         await pilot.press("1", "3")
         assert grid.order and all("13" in ext for ext in grid.order)
-        assert "filter: 13" in str(screen.query_one("#mon-view").render())
+        assert "filter: 13" in str(screen.query_one("#mon-summary", BoardSummary).view)
         await pilot.press("enter")
         assert app.focused is grid
         await pilot.press("escape")

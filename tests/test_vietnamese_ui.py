@@ -9,6 +9,7 @@ from textual.widgets._footer import FooterKey
 
 from ccall_tui import i18n
 from ccall_tui.cli import main
+from ccall_tui.ui.widgets.summary import BoardSummary
 from ccall_tui.ui.widgets.textline import TextLine
 
 # The same board as the English snapshots (roster 100-165, two labels, two fresh drops).
@@ -37,9 +38,9 @@ async def test_board_words_are_vietnamese(vietnamese, board_app, sim, clock):
     async with app.run_test(size=(160, 48)) as pilot:
         await _after_changes(sim, clock)(pilot)
         screen = app.screen
-        counts = str(screen.query_one("#mon-counts", TextLine).text)
+        counts = str(screen.query_one("#mon-summary", BoardSummary).counts)
         status = str(screen.query_one("#mon-status", TextLine).text)
-        view = str(screen.query_one("#mon-view", TextLine).text)
+        view = str(screen.query_one("#mon-summary", BoardSummary).view)
         footer = _footer_text(screen)
 
         assert "trực tuyến" in counts

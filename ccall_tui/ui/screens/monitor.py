@@ -31,7 +31,8 @@ from ...monitor.roster import (
     extensions_from_calls,
 )
 from ..widgets.board import ExtensionGrid
-from ..widgets.changelog import ChangeLogView, CountSparkline
+from ..widgets.changelog import ChangeLogView
+from ..widgets.summary import BoardSummary
 from ..widgets.textline import TextLine
 
 log = logging.getLogger("ccall_tui.monitor")
@@ -97,10 +98,7 @@ class MonitorScreen(Screen):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="mon-summary"):
-            yield TextLine(id="mon-counts")
-            yield CountSparkline(self.board.online_history, id="mon-spark")
-            yield TextLine(id="mon-view")
+        yield BoardSummary(self.board.online_history, id="mon-summary")
         with Horizontal(id="mon-wall-top"):
             yield Digits("0", id="mon-wall-online")
             yield Static("/", id="mon-wall-of", markup=False)
@@ -292,15 +290,14 @@ class MonitorScreen(Screen):
 
     # ------------------------------------------------------------------ drawing
 
-    def _set_text(self, selector: str, text: Text, *, auto_width: bool = False) -> None:
-        """Update a line only when its text changed; lay out again only if its width did."""
+    def _set_text(self, selector: str, text: Text) -> None:
+        """Update a line only when its text changed."""
         widget = self._one(selector, Widget)
         previous = self._shown.get(selector)
         if previous is not None and previous == text:
             return
-        relayout = auto_width and (previous is None or previous.cell_len != text.cell_len)
         self._shown[selector] = text
-        widget.update(text, layout=relayout)  # type: ignore[attr-defined] - a TextLine or a Static
+        widget.update(text)  # type: ignore[attr-defined] - a TextLine or a Static
 
     def _render_header(self) -> None:
         counts = self.board.counts
@@ -313,8 +310,9 @@ class MonitorScreen(Screen):
         for state in (ExtensionState.OFFLINE, ExtensionState.NEVER_SEEN):
             text.append(state.glyph, style=_STATE_STYLE[state])
             text.append(f" {counts[state]:>{width}} {state.label}  ")
-        self._set_text("#mon-counts", text, auto_width=True)
-        self._one("#mon-spark", CountSparkline).update()
+        summary = self._one("#mon-summary", BoardSummary)
+        summary.set_counts(text)
+        summary.update_spark()
         if self.wall:
             self._render_wall()
         self._render_view()
@@ -344,7 +342,7 @@ class MonitorScreen(Screen):
             parts.append(_("offline only"))
         if grid.filter_text or grid.offline_only:
             parts.append(_("{shown} shown").format(shown=len(grid.order)))
-        self._set_text("#mon-view", Text(" · ".join(parts), justify="right"))
+        self._one("#mon-summary", BoardSummary).set_view(Text(" · ".join(parts)))
 
     def _render_status(self) -> None:
         now = self.services.now()

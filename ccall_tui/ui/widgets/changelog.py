@@ -1,5 +1,5 @@
 """The board's memory on screen: the recent changes, newest first (a small Line API view over
-the event log), and the online count over time (one line of bars)."""
+the event log)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from rich.style import Style
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widget import Widget
 
 from ...api.text import clean_text
 from ...monitor.board import ExtensionBoard
-from ...monitor.history import BoardEvent, CountHistory, ExtensionState
+from ...monitor.history import BoardEvent, ExtensionState
 from .board import StyleCache
 
 _CLASSES = {
@@ -87,63 +86,3 @@ class ChangeLogView(ScrollView, can_focus=False):
         return strip
 
 
-_BARS = "▁▂▃▄▅▆▇█"
-
-
-class CountSparkline(Widget):
-    """The online count after each poll as one line of bars, red (fewest) to green (most).
-
-    Cheaper than textual's ``Sparkline`` for a value that changes every second: ``update()``
-    repaints only when the bars at the current width differ from the ones on screen, and the
-    bars are drawn straight into one strip (a run of equal bars is one segment).
-    """
-
-    DEFAULT_CSS = """
-    CountSparkline { height: 1; }
-    CountSparkline > .spark--max { color: $success; }
-    CountSparkline > .spark--min { color: $error 70%; }
-    """
-    COMPONENT_CLASSES = {"spark--max", "spark--min"}
-
-    def __init__(self, history: CountHistory, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self.history = history
-        self._shown: tuple[int, ...] | None = None
-        self._styles: list[Style] = []
-
-    def update(self) -> None:
-        """Call after the history grew: repaints only if the bars changed."""
-        if self.history.levels(self.size.width) != self._shown:
-            self.refresh()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = []
-
-    def on_resize(self) -> None:
-        self.refresh()
-
-    def _level_styles(self) -> list[Style]:
-        """One style per bar height over the background, then the background alone."""
-        if not self._styles:
-            background = self.background_colors[1]
-            low = background + self.get_component_styles("spark--min").color
-            high = background + self.get_component_styles("spark--max").color
-            top = len(_BARS) - 1
-            base = Style(bgcolor=self.rich_style.bgcolor)
-            self._styles = [base + Style(color=low.blend(high, level / top).rich_color) for level in range(len(_BARS))]
-            self._styles.append(base)
-        return self._styles
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        levels = self.history.levels(width)
-        self._shown = levels
-        styles = self._level_styles()
-        segments = []
-        start = 0
-        for index in range(1, len(levels) + 1):  # one segment per run of equal bars
-            if index == len(levels) or levels[index] != levels[start]:
-                segments.append(Segment(_BARS[levels[start]] * (index - start), styles[levels[start]]))
-                start = index
-        return Strip(segments).extend_cell_length(width, styles[-1])

@@ -1,0 +1,135 @@
+"""The board's summary line: the counts on the left, a sparkline of the online count, and the
+view (sort, filter) on the right, drawn as one strip.
+
+All three change with the polls. As one Line API widget the line costs one repaint a poll
+instead of three widgets and their container, and it is rebuilt only when one of its parts
+changed. Text is drawn as given (Rich ``Text``), never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+from textual.widget import Widget
+
+from ...monitor.history import CountHistory
+from .board import StyleCache
+
+BARS = "▁▂▃▄▅▆▇█"
+SPARK_MARGIN = 2
+SPARK_MIN, SPARK_MAX = 8, 48
+
+
+class BoardSummary(Widget):
+    """``47/60 online  ○ 4 offline  · 9 never seen  ▃▅▆▇█  sort: number``"""
+
+    DEFAULT_CSS = """
+    BoardSummary { height: 1; padding: 0 1; background: $panel; }
+    BoardSummary > .summary--view { color: $text-muted; }
+    BoardSummary > .summary--spark-max { color: $success; }
+    BoardSummary > .summary--spark-min { color: $error 70%; }
+    """
+    COMPONENT_CLASSES = {"summary--view", "summary--spark-max", "summary--spark-min"}
+
+    def __init__(self, history: CountHistory, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.history = history
+        self._counts = Text()
+        self._view = Text()
+        self._levels: tuple[int, ...] | None = None
+        self._strip: Strip | None = None
+        self._styles = StyleCache(self)
+        self._bar_styles: list[Style] = []
+
+    @property
+    def counts(self) -> Text:
+        return self._counts
+
+    @property
+    def view(self) -> Text:
+        return self._view
+
+    def set_counts(self, text: Text) -> None:
+        if text != self._counts:
+            self._counts = text
+            self._changed()
+
+    def set_view(self, text: Text) -> None:
+        if text != self._view:
+            self._view = text
+            self._changed()
+
+    def update_spark(self) -> None:
+        """Call after the history grew: repaints only if the bars on screen would change."""
+        if self.history.levels(self._spark_width(self.size.width)) != self._levels:
+            self._changed()
+
+    def _changed(self) -> None:
+        self._strip = None
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._bar_styles = []
+        self._strip = None
+
+    def on_resize(self) -> None:
+        self._strip = None
+
+    def _spark_width(self, width: int) -> int:
+        """Half of what the counts leave (the other half is the view's), within 8..48 cells."""
+        free = width - self._counts.cell_len - 2 * SPARK_MARGIN
+        return max(0, min(SPARK_MAX, max(SPARK_MIN, free // 2), free))
+
+    def _spark_styles(self) -> list[Style]:
+        """One style per bar height, red (fewest) to green (most), over the background."""
+        if not self._bar_styles:
+            background = self.background_colors[1]
+            low = background + self.get_component_styles("summary--spark-min").color
+            high = background + self.get_component_styles("summary--spark-max").color
+            base = self._styles.get()
+            top = len(BARS) - 1
+            self._bar_styles = [
+                base + Style(color=low.blend(high, level / top).rich_color) for level in range(len(BARS))
+            ]
+        return self._bar_styles
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self._styles.get()
+        if y != 0:
+            return Strip.blank(width, base)
+        if self._strip is None or self._strip.cell_length != width:
+            self._strip = self._render_strip(width, base)
+        return self._strip
+
+    def _render_strip(self, width: int, base: Style) -> Strip:
+        console = self.app.console
+        counts = self._counts.copy()
+        counts.truncate(width, overflow="ellipsis")
+        segments = list(Segment.apply_style(counts.render(console), base))
+        used = counts.cell_len
+        spark = self._spark_width(width)
+        levels = self._levels = self.history.levels(spark)
+        if spark:
+            styles = self._spark_styles()
+            segments.append(Segment(" " * SPARK_MARGIN, base))
+            start = 0
+            for index in range(1, len(levels) + 1):  # one segment per run of equal bars
+                if index == len(levels) or levels[index] != levels[start]:
+                    segments.append(Segment(BARS[levels[start]] * (index - start), styles[levels[start]]))
+                    start = index
+            segments.append(Segment(" " * (spark - len(levels) + SPARK_MARGIN), base))
+            used += spark + 2 * SPARK_MARGIN
+        room = width - used
+        if room > 0 and self._view.cell_len:
+            view = self._view.copy()
+            view.truncate(room, overflow="ellipsis")
+            view_style = base + self._styles.get("summary--view")
+            if room > view.cell_len:
+                segments.append(Segment(" " * (room - view.cell_len), base))
+            segments.extend(Segment.apply_style(view.render(console), view_style))
+        return Strip(segments).crop_extend(0, width, base)
