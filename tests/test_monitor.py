@@ -472,3 +472,24 @@ async def test_details_follow_the_countdown_and_ping_of_the_same_device(
         assert str(table.get_cell("0", "Ping")) == "Reachable 321 ms"
         assert str(table.get_cell("0", "Expires in")) == "7 min" != expires_before
         assert table.row_count == 1
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_footer_shows_only_whole_keys(make_services, roster_profile, sim, size):
+    """In a small terminal the footer drops the keys that do not fit rather than showing half
+    a key or a stray letter beside the command palette key (all keys stay in ? and ^p)."""
+    from textual.widgets._footer import FooterKey
+
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.pause()
+        line = app.screen._compositor.render_strips()[-1].text.rstrip()
+        assert line.endswith("Commands"), line
+        shown = [k for k in app.screen.query(FooterKey) if k.display and not k.has_class("-command-palette")]
+        assert len(shown) >= 5
+        for key in shown:
+            assert key.description in line, (key.description, line)
+        hidden = [k for k in app.screen.query(FooterKey) if not k.display]
+        for key in hidden:
+            assert key.description not in line.replace("Commands", "")
