@@ -493,3 +493,21 @@ async def test_footer_shows_only_whole_keys(make_services, roster_profile, sim, 
         hidden = [k for k in app.screen.query(FooterKey) if not k.display]
         for key in hidden:
             assert key.description not in line.replace("Commands", "")
+
+
+async def test_a_state_directory_that_refuses_writes_warns_once_and_the_board_goes_on(
+    make_services, profile, sim, clock, tmp_path
+):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the state directory should be")
+    sim.tenant.force_online("120")
+    app = build_app(make_services(profile=replace(profile, discover_from_cdrs=False), state_dir=blocked))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        sim.tenant.force_online("121")
+        clock.advance(5)
+        screen = await poll_now(app, pilot)
+        warnings = [n for n in app._notifications if n.severity == "warning"]
+        assert len(warnings) == 1 and "Could not save" in warnings[0].message
+        assert screen.board.tiles["121"].state is ONLINE
+    assert blocked.read_text().startswith("a file")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from rich.text import Text
@@ -91,6 +93,8 @@ class MonitorScreen(Screen):
         self._poll_timer: Timer | None = None
         self._discover_timer: Timer | None = None
         self._seen_error_shown = False
+        self._seen_lock = threading.Lock()
+        self._seen_version = self._seen_written = 0
         self._shown: dict[str, Text] = {}
         self._widgets: dict[str, Widget] = {}
         self._log_dirty = False
@@ -230,12 +234,43 @@ class MonitorScreen(Screen):
         self._render_status()
 
     def _save_seen(self) -> None:
-        try:
-            self.seen_store.save(self.board.seen)
-        except StateError as exc:
-            if not self._seen_error_shown:
-                self._seen_error_shown = True
-                self.notify(str(exc), severity="warning", markup=False)
+        """Remember the extensions seen online, written in a thread: a slow disk (an fsync on
+        a network home directory) must never stall the board."""
+        self._seen_version += 1
+        version, seen = self._seen_version, frozenset(self.board.seen)
+        self.run_worker(
+            partial(self._write_seen_in_thread, version, seen),
+            thread=True, name="save-seen", group="save-seen", exit_on_error=False,
+        )
+
+    def _write_seen_in_thread(self, version: int, seen: frozenset[str]) -> None:
+        error = self._write_seen(version, seen)
+        if error is not None:
+            self.app.call_from_thread(self._seen_failed, error)
+
+    def _write_seen(self, version: int, seen: frozenset[str]) -> str | None:
+        """Write ``seen`` unless a newer set was written already; the error line, if any."""
+        with self._seen_lock:  # one write at a time, and never an older set over a newer one
+            if version <= self._seen_written:
+                return None
+            try:
+                self.seen_store.save(seen)
+            except StateError as exc:
+                return str(exc)
+            self._seen_written = version
+            return None
+
+    def on_unmount(self) -> None:
+        """Quitting right after a new extension appeared: its write may not have run yet."""
+        if self._seen_written < self._seen_version:
+            error = self._write_seen(self._seen_version + 1, frozenset(self.board.seen))
+            if error is not None:
+                log.warning("%s", error)
+
+    def _seen_failed(self, message: str) -> None:
+        if not self._seen_error_shown:
+            self._seen_error_shown = True
+            self.notify(message, severity="warning", markup=False)
 
     def _alert(self, extensions: list[str]) -> None:
         if not extensions:
