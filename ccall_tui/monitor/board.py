@@ -33,6 +33,7 @@ class SortOrder(Enum):
 
 
 _STATE_RANK = {OFFLINE: 0, NEVER_SEEN: 1, ONLINE: 2}
+_NOTHING = object()
 
 
 def fold(text: str) -> str:
@@ -56,6 +57,7 @@ class ExtensionTile:
     # False when the state began before the board first looked (the time is a lower bound).
     since_known: bool = False
     flaps: int = 0
+    # As of when its devices last changed (the board's registrations_of has the latest figures).
     registrations: Sequence[Registration] = ()
     label: str | None = None
     learned_name: str | None = None
@@ -63,7 +65,6 @@ class ExtensionTile:
     changed_at: datetime | None = None
     # Bumped whenever anything shown on the tile changes.
     version: int = 0
-    _signature: object = ()
     _folded: str = ""
 
     @property
@@ -145,7 +146,9 @@ class ExtensionBoard:
         self.online_history = CountHistory(history_limit)
         self.updated_at: datetime | None = None
         self.counts: dict[ExtensionState, int] = {state: 0 for state in ExtensionState}
-        self._online: set[str] = set()
+        # extension -> device signature, for the extensions online in the latest answer
+        self._signatures: dict[str, object] = {}
+        self.latest: Mapping[str, Sequence[Registration]] = {}
         self.add_extensions(roster, self.created_at)
         self.add_extensions(sorted(self.seen, key=extension_sort_key), self.created_at)
 
@@ -228,7 +231,12 @@ class ExtensionBoard:
         return [ext for ext, tile in self.tiles.items() if tile._set_name(label=labels.get(ext, ""))]
 
     def apply(self, snapshot: RegistrationsSnapshot, now: datetime) -> BoardChanges:
-        """Fold one snapshot of the online extensions into the board."""
+        """Fold one snapshot of the online extensions into the board.
+
+        Most polls change a few of thousands of extensions: which ones is found by comparing
+        this answer's device signatures with the previous answer's as sets, and only those
+        are looked at one by one.
+        """
         first = self.updated_at is None
         changes = BoardChanges(first=first)
         online = snapshot.extensions
@@ -237,31 +245,34 @@ class ExtensionBoard:
 
         # In number order: a set's order changes with the process's string hashing, and the
         # change log (and its snapshots) must not.
-        dropped = sorted(self._online.difference(online), key=extension_sort_key)
+        dropped = sorted(self._signatures.keys() - online.keys(), key=extension_sort_key)
         for extension in dropped:
             tile = tiles[extension]
             old_devices = tile.devices
             self._move(tile, OFFLINE, now, exact=True)
             tile.registrations = ()
-            tile._signature = ()
             tile.flaps += 1
             changes.state_changed.append(extension)
             changes.went_offline.append(extension)
             changes.events.append(BoardEvent(now, extension, ONLINE, OFFLINE, 0, old_devices))
-            self._online.discard(extension)
 
-        lazy, online_state = Registrations, ONLINE
-        for extension, regs in online.items():
+        lazy = Registrations
+        signatures = {
+            ext: regs.signature if type(regs) is lazy else device_signature(regs) for ext, regs in online.items()
+        }
+        previous = self._signatures
+        try:
+            moved = {ext for ext, _ in signatures.items() - previous.items()}
+        except TypeError:  # an identifier that is a list or an object, in a strange answer
+            moved = {ext for ext, signature in signatures.items() if previous.get(ext, _NOTHING) != signature}
+        self._signatures = signatures
+        self.latest = online
+
+        for extension in [ext for ext in online if ext in moved] if moved else ():  # the answer's order
+            regs = online[extension]
             tile = tiles.get(extension)
-            if tile is not None and tile.state is online_state:
-                if regs is tile.registrations:
-                    continue
-                signature = regs.signature if type(regs) is lazy else device_signature(regs)
-                if signature == tile._signature:
-                    tile.registrations = regs  # same devices; fresher expiry and ping figures
-                    continue
+            if tile is not None and tile.state is ONLINE:  # online before, with other devices
                 old_devices = len(tile.registrations)
-                tile._signature = signature
                 tile.registrations = regs
                 tile.version += 1
                 changes.registrations_changed.append(extension)
@@ -278,8 +289,6 @@ class ExtensionBoard:
             if first:
                 tile.changed_at = None
             tile.registrations = regs
-            tile._signature = device_signature(regs)
-            self._online.add(extension)
             changes.state_changed.append(extension)
             if not first:
                 changes.events.append(BoardEvent(now, extension, old, ONLINE, len(regs), 0))
@@ -292,6 +301,11 @@ class ExtensionBoard:
         self.online_history.add(counts[ONLINE])
         self.updated_at = now
         return changes
+
+    def registrations_of(self, extension: str) -> Sequence[Registration]:
+        """The extension's registrations in the latest answer (fresh expiry and ping figures;
+        a tile keeps the ones from when its devices last changed)."""
+        return self.latest.get(extension, ())
 
     def _move(self, tile: ExtensionTile, state: ExtensionState, now: datetime, *, exact: bool) -> None:
         self.counts[tile.state] -= 1

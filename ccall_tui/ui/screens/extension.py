@@ -147,7 +147,7 @@ class ExtensionScreen(Screen):
             details.append(_("data {age} old").format(age=format_age((now - self.board.updated_at).total_seconds())))
         title.append("  ·  " + "  ·  ".join(details))
         self.query_one("#ext-title", Static).update(title)
-        self._refresh_registrations(tile.registrations, tile.version, now)
+        self._refresh_registrations(self.board.registrations_of(self.extension), tile.version, now)
 
     def _refresh_registrations(self, registrations: Sequence[Registration], version: int, now: datetime) -> None:
         table = self.query_one("#ext-regs", DataTable)
