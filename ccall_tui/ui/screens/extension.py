@@ -111,7 +111,8 @@ class ExtensionScreen(Screen):
 
     def on_mount(self) -> None:
         regs = self.query_one("#ext-regs", DataTable)
-        for label in (_("Phone"), _("Contact"), _("Address"), _("Transport"), _("Expires in"), _("Ping")):
+        # The contact (often 60+ characters) goes last, so the countdown and ping stay in view.
+        for label in (_("Phone"), _("Address"), _("Transport"), _("Expires in"), _("Ping"), _("Contact")):
             regs.add_column(label, key=label)
         calls = self.query_one("#ext-calls", DataTable)
         for label in (_("Start"), _("Direction"), _("From"), _("Caller name"), _("To"), _("Result"),
@@ -163,11 +164,11 @@ class ExtensionScreen(Screen):
                     address = f"{address}:{reg.port}"
                 table.add_row(
                     Text(reg.agent or "–"),
-                    Text(reg.contact or "–"),
                     Text(address or "–"),
                     Text(reg.transport or "–"),
                     Text(expiry_text(reg, now, polled_at)),
                     Text(ping_text(reg)),
+                    Text(reg.contact or "–"),
                     key=str(index),
                 )
             return
