@@ -3,7 +3,6 @@ directories, an in-memory keyring, no credentials from the environment, a frozen
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ccall_tui.factory import build_app
 from ccall_tui.ui.screens.cdrs import CdrBrowserScreen
 
@@ -44,7 +42,6 @@ from pathlib import Path
 from textual.widgets import Button, Input, Static
 
 from ccall_tui.monitor.cdr_filter import CdrFilter
-from ccall_tui.ui.widgets.cdr_detail import CdrDetail
 
 
 def status_of(screen) -> str:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccall_tui.api.models import HANGUP_CAUSES, CallRecord
+from ccall_tui.api.models import CallRecord
 from ccall_tui.monitor import cdr_filter as cf
 from ccall_tui.monitor import cdr_stats as cs
 from ccall_tui.monitor import recordings as rec
