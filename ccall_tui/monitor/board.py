@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
-from ..api.models import Registration, Registrations, RegistrationsSnapshot, device_signature
+from ..api.models import Registration, RegistrationsSnapshot, device_signature
 from .history import BoardEvent, CountHistory, EventLog, ExtensionState
 from .roster import extension_sort_key
 
@@ -33,7 +33,6 @@ class SortOrder(Enum):
 
 
 _STATE_RANK = {OFFLINE: 0, NEVER_SEEN: 1, ONLINE: 2}
-_NOTHING = object()
 
 
 def fold(text: str) -> str:
@@ -146,8 +145,7 @@ class ExtensionBoard:
         self.online_history = CountHistory(history_limit)
         self.updated_at: datetime | None = None
         self.counts: dict[ExtensionState, int] = {state: 0 for state in ExtensionState}
-        # extension -> device signature, for the extensions online in the latest answer
-        self._signatures: dict[str, object] = {}
+        # the latest answer: extension -> its registrations, for the extensions online now
         self.latest: Mapping[str, Sequence[Registration]] = {}
         self.add_extensions(roster, self.created_at)
         self.add_extensions(sorted(self.seen, key=extension_sort_key), self.created_at)
@@ -233,9 +231,9 @@ class ExtensionBoard:
     def apply(self, snapshot: RegistrationsSnapshot, now: datetime) -> BoardChanges:
         """Fold one snapshot of the online extensions into the board.
 
-        Most polls change a few of thousands of extensions: which ones is found by comparing
-        this answer's device signatures with the previous answer's as sets, and only those
-        are looked at one by one.
+        Most polls change a few of thousands of extensions: which ones is found in one quick
+        pass comparing each extension's device signature with the previous answer's, and only
+        those are looked at further.
         """
         first = self.updated_at is None
         changes = BoardChanges(first=first)
@@ -245,7 +243,7 @@ class ExtensionBoard:
 
         # In number order: a set's order changes with the process's string hashing, and the
         # change log (and its snapshots) must not.
-        dropped = sorted(self._signatures.keys() - online.keys(), key=extension_sort_key)
+        dropped = sorted(self.latest.keys() - online.keys(), key=extension_sort_key)
         for extension in dropped:
             tile = tiles[extension]
             old_devices = tile.devices
@@ -256,19 +254,20 @@ class ExtensionBoard:
             changes.went_offline.append(extension)
             changes.events.append(BoardEvent(now, extension, ONLINE, OFFLINE, 0, old_devices))
 
-        lazy = Registrations
-        signatures = {
-            ext: regs.signature if type(regs) is lazy else device_signature(regs) for ext, regs in online.items()
-        }
-        previous = self._signatures
+        previous = self.latest.get
         try:
-            moved = {ext for ext, _ in signatures.items() - previous.items()}
-        except TypeError:  # an identifier that is a list or an object, in a strange answer
-            moved = {ext for ext, signature in signatures.items() if previous.get(ext, _NOTHING) != signature}
-        self._signatures = signatures
+            moved = [
+                ext for ext, regs in online.items()
+                if (before := previous(ext)) is None or before.signature != regs.signature  # type: ignore[attr-defined]
+            ]
+        except AttributeError:  # registrations given as plain sequences, not read from an answer
+            moved = [
+                ext for ext, regs in online.items()
+                if (before := previous(ext)) is None or device_signature(before) != device_signature(regs)
+            ]
         self.latest = online
 
-        for extension in [ext for ext in online if ext in moved] if moved else ():  # the answer's order
+        for extension in moved:  # in the answer's order
             regs = online[extension]
             tile = tiles.get(extension)
             if tile is not None and tile.state is ONLINE:  # online before, with other devices
