@@ -41,6 +41,8 @@ log = logging.getLogger("ccall_tui.monitor")
 W = TypeVar("W", bound=Widget)
 
 DISCOVERY_PAGES = 3
+TICK_S = 1.0
+TICK_AFTER_POLL_S = 1.25
 NARROW_WIDTH = 110
 
 _SORT_LABELS = {
@@ -91,6 +93,7 @@ class MonitorScreen(Screen):
         self.wall = bool(services.wall)
         self.polls_started = 0
         self._poll_timer: Timer | None = None
+        self._tick_timer: Timer | None = None
         self._discover_timer: Timer | None = None
         self._seen_error_shown = False
         self._seen_lock = threading.Lock()
@@ -132,7 +135,7 @@ class MonitorScreen(Screen):
         self.grid.rebuild()
         self.grid.focus()
         self._render_header()
-        self.set_interval(1.0, self._tick, name="monitor-tick")
+        self._arm_tick(TICK_S)
         self.start_poll()
         if getattr(self.services.profile, "discover_from_cdrs", False):
             self.discover()
@@ -140,12 +143,24 @@ class MonitorScreen(Screen):
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
-    def _tick(self) -> None:
+    def _tick(self, next_in: float = TICK_S) -> None:
+        """Once a second: the data's age, the tiles' ages and highlights, the change log."""
         self._render_status()
         self.grid.tick()
         if self._log_dirty:
             self._log_dirty = False
             self._one("#mon-events", ChangeLogView).update_events()
+        self._arm_tick(next_in)
+
+    def _tick_after_poll(self) -> None:
+        """Right after a poll was drawn, so both land in one repaint; the next tick waits a
+        little longer than a second, so that polling every second repaints once a second."""
+        self._tick(TICK_AFTER_POLL_S)
+
+    def _arm_tick(self, delay: float) -> None:
+        if self._tick_timer is not None:
+            self._tick_timer.stop()
+        self._tick_timer = self.set_timer(delay, self._tick, name="monitor-tick")
 
     # ------------------------------------------------------------------ polling
 
@@ -199,6 +214,7 @@ class MonitorScreen(Screen):
             log.exception("applying the snapshot failed")
             self._poll_failed(_("Unexpected error: {kind}").format(kind=type(exc).__name__), "bug")
             return
+        self.call_later(self._tick_after_poll)
         self._schedule_poll(self.status.interval)
 
     def _poll_failed(self, message: str, kind: str) -> None:
