@@ -233,3 +233,13 @@ async def test_answers_read_as_the_standard_json_parser_reads_them(body, charset
     expected = parse_cdrs(json.loads(encoded.decode(charset or "utf-8", errors="replace")), VN)
     assert repr(page.records) == repr(expected.records)
     assert page.records[0].call_id == expected.records[0].call_id
+
+
+async def test_an_answer_nested_too_deep_is_one_line_not_a_crash():
+    def handler(request):
+        return httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000, headers={"Content-Type": "application/json"})
+
+    async with CcallClient("https://x.example", DemoCredentials(), transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(ProtocolError) as info:
+            await client.registrations()
+    assert info.value.message == "The server's answer is not valid JSON."
