@@ -18,6 +18,7 @@ from ccall_tui.monitor.roster import SeenStore
 from ccall_tui.ui.screens.monitor import MonitorScreen
 from ccall_tui.ui.widgets.board import ExtensionGrid
 from ccall_tui.ui.widgets.summary import BoardSummary
+from ccall_tui.ui.widgets.textline import TextLine
 
 ONLINE, OFFLINE, NEVER = ExtensionState.ONLINE, ExtensionState.OFFLINE, ExtensionState.NEVER_SEEN
 HOSTILE = "[/bold]Mai [@click=app.quit]x[/] \x1b]52;c;aGVsbG8=\x07\x1b[31mred"
@@ -49,7 +50,7 @@ def grid_text(grid: ExtensionGrid) -> str:
 
 
 def status_text(screen: MonitorScreen) -> str:
-    return str(screen.query_one("#mon-status").render())
+    return str(screen.query_one("#mon-status", TextLine).text)
 
 
 def registration_requests(sim) -> int:

@@ -50,6 +50,20 @@ def _after_changes(sim, clock):
     return run
 
 
+def _after_failure(sim, clock):
+    """Three minutes after the PBX started answering 503: the last good data, stale."""
+
+    async def run(pilot):
+        await _settle(pilot)
+        pilot.app.screen.status.backoff.jitter = 0  # a fixed "retrying in"
+        sim.faults.status_5xx = 503
+        clock.advance(180)
+        pilot.app.screen.start_poll()
+        await _settle(pilot)
+
+    return run
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_grid(snap_compare, board_app, sim, clock, size):
     assert snap_compare(board_app(), terminal_size=size, run_before=_after_changes(sim, clock))
@@ -62,26 +76,9 @@ def test_wall(snap_compare, board_app, sim, clock, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_wall_stale(snap_compare, board_app, sim, clock, size):
-    async def run(pilot):
-        await _settle(pilot)
-        pilot.app.screen.status.backoff.jitter = 0  # a fixed "retrying in"
-        sim.faults.status_5xx = 503
-        clock.advance(180)
-        pilot.app.screen.start_poll()
-        await _settle(pilot)
-
-    assert snap_compare(board_app(wall=True), terminal_size=size, run_before=run)
+    assert snap_compare(board_app(wall=True), terminal_size=size, run_before=_after_failure(sim, clock))
 
 
 def test_grid_stale(snap_compare, board_app, sim, clock):
     """Stale data on the normal board: the banner, and every tile greyed out and dim."""
-
-    async def run(pilot):
-        await _settle(pilot)
-        pilot.app.screen.status.backoff.jitter = 0  # a fixed "retrying in"
-        sim.faults.status_5xx = 503
-        clock.advance(180)
-        pilot.app.screen.start_poll()
-        await _settle(pilot)
-
-    assert snap_compare(board_app(), terminal_size=(80, 24), run_before=run)
+    assert snap_compare(board_app(), terminal_size=(80, 24), run_before=_after_failure(sim, clock))

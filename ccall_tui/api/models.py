@@ -306,13 +306,9 @@ class Registrations(Sequence[Registration]):
         self._parsed: tuple[Registration, ...] | None = None
         # Which devices these are, from the rows' raw identifiers (see device_signature): the
         # board compares it for every extension on every poll.
-        row = rows[0] if len(rows) == 1 else None
-        if type(row) is dict:
-            self.signature: object = (
-                row.get("call-id") or row.get("call_id") or row.get("contact") or row.get("user")
-            )
-        else:
-            self.signature = tuple([_row_signature(row) for row in rows])
+        self.signature: object = (
+            _row_signature(rows[0]) if len(rows) == 1 else tuple([_row_signature(row) for row in rows])
+        )
 
     def _all(self) -> tuple[Registration, ...]:
         parsed = self._parsed
@@ -342,7 +338,7 @@ class Registrations(Sequence[Registration]):
 
 
 def _row_signature(row: Any) -> object:
-    if isinstance(row, Mapping):
+    if type(row) is dict or isinstance(row, Mapping):
         return row.get("call-id") or row.get("call_id") or row.get("contact") or row.get("user")
     return row
 

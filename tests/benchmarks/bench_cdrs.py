@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -42,52 +40,12 @@ from ccall_tui.factory import AppServices, build_app  # noqa: E402
 from ccall_tui.monitor.export import DEFAULT_CONCURRENCY  # noqa: E402
 from ccall_tui.monitor.recordings import export_to_file  # noqa: E402
 
+from benchkit import Simulator, app_services  # noqa: E402
+
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 27, 10, 30, tzinfo=VN)
 EXPORT_TARGET = 20_000
 EXPORT_PAGE_SIZE = 100
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Simulator:
-    """The simulated PBX in its own process (its CPU and memory are not the app's)."""
-
-    def __init__(self, *args: str) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ccall_tui.cli", "simulate", "--port", str(port), *args],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.proc.kill()
-        raise RuntimeError("the simulator did not start")
-
-    def faults(self, **values: object) -> None:
-        import httpx
-
-        httpx.post(self.url + "/_sim/faults", json=values).raise_for_status()
-
-    def __enter__(self) -> "Simulator":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def today_midnight() -> datetime:
@@ -96,14 +54,7 @@ def today_midnight() -> datetime:
 
 def services(base_url: str, clock: ManualClock) -> AppServices:
     profile = replace(Profile.default("bench"), base_url=base_url, timeout=60.0, poll_interval=60.0)
-    return AppServices(
-        profile=profile,
-        credentials=Credentials("demo", "demo"),
-        credential_source="bench",
-        clock=clock,
-        state_dir=Path(mkdtemp(prefix="ccall-bench-")),
-        poll_interval=60.0,
-    )
+    return app_services(profile, clock=clock, interval=60.0)
 
 
 # --------------------------------------------------------------------------- rendering

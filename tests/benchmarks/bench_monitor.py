@@ -35,9 +35,7 @@ import ctypes
 import gc
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -53,8 +51,9 @@ sys.path.insert(0, str(ROOT))
 from ccall_tui.api.models import RegistrationsSnapshot, parse_registrations  # noqa: E402
 from ccall_tui.clock import ManualClock  # noqa: E402
 from ccall_tui.config import Profile  # noqa: E402
-from ccall_tui.credentials import Credentials  # noqa: E402
-from ccall_tui.factory import AppServices, build_app  # noqa: E402
+from ccall_tui.factory import build_app  # noqa: E402
+
+from benchkit import Simulator, app_services  # noqa: E402
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 11, 27, 10, 30, tzinfo=VN)
@@ -100,14 +99,7 @@ def services(base_url: str, *, extensions: int, clock=None, interval: float = 36
         roster=(f"100-{100 + extensions - 1}",),
         discover_from_cdrs=discover,
     )
-    return AppServices(
-        profile=profile,
-        credentials=Credentials("demo", "demo"),
-        credential_source="bench",
-        clock=clock,
-        state_dir=Path(mkdtemp(prefix="ccall-bench-")),
-        poll_interval=interval,
-    )
+    return app_services(profile, clock=clock, interval=interval)
 
 
 def _trim() -> None:
@@ -127,39 +119,6 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_simulator(extensions: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ccall_tui.cli", "simulate", "--port", str(port), "--extensions", str(extensions)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the simulator did not start")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 # --------------------------------------------------------------------------- figures
@@ -298,27 +257,21 @@ def main() -> int:
     only = set(args.only or ("apply", "idle", "rss"))
     os.environ.setdefault("CCALL_STATE_DIR", mkdtemp(prefix="ccall-bench-state-"))
     if "apply" in only:
-        proc, url = start_simulator(2000)
-        try:
-            apply = asyncio.run(bench_apply(url, 60 if args.quick else 200))
+        with Simulator("--extensions", "2000") as pbx:
+            apply = asyncio.run(bench_apply(pbx.url, 60 if args.quick else 200))
             print(f"apply_2000_20changes_ms: {apply['cpu']:.2f} ms", flush=True)
             print(f"apply_2000_20changes_wall_ms: {apply['wall']:.2f} ms", flush=True)
             print(f"apply_left_pending: {apply['pending']} rounds", flush=True)
             print(f"rows_redrawn_per_apply: {apply['rows']:.1f} rows", flush=True)
-        finally:
-            stop(proc)
     if only & {"idle", "rss"}:
-        proc, url = start_simulator(1000)
-        try:
+        with Simulator("--extensions", "1000") as pbx:
             if "idle" in only:
-                cpu = asyncio.run(bench_idle_cpu(url, 15.0 if args.quick else 60.0))
+                cpu = asyncio.run(bench_idle_cpu(pbx.url, 15.0 if args.quick else 60.0))
                 print(f"idle_cpu_percent: {cpu:.2f} %", flush=True)
             if "rss" in only:
-                growth, probe = asyncio.run(bench_rss(url, 10_000))
+                growth, probe = asyncio.run(bench_rss(pbx.url, 10_000))
                 print(f"rss_growth_mb_10000_polls: {growth:.2f} MB", flush=True)
                 print(f"rss_probe_mb: {probe:.2f} MB", flush=True)
-        finally:
-            stop(proc)
     return 0
 
 if __name__ == "__main__":

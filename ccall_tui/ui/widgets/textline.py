@@ -33,13 +33,10 @@ class TextLine(Widget):
     def text(self) -> Text:
         return self._text
 
-    def render(self) -> Text:  # what the line says (drawing goes through render_line)
-        return self._text
-
-    def update(self, text: Text | str, *, layout: bool = False) -> None:
+    def update(self, text: Text | str) -> None:
         self._text = text if isinstance(text, Text) else Text(text)
         self._strips = None
-        self.refresh(layout=layout)
+        self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
