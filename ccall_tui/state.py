@@ -5,11 +5,14 @@ State files never contain secrets.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from .i18n import _
 
@@ -74,3 +77,44 @@ def load_json(path: Path | str, default: T) -> Any | T:
             return json.load(handle)
     except (OSError, ValueError):
         return default
+
+
+# --------------------------------------------------------------------------- namespaces
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+DEMO_NAMESPACE = "demo"
+
+
+def server_identity(base_url: str, domain_name: str | None = None) -> str:
+    """What identifies one tenant on one server: the base URL without credentials, query or
+    trailing slash, lower-cased host, plus the SIP domain when one is set."""
+    parts = urlsplit((base_url or "").strip())
+    host = (parts.hostname or "").lower()
+    port = f":{parts.port}" if parts.port else ""
+    identity = f"{parts.scheme.lower()}://{host}{port}{parts.path.rstrip('/')}"
+    if domain_name:
+        identity += f"#{domain_name.strip().lower()}"
+    return identity
+
+
+def namespace_dir(
+    state_root: Path | str,
+    profile_name: str,
+    base_url: str,
+    domain_name: str | None = None,
+    *,
+    demo: bool = False,
+) -> Path:
+    """The folder that holds everything remembered for one profile on one server.
+
+    Two tenants never share remembered extensions, filters or history, even under one
+    profile name; the built-in demo (whose port changes each run) has a folder of its own.
+    """
+    root = Path(state_root)
+    if demo:
+        return root / DEMO_NAMESPACE
+    profile = _UNSAFE.sub("_", profile_name or "default")[:64] or "default"
+    identity = server_identity(base_url, domain_name)
+    host = _UNSAFE.sub("_", urlsplit(identity).hostname or "server")[:48] or "server"
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:10]
+    return root / "profiles" / profile / f"{host}-{digest}"
