@@ -14,6 +14,8 @@ class CcallError(Exception):
 
     exit_code = 5
     kind = "error"
+    # Seconds the server asked us to wait before the next request (429/503 Retry-After).
+    retry_after: float | None = None
 
     def __init__(self, message: str) -> None:
         self.message = clean_text(message, limit=200)

@@ -2,6 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
+# One date-time format across the app: PBX local time, ISO order, seconds.
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def format_timestamp(moment: datetime | None, tz: tzinfo | None = None, *, offset: bool = False) -> str:
+    """``2026-11-27 10:42:05`` in ``tz`` (the PBX's zone) when given; ``offset=True`` adds
+    ``+07:00`` for what a machine reads (exports, logs). Blank when unknown."""
+    if moment is None:
+        return ""
+    if tz is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    text = moment.strftime(TIMESTAMP_FORMAT)
+    if offset and moment.utcoffset() is not None:
+        text += moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
+    return text
+
+
+def format_clock(moment: datetime | None, tz: tzinfo | None = None) -> str:
+    """``10:42:05``: the same format's time part, for today's events."""
+    if moment is None:
+        return ""
+    if tz is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    return moment.strftime("%H:%M:%S")
+
 
 def format_duration(seconds: float | None) -> str:
     """Talk time as ``h:mm:ss`` / ``m:ss``; blank when unknown."""

@@ -17,6 +17,8 @@ class ExtensionState(Enum):
     ONLINE = "online"
     OFFLINE = "offline"
     NEVER_SEEN = "never"
+    # Before the first good answer nothing is known: never drawn as offline.
+    UNKNOWN = "unknown"
 
     @property
     def glyph(self) -> str:
@@ -29,6 +31,8 @@ class ExtensionState(Enum):
             return _("online")
         if self is ExtensionState.OFFLINE:
             return _("offline")
+        if self is ExtensionState.UNKNOWN:
+            return _("unknown")
         return _("never seen")
 
 
@@ -36,6 +40,7 @@ _GLYPHS = {
     ExtensionState.ONLINE: "●",
     ExtensionState.OFFLINE: "○",
     ExtensionState.NEVER_SEEN: "·",
+    ExtensionState.UNKNOWN: "?",
 }
 
 
