@@ -515,6 +515,11 @@ def _parse_profile(name: str, raw: dict[str, Any]) -> Profile:
 # --------------------------------------------------------------------------- choosing
 
 
+def valid_profile_name(name: str) -> bool:
+    """Letters, digits, ``.``, ``_`` and ``-``: what a profile (and its keyring entry) is named."""
+    return bool(_PROFILE_NAME.match(name))
+
+
 def select_profile(settings: Settings, name: str | None, env: Mapping[str, str] | None = None) -> Profile:
     """Precedence: explicit name (``--profile``) > ``$CCALL_PROFILE`` > the file's default."""
     env = os.environ if env is None else env
@@ -565,70 +570,4 @@ def load_profile(
 
 # --------------------------------------------------------------------------- example
 
-EXAMPLE_CONFIG = '''\
-# ccall-tui configuration.
-# Credentials are NOT stored here: run `ccall-tui login` (system keyring), or set
-# CCALL_API_KEY and CCALL_API_SECRET in the environment.
-
-# Profile used when neither --profile nor CCALL_PROFILE says otherwise.
-default_profile = "main"
-
-[profiles.main]
-# Address of the ccall API (CCALL_BASE_URL or --base-url override it).
-base_url = "https://api.ccall.vn"
-
-# The tenant's SIP domain, sent with each request when set.
-# domain_name = "tenant.example"
-
-# Time zone the PBX speaks (IANA name).
-timezone = "Asia/Ho_Chi_Minh"
-
-# Seconds between two polls of the registrations (at least 1).
-poll_interval = 5
-
-# Seconds to wait for one request before giving up.
-timeout = 10
-
-# Extensions to show even when they are not registered: ranges and single numbers.
-# roster = ["100-160", "200"]
-
-# Extensions that raise an alert when they go offline.
-# watched = ["100", "105"]
-
-# Colour theme, e.g. "textual-dark", "textual-light", "nord", "gruvbox".
-theme = "textual-dark"
-
-# Interface language: "auto" (from the environment), "en" or "vi".
-language = "auto"
-
-# Also learn extensions from recent call records, not only from registrations.
-discover_from_cdrs = true
-
-# Names shown next to extension numbers.
-# [profiles.main.labels]
-# "100" = "Reception"
-# "101" = "Sales"
-
-# A second tenant, chosen with --profile other:
-# [profiles.other]
-# base_url = "https://api.ccall.vn"
-# domain_name = "other.example"
-'''
-
-
-def write_example(path: Path | None = None, *, force: bool = False) -> Path:
-    """Write a commented example config; refuse to overwrite unless ``force``."""
-    path = config_path() if path is None else Path(path)
-    if path.exists() and not force:
-        raise ConfigError(_("the file already exists; use --force to replace it"), path=path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(EXAMPLE_CONFIG, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise ConfigError(
-            _("cannot write the file ({reason})").format(reason=exc.strerror or type(exc).__name__),
-            path=path,
-        ) from None
-    return path
+from .config_example import EXAMPLE_CONFIG, example_config, write_example  # noqa: E402,F401

@@ -167,3 +167,50 @@ def test_vietnamese_output(capsys, monkeypatch):
     finally:
         i18n.set_language("en", {})
     assert code == 3 and "Hồ sơ" in out and "Thông tin xác thực" in out
+
+
+def test_config_init_keeps_the_profile_in_use_and_its_credentials(pbx, capsys, monkeypatch, isolated_account,
+                                                                   tmp_path):
+    monkeypatch.setenv("CCALL_BASE_URL", pbx.base_url)
+    code, out, err = run(["login"], capsys, monkeypatch, f"{KEY}\n{SECRET}\n")
+    assert code == 0, err
+    assert isolated_account.get_password("ccall-tui", "default") is not None
+
+    code, out, err = run(["config", "init"], capsys, monkeypatch)
+    assert code == 0 and "profile default" in out
+    path = tmp_path / "cfg" / "config.toml"
+    assert 'default_profile = "default"' in path.read_text(encoding="utf-8")
+    code, out, err = run(["status"], capsys, monkeypatch)
+    assert code == 0, out + err
+    assert "keyring (InMemoryKeyring)" in out and "0b98****" in out
+
+    # A second init is refused, and leaves the file alone.
+    before = path.read_bytes()
+    code, out, err = run(["config", "init"], capsys, monkeypatch)
+    assert code == 2 and "--force" in err and path.read_bytes() == before
+
+    # --force keeps the profile the file names, its server, and the old file beside it.
+    path.write_text('default_profile = "shop"\n[profiles.shop]\nbase_url = "https://pbx.example"\n'
+                    'domain_name = "shop.example"\n', encoding="utf-8")
+    code, out, err = run(["config", "init", "--force"], capsys, monkeypatch)
+    assert code == 0, err
+    text = path.read_text(encoding="utf-8")
+    assert 'default_profile = "shop"' in text and "[profiles.shop]" in text
+    assert 'base_url = "https://pbx.example"' in text and 'domain_name = "shop.example"' in text
+    backup = path.with_name("config.toml.bak")
+    assert backup.read_text(encoding="utf-8").startswith('default_profile = "shop"')
+    assert str(backup) in out
+
+
+def test_logout_removes_an_entry_the_config_no_longer_names(capsys, monkeypatch, isolated_account, tmp_path):
+    isolated_account.set_password("ccall-tui", "default", json.dumps({"api_key": KEY, "api_secret": SECRET}))
+    path = tmp_path / "cfg" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text('default_profile = "main"\n[profiles.main]\n', encoding="utf-8")
+    code, out, err = run(["logout", "--profile", "default"], capsys, monkeypatch)
+    assert code == 0, err
+    assert "Removed the credentials of profile default" in out
+    assert isolated_account.get_password("ccall-tui", "default") is None
+
+    code, out, err = run(["logout", "--profile", "../etc"], capsys, monkeypatch)
+    assert code == 2 and err.startswith("ccall-tui: ") and len(err.strip().splitlines()) == 1

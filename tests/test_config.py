@@ -176,15 +176,23 @@ def test_paths_follow_the_environment(tmp_path):
 
 
 def test_example_loads_and_is_not_overwritten(tmp_path):
-    path = write_example(config_path())
+    path, backup = write_example(config_path())
+    assert backup is None
     settings = load_settings(path)
-    assert settings.default_profile == "main"
+    # The name a fresh install already uses, so credentials saved before stay in use.
+    assert settings.default_profile == "default"
+    assert settings.profiles["default"].base_url == "https://api.ccall.vn"
     path.write_text("# mine\n")
     with pytest.raises(ConfigError, match="--force"):
         write_example(path)
     assert path.read_text() == "# mine\n"
-    write_example(path, force=True)
-    assert "default_profile" in path.read_text()
+    _path, backup = write_example(path, force=True, profile_name="shop.vn", base_url="http://127.0.0.1:9")
+    assert backup.read_text() == "# mine\n"
+    settings = load_settings(path)
+    assert settings.default_profile == "shop.vn"
+    assert settings.profiles["shop.vn"].base_url == "http://127.0.0.1:9"
+    with pytest.raises(ConfigError, match="profile name"):
+        write_example(path, force=True, profile_name="a b")
 
 
 # --------------------------------------------------------------------------- state

@@ -143,15 +143,31 @@ def run_login(args: argparse.Namespace, ctx: Any = None) -> int:
     return EXIT_OK
 
 
+def _logout_name(args: argparse.Namespace, ctx: Any) -> str:
+    """The profile to forget: a name given (--profile, CCALL_PROFILE) need not be in the config
+    any more (a renamed or removed profile still has its keyring entry); else the default."""
+    from ..config import ConfigError, valid_profile_name
+
+    name = getattr(args, "profile", None) or environment(ctx).get("CCALL_PROFILE", "").strip()
+    if not name:
+        return resolve(args, ctx)[1].name
+    if not valid_profile_name(name):
+        raise ConfigError(
+            _("a profile name uses letters, digits, '.', '_' and '-' only (got {value})").format(
+                value=clean_text(name, limit=40)),
+            key="--profile")
+    return name
+
+
 @expected_failures
 def run_logout(args: argparse.Namespace, ctx: Any = None) -> int:
-    _settings, profile = resolve(args, ctx)
+    name = _logout_name(args, ctx)
     store = make_store()
-    if store.delete(profile.name):
+    if store.delete(name):
         print(_("Removed the credentials of profile {profile} from the system keyring ({backend}).").format(
-            profile=profile.name, backend=store.backend_name()))
+            profile=name, backend=store.backend_name()))
     else:
-        print(_("No credentials were saved for profile {profile}.").format(profile=profile.name))
+        print(_("No credentials were saved for profile {profile}.").format(profile=name))
     _env_note(environment(ctx))
     return EXIT_OK
 

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..api.text import clean_text
-from ..config import Profile, config_path, write_example
+from ..config import DEFAULT_BASE_URL, DEFAULT_PROFILE, Profile, config_path, write_example
 from ..i18n import _, ngettext
 from . import EXIT_OK, add_profile_option, environment, expected_failures, resolve
 
@@ -25,8 +25,11 @@ def add_parser(subparsers: Any) -> None:
     add_profile_option(show)
     show.set_defaults(func=run_config_show)
 
-    init = actions.add_parser("init", help=_("write a commented example configuration file"))
-    init.add_argument("--force", action="store_true", help=_("replace an existing file"))
+    init = actions.add_parser(
+        "init", help=_("write a commented example configuration file for the profile in use"))
+    add_profile_option(init)
+    init.add_argument("--force", action="store_true",
+                      help=_("replace an existing file (the old one is kept with .bak added to its name)"))
     init.set_defaults(func=run_config_init)
 
 
@@ -88,6 +91,30 @@ def run_config_show(args: argparse.Namespace, ctx: Any = None) -> int:
 
 @expected_failures
 def run_config_init(args: argparse.Namespace, ctx: Any = None) -> int:
-    path = write_example(config_path(environment(ctx)), force=bool(getattr(args, "force", False)))
-    print(_("Wrote an example configuration to {path}").format(path=path))
+    """Write the example for the profile in use, so credentials saved for it stay in use."""
+    from ..config import ConfigError, load_settings
+
+    env = environment(ctx)
+    path = config_path(env)
+    name = getattr(args, "profile", None) or env.get("CCALL_PROFILE", "").strip() or None
+    current = None
+    try:
+        settings = load_settings(path)
+    except ConfigError:
+        settings = None  # a broken file is what --force is for; its profile name is unknown
+    if settings is not None:
+        name = name or settings.default_profile
+        current = settings.profiles.get(name)
+    name = name or DEFAULT_PROFILE
+    written, backup = write_example(
+        path,
+        force=bool(getattr(args, "force", False)),
+        profile_name=name,
+        base_url=current.base_url if current is not None else DEFAULT_BASE_URL,
+        domain_name=current.domain_name if current is not None else None,
+    )
+    print(_("Wrote an example configuration for profile {profile} to {path}").format(
+        profile=name, path=written))
+    if backup is not None:
+        print(_("The previous file is kept as {path}").format(path=backup))
     return EXIT_OK
