@@ -17,6 +17,14 @@ QUIRKS = frozenset({
     "upper_exp",         # older builds: EXP(...) / EXPSECS(...)
     "spaces",            # status strings padded with spaces
     "duration_seconds",  # duration as a number of seconds instead of "hh:mm:ss"
+    # Deployments that read or answer differently (sim/variants.py):
+    "json_refused",         # a JSON body reads as empty (form bodies only), so auth fails
+    "ignore_call_id",       # call_id is no filter: a lookup answers with a page of other calls
+    "causes_no_semicolon",  # hangup_cause matched whole: "A;B" matches nothing
+    "paging_in_response",   # {"response": {"data": [...], "paging": {...}}}
+    "paging_flat",          # paging keys loose beside "response"
+    "iso_time",             # start as 2026-11-27T10:30:00
+    "dmy_time",             # start as 27/11/2026 10:30:00
     "stale_duplicates",
     "numeric_extensions",  # source/destination extensions as JSON numbers (105, not "105")  # a phone that re-registered also shows its old row until it expires
 })

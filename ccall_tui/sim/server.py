@@ -21,7 +21,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
-from . import wire
+from . import variants, wire
 from .control import status_report, steer_extension
 from .clock import Clock
 from .faults import Faults
@@ -305,6 +305,8 @@ class _Handler(BaseHTTPRequestHandler):
             problem = None
         except (wire.BadRequest, UnicodeDecodeError) as exc:
             body, problem = {}, str(exc) if isinstance(exc, wire.BadRequest) else "Invalid request body"
+        if variants.json_refused(self.pbx.faults, self.headers.get("Content-Type", ""), raw):
+            body, problem = {}, None
         self.pbx.requests.append(RecordedRequest(path, wire.without_credentials(body)))
         if self._transport_faults():
             return
@@ -341,11 +343,15 @@ class _Handler(BaseHTTPRequestHandler):
             rows = [wire.registration_row(tenant, reg, now, faults) for reg in live]
             return 200, wire.registrations_answer(rows, faults, pbx.next_turn())
         call_id = wire.text_field(submission, "call_id")
-        if call_id is not None:
-            return 200, wire.one_call_answer(tenant, tenant.calls.find(call_id, now), pbx.base_url, faults)
+        if call_id is not None and variants.honours_call_id(faults):
+            found = tenant.calls.find(call_id, now)
+            return 200, variants.reshape_cdrs(wire.one_call_answer(tenant, found, pbx.base_url, faults), faults)
         request = wire.cdr_request(submission, now)
+        if call_id is not None:
+            request = variants.ignored_call_id_request(request)
+        request = variants.whole_string_causes(request, submission, faults)
         calls = tenant.calls.select(request.where, now)
-        return 200, wire.cdrs_answer(tenant, calls, request, pbx.base_url, faults)
+        return 200, variants.reshape_cdrs(wire.cdrs_answer(tenant, calls, request, pbx.base_url, faults), faults)
 
     def _deliver(self, status: int, payload: Any) -> None:
         faults = self.pbx.faults
