@@ -20,6 +20,7 @@ from typing import Iterator, Sequence
 
 from .api.errors import CcallError
 from .api.models import DIRECTIONS, HANGUP_CAUSES, CdrQuery
+from .api.text import clean_text
 from .i18n import _
 
 EXIT_OK = 0
@@ -27,6 +28,7 @@ EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_NETWORK = 4
 EXIT_SERVER = 5
+EXIT_NOT_FOUND = 6
 
 log = logging.getLogger("ccall_tui")
 
@@ -55,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
             "CCALL_BASE_URL, CCALL_API_KEY/CCALL_API_SECRET, CCALL_LANG), which beat the config "
             "file ('ccall-tui config path'), which beats the defaults. Exit codes: 0 ok, 2 usage "
             "error, 3 authentication failed or no credentials, 4 network failure, 5 server or "
-            "protocol error."
+            "protocol error, 6 not found (no call with that id)."
         ),
     )
     _add_common(parser, top=True)
@@ -76,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(cdrs)
     cdrs.add_argument("--from", dest="date_from", metavar="'YYYY-MM-DD HH:mm'", help=_("start of the range, PBX time"))
     cdrs.add_argument("--to", dest="date_to", metavar="'YYYY-MM-DD HH:mm'", help=_("end of the range, PBX time"))
-    cdrs.add_argument("--direction", choices=DIRECTIONS)
+    cdrs.add_argument("--direction", choices=DIRECTIONS,
+                      help=_("only inbound, outbound or local calls (default: all three)"))
     cdrs.add_argument("--cause", action="append", default=[], metavar="CAUSE",
                       help=_("hangup cause; repeat for several"))
     cdrs.add_argument("--source", help=_("caller number"))
@@ -306,7 +309,7 @@ def run_cdrs(args: argparse.Namespace, ctx: Context) -> int:
             else:
                 pages = _single(client, query)
             if fmt == "table":
-                return await _print_table(pages)
+                return await _print_table(pages, ctx.profile.timezone)
             writer = make_writer(fmt, sys.stdout)
             count = 0
             async for page in pages:
@@ -325,16 +328,16 @@ async def _single(client, query):
     yield await client.cdrs(query)
 
 
-async def _print_table(pages) -> int:
-    from .monitor.format import format_duration, format_seconds
+async def _print_table(pages, tz) -> int:
+    from .monitor.format import format_duration, format_seconds, format_timestamp
 
     count = 0
     last_paging = None
     async for page in pages:
         for r in page.records:
-            start = r.start.strftime("%Y-%m-%d %H:%M:%S") if r.start else "-"
+            start = format_timestamp(r.start, tz) or "-"
             print(
-                f"{start}  {r.direction or '-':<8} {r.source or '-':>12} -> {r.destination or '-':<12} "
+                f"{start:<19}  {r.direction or '-':<8} {r.source or '-':>12} -> {r.destination or '-':<12} "
                 f"{(r.status or '-'):<24} {format_duration(r.duration_s):>8} {format_seconds(r.tta_s):>6} "
                 f"{r.mos if r.mos is not None else '-':>4}  {r.cid_name or ''}"
             )
@@ -363,8 +366,9 @@ def run_cdr(args: argparse.Namespace, ctx: Context) -> int:
 
     record = asyncio.run(go())
     if record is None:
-        print(_("No call with id {call_id}.").format(call_id=args.call_id), file=sys.stderr)
-        return EXIT_SERVER
+        print("ccall-tui: " + _("No call with id {call_id} (not found).").format(
+            call_id=clean_text(args.call_id, limit=80)), file=sys.stderr)
+        return EXIT_NOT_FOUND
     data = record.to_json()
     data["raw"] = dict(record.raw)
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
@@ -378,6 +382,8 @@ def run_tui(args: argparse.Namespace, ctx: Context, call_id: str | None = None) 
     while True:
         app = build_app_from_context(ctx, call_id=call_id)
         app.run()
+        if app.exit_note:
+            print(f"ccall-tui: {app.exit_note}", file=sys.stderr)
         if not app.next_profile:
             return int(app.return_code or 0)
         # Another profile was chosen inside the app: start again on it. A --base-url given
@@ -389,11 +395,28 @@ def run_tui(args: argparse.Namespace, ctx: Context, call_id: str | None = None) 
 # ---------------------------------------------------------------------- main
 
 
+class LogFormatter(logging.Formatter):
+    """Log lines carry the app's one date-time format, in PBX time with its offset."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from zoneinfo import ZoneInfo
+
+        from .config import DEFAULT_TIMEZONE
+
+        self.tz = ZoneInfo(DEFAULT_TIMEZONE)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        from .monitor.format import format_timestamp
+
+        return format_timestamp(datetime.fromtimestamp(record.created, self.tz), offset=True)
+
+
 def _setup_logging(path: str | None) -> logging.Handler | None:
     if not path:
         return None
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(LogFormatter())
     root = logging.getLogger("ccall_tui")
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
@@ -416,14 +439,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ccall-tui: " + _("cannot open log file: {reason}").format(reason=exc.strerror), file=sys.stderr)
         return EXIT_USAGE
     try:
-        return _dispatch(args, env)
+        return _dispatch(args, env, handler)
     finally:
         if handler is not None:
             logging.getLogger("ccall_tui").removeHandler(handler)
             handler.close()
 
 
-def _dispatch(args: argparse.Namespace, env: dict[str, str]) -> int:
+def _dispatch(args: argparse.Namespace, env: dict[str, str], handler: logging.Handler | None = None) -> int:
     func = getattr(args, "func", None)
     try:
         module = getattr(func, "__module__", "") if func is not None else ""
@@ -433,6 +456,8 @@ def _dispatch(args: argparse.Namespace, env: dict[str, str]) -> int:
             # 'config path/init' must work even when the config file is broken.
             return int(func(args, None) or 0)
         ctx = Context(args, env)
+        if handler is not None and isinstance(handler.formatter, LogFormatter):
+            handler.formatter.tz = ctx.profile.timezone
         with ctx.demo():
             if func is None:
                 return run_tui(args, ctx)

@@ -121,11 +121,14 @@ class Credentials:
 
 
 class KeyringUnavailable(Exception):
-    """The system keyring cannot be used; the message names the ways forward."""
+    """The keyring cannot be used. ``message`` is short and names the way forward (the
+    environment variables); ``guidance`` holds every way forward, for ``status``."""
 
     def __init__(self, reason: str) -> None:
-        self.reason = reason
-        self.message = f"{reason} {guidance()}"
+        self.reason = reason.rstrip(". ")
+        self.message = _("{reason}: set {key} and {secret} in the environment instead.").format(
+            reason=self.reason, key=ENV_KEY, secret=ENV_SECRET)
+        self.guidance = guidance()
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -142,24 +145,76 @@ def guidance() -> str:
     ).format(key=ENV_KEY, secret=ENV_SECRET)
 
 
-def backend_label(backend: Any) -> str:
-    """A short display name: ``SecretService``, ``macOS``, ``InMemoryKeyring``, ``fail``."""
+# What each known backend is, in words a user recognises. None: no storage at all.
+_KNOWN_BACKENDS: dict[str, str | None] = {
+    "keyring.backends.SecretService.Keyring": "Secret Service (GNOME Keyring, KWallet)",
+    "keyring.backends.libsecret.Keyring": "libsecret (GNOME Keyring)",
+    "keyring.backends.kwallet.DBusKeyring": "KWallet",
+    "keyring.backends.kwallet.DBusKeyringKWallet4": "KWallet 4",
+    "keyring.backends.macOS.Keyring": "macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
+    "keyrings.alt.Windows.RegistryKeyring": "Windows registry (keyrings.alt)",
+    "keyrings.alt.Gnome.Keyring": "GNOME Keyring (keyrings.alt)",
+    "keyring.backends.fail.Keyring": None,
+    "keyring.backends.null.Keyring": None,
+}
+# Backends that keep the secret readable by anyone who can read their storage.
+_PLAINTEXT = {"keyrings.alt.file.PlaintextKeyring"}
+
+
+def _qualname(obj: Any) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _mro_names(obj: Any) -> set[str]:
+    return {f"{c.__module__}.{c.__qualname__}" for c in type(obj).__mro__}
+
+
+def _subs(backend: Any) -> list[Any] | None:
     sub = getattr(backend, "backends", None)
-    if type(backend).__name__ == "ChainerBackend" and sub:
-        return "+".join(backend_label(b) for b in sub)
-    cls = type(backend)
-    if cls.__name__ == "Keyring":
-        return cls.__module__.rsplit(".", 1)[-1]
-    return cls.__name__
+    if type(backend).__name__ == "ChainerBackend":
+        return list(sub or [])
+    return None
+
+
+def backend_label(backend: Any) -> str:
+    """What the backend is, by its real name: ``macOS Keychain``, ``plain-text file ~/...``."""
+    subs = _subs(backend)
+    if subs is not None:
+        return " + ".join(backend_label(b) for b in subs) if subs else _("no keyring")
+    name = _qualname(backend)
+    if name in _KNOWN_BACKENDS:
+        return _KNOWN_BACKENDS[name] or _("no keyring")
+    path = getattr(backend, "file_path", None)
+    if path and _mro_names(backend) & _PLAINTEXT:
+        return _("plain-text file {path}").format(path=path)
+    if path:
+        return _("encrypted file {path}").format(path=path)
+    return type(backend).__name__
+
+
+def backend_encrypted(backend: Any) -> bool:
+    """False when the backend keeps secrets in the clear: a plain-text file, or a backend that
+    declares ``encrypted = False``."""
+    subs = _subs(backend)
+    if subs:
+        return all(backend_encrypted(b) for b in subs)
+    declared = getattr(backend, "encrypted", None)
+    if isinstance(declared, bool):
+        return declared
+    if _mro_names(backend) & _PLAINTEXT:
+        return False
+    return "no encr" not in str(getattr(backend, "scheme", "")).lower()
 
 
 def _is_fail_backend(backend: Any) -> bool:
-    from keyring.backends import fail
+    from keyring.backends import fail, null
 
-    if isinstance(backend, fail.Keyring):
+    if isinstance(backend, (fail.Keyring, null.Keyring)):
         return True
-    sub = getattr(backend, "backends", None)
-    return type(backend).__name__ == "ChainerBackend" and not sub
+    subs = _subs(backend)
+    return subs is not None and (not subs or all(_is_fail_backend(b) for b in subs))
 
 
 class CredentialStore:
@@ -180,6 +235,20 @@ class CredentialStore:
         except Exception:  # noqa: BLE001 - a name for display only
             return "unknown"
 
+    def encrypted(self) -> bool:
+        """False when what is saved is readable by anyone who can read the backend's file."""
+        try:
+            return backend_encrypted(self._backend())
+        except Exception:  # noqa: BLE001
+            return True
+
+    def plaintext_warning(self) -> str | None:
+        """One sentence to show wherever credentials are saved or read from the keyring, or None."""
+        if self.has_backend() and not self.encrypted():
+            return _("{backend} is not encrypted; anyone who can read it can use the API key.").format(
+                backend=self.backend_name())
+        return None
+
     def has_backend(self) -> bool:
         """False when keyring found no usable backend at all (no call is made)."""
         try:
@@ -191,7 +260,7 @@ class CredentialStore:
         backend = self._backend()
         name = backend_label(backend)
         if _is_fail_backend(backend):
-            raise KeyringUnavailable(_("No system keyring is available ({backend}).").format(backend=name))
+            raise KeyringUnavailable(_("No keyring is available on this machine, so nothing can be saved"))
         box: dict[str, Any] = {}
 
         def work() -> None:
@@ -205,7 +274,7 @@ class CredentialStore:
         thread.join(self.timeout)
         if thread.is_alive():
             raise KeyringUnavailable(
-                _("The system keyring ({backend}) did not answer within {seconds:g} seconds; it may be locked.")
+                _("The keyring ({backend}) did not answer within {seconds:g} seconds (it may be locked)")
                 .format(backend=name, seconds=self.timeout)
             )
         if "error" in box:
@@ -213,12 +282,12 @@ class CredentialStore:
             if isinstance(error, keyring.errors.PasswordDeleteError):
                 raise error
             if isinstance(error, keyring.errors.NoKeyringError):
-                reason = _("No system keyring is available ({backend}).").format(backend=name)
+                reason = _("No keyring is available on this machine, so nothing can be saved")
             elif isinstance(error, keyring.errors.KeyringLocked):
-                reason = _("The system keyring ({backend}) is locked.").format(backend=name)
+                reason = _("The keyring ({backend}) is locked").format(backend=name)
             else:
                 # Only the type: a backend's message could echo what it was given.
-                reason = _("The system keyring ({backend}) failed: {kind}.").format(
+                reason = _("The keyring ({backend}) failed ({kind})").format(
                     backend=name, kind=type(error).__name__
                 )
             raise KeyringUnavailable(reason) from None

@@ -60,7 +60,7 @@ def test_login_via_stdin_saves_to_keyring(pbx, capsys, monkeypatch, isolated_acc
     code, out, err = run(["--base-url", pbx.base_url, "login", "--profile", "main"], capsys, monkeypatch,
                          f"{KEY}\n{SECRET}\n")
     assert code == 0, err
-    assert "Saved to the system keyring (InMemoryKeyring) for profile main." in out
+    assert "Saved to InMemoryKeyring for profile main." in out and err == ""
     stored = json.loads(isolated_account.get_password("ccall-tui", "main"))
     assert stored == {"api_key": KEY, "api_secret": SECRET}
     assert SECRET not in out + err
@@ -119,6 +119,44 @@ def test_keyring_unavailable_is_one_clear_line(capsys, monkeypatch):
     code, out, err = run(["logout"], capsys, monkeypatch)
     assert code == 3
     assert len(err.strip().splitlines()) == 1 and "CCALL_API_KEY" in err and "Traceback" not in err
+
+
+def test_login_without_a_keyring_says_so_before_asking(capsys, monkeypatch):
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    stdin = io.StringIO(f"{KEY}\n{SECRET}\n")
+    monkeypatch.setattr("sys.stdin", stdin)
+    # An address nothing listens on: a request would turn into a network error, exit 4.
+    args = parser().parse_args(["--base-url", "http://127.0.0.1:9", "login"])
+    code = args.func(args)
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert stdin.tell() == 0, "the key was asked for although it could not be saved"
+    assert err == ("ccall-tui: No keyring is available on this machine, so nothing can be saved: set "
+                   "CCALL_API_KEY and CCALL_API_SECRET in the environment instead.\n")
+
+    code, out, err = run(["status"], capsys, monkeypatch)
+    assert code == 3 and "none on this machine" in out and "(fail)" not in out
+
+
+def test_plain_text_keyring_is_named_and_warned_about(pbx, capsys, monkeypatch, tmp_path):
+    from keyrings.alt.file import PlaintextKeyring
+
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "python_keyring" / "keyring_pass.cfg")
+    keyring.set_keyring(backend)
+    monkeypatch.setenv("CCALL_BASE_URL", pbx.base_url)
+    code, out, err = run(["login"], capsys, monkeypatch, f"{KEY}\n{SECRET}\n")
+    assert code == 0, err
+    assert f"Saved to plain-text file {backend.file_path} for profile default." in out
+    assert "system keyring" not in out
+    assert err == (f"ccall-tui: Warning: plain-text file {backend.file_path} is not encrypted; anyone who "
+                   "can read it can use the API key.\n")
+    code, out, err = run(["status"], capsys, monkeypatch)
+    assert code == 0, out + err
+    assert "(not encrypted)" in out and "anyone who can read it" in out
+    assert SECRET not in out + err
 
 
 def test_config_commands(capsys, monkeypatch, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -101,6 +102,49 @@ def test_cdr_json_by_call_id(env, capsys):
     assert code == 0
     data = json.loads(out)
     assert data["call_id"] == call_id and "raw" in data
+
+
+def test_unknown_call_id_is_not_found_with_its_own_exit_code(env, capsys):
+    code, out, err = run(capsys, "cdr", "no-such-call-0000", "--json")
+    assert code == 6
+    assert out == ""
+    assert err.startswith("ccall-tui: ") and "not found" in err and err.count("\n") == 1
+    help_text = subprocess.run([sys.executable, "-m", "ccall_tui.cli", "--help"], capture_output=True,
+                               text=True, timeout=60).stdout
+    assert "6 not found" in " ".join(help_text.split())
+
+
+def test_cdrs_table_and_log_file_use_one_date_time_format(env, capsys, tmp_path):
+    import re
+
+    log = tmp_path / "debug.log"
+    code, out, err = run(capsys, "--log-file", str(log), "cdrs", "--from", "2026-11-26 08:00",
+                         "--to", "2026-11-26 09:00", "--limit", "5")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines and all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  ", line) for line in lines)
+    assert all("2026-11-26 08:" in line for line in lines)
+    logged = log.read_text(encoding="utf-8").splitlines()
+    assert logged and all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+07:00 [A-Z]+ ", line) for line in logged)
+
+
+def test_every_error_line_names_the_program(env, capsys, monkeypatch):
+    monkeypatch.setenv("CCALL_API_SECRET", "wrong")
+    for argv in (["ext"], ["cdrs"], ["cdr", "x", "--json"], ["--profile", "../x", "ext"]):
+        code, out, err = run(capsys, *argv)
+        assert code != 0
+        assert err.startswith("ccall-tui: ") and err.count("\n") == 1, (argv, err)
+
+
+def test_every_cdrs_option_has_help():
+    from ccall_tui.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if action.option_strings and action.help is not argparse.SUPPRESS:
+                assert action.help, f"{name} {action.option_strings[0]} has no help"
 
 
 @pytest.mark.parametrize(

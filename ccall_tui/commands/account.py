@@ -34,7 +34,7 @@ from . import (
 def add_parser(subparsers: Any) -> None:
     login = subparsers.add_parser(
         "login",
-        help=_("check an API key and secret, then save them in the system keyring"),
+        help=_("check an API key and secret, then save them in the keyring"),
         description=_(
             "Asks for the API key and secret (never on the command line). When standard input "
             "is not a terminal, reads them as two lines, e.g. printf 'KEY\\nSECRET\\n' | ccall-tui login"
@@ -115,6 +115,8 @@ def run_login(args: argparse.Namespace, ctx: Any = None) -> int:
     _settings, profile = resolve(args, ctx)
     env = environment(ctx)
     store = make_store()
+    # The keyring first: when nothing can be saved, say so before asking for anything.
+    store.get(profile.name)
     try:
         creds = read_credentials()
     except EOFError:
@@ -126,21 +128,29 @@ def run_login(args: argparse.Namespace, ctx: Any = None) -> int:
         count, _seconds = asyncio.run(check_credentials(profile, creds))
     except AuthenticationError as exc:
         error(_("{url} rejected these credentials ({reason}); nothing was saved.").format(
-            url=profile.base_url, reason=exc.message))
+            url=profile.base_url, reason=_clause(exc.message)))
         return EXIT_AUTH
     except CcallError as exc:
         error(_("Could not check the credentials with {url}: {reason}. Nothing was saved.").format(
-            url=profile.base_url, reason=exc.message))
+            url=profile.base_url, reason=_clause(exc.message)))
         return exc.exit_code
     store.set(profile.name, creds)
     print(_("Credentials accepted by {url} ({online}).").format(
         url=profile.base_url,
         online=ngettext("{n} extension online", "{n} extensions online", count).format(n=count),
     ))
-    print(_("Saved to the system keyring ({backend}) for profile {profile}.").format(
+    print(_("Saved to {backend} for profile {profile}.").format(
         backend=store.backend_name(), profile=profile.name))
+    warning = store.plaintext_warning()
+    if warning:
+        error(_("Warning: {message}").format(message=warning))
     _env_note(env)
     return EXIT_OK
+
+
+def _clause(text: str) -> str:
+    """A message set inside a sentence: without its own final full stop."""
+    return text.rstrip().rstrip(".")
 
 
 def _logout_name(args: argparse.Namespace, ctx: Any) -> str:
@@ -164,7 +174,7 @@ def run_logout(args: argparse.Namespace, ctx: Any = None) -> int:
     name = _logout_name(args, ctx)
     store = make_store()
     if store.delete(name):
-        print(_("Removed the credentials of profile {profile} from the system keyring ({backend}).").format(
+        print(_("Removed the credentials of profile {profile} from {backend}.").format(
             profile=name, backend=store.backend_name()))
     else:
         print(_("No credentials were saved for profile {profile}.").format(profile=name))
@@ -189,24 +199,34 @@ def run_status(args: argparse.Namespace, ctx: Any = None) -> int:
         rows.append((_("Domain"), profile.domain_name))
 
     keyring_state = store.backend_name()
+    keyring_help: str | None = None
     if not store.has_backend():
-        keyring_state = _("unavailable ({backend})").format(backend=keyring_state)
+        keyring_state = _("none on this machine")
+    elif not store.encrypted():
+        keyring_state = _("{backend} (not encrypted)").format(backend=keyring_state)
     creds: Credentials | None = None
     source = "none"
     try:
         creds, source = resolve_credentials(profile.name, env, store)
     except KeyringUnavailable as exc:
-        keyring_state = _("unavailable: {reason}").format(reason=exc.reason)
+        if store.has_backend():
+            keyring_state = _("unavailable: {reason}").format(reason=exc.reason)
+        keyring_help = exc.guidance
     if source == "environment":
         source_text = _("environment (CCALL_API_KEY, CCALL_API_SECRET)")
     elif source.startswith("keyring"):
-        source_text = _("system keyring ({backend})").format(backend=store.backend_name())
+        source_text = _("keyring ({backend})").format(backend=store.backend_name())
     else:
         source_text = _("none")
     rows.append((_("Credentials"), source_text))
     if creds is not None:
         rows.append((_("API key"), creds.masked_key))
     rows.append((_("Keyring"), keyring_state))
+    if keyring_help and creds is None:
+        rows.append((_("Help"), keyring_help))
+    warning = store.plaintext_warning()
+    if warning and source.startswith("keyring"):
+        rows.append((_("Warning"), warning))
     missing = partial_env(env)
     if missing:
         rows.append((_("Warning"), _("{name} is not set, so the environment is ignored").format(name=missing)))

@@ -34,6 +34,8 @@ class CcallApp(App[int]):
         self.services = services
         self._client = None
         self.next_profile: str | None = None
+        # One line for the terminal after the app has left it (e.g. why it stopped).
+        self.exit_note: str | None = None
         theme = getattr(services.profile, "theme", None)
         if theme and theme in self.available_themes:
             self.theme = theme
@@ -93,6 +95,7 @@ class CcallApp(App[int]):
         async def done(credentials: Any) -> None:
             if credentials is None:
                 if first_run:
+                    self.exit_note = _("Cancelled: no credentials were entered.")
                     self.exit(return_code=3)
                 return
             await self.replace_credentials(credentials)

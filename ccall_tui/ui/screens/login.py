@@ -65,17 +65,15 @@ class LoginScreen(ModalScreen[Any]):
             yield Static(info)
             if self.reason:
                 yield Static(Text(self.reason), classes="reason")
-            keyring_error = self.services.extra.get("keyring_error")
-            if keyring_error:
-                yield Static(Text(str(keyring_error)), classes="reason")
+            hint, warning = self._keyring_words()
+            if warning:
+                yield Static(Text(warning), classes="reason", id="keyring-warning")
             yield Label(_("API key"))
-            yield Input(id="api-key", placeholder=_("API key"), compact=True)
+            # Both fields masked: a screenshot (Ctrl+P) or a shoulder must not read the key either.
+            yield Input(id="api-key", password=True, placeholder=_("API key (hidden)"), compact=True)
             yield Label(_("API secret"))
             yield Input(id="api-secret", password=True, placeholder=_("API secret (hidden)"), compact=True)
-            yield Static(
-                Text(_("Checked with one request, then kept in the system keyring; never written to a file.")),
-                classes="hint",
-            )
+            yield Static(Text(hint), classes="hint", id="keyring-hint")
             yield Static("", id="login-status")
             with Horizontal():
                 yield Button(_("Test connection"), id="test", variant="default", compact=True)
@@ -84,6 +82,25 @@ class LoginScreen(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         self.query_one("#api-key", Input).focus()
+
+    def _keyring_words(self) -> tuple[str, str | None]:
+        """(where the credentials will be kept, a warning line or None), checked before typing."""
+        store = self.services.credential_store
+        if self.services.sim is not None or store is None:
+            return _("Checked with one request, then used for this session only."), None
+        error = self.services.extra.get("keyring_error")
+        if error or not store.has_backend():
+            return (
+                _("Checked with one request, then used for this session only."),
+                str(error) if error else _(
+                    "No keyring is available on this machine, so nothing can be saved: set {key} and "
+                    "{secret} in the environment instead."
+                ).format(key="CCALL_API_KEY", secret="CCALL_API_SECRET"),
+            )
+        hint = _("Checked with one request, then kept in {backend}; never written to the config file.").format(
+            backend=store.backend_name())
+        warning = store.plaintext_warning()
+        return hint, (_("Warning: {message}").format(message=warning) if warning else None)
 
     # ------------------------------------------------------------------ helpers
 
@@ -124,6 +141,7 @@ class LoginScreen(ModalScreen[Any]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        self.app.notify(_("Cancelled."), markup=False, timeout=3)
         self.dismiss(None)
 
     @on(Input.Submitted)
@@ -153,20 +171,22 @@ class LoginScreen(ModalScreen[Any]):
         if not save:
             return
         store = self.services.credential_store
-        where = _("this session only")
-        if store is not None and self.services.sim is None:
+        saved = None
+        if store is not None and self.services.sim is None and store.has_backend():
             try:
                 await asyncio.to_thread(store.set, profile.name, creds)
             except Exception as error:  # noqa: BLE001 - KeyringUnavailable and friends: one line
                 message = getattr(error, "reason", None) or str(error)
                 self.app.notify(
-                    _("Not saved to the keyring: {reason} Using the credentials for this session only.").format(
-                        reason=message
-                    ),
+                    _("Not saved: {reason}.").format(reason=message.rstrip(".")),
                     severity="warning", markup=False, timeout=12,
                 )
             else:
-                where = _("the system keyring ({backend})").format(backend=store.backend_name())
-        self.services.credential_source = where
-        self.app.notify(_("Credentials saved to {where}.").format(where=where), markup=False)
+                saved = store.backend_name()
+        if saved:
+            self.services.credential_source = saved
+            self.app.notify(_("Credentials saved to {where}.").format(where=saved), markup=False)
+        else:
+            self.services.credential_source = _("this session only")
+            self.app.notify(_("Credentials in use for this session only."), markup=False)
         self.dismiss(creds)
