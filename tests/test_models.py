@@ -57,7 +57,7 @@ def test_registration_row_fields_are_typed():
 
 
 def test_several_rows_of_one_extension_are_grouped():
-    second = dict(ROW, agent="Zoiper rv2.10", **{"network-port": "5062"})
+    second = dict(ROW, agent="Zoiper rv2.10", **{"network-port": "5062", "call-id": "second-phone"})
     other = dict(ROW, user="101@tenant.example")
     snap = regs({"response": {"registrations": [ROW, second, other]}})
     assert snap.device_count("100") == 2
@@ -107,6 +107,7 @@ def test_bad_rows_are_skipped_and_counted():
     snap = regs(payload)
     assert list(snap.extensions) == ["100"]
     assert snap.skipped == 4
+    assert snap.skip_reason == "row 2 has no user"
 
 
 CDR = {

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import socket
 import ssl
 import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Callable, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -19,28 +22,39 @@ import msgspec
 from ..i18n import _
 from .errors import (
     AuthenticationError,
+    active_secrets,
     CcallError,
     ProtocolError,
     ServerError,
+    Secrets,
     TimeoutError_,
     TransportError,
+    forget_secrets,
     scrub,
+    use_secrets,
 )
 from .models import (
     PBX_TIMEZONE,
+    CallLookup,
     CdrPage,
     CdrQuery,
     CallRecord,
+    find_call,
     RegistrationsSnapshot,
     parse_cdrs,
     parse_registrations,
 )
-from .text import clean_text
+from .text import clean_text, mask_url, url_host
 
 log = logging.getLogger("ccall_tui.api")
 
 DEFAULT_BASE_URL = "https://api.ccall.vn"
 USER_AGENT = "ccall-tui"
+# The largest answer read (the profile's max_answer_mb): a poll past it fails with a reason
+# instead of taking seconds and hundreds of MB.
+DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
+# A server's Retry-After is honoured up to this long.
+RETRY_AFTER_CAP_S = 3600.0
 
 _AUTH_WORDS = re.compile(
     r"auth|credential|api[_ ]?key|api[_ ]?secret|unauthori[sz]ed|forbidden|permission|denied|"
@@ -75,10 +89,13 @@ class CcallClient:
         domain_name: str | None = None,
         tz: ZoneInfo | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
+        # The whole request (connect, send, every byte of the answer) ends by this many seconds.
         self.timeout = float(timeout)
+        self.max_body_bytes = int(max_body_bytes)
         self.domain_name = domain_name or None
         self.tz = tz or ZoneInfo(PBX_TIMEZONE)
         # The previous answer's rows: the next poll parses only the rows that changed.
@@ -92,7 +109,12 @@ class CcallClient:
         )
 
     def __repr__(self) -> str:
-        return f"CcallClient(base_url={self.base_url!r})"
+        return f"CcallClient(base_url={mask_url(self.base_url)!r})"
+
+    @property
+    def host(self) -> str:
+        """``host[:port]`` of the server, for messages: never a password in the base URL."""
+        return url_host(self.base_url)
 
     async def __aenter__(self) -> "CcallClient":
         return self
@@ -122,16 +144,22 @@ class CcallClient:
         return parse_cdrs(payload, self.tz)
 
     async def cdr(self, call_id: str) -> CallRecord | None:
-        """One call by its id; None when the server does not know it."""
+        """One call by its id; None when no record in the answer carries that id."""
+        return (await self.lookup(call_id)).record
+
+    async def lookup(self, call_id: str) -> CallLookup:
+        """One call by its id, and how many other records the server sent instead.
+
+        Only a record whose id is the one asked for is the answer: a server that ignores
+        ``call_id`` answers with a page of other calls, and a record without an id could be
+        any call.
+        """
         submission: dict[str, Any] = {"call_id": call_id}
         if self.domain_name:
             submission["domain_name"] = self.domain_name
         payload = await self._post("/cdrs/json", submission)
         page = parse_cdrs(payload, self.tz)
-        for record in page.records:
-            if record.call_id in (None, call_id):
-                return record
-        return page.records[0] if page.records else None
+        return find_call(page, call_id)
 
     async def download(
         self,
@@ -188,43 +216,86 @@ class CcallClient:
     # ------------------------------------------------------------------ plumbing
 
     async def _post(self, path: str, submission: dict[str, Any]) -> Any:
-        started = time.monotonic()
-        secrets = self._secrets()
-        try:
-            body = {"submission": {**self.credentials.body_fields(), **submission}}
-            response = await self._http.post(path, json=body)
-            del body
-        except httpx.HTTPError as exc:
-            error = self._transport_error(exc)
-            log.warning("POST %s failed after %.0f ms: %s", path, _ms(started), error.message)
-            raise error from None
-        elapsed = _ms(started)
-        log.debug("POST %s -> %s in %.0f ms, %d bytes", path, response.status_code, elapsed, len(response.content))
-        try:
-            return self._decode(response)
-        except CcallError as error:
-            error.message = scrub(error.message, secrets)
-            error.args = (error.message,)
-            log.warning("POST %s: %s", path, error.message)
-            raise
+        """One request with a total deadline (``timeout``) and a size cap (``max_body_bytes``).
 
-    def _secrets(self) -> tuple[str, ...]:
+        Every error made meanwhile is scrubbed of the credentials on its whole text first. The
+        error raised carries no traceback of the frames that held the body or the answer.
+        """
+        started = time.monotonic()
+        token = use_secrets(self._secrets())
+        try:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    response, content = await self._exchange(path, submission)
+            except (TimeoutError, httpx.HTTPError) as exc:
+                error = self._transport_error(exc)
+                log.warning("POST %s failed after %.0f ms: %s", path, _ms(started), error.message)
+                raise error.with_traceback(None) from None
+            except CcallError as exc:
+                log.warning("POST %s failed after %.0f ms: %s", path, _ms(started), exc.message)
+                raise exc.with_traceback(None) from None
+            log.debug("POST %s -> %s in %.0f ms, %d bytes", path, response.status_code, _ms(started), len(content))
+            try:
+                return self._decode(response, content)
+            except CcallError as exc:
+                content = b""
+                log.warning("POST %s: %s", path, exc.message)
+                raise exc.with_traceback(None) from None
+        finally:
+            forget_secrets(token)
+
+    async def _exchange(self, path: str, submission: dict[str, Any]) -> tuple[httpx.Response, bytes]:
+        """Send the request (its body built right here, never kept) and read the answer, no
+        more than ``max_body_bytes`` of it: Content-Length first, then as the bytes arrive."""
+        limit = self.max_body_bytes
+        async with self._http.stream(
+            "POST", path, json={"submission": {**self.credentials.body_fields(), **submission}}
+        ) as response:
+            length = response.headers.get("Content-Length", "").strip()
+            if length.isdigit() and int(length) > limit:
+                raise self._too_large()
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise self._too_large()
+                chunks.append(chunk)
+        return response, b"".join(chunks)
+
+    def _too_large(self) -> ProtocolError:
+        return ProtocolError(
+            _("The answer is larger than {size} MB (limit: max_answer_mb).").format(
+                size=f"{self.max_body_bytes / (1024 * 1024):g}"
+            )
+        )
+
+    def _secrets(self) -> Secrets:
+        values: list[str] = []
         try:
             fields = self.credentials.body_fields()
+            values += [v for v in fields.values() if isinstance(v, str)]
         except Exception:  # noqa: BLE001 - never let a credential object leak via traceback
-            return ()
-        return tuple(v for v in fields.values() if isinstance(v, str))
+            pass
+        try:
+            password = urlsplit(self.base_url).password
+        except ValueError:
+            password = None
+        if password:
+            values += [password, unquote(password)]
+        return Secrets(values)
 
-    def _decode(self, response: httpx.Response) -> Any:
+    def _decode(self, response: httpx.Response, content: bytes) -> Any:
         status = response.status_code
         content_type = response.headers.get("Content-Type", "").lower()
+        charset = response.charset_encoding
         data: Any = None
         if "html" not in content_type:
-            data = _fast_json(response)
+            data = _fast_json(content, charset)
         if data is not None:  # valid JSON, so neither empty nor a page
             text, looks_html = "", False
         else:
-            text = _safe_text(response)
+            text = _safe_text(content, charset)
             looks_html = "html" in content_type or text[:64].lstrip().lower().startswith(("<!doctype", "<html"))
             if text.strip() and not looks_html:
                 try:
@@ -240,17 +311,20 @@ class CcallClient:
         if status >= 400 or status < 200:
             if looks_html:
                 title = _html_title(text)
-                raise ServerError(
+                error = ServerError(
                     _("HTTP {status} from the server (an HTML page: {title}).").format(
                         status=status, title=title or _("no title")
                     ),
                     status,
                 )
-            reason = server_words or clean_text(response.reason_phrase or "", limit=80)
-            raise ServerError(
-                _("HTTP {status} from the server: {reason}").format(status=status, reason=reason or "-"),
-                status,
-            )
+            else:
+                reason = server_words or _cut(response.reason_phrase or "", 80)
+                error = ServerError(
+                    _("HTTP {status} from the server: {reason}").format(status=status, reason=reason or "-"),
+                    status,
+                )
+            error.retry_after = retry_after(response)
+            raise error
         if data is None and not text.strip():
             raise ProtocolError(_("The server sent an empty answer."))
         if looks_html:
@@ -273,8 +347,8 @@ class CcallClient:
         return data
 
     def _transport_error(self, exc: Exception) -> CcallError:
-        host = urlsplit(self.base_url).netloc or self.base_url
-        if isinstance(exc, httpx.TimeoutException):
+        host = self.host
+        if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
             return TimeoutError_(
                 _("No answer from {host} within {seconds:g} s.").format(host=host, seconds=self.timeout)
             )
@@ -290,7 +364,9 @@ class CcallClient:
         if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
             return TransportError(_("The connection to {host} broke off.").format(host=host))
         if isinstance(exc, httpx.UnsupportedProtocol) or isinstance(exc, httpx.InvalidURL):
-            return TransportError(_("The base URL {url} is not a valid http(s) address.").format(url=self.base_url))
+            return TransportError(
+                _("The base URL {url} is not a valid http(s) address.").format(url=mask_url(self.base_url))
+            )
         return TransportError(_("Network error talking to {host}.").format(host=host))
 
 
@@ -304,24 +380,52 @@ def _ms(started: float) -> float:
 _JSON = msgspec.json.Decoder()
 
 
-def _fast_json(response: httpx.Response) -> Any:
+def _fast_json(content: bytes, charset: str | None) -> Any:
     """The body read by msgspec (under half the standard parser's time on a thousand
     registrations a second), or None to take the standard way: a body that is not UTF-8, not
     JSON, or JSON msgspec refuses where the standard parser reads it (NaN, a lone surrogate,
     a byte order mark) reads exactly as before."""
-    if (response.charset_encoding or "utf-8").lower() not in ("utf-8", "utf8"):
+    if (charset or "utf-8").lower() not in ("utf-8", "utf8"):
         return None
     try:
-        return _JSON.decode(response.content)
+        return _JSON.decode(content)
     except (msgspec.DecodeError, ValueError, RecursionError):
         return None
 
 
-def _safe_text(response: httpx.Response) -> str:
+def _safe_text(content: bytes, charset: str | None) -> str:
     try:
-        return response.text
-    except Exception:  # noqa: BLE001 - undecodable bytes are the server's problem, not ours
-        return response.content.decode("utf-8", errors="replace")
+        return content.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know is the server's problem, not ours
+        return content.decode("utf-8", errors="replace")
+
+
+def _cut(text: str, limit: int) -> str:
+    """Server words for a message: scrubbed of the request's secrets first, then cut."""
+    return clean_text(scrub(text, active_secrets()), limit=limit)
+
+
+def retry_after(response: httpx.Response, now: datetime | None = None) -> float | None:
+    """Seconds a 429/503 answer asks us to wait (``Retry-After``: seconds or an HTTP date),
+    at most :data:`RETRY_AFTER_CAP_S`; None when it says nothing usable."""
+    if response.status_code not in (429, 503):
+        return None
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP_S)
 
 
 def _server_message(data: dict[str, Any]) -> str | None:
@@ -330,7 +434,7 @@ def _server_message(data: dict[str, Any]) -> str | None:
         if isinstance(value, dict):
             value = value.get("message") or value.get("error")
         if isinstance(value, str) and value.strip():
-            text = clean_text(value, limit=160).strip()
+            text = _cut(value, 160).strip()
             if key == "status" and text.lower() in ("ok", "success", "error", "failed", "fail"):
                 continue
             return text
@@ -348,7 +452,7 @@ def _html_title(text: str) -> str | None:
     for pattern in (_TITLE, _H1):
         match = pattern.search(text)
         if match:
-            words = clean_text(_TAGS.sub("", match.group(1)), limit=80).strip()
+            words = _cut(_TAGS.sub("", match.group(1)), 80).strip()
             if words:
                 return words
     return None

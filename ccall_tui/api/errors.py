@@ -2,14 +2,49 @@
 
 from __future__ import annotations
 
+import json
+import re
+from contextvars import ContextVar
+from urllib.parse import quote, quote_plus
+
 from .text import clean_text
+
+MESSAGE_LIMIT = 200
+
+
+class Secrets(tuple):
+    """The credentials a message must never show. A tuple whose repr hides its items, so a
+    crash screen that prints the locals of a frame holding one shows nothing useful."""
+
+    def __repr__(self) -> str:
+        return f"Secrets(<{len(self)} hidden>)"
+
+    __str__ = __repr__
+
+
+# The secrets of the request in progress: every error made while it runs is scrubbed of them
+# on its full text, before the message is cut to one line.
+_ACTIVE: ContextVar[Secrets] = ContextVar("ccall_active_secrets", default=Secrets())
+
+
+def active_secrets() -> Secrets:
+    return _ACTIVE.get()
+
+
+def use_secrets(secrets: Secrets):
+    """Make ``secrets`` the ones scrubbed from errors until the returned token is reset."""
+    return _ACTIVE.set(secrets)
+
+
+def forget_secrets(token) -> None:
+    _ACTIVE.reset(token)
 
 
 class CcallError(Exception):
     """Base of every expected failure talking to the PBX.
 
-    ``message`` is one short line for the user: already cleaned of control characters and
-    scrubbed of any credential the client knew about.
+    ``message`` is one short line for the user: scrubbed of every credential the client knew
+    about (on the whole text, case-insensitively), then cleaned of control characters and cut.
     """
 
     exit_code = 5
@@ -18,7 +53,7 @@ class CcallError(Exception):
     retry_after: float | None = None
 
     def __init__(self, message: str) -> None:
-        self.message = clean_text(message, limit=200)
+        self.message = clean_text(scrub(str(message), active_secrets()), limit=MESSAGE_LIMIT)
         super().__init__(self.message)
 
     def __str__(self) -> str:  # pragma: no cover - trivial
@@ -55,15 +90,32 @@ class TimeoutError_(TransportError):
 
 
 class ProtocolError(CcallError):
-    """The answer is not what the API speaks: HTML page, not JSON, no ``response``."""
+    """The answer is not what the API speaks: HTML page, not JSON, no ``response``,
+    too large, or nothing usable in it."""
 
     exit_code = 5
     kind = "protocol"
 
 
+def _forms(secret: str) -> set[str]:
+    """How a secret can come back inside an answer: as sent, URL-encoded (form bodies, query
+    strings), JSON-escaped (a body echoed inside a JSON string)."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), quote(secret)}
+    for ascii_only in (True, False):
+        escaped = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
+        forms.add(escaped)
+        forms.add(escaped.replace("\\", "\\\\"))  # escaped twice: a JSON body inside a JSON string
+    return {form for form in forms if len(form) >= 2}
+
+
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace every occurrence of a known secret in ``text``."""
+    """Replace every occurrence of a known secret in ``text``, in any letter case and in its
+    URL-encoded and JSON-escaped forms. Call it on the whole text, before any cut."""
+    forms: set[str] = set()
     for secret in secrets:
         if secret and len(secret) >= 2:
-            text = text.replace(secret, "****")
-    return text
+            forms |= _forms(secret)
+    if not forms or not text:
+        return text
+    pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.sub(pattern, "****", text, flags=re.IGNORECASE)

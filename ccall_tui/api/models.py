@@ -1,23 +1,46 @@
 """Tolerant parsers for what the ccall API sends, and the typed results they produce.
 
 Every shape listed in API.md is accepted. A malformed record is skipped and counted; a
-malformed *answer* (not an object, no ``response``) raises :class:`ProtocolError`, the only
-exception these parsers may raise.
+malformed *answer* (not an object, no ``response``, nothing usable in it) raises
+:class:`ProtocolError`, the only exception these parsers may raise. Every number kept is
+finite and sane. Registrations live in :mod:`.registrations`, scalar readers in
+:mod:`.values`; both are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .errors import ProtocolError
-from .text import clean_text
+from .registrations import (  # noqa: F401 - re-exported
+    MAX_REGISTRATION_ROWS,
+    Registration,
+    Registrations,
+    RegistrationsSnapshot,
+    device_signature,
+    parse_registration,
+    parse_registrations,
+    registration_extension,
+)
+from .values import (  # noqa: F401 - re-exported
+    MAX_CALL_SECONDS,
+    MAX_PDD_SECONDS,
+    PBX_TIMEZONE,
+    bool_or_none as _bool,
+    bounded,
+    clean_raw as _clean_raw,
+    clock_seconds,
+    float_or_none,
+    int_or_none as _int,
+    pbx_time,
+    response_of as _response,
+    seconds_or_none,
+    text_or_none,
+)
 
-PBX_TIMEZONE = "Asia/Ho_Chi_Minh"
 DIRECTIONS = ("inbound", "outbound", "local")
 CALL_ID_FIELDS = ("call_id", "uuid", "xml_cdr_uuid", "_id", "id")
 
@@ -30,392 +53,6 @@ HANGUP_CAUSES = (
     "EXCHANGE_ROUTING_ERROR", "ALLOTTED_TIMEOUT", "CHAN_NOT_IMPLEMENTED",
     "INCOMPATIBLE_DESTINATION", "USER_NOT_REGISTERED", "SYSTEM_SHUTDOWN", "MANDATORY_IE_MISSING",
 )
-
-_NULLS = {"", "null", "none", "nil", "undefined", "n/a", "-"}
-
-
-# --------------------------------------------------------------------------- scalars
-
-
-def _clean(value: Any, limit: int = 500) -> str:
-    """:func:`clean_text`, without its two substitutions when there is nothing to remove
-    (every character it removes or flattens is one ``str.isprintable`` refuses)."""
-    if type(value) is str and len(value) <= limit and value.isprintable():
-        return value
-    return clean_text(value, limit=limit)
-
-
-def text_or_none(value: Any) -> str | None:
-    """A cleaned string, or None for null, ``"null"``, empty and containers."""
-    if value is None or isinstance(value, (dict, list, bool)):
-        return None
-    text = _clean(value).strip()
-    if text.lower() in _NULLS:
-        return None
-    return text
-
-
-def seconds_or_none(value: Any) -> float | None:
-    """``7``, ``"7"``, ``"7s"``, ``"0.85 s"``, ``"00:01:05"`` -> seconds; blanks -> None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-        return number if number == number and abs(number) != float("inf") else None
-    text = text_or_none(value)
-    if text is None:
-        return None
-    if ":" in text:
-        return clock_seconds(text)
-    text = text.lower().removesuffix("sec").removesuffix("s").strip().replace(",", ".")
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
-def clock_seconds(value: Any) -> float | None:
-    """``"hh:mm:ss"`` (or ``"mm:ss"``), or a plain number of seconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return seconds_or_none(value)
-    text = text_or_none(value)
-    if text is None:
-        return None
-    if ":" not in text:
-        return seconds_or_none(text)
-    parts = text.split(":")
-    if len(parts) > 3:
-        return None
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        return None
-    if any(n < 0 or n != n for n in numbers):
-        return None
-    total = 0.0
-    for n in numbers:
-        total = total * 60 + n
-    return total
-
-
-def float_or_none(value: Any) -> float | None:
-    number = seconds_or_none(value) if not isinstance(value, str) or ":" not in value else None
-    return number
-
-
-_PBX_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
-
-
-_PBX_TIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?\Z")
-
-
-def pbx_time(value: Any, tz: ZoneInfo) -> datetime | None:
-    """PBX local time without offset -> aware datetime in ``tz``."""
-    text = text_or_none(value)
-    if text is None:
-        return None
-    text = text[:19]
-    if _PBX_TIME_SHAPE.match(text):
-        # The shapes strptime would accept, read ~20x faster.
-        try:
-            return datetime.fromisoformat(text).replace(tzinfo=tz)
-        except ValueError:
-            return None
-    for fmt in _PBX_TIME_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=tz)
-        except ValueError:
-            continue
-    return None
-
-
-def _bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return bool(value)
-    text = text_or_none(value)
-    if text is None:
-        return None
-    if text.lower() in ("true", "1", "yes"):
-        return True
-    if text.lower() in ("false", "0", "no"):
-        return False
-    return None
-
-
-def _int(value: Any) -> int | None:
-    number = seconds_or_none(value)
-    if number is None:
-        return None
-    try:
-        return int(number)
-    except (OverflowError, ValueError):
-        return None
-
-
-# --------------------------------------------------------------------------- registrations
-
-
-@dataclass(frozen=True, slots=True)
-class Registration:
-    """One registration row of one device."""
-
-    extension: str
-    user: str
-    agent: str | None = None
-    contact: str | None = None
-    ip: str | None = None
-    port: int | None = None
-    transport: str | None = None
-    expires_at: datetime | None = None
-    expires_in_s: int | None = None
-    ping_status: str | None = None
-    ping_ms: float | None = None
-    call_id: str | None = None
-    status: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "agent": self.agent,
-            "contact": self.contact,
-            "ip": self.ip,
-            "port": self.port,
-            "transport": self.transport,
-            "expires_in_s": self.expires_in_s,
-            "ping_ms": self.ping_ms,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class RegistrationsSnapshot:
-    """Online extensions at one moment: extension -> its registrations (one per device)."""
-
-    extensions: Mapping[str, Sequence[Registration]]
-    skipped: int = 0
-
-    def __len__(self) -> int:
-        return len(self.extensions)
-
-    def device_count(self, extension: str) -> int:
-        return len(self.extensions.get(extension, ()))
-
-
-_EXP = re.compile(r"exp\(([^)]*)\)", re.IGNORECASE)
-_EXPSECS = re.compile(r"expsecs\((-?\d+)\)", re.IGNORECASE)
-_TRANSPORT_STATUS = re.compile(r"registered\(([a-z]+)", re.IGNORECASE)
-_TRANSPORT_CONTACT = re.compile(r"transport=([a-z]+)", re.IGNORECASE)
-_CONTACT_HOSTPORT = re.compile(r"sip:[^@>;]*@\[?([0-9a-fA-F.:]+?)\]?(?::(\d+))?[;>]")
-
-
-def _reg_value(row: Mapping[str, Any], key: str) -> Any:
-    if key in row:
-        return row[key]
-    return row.get(key.replace("-", "_"))
-
-
-def parse_registration(row: Any, tz: ZoneInfo) -> Registration | None:
-    """One ``sofia xmlstatus`` row -> Registration, or None when it has no usable user."""
-    if not isinstance(row, Mapping):
-        return None
-    user = text_or_none(_reg_value(row, "user"))
-    extension = registration_extension(user)
-    if user is None or extension is None:
-        return None
-    status = text_or_none(_reg_value(row, "status"))
-    contact = text_or_none(_reg_value(row, "contact"))
-    expires_at, expires_in, transport = _status_fields(status, contact, tz)
-    ip = text_or_none(_reg_value(row, "network-ip"))
-    port = _int(_reg_value(row, "network-port"))
-    if contact and (ip is None or port is None):
-        match = _CONTACT_HOSTPORT.search(contact)
-        if match:
-            ip = ip or match.group(1)
-            port = port if port is not None else _int(match.group(2))
-    if port is not None and not 0 < port < 65536:
-        port = None
-    return Registration(
-        extension=extension,
-        user=user,
-        agent=text_or_none(_reg_value(row, "agent")),
-        contact=contact,
-        ip=ip,
-        port=port,
-        transport=transport,
-        expires_at=expires_at,
-        expires_in_s=expires_in,
-        ping_status=text_or_none(_reg_value(row, "ping-status")),
-        ping_ms=float_or_none(_reg_value(row, "ping-time")),
-        call_id=text_or_none(_reg_value(row, "call-id")),
-        status=status,
-        raw=_clean_raw(row),
-    )
-
-
-def _status_fields(
-    status: str | None, contact: str | None, tz: ZoneInfo
-) -> tuple[datetime | None, int | None, str | None]:
-    """What the ``status`` text says: expiry time, seconds left, transport (else the contact's)."""
-    expires_at = expires_in = None
-    transport = None
-    if status:
-        match = _EXP.search(status)
-        if match:
-            expires_at = pbx_time(match.group(1), tz)
-        match = _EXPSECS.search(status)
-        if match:
-            expires_in = _int(match.group(1))
-        match = _TRANSPORT_STATUS.search(status)
-        if match:
-            transport = match.group(1).upper()
-    if contact and transport is None:
-        match = _TRANSPORT_CONTACT.search(contact)
-        if match:
-            transport = match.group(1).upper()
-    return expires_at, expires_in, transport
-
-
-def registration_extension(user: Any) -> str | None:
-    """The extension a registration row's ``user`` names (``"101@domain"`` -> ``"101"``)."""
-    user = text_or_none(user)
-    if user is None:
-        return None
-    extension = user.split("@", 1)[0].strip()
-    if extension.lower().startswith("sip:"):
-        extension = extension[4:]
-    return extension or None
-
-
-class Registrations(Sequence[Registration]):
-    """The registrations of one extension in one answer, read from their rows when first used.
-
-    A poll needs only which extensions are online, how many devices each has and whether they
-    are the same devices as before; the full reading of a row (its expiry, ping, network
-    address, the cleaned copy of every field) is only wanted for the few extensions someone
-    looks at. Each row is one a ``user`` was already read from (so it always gives a
-    :class:`Registration`); reading is what :func:`parse_registration` does, once.
-    """
-
-    __slots__ = ("_rows", "_tz", "_parsed", "signature")
-
-    def __init__(self, rows: list[Any], tz: ZoneInfo) -> None:
-        self._rows = rows
-        self._tz = tz
-        self._parsed: tuple[Registration, ...] | None = None
-        # Which devices these are, from the rows' raw identifiers (see device_signature): the
-        # board compares it for every extension on every poll.
-        self.signature: object = (
-            _row_signature(rows[0]) if len(rows) == 1 else tuple([_row_signature(row) for row in rows])
-        )
-
-    def _all(self) -> tuple[Registration, ...]:
-        parsed = self._parsed
-        if parsed is None:
-            tz = self._tz
-            parsed = self._parsed = tuple([parse_registration(row, tz) for row in self._rows])  # type: ignore[misc]
-        return parsed
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._all()[index]
-
-    def __iter__(self) -> Iterator[Registration]:
-        return iter(self._all())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Registrations, tuple)):
-            return self._all() == tuple(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Registrations({list(self._all())!r})"
-
-
-def _row_signature(row: Any) -> object:
-    if type(row) is dict or isinstance(row, Mapping):
-        return row.get("call-id") or row.get("call_id") or row.get("contact") or row.get("user")
-    return row
-
-
-def _parsed_signature(regs: Sequence[Registration]) -> object:
-    if len(regs) == 1:
-        reg = regs[0]
-        return reg.call_id or reg.contact or reg.user
-    return tuple([r.call_id or r.contact or r.user for r in regs])
-
-
-def device_signature(regs: Sequence[Registration]) -> object:
-    """Which devices these are (not their expiry countdown or ping): equal from one answer to
-    the next while the same devices stay registered. Compare only signatures made the same way
-    (a :class:`Registrations` uses its rows' raw identifiers)."""
-    if type(regs) is Registrations:
-        return regs.signature
-    return _parsed_signature(regs)
-
-
-def parse_registrations(payload: Any, tz: ZoneInfo | None = None) -> RegistrationsSnapshot:
-    """The whole ``/ext_reg/json`` answer -> RegistrationsSnapshot.
-
-    Only each row's ``user`` is read here; the rest of a row when its extension's
-    registrations are first used (see :class:`Registrations`), so a poll of a thousand
-    devices costs little more than finding their extensions.
-    """
-    tz = tz or ZoneInfo(PBX_TIMEZONE)
-    response = _response(payload)
-    rows: Any
-    if isinstance(response, Mapping):
-        rows = response.get("registrations")
-        if isinstance(rows, Mapping) and "registration" in rows:
-            rows = rows["registration"]  # XML-to-JSON nesting: {"registrations": {"registration": [...]}}
-    elif isinstance(response, list):
-        rows = response
-    else:
-        rows = None
-    if rows is None or rows == "" or rows == {}:
-        rows = []
-    elif isinstance(rows, Mapping):
-        rows = [rows]
-    elif not isinstance(rows, list):
-        rows = []
-    grouped: dict[str, list[Any]] = {}
-    skipped = 0
-    extension_of = _EXTENSIONS.get
-    for row in rows:
-        if type(row) is dict:
-            user = row.get("user")
-        elif isinstance(row, Mapping):
-            user = _reg_value(row, "user")
-        else:
-            skipped += 1
-            continue
-        extension = extension_of(user) if type(user) is str else None
-        if extension is None:
-            extension = registration_extension(user)
-            if extension is None:
-                skipped += 1
-                continue
-            if type(user) is str:
-                if len(_EXTENSIONS) > 65536:
-                    _EXTENSIONS.clear()
-                _EXTENSIONS[user] = extension
-        group = grouped.get(extension)
-        if group is None:
-            grouped[extension] = [row]
-        else:
-            group.append(row)
-    return RegistrationsSnapshot(
-        extensions={ext: Registrations(group, tz) for ext, group in grouped.items()}, skipped=skipped
-    )
-
-
-# ``user`` text -> its extension, for the strings that come back poll after poll.
-_EXTENSIONS: dict[str, str] = {}
 
 
 # --------------------------------------------------------------------------- call records
@@ -499,6 +136,29 @@ class CdrPage:
         return len(self.records)
 
 
+@dataclass(frozen=True, slots=True)
+class CallLookup:
+    """The answer to "which call has this id": the record carrying exactly that id, or None;
+    ``others`` counts the records the server sent that are not it."""
+
+    record: CallRecord | None
+    others: int = 0
+
+    @property
+    def found(self) -> bool:
+        return self.record is not None
+
+
+def find_call(page: CdrPage, call_id: str) -> CallLookup:
+    """The record of ``page`` whose id is ``call_id``. Never the first record of a page that
+    ignored the id, nor a record without an id."""
+    wanted = call_id.strip()
+    for record in page.records:
+        if record.call_id is not None and record.call_id == wanted:
+            return CallLookup(record, len(page.records) - 1)
+    return CallLookup(None, len(page.records))
+
+
 _PAGING_KEYS = ("page_current", "page_count", "record_count", "prev_page", "next_page", "txtdesc")
 
 
@@ -565,7 +225,7 @@ def parse_call(item: Any, tz: ZoneInfo) -> CallRecord | None:
         call_id = text_or_none(record.get(key))
         if call_id:
             break
-    duration = clock_seconds(record.get("duration"))
+    duration = bounded(clock_seconds(record.get("duration")), MAX_CALL_SECONDS)
     recording = _url(record.get("recording")) or _url(record.get("recording_file"))
     mos = float_or_none(record.get("mos"))
     if mos is not None and not 0.0 < mos <= 5.0:
@@ -578,9 +238,9 @@ def parse_call(item: Any, tz: ZoneInfo) -> CallRecord | None:
         cid_name=text_or_none(record.get("cid_name")),
         destination=text_or_none(record.get("destination")),
         status=_cause(record.get("status")),
-        tta_s=seconds_or_none(record.get("tta")),
+        tta_s=bounded(seconds_or_none(record.get("tta")), MAX_CALL_SECONDS),
         duration_s=duration,
-        pdd_s=seconds_or_none(record.get("pdd")),
+        pdd_s=bounded(seconds_or_none(record.get("pdd")), MAX_PDD_SECONDS),
         mos=mos,
         recording_url=recording,
         raw=_clean_raw(record),
@@ -615,43 +275,6 @@ def parse_cdrs(payload: Any, tz: ZoneInfo | None = None) -> CdrPage:
             records.append(record)
     paging = parse_paging(_find_paging(payload)) if isinstance(payload, Mapping) else None
     return CdrPage(records=tuple(records), paging=paging, skipped=skipped)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _response(payload: Any) -> Any:
-    if not isinstance(payload, Mapping):
-        raise ProtocolError("The server's answer is not a JSON object.")
-    if "response" not in payload:
-        raise ProtocolError("The server's answer has no 'response'.")
-    return payload["response"]
-
-
-def _clean_raw(value: Any, depth: int = 0) -> Any:
-    """A copy of what the server sent, with every string made terminal-safe."""
-    if depth > 8:
-        return None
-    if type(value) is dict:
-        # The usual record: flat, plain keys and scalar values. One pass, no recursion.
-        out = {}
-        for k, v in value.items():
-            key = k if type(k) is str and len(k) <= 100 and k.isprintable() else _clean(k, 100)
-            kind = type(v)
-            if kind is str:
-                out[key] = v if len(v) <= 2000 and v.isprintable() else _clean(v, 2000)
-            elif v is None or kind is int or kind is float or kind is bool:
-                out[key] = v
-            else:
-                out[key] = _clean_raw(v, depth + 1)
-        return out
-    if isinstance(value, Mapping):
-        return {_clean(k, 100): _clean_raw(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean_raw(v, depth + 1) for v in value[:200]]
-    if isinstance(value, str):
-        return _clean(value, 2000)
-    return value
 
 
 # --------------------------------------------------------------------------- queries

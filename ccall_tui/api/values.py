@@ -1,0 +1,190 @@
+"""Reading the scalar values of an answer: text made terminal-safe, numbers made finite and
+sane, PBX local times made timezone-aware. Shared by the registration and call parsers."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..i18n import _
+from .errors import ProtocolError
+from .text import clean_text
+
+PBX_TIMEZONE = "Asia/Ho_Chi_Minh"
+_NULLS = {"", "null", "none", "nil", "undefined", "n/a", "-"}
+
+# Beyond these a value is junk, not a call: a week of talk or ringing, an hour of dial delay.
+MAX_CALL_SECONDS = 7 * 24 * 3600.0
+MAX_PDD_SECONDS = 3600.0
+
+
+def clean(value: Any, limit: int = 500) -> str:
+    """:func:`clean_text`, without its two substitutions when there is nothing to remove
+    (every character it removes or flattens is one ``str.isprintable`` refuses)."""
+    if type(value) is str and len(value) <= limit and value.isprintable():
+        return value
+    return clean_text(value, limit=limit)
+
+
+def text_or_none(value: Any) -> str | None:
+    """A cleaned string, or None for null, ``"null"``, empty and containers."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    text = clean(value).strip()
+    if text.lower() in _NULLS:
+        return None
+    return text
+
+
+def seconds_or_none(value: Any) -> float | None:
+    """``7``, ``"7"``, ``"7s"``, ``"0.85 s"``, ``"00:01:05"`` -> seconds; blanks -> None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            return None
+        return number if math.isfinite(number) else None
+    text = text_or_none(value)
+    if text is None:
+        return None
+    if ":" in text:
+        return clock_seconds(text)
+    text = text.lower().removesuffix("sec").removesuffix("s").strip().replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def clock_seconds(value: Any) -> float | None:
+    """``"hh:mm:ss"`` (or ``"mm:ss"``), or a plain number of seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return seconds_or_none(value)
+    text = text_or_none(value)
+    if text is None:
+        return None
+    if ":" not in text:
+        return seconds_or_none(text)
+    parts = text.split(":")
+    if len(parts) > 3:
+        return None
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return None
+    if not all(0 <= n < math.inf for n in numbers):  # "inf:00:00", "nan:01", "-1:00"
+        return None
+    total = 0.0
+    for n in numbers:
+        total = total * 60 + n
+    return total if math.isfinite(total) else None
+
+
+def float_or_none(value: Any) -> float | None:
+    number = seconds_or_none(value) if not isinstance(value, str) or ":" not in value else None
+    return number
+
+
+_PBX_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+_PBX_TIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?\Z")
+
+
+def pbx_time(value: Any, tz: ZoneInfo) -> datetime | None:
+    """PBX local time without offset -> aware datetime in ``tz``."""
+    text = text_or_none(value)
+    if text is None:
+        return None
+    text = text[:19]
+    if _PBX_TIME_SHAPE.match(text):
+        # The shapes strptime would accept, read ~20x faster.
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=tz)
+        except ValueError:
+            return None
+    for fmt in _PBX_TIME_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=tz)
+        except ValueError:
+            continue
+    return None
+
+
+def bool_or_none(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    text = text_or_none(value)
+    if text is None:
+        return None
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    return None
+
+
+def int_or_none(value: Any) -> int | None:
+    number = seconds_or_none(value)
+    if number is None:
+        return None
+    try:
+        return int(number)
+    except (OverflowError, ValueError):
+        return None
+
+
+
+def bounded(number: float | None, limit: float) -> float | None:
+    """``number`` when it is finite and between 0 and ``limit``; None otherwise."""
+    if number is None or not 0.0 <= number <= limit:  # NaN fails both comparisons
+        return None
+    return number
+
+
+def response_of(payload: Any) -> Any:
+    if not isinstance(payload, Mapping):
+        raise ProtocolError(_("The server's answer is not a JSON object."))
+    if "response" not in payload:
+        raise ProtocolError(_("The server's answer has no 'response'."))
+    return payload["response"]
+
+
+def clean_raw(value: Any, depth: int = 0) -> Any:
+    """A copy of what the server sent, with every string made terminal-safe."""
+    if depth > 8:
+        return None
+    if type(value) is dict:
+        # The usual record: flat, plain keys and scalar values. One pass, no recursion.
+        out = {}
+        for k, v in value.items():
+            key = k if type(k) is str and len(k) <= 100 and k.isprintable() else clean(k, 100)
+            kind = type(v)
+            if kind is str:
+                out[key] = v if len(v) <= 2000 and v.isprintable() else clean(v, 2000)
+            elif v is None or kind is int or kind is bool:
+                out[key] = v
+            elif kind is float:
+                out[key] = v if math.isfinite(v) else str(v)  # JSON out must stay JSON
+            else:
+                out[key] = clean_raw(v, depth + 1)
+        return out
+    if isinstance(value, Mapping):
+        return {clean(k, 100): clean_raw(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_raw(v, depth + 1) for v in value[:200]]
+    if isinstance(value, str):
+        return clean(value, 2000)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
