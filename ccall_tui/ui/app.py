@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from typing import Any, Iterable
 
 from textual.app import App, SystemCommand
@@ -56,6 +59,7 @@ class CcallApp(App[int]):
         return CdrBrowserScreen(self.services)
 
     def on_mount(self) -> None:
+        self._install_signal_handlers()
         if self.services.credentials is None:
             self.ask_for_login(first_run=True)
             return
@@ -86,8 +90,44 @@ class CcallApp(App[int]):
             await old.aclose()
 
     async def on_unmount(self) -> None:
+        self._remove_signal_handlers()
         if self._client is not None:
             await self._client.aclose()
+
+    # ------------------------------------------------------------------ signals
+
+    _EXIT_SIGNALS = ("SIGTERM", "SIGHUP")
+
+    def _install_signal_handlers(self) -> None:
+        """SIGTERM (a service stopping) and SIGHUP (an SSH session dropping) end the app the
+        way 'q' does: the terminal leaves the alternate screen with mouse reporting off, and
+        every screen's unmount saves what it remembers."""
+        if self.is_headless:
+            return
+        loop = asyncio.get_running_loop()
+        for name in self._EXIT_SIGNALS:
+            number = getattr(signal, name, None)
+            if number is None:  # pragma: no cover - Windows has no SIGHUP
+                continue
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(number, self._exit_on_signal, name)
+
+    def _remove_signal_handlers(self) -> None:
+        if self.is_headless:
+            return
+        with contextlib.suppress(RuntimeError):
+            loop = asyncio.get_running_loop()
+            for name in self._EXIT_SIGNALS:
+                number = getattr(signal, name, None)
+                if number is not None:
+                    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                        loop.remove_signal_handler(number)
+
+    def _exit_on_signal(self, name: str) -> None:
+        import logging
+
+        logging.getLogger("ccall_tui").info("%s received: leaving cleanly", name)
+        self.exit(return_code=0)
 
     def ask_for_login(self, first_run: bool = False, reason: str | None = None) -> None:
         from .screens.login import LoginScreen
