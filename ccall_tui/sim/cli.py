@@ -30,6 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quirk", action="append", default=[], metavar="NAME",
                         help="answer in a quirky shape (repeatable), e.g. single_object, "
                              "string_numbers, null_strings, call_id_key=uuid")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME=VALUE",
+                        help="set a fault switch from the start (repeatable), as POST /_sim/faults "
+                             "would, e.g. trickle_ms=1000, rate_limited=true, "
+                             "registrations_junk=rows_without_user; VALUE is JSON or plain text")
 
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None,
@@ -50,6 +54,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None,
         )
         pbx.faults.latency_s = args.latency
         pbx.faults.quirks = quirks
+        pbx.faults.update(fault_values(getattr(args, "fault", None) or ()))
         url = pbx.start()
     except (ValueError, OSError) as exc:
         print(f"ccall-tui: cannot start the simulated PBX: {exc}", file=sys.stderr)
@@ -83,6 +88,23 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None,
         pbx.stop()
     print("Simulated PBX stopped.", file=out, flush=True)
     return 0
+
+
+def fault_values(items) -> dict:
+    """``["trickle_ms=1000", "registrations_junk=rows_without_user"]`` -> the dict
+    ``Faults.update`` takes; a value that is not JSON is taken as text."""
+    import json
+
+    values = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"--fault {item!r}: expected NAME=VALUE")
+        try:
+            values[name.strip()] = json.loads(text)
+        except ValueError:
+            values[name.strip()] = text
+    return values
 
 
 def _on_signals(done: threading.Event):
