@@ -297,15 +297,16 @@ def query_from_args(args: argparse.Namespace, tz) -> CdrQuery:
 
 
 def run_cdrs(args: argparse.Namespace, ctx: Context) -> int:
-    from .monitor.export import iter_pages, make_writer
+    from .monitor.export import PagingReport, iter_pages, make_writer
 
     query = query_from_args(args, ctx.profile.timezone)
     fmt = "json" if args.json else "csv" if args.csv else "table"
+    report = PagingReport()
 
     async def go() -> int:
         async with ctx.client() as client:
             if args.all:
-                pages = iter_pages(client, query, concurrency=args.concurrency)
+                pages = iter_pages(client, query, concurrency=args.concurrency, report=report)
             else:
                 pages = _single(client, query)
             if fmt == "table":
@@ -321,7 +322,9 @@ def run_cdrs(args: argparse.Namespace, ctx: Context) -> int:
     count = asyncio.run(go())
     if fmt != "table":
         print(_("{count} calls").format(count=count), file=sys.stderr)
-    return EXIT_OK
+    if report.message():  # why paging stopped early, repeated calls dropped: one line
+        print(report.message(), file=sys.stderr)
+    return EXIT_SERVER if report.incomplete else EXIT_OK
 
 
 async def _single(client, query):

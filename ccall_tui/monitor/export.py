@@ -1,95 +1,26 @@
 """Fetch every page of a call-record query, in order, and write it as CSV or JSON.
 
-The command line (``ccall-tui cdrs --all``) and the TUI's export share this code path.
+The command line (``ccall-tui cdrs --all``) and the TUI's export share this code path; the
+bounded paging walk itself lives in ``paging.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
-from dataclasses import replace
-from typing import IO, Any, AsyncIterator, Callable, Iterable
+from typing import IO, Any, Iterable
 
-from ..api.client import CcallClient
-from ..api.models import CALL_FIELDS, CallRecord, CdrPage, CdrQuery
-
-DEFAULT_PAGE_SIZE = 500
-DEFAULT_CONCURRENCY = 4
-MAX_PAGES = 100_000
-
-PageProgress = Callable[[int, int | None, int], Any]
-"""Called as ``progress(pages_done, pages_total_or_None, records_so_far)``."""
-
-
-async def iter_pages(
-    client: CcallClient,
-    query: CdrQuery,
-    *,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: PageProgress | None = None,
-) -> AsyncIterator[CdrPage]:
-    """Yield every page of ``query`` in page order.
-
-    The first page tells how many there are (``page_count``); the rest are fetched with at
-    most ``concurrency`` requests in flight, through a sliding window so memory stays
-    bounded however many pages there are. Without ``page_count`` it follows ``next_page``
-    one page at a time. Cancelling the consumer cancels the outstanding requests.
-    """
-    base = replace(query, limit=page_size, page=1)
-    first = await client.cdrs(base)
-    records = len(first.records)
-    paging = first.paging
-    total = paging.page_count if paging and paging.page_count is not None else None
-    if progress:
-        progress(1, total, records)
-    yield first
-    if paging is None:
-        return
-    if total is None:
-        page, current = 1, first
-        while current.paging is not None and current.paging.has_next and current.records and page < MAX_PAGES:
-            page += 1
-            current = await client.cdrs(base.with_page(page))
-            records += len(current.records)
-            if progress:
-                progress(page, None, records)
-            yield current
-        return
-
-    concurrency = max(1, concurrency)
-    pending: dict[int, asyncio.Task[CdrPage]] = {}
-    next_to_start = 2
-    try:
-        for page in range(2, total + 1):
-            while next_to_start <= total and next_to_start < page + concurrency:
-                pending[next_to_start] = asyncio.ensure_future(client.cdrs(base.with_page(next_to_start)))
-                next_to_start += 1
-            result = await pending.pop(page)
-            records += len(result.records)
-            if progress:
-                progress(page, total, records)
-            yield result
-    finally:
-        for task in pending.values():
-            task.cancel()
-        if pending:
-            await asyncio.gather(*pending.values(), return_exceptions=True)
-
-
-async def fetch_all(
-    client: CcallClient,
-    query: CdrQuery,
-    *,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: PageProgress | None = None,
-) -> list[CallRecord]:
-    records: list[CallRecord] = []
-    async for page in iter_pages(client, query, page_size=page_size, concurrency=concurrency, progress=progress):
-        records.extend(page.records)
-    return records
+from ..api.models import CALL_FIELDS, CallRecord
+from .paging import (  # noqa: F401 - the paging walk is part of this module's interface
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGES,
+    PageProgress,
+    PagingReport,
+    fetch_all,
+    iter_pages,
+    pin_query,
+)
 
 
 # ---------------------------------------------------------------------- writers

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from ..api.client import CcallClient
 from ..api.models import CallRecord, CdrQuery
 from ..i18n import _
-from .export import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, PageProgress, iter_pages, make_writer
+from .export import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, PageProgress, PagingReport, iter_pages, make_writer
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".opus", ".flac", ".m4a")
 EXPORT_FORMATS = ("csv", "json")
@@ -132,12 +132,16 @@ async def export_to_file(
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: PageProgress | None = None,
     on_records: Callable[[int], Any] | None = None,
+    report: PagingReport | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Every page of ``query`` into ``target`` (same path as ``ccall-tui cdrs --all``).
 
     Writes a temporary file beside the target and renames it at the end, so a failure or a
     cancellation leaves nothing half-written. Returns the number of records written.
-    Raises ``FileExistsError`` when the target exists and ``overwrite`` is false.
+    Raises ``FileExistsError`` when the target exists and ``overwrite`` is false. When the
+    paging stops early for a reason (see ``PagingReport``), what was read is written and
+    ``report`` says why and whether calls are missing.
     """
     if target.exists() and not overwrite:
         raise FileExistsError(str(target))
@@ -147,7 +151,8 @@ async def export_to_file(
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             writer = make_writer(fmt, handle)
             async for page in iter_pages(
-                client, query, page_size=page_size, concurrency=concurrency, progress=progress
+                client, query, page_size=page_size, concurrency=concurrency, progress=progress,
+                report=report, now=now,
             ):
                 writer.write(page.records)
                 count += len(page.records)

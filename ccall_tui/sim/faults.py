@@ -59,6 +59,13 @@ class Faults:
     no_response_key: bool = False
     recordings_expired: bool = False  # recording links answer 403 "Request has expired"
     download_s: float = 0.0  # spread each recording download over this many seconds
+    page_count_lie: bool = False  # paging claims page_count 10^9 (and next_page true)
+    endless_empty_pages: bool = False  # next_page true on every page, past the last rows too
+    stuck_page: bool = False  # every page answers as page 1 with page 1's rows
+    calls_arriving: int = 0  # before each page is served, this many newer calls finish
+    recording_redirect: str | None = None  # "same" / "other": recordings answer 302 to that host
+    recording_html: bool = False  # recordings answer 200 text/html (a login or "moved" page)
+    recording_huge: bool = False  # recordings announce 10 GB and trickle slowly
     quirks: set[str] = field(default_factory=set)
 
     def reset(self) -> None:
@@ -107,6 +114,14 @@ def _check(key: str, value: Any) -> Any:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not 500 <= value <= 599:
             raise ValueError("status_5xx must be null or a status between 500 and 599")
+        return value
+    if key == "calls_arriving":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+            raise ValueError("calls_arriving must be a whole number from 0 to 10000")
+        return value
+    if key == "recording_redirect":
+        if value not in (None, "same", "other"):
+            raise ValueError("recording_redirect must be null, 'same' or 'other'")
         return value
     if key == "auth_style":
         if str(value) not in AUTH_STYLES:

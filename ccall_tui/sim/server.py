@@ -25,6 +25,8 @@ from . import variants, wire
 from .control import status_report, steer_extension
 from .clock import Clock
 from .faults import Faults
+from .arrivals import Arrivals
+from .recording_faults import serve_recording_fault
 from .tenant import Tenant
 from .wav import recording_wav
 
@@ -74,6 +76,7 @@ class SimulatedPbx:
             clock=clock, history_days=history_days,
         )
         self.faults = Faults()
+        self.arrivals = Arrivals(self.tenant)
         self.requests: collections.deque[RecordedRequest] = collections.deque(maxlen=1000)
         self.base_url = ""
         self._port = port
@@ -269,6 +272,8 @@ class _Handler(BaseHTTPRequestHandler):
         if call is None or not call.recorded:
             self._json(404, wire.error("Recording not found"))
             return
+        if serve_recording_fault(self, call.call_id):
+            return
         body = recording_wav(call.call_id)
         if faults.download_s <= 0 or self.command == "HEAD":
             self._send(200, body, "audio/wav")
@@ -350,7 +355,11 @@ class _Handler(BaseHTTPRequestHandler):
         if call_id is not None:
             request = variants.ignored_call_id_request(request)
         request = variants.whole_string_causes(request, submission, faults)
+        if faults.calls_arriving and request.page is not None:
+            pbx.arrivals.arrive(faults.calls_arriving, now)
         calls = tenant.calls.select(request.where, now)
+        if len(pbx.arrivals):
+            calls = pbx.arrivals.matching(request.where) + calls
         return 200, variants.reshape_cdrs(wire.cdrs_answer(tenant, calls, request, pbx.base_url, faults), faults)
 
     def _deliver(self, status: int, payload: Any) -> None:

@@ -292,6 +292,8 @@ def cdrs_answer(
     if request.page is None and request.limit is None:
         return {"response": [{"Cdr": cdr_record(tenant, c, base_url, faults)} for c in calls]}
     page = request.page or 1
+    if faults.stuck_page:
+        page = 1  # a server that ignores the page number
     limit = request.limit or DEFAULT_LIMIT
     count = len(calls)
     page_count = math.ceil(count / limit)
@@ -310,6 +312,10 @@ def cdrs_answer(
         "prev_page": page > 1,
         "next_page": page < page_count,
     }
+    if faults.page_count_lie:
+        paging.update(page_count=10**9, next_page=True)
+    if faults.endless_empty_pages:
+        paging["next_page"] = True
     if faults.has("string_numbers"):
         paging.update({k: str(v) for k, v in paging.items() if isinstance(v, int)
                        and not isinstance(v, bool)})

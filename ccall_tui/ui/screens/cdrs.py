@@ -445,12 +445,15 @@ class CdrBrowserScreen(Screen):
 
     @work(exclusive=True, exit_on_error=False, name="cdr-summary-all", group="cdr-long")
     async def summarize_all(self, query: CdrQuery) -> None:
+        from ...monitor.paging import PagingReport, paging_outcome
+
         builder = SummaryBuilder(self.tz)
+        report = PagingReport()
         self._progress_start(_("Summarising every page…"))
         try:
             async for page in iter_pages(
                 self.app.client, query, page_size=ALL_PAGES_SIZE, concurrency=ALL_PAGES_CONCURRENCY,
-                progress=self._pages_progress,
+                progress=self._pages_progress, report=report,
             ):
                 builder.add(page.records)
         except CcallError as exc:
@@ -464,7 +467,8 @@ class CdrBrowserScreen(Screen):
         self.query_one(CdrSummaryView).show(
             summary, _("All pages ({count:,} calls)").format(count=summary.calls)
         )
-        self.set_status(_("Summary of all {count:,} calls.").format(count=summary.calls))
+        self.set_status(paging_outcome(report, _("Summary of all {count:,} calls.").format(count=summary.calls)),
+                        error=report.incomplete)
 
     # ------------------------------------------------------------------ progress
 
@@ -520,12 +524,15 @@ class CdrBrowserScreen(Screen):
 
     @work(exclusive=True, exit_on_error=False, name="cdr-export", group="cdr-long")
     async def export(self, query: CdrQuery, target: Path, fmt: str, overwrite: bool) -> None:
+        from ...monitor.paging import PagingReport, paging_outcome
+
+        report = PagingReport()
         self._progress_start(_("Exporting to {path}…").format(path=target))
         try:
             count = await export_to_file(
                 self.app.client, query, target, fmt, overwrite=overwrite,
                 page_size=ALL_PAGES_SIZE, concurrency=ALL_PAGES_CONCURRENCY,
-                progress=self._pages_progress,
+                progress=self._pages_progress, report=report,
             )
         except CcallError as exc:
             self.set_status(_("Export failed, nothing written: {reason}").format(reason=exc.message), error=True)
@@ -541,8 +548,9 @@ class CdrBrowserScreen(Screen):
             return
         finally:
             self._progress_end()
-        self.set_status(_("Exported {count:,} calls to {path}.").format(count=count, path=target))
-        self.notify(_("Exported {count:,} calls to {path}.").format(count=count, path=target), markup=False)
+        done = paging_outcome(report, _("Exported {count:,} calls to {path}.").format(count=count, path=target))
+        self.set_status(done, error=report.incomplete)
+        self.notify(done, markup=False, severity="warning" if report.message() else "information")
 
     # ------------------------------------------------------------------ recordings
 

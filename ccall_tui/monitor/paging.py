@@ -1,0 +1,323 @@
+"""Follow the pages of a call-record query only as far as the paging metadata can justify.
+
+A server's paging can lie: ``page_count`` of a billion for a thousand calls, ``next_page``
+true on empty pages forever, ``page_current`` stuck at 1 with the same rows every time. A
+result can also grow while it is read (newest first, so rows shift into the next page and
+repeat). ``iter_pages`` bounds the pages by ``record_count`` / rows per page (+1 slack) under
+a hard ceiling, stops on an empty, stuck or repeated page, pins an open-ended range to the
+moment it started, drops repeated call ids, and writes why it stopped into a ``PagingReport``
+that the command line and the call browser show as one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import math
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, AsyncIterator, Callable
+
+from ..api.client import CcallClient
+from ..api.models import CdrPage, CdrQuery, Paging
+from ..i18n import _
+
+DEFAULT_PAGE_SIZE = 500
+DEFAULT_CONCURRENCY = 4
+MAX_PAGES = 10_000
+"""The hard ceiling: 10,000 pages (5 million calls at 500 a page), whatever the server says."""
+SLACK_PAGES = 1
+"""Pages read beyond what ``record_count`` fills: one, for a result that grew meanwhile."""
+RECENT_PAGES = 16
+"""Call ids of this many recent pages are remembered to drop repeats: a row that shifted
+into the next page repeats near where it was, so memory stays bounded on huge exports."""
+
+PageProgress = Callable[[int, int | None, int], Any]
+"""Called as ``progress(pages_done, pages_total_or_None, records_so_far)``."""
+
+# Why paging stopped before the server said it was done.
+EMPTY = "empty"
+STUCK = "stuck"
+REPEATED = "repeated"
+ABSURD = "absurd"
+BOUND = "bound"
+CEILING = "ceiling"
+
+
+@dataclass
+class PagingReport:
+    """What following the pages did; filled in while ``iter_pages`` runs."""
+
+    pages: int = 0
+    records: int = 0
+    repeated: int = 0
+    expected: int | None = None
+    """``record_count`` as the first page announced it (None when the server gave none)."""
+    claimed_pages: int | None = None
+    pinned_to: datetime | None = None
+    """The end of the range when an open-ended one was pinned to the moment reading began."""
+    stopped_after: int | None = None
+    stop: str | None = None
+    stop_reason: str | None = None
+    """One translated line: why reading stopped before the server said it was done."""
+
+    @property
+    def incomplete(self) -> bool:
+        """True when the stop left calls unread (as far as the server's own count tells)."""
+        if self.stop is None:
+            return False
+        if self.expected is not None:
+            return self.records < self.expected
+        return self.stop not in (EMPTY, ABSURD)
+
+    def notes(self) -> list[str]:
+        """Each thing the user should know, one line each (nothing when all went normally)."""
+        lines: list[str] = []
+        if self.stop_reason:
+            lines.append(self.stop_reason)
+        if self.stop is not None and self.expected is not None and self.records < self.expected:
+            lines.append(
+                _("{missing:,} of {expected:,} calls not read").format(
+                    missing=self.expected - self.records, expected=self.expected
+                )
+            )
+        if self.repeated:
+            lines.append(_("{count:,} repeated calls dropped").format(count=self.repeated))
+        return lines
+
+    def message(self) -> str:
+        """The notes joined into one line, or an empty string."""
+        return "; ".join(self.notes())
+
+    def _stop(self, kind: str, page: int, reason: str) -> None:
+        self.stop = kind
+        self.stopped_after = page
+        self.stop_reason = _("stopped after page {page}: {reason}").format(page=page, reason=reason)
+
+
+def paging_outcome(report: PagingReport, outcome: str) -> str:
+    """``outcome`` ("Exported 275 calls to x.csv.") with the report's notes after it."""
+    notes = report.message()
+    if not notes:
+        return outcome
+    return f"{outcome.rstrip().rstrip('.')}; {notes}."
+
+
+def pin_query(query: CdrQuery, now: datetime) -> CdrQuery:
+    """``query`` with an open or future end moved to ``now``, so rows arriving while the
+    pages are read cannot shift them. A query without a start keeps its range as it is:
+    adding an end alone would turn "the server's default range" into "everything until now"."""
+    if query.date_from is None:
+        return query
+    if query.date_to is not None and query.date_to <= now:
+        return query
+    return replace(query, date_to=now)
+
+
+async def iter_pages(
+    client: CcallClient,
+    query: CdrQuery,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: PageProgress | None = None,
+    report: PagingReport | None = None,
+    now: datetime | None = None,
+    max_pages: int = MAX_PAGES,
+) -> AsyncIterator[CdrPage]:
+    """Yield every page of ``query`` in page order, each without calls already yielded.
+
+    The first page tells how many pages there should be; pages 2.. are fetched with at most
+    ``concurrency`` requests in flight through a sliding window, so memory stays bounded.
+    Pages past the first page's count (a result that grew) or without any count are
+    followed one at a time while ``next_page`` says so and the bound allows. A stop for a
+    reason is not an error: the pages read so far were yielded and ``report`` says why.
+    """
+    report = report if report is not None else PagingReport()
+    now = now or datetime.now(client.tz)
+    pinned = pin_query(query, now)
+    if pinned is not query:
+        report.pinned_to = pinned.date_to
+    base = replace(pinned, limit=page_size, page=1)
+    walk = _Walk(report, page_size, max(1, max_pages))
+    first = await client.cdrs(base)
+    page = walk.accept(1, first)
+    planned = walk.plan(first)
+    if progress:
+        progress(1, planned, report.records)
+    if page is None:
+        return
+    yield page
+    if first.paging is None or walk.finished:
+        return
+
+    number, last = 1, first
+    if planned is not None and planned > 1:
+        concurrency = max(1, concurrency)
+        pending: dict[int, asyncio.Task[CdrPage]] = {}
+        next_to_start = 2
+        try:
+            for number in range(2, planned + 1):
+                while next_to_start <= planned and next_to_start < number + concurrency:
+                    pending[next_to_start] = asyncio.ensure_future(client.cdrs(base.with_page(next_to_start)))
+                    next_to_start += 1
+                last = await pending.pop(number)
+                page = walk.accept(number, last)
+                if progress:
+                    progress(number, planned, report.records)
+                if page is None:
+                    return
+                yield page
+                if walk.finished:
+                    return
+        finally:
+            for task in pending.values():
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending.values(), return_exceptions=True)
+
+    # Beyond the announced count (or without one): one page at a time, while bounded.
+    while walk.wants_more(number, last):
+        number += 1
+        last = await client.cdrs(base.with_page(number))
+        page = walk.accept(number, last)
+        if progress:
+            progress(number, None if planned is None else max(planned, number), report.records)
+        if page is None:
+            return
+        yield page
+        if walk.finished:
+            return
+
+
+async def fetch_all(
+    client: CcallClient,
+    query: CdrQuery,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: PageProgress | None = None,
+    report: PagingReport | None = None,
+    now: datetime | None = None,
+) -> list:
+    records: list = []
+    async for page in iter_pages(
+        client, query, page_size=page_size, concurrency=concurrency, progress=progress,
+        report=report, now=now,
+    ):
+        records.extend(page.records)
+    return records
+
+
+class _Walk:
+    """The checks on each page, in page order, and the bound they imply."""
+
+    def __init__(self, report: PagingReport, page_size: int, ceiling: int) -> None:
+        self.report = report
+        self.page_size = page_size
+        self.ceiling = ceiling
+        self.rows_per_page = page_size
+        self.bound = ceiling
+        self.absurd = False
+        self.finished = False
+        self._recent: collections.deque[set[str]] = collections.deque(maxlen=RECENT_PAGES)
+        self._previous: tuple | None = None
+
+    def plan(self, first: CdrPage) -> int | None:
+        """How many pages to fetch concurrently: the announced count, within the bound."""
+        paging = first.paging
+        if paging is None:
+            return 1
+        if first.records and paging.has_next:
+            self.rows_per_page = len(first.records)  # what the server really puts on a page
+        elif paging.limit and paging.limit > 0:
+            self.rows_per_page = paging.limit
+        self.report.expected = paging.record_count
+        self.report.claimed_pages = paging.page_count
+        self.bound = self._bound(paging)
+        if paging.page_count is not None and paging.record_count is not None:
+            fill = math.ceil(max(0, paging.record_count) / max(1, self.rows_per_page))
+            self.absurd = paging.page_count > fill + SLACK_PAGES
+        if paging.page_count is None:
+            return None
+        return max(1, min(paging.page_count, self.bound))
+
+    def _bound(self, paging: Paging) -> int:
+        if paging.record_count is None:
+            return self.ceiling
+        needed = math.ceil(max(0, paging.record_count) / max(1, self.rows_per_page))
+        return max(1, min(self.ceiling, needed + SLACK_PAGES))
+
+    def wants_more(self, number: int, last: CdrPage) -> bool:
+        """Whether to ask for page ``number + 1``; records why not when it must refuse."""
+        if self.finished or last.paging is None or not last.paging.has_next:
+            return False
+        if number < self.bound:
+            return True
+        if self.bound >= self.ceiling:
+            self._stop(CEILING, number)
+        elif self.absurd:
+            self._stop(ABSURD, number)
+        else:
+            self._stop(BOUND, number)
+        return False
+
+    def accept(self, number: int, page: CdrPage) -> CdrPage | None:
+        """``page`` without repeated calls, or None when it must not be used (and why)."""
+        report = self.report
+        report.pages = number
+        paging = page.paging
+        if number > 1 and paging is not None and paging.page_current is not None and paging.page_current != number:
+            self._stop(STUCK, number, sent=paging.page_current)
+            return None
+        if not page.records and not page.skipped:
+            if number > 1 and paging is not None and paging.has_next:
+                self._stop(ABSURD if self.absurd else EMPTY, number)
+            self.finished = True
+            return page if number == 1 else None
+        ids = tuple(r.call_id for r in page.records)
+        if number > 1 and self._previous is not None and page.records == self._previous:
+            self._stop(REPEATED, number)
+            return None
+        self._previous = page.records
+        seen = set()
+        kept = []
+        dropped = 0
+        for record, call_id in zip(page.records, ids):
+            if call_id is not None:
+                if call_id in seen or any(call_id in earlier for earlier in self._recent):
+                    dropped += 1
+                    continue
+                seen.add(call_id)
+            kept.append(record)
+        self._recent.append(seen)
+        report.repeated += dropped
+        report.records += len(kept)
+        if dropped:
+            page = replace(page, records=tuple(kept))
+        return page
+
+    def _stop(self, kind: str, number: int, sent: int | None = None) -> None:
+        report = self.report
+        if kind == EMPTY:
+            reason = _("the server kept saying there is a next page but sent no rows")
+        elif kind == STUCK:
+            reason = _("asked for page {asked}, the server sent page {sent} again").format(
+                asked=number, sent=sent
+            )
+        elif kind == REPEATED:
+            reason = _("page {page} held the same calls as page {previous}").format(
+                page=number, previous=number - 1
+            )
+        elif kind == ABSURD:
+            reason = _("the server announced {pages:,} pages for {records:,} calls").format(
+                pages=report.claimed_pages or 0, records=report.expected or 0
+            )
+        elif kind == CEILING:
+            reason = _("reached the limit of {pages:,} pages").format(pages=self.ceiling)
+        else:
+            reason = _("the result grew past the {records:,} calls it held when reading began").format(
+                records=report.expected or 0
+            )
+        report._stop(kind, number, reason)
+        self.finished = True
