@@ -35,15 +35,10 @@ class AppServices:
         return datetime.now(self.profile.timezone)
 
     def make_client(self) -> "CcallClient":
-        from .api.client import CcallClient
+        from .api.learned import make_client
 
-        return CcallClient(
-            self.profile.base_url,
-            self.credentials,
-            timeout=self.profile.timeout,
-            domain_name=self.profile.domain_name,
-            tz=self.profile.timezone,
-        )
+        # With what 'ccall-tui doctor' learned about this server (form bodies, causes).
+        return make_client(self.profile, self.credentials, state_root=self.state_dir, demo=self.sim is not None)
 
     @property
     def interval(self) -> float:

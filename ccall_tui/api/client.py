@@ -33,6 +33,7 @@ from .errors import (
     scrub,
     use_secrets,
 )
+from .forms import check_body_format, request_body
 from .models import (
     PBX_TIMEZONE,
     CallLookup,
@@ -89,6 +90,7 @@ class CcallClient:
         domain_name: str | None = None,
         tz: ZoneInfo | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        body_format: str = "json",
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -96,6 +98,8 @@ class CcallClient:
         # The whole request (connect, send, every byte of the answer) ends by this many seconds.
         self.timeout = float(timeout)
         self.max_body_bytes = int(max_body_bytes)
+        # "json", or "form" for a server that only reads form bodies (learned by 'doctor').
+        self.body_format = check_body_format(body_format)
         self.domain_name = domain_name or None
         self.tz = tz or ZoneInfo(PBX_TIMEZONE)
         # The previous answer's rows: the next poll parses only the rows that changed.
@@ -249,7 +253,7 @@ class CcallClient:
         more than ``max_body_bytes`` of it: Content-Length first, then as the bytes arrive."""
         limit = self.max_body_bytes
         async with self._http.stream(
-            "POST", path, json={"submission": {**self.credentials.body_fields(), **submission}}
+            "POST", path, **request_body({"submission": {**self.credentials.body_fields(), **submission}}, self.body_format)
         ) as response:
             length = response.headers.get("Content-Length", "").strip()
             if length.isdigit() and int(length) > limit:

@@ -81,18 +81,13 @@ def read_credentials(stdin: Any = None) -> Credentials | None:
     return Credentials(key, secret)
 
 
-async def check_credentials(profile: Any, creds: Credentials) -> tuple[int, float]:
+async def check_credentials(profile: Any, creds: Credentials, demo: bool = False) -> tuple[int, float]:
     """One real request; returns (online extensions, seconds). Raises CcallError subclasses."""
-    from ..api.client import CcallClient
+    from ..api.learned import make_client
 
     started = time.monotonic()
-    async with CcallClient(
-        profile.base_url,
-        creds,
-        timeout=profile.timeout,
-        domain_name=profile.domain_name,
-        tz=profile.timezone,
-    ) as client:
+    # With what 'ccall-tui doctor' learned about this server (e.g. form bodies).
+    async with make_client(profile, creds, demo=demo) as client:
         snapshot = await client.registrations()
     return len(snapshot), time.monotonic() - started
 
@@ -237,7 +232,7 @@ def run_status(args: argparse.Namespace, ctx: Any = None) -> int:
         code = EXIT_AUTH
     else:
         try:
-            count, seconds = asyncio.run(check_credentials(profile, creds))
+            count, seconds = asyncio.run(check_credentials(profile, creds, getattr(ctx, "sim", None) is not None))
             result = _("OK, {online} ({seconds:.2f} s)").format(
                 online=ngettext("{n} extension online", "{n} extensions online", count).format(n=count),
                 seconds=seconds,
@@ -246,6 +241,9 @@ def run_status(args: argparse.Namespace, ctx: Any = None) -> int:
             result = _("failed: {reason}").format(reason=exc.message)
             code = exc.exit_code
     rows.append((_("Test request"), result))
+    from ..api.learned import learned_summary
+
+    rows.append((_("Learned"), learned_summary(profile, demo=getattr(ctx, "sim", None) is not None)))
 
     width = max(len(label) for label, _value in rows)
     for label, value in rows:

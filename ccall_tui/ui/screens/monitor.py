@@ -114,8 +114,12 @@ class MonitorScreen(Screen):
         yield TextLine(_("Connecting…"), id="mon-status")
         yield Input(placeholder=_("Filter by number or name (Enter keeps it, Esc clears)"), id="mon-filter")
         with Horizontal(id="mon-body"):
-            yield ExtensionGrid(self.board, self.services.now, id="mon-grid")
-            yield ChangeLogView(self.board, id="mon-events")
+            grid = ExtensionGrid(self.board, self.services.now, id="mon-grid", classes="panel")
+            grid.border_title = _("Extensions")
+            yield grid
+            events = ChangeLogView(self.board, id="mon-events", classes="panel")
+            events.border_title = _("Changes")
+            yield events
         yield AppFooter()
 
     def _one(self, selector: str, kind: type[W]) -> W:
@@ -382,6 +386,9 @@ class MonitorScreen(Screen):
         info.append(_("online of {total}").format(total=total) + "\n", style="bold")
         info.append(f"○ {counts[ExtensionState.OFFLINE]} {ExtensionState.OFFLINE.label}", style="bold")
         info.append(f"   · {counts[ExtensionState.NEVER_SEEN]} {ExtensionState.NEVER_SEEN.label}")
+        if counts[ExtensionState.UNKNOWN]:
+            info.append(f"   ? {counts[ExtensionState.UNKNOWN]} {ExtensionState.UNKNOWN.label}")
+        info.append("\n" + _("w or Esc: leave the wall"), style="dim")
         self._set_text("#mon-wall-info", info)
 
     def _render_view(self) -> None:
@@ -431,7 +438,7 @@ class MonitorScreen(Screen):
         if on:
             self._render_wall()
         grid = self.grid
-        grid.large = on
+        grid.wall = on
         grid.set_view(offline_first=on)
 
     def action_toggle_wall(self) -> None:
@@ -470,6 +477,10 @@ class MonitorScreen(Screen):
             self.remove_class("-filtering")
 
     def action_clear_filter(self) -> None:
+        """Esc: clear the filter; with none, leave wall mode."""
+        if self.wall and not (self.has_class("-filtering") or self.grid.filter_text):
+            self.action_toggle_wall()
+            return
         if self.has_class("-filtering") or self.grid.filter_text:
             self.query_one("#mon-filter", Input).value = ""
             self.remove_class("-filtering")

@@ -3,15 +3,17 @@
 Each row of tiles is rendered once into cached strips; a poll that changes 20 of 2,000
 extensions refreshes only the rows holding those 20 tiles. Names and other text from the
 server are drawn as plain segments: never parsed as markup.
+
+On the wall the grid does not scroll: it takes the largest tile size that shows every
+extension (down to the glyph and the number), and says "+N more" only when even that cannot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import humanize
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -22,85 +24,23 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...api.text import clean_text
-from ...i18n import _, current_language
+from ...i18n import _
 from ...monitor.board import BoardChanges, ExtensionBoard, ExtensionTile, SortOrder
 from ...monitor.history import ExtensionState
+from .styles import StyleCache, component_style
+from .tile_draw import BOARD, TINY, WALL_SIZES, TileLook, TileSize, draw_tile
+from .tile_text import age_bucket, fit, since_text, state_age_text, tile_age_key
 
 HIGHLIGHT_S = 10.0
-_BOLD = Style(bold=True)
 GAP = 1
 
 _STATE_CLASS = {
     ExtensionState.ONLINE: "grid--online",
     ExtensionState.OFFLINE: "grid--offline",
     ExtensionState.NEVER_SEEN: "grid--never",
+    ExtensionState.UNKNOWN: "grid--unknown",
 }
-
-
-def component_style(widget, name: str) -> Style:
-    """A component's style with translucent colours blended over the widget's background
-    (a Rich style cannot carry alpha: ``$success 12%`` would otherwise come out solid)."""
-    styles = widget.get_component_styles(name)
-    base = widget.styles.background
-    background = base + styles.background if styles.has_rule("background") else None
-    color = (background or base) + styles.color if styles.has_rule("color") else None
-    return Style(
-        color=color.rich_color if color is not None else None,
-        bgcolor=background.rich_color if background is not None else None,
-    ) + styles.text_style
-
-
-class StyleCache:
-    """Rich styles of a widget and its components, computed once per style update."""
-
-    def __init__(self, widget) -> None:  # noqa: ANN001 - any Widget
-        self.widget = widget
-        self._styles: dict[str, Style] = {}
-
-    def clear(self) -> None:
-        self._styles.clear()
-
-    def get(self, name: str = "") -> Style:
-        style = self._styles.get(name)
-        if style is None:
-            style = self.widget.rich_style if not name else component_style(self.widget, name)
-            self._styles[name] = style
-        return style
-
-
-def age_bucket(seconds: float) -> int:
-    """Changes whenever the humanized age text can change (humanize rounds minutes and hours
-    to the nearest one, and counts whole days), so a tile is redrawn exactly when it must."""
-    whole = int(seconds)
-    if whole < 60:
-        return whole
-    if whole < 3600:
-        return 100 + round(whole / 60)
-    if whole < 86400:
-        return 1000 + round(whole / 3600)
-    return 100000 + whole // 86400
-
-
-_AGE_TEXTS: dict[tuple[int, bool, str], str] = {}
-
-
-def state_age_text(tile: ExtensionTile, now: datetime) -> str:
-    """``"3 hours"``; ``"≥3 hours"`` when the state began before the board was watching
-    (and nothing at all until that lower bound says something)."""
-    span = tile.time_in_state(now)
-    seconds = span.total_seconds()
-    if seconds < 1 or (not tile.since_known and seconds < 60):
-        return ""
-    # The text depends only on the bucket (and the language): thousands of tiles share a few.
-    key = (age_bucket(seconds), tile.since_known, current_language())
-    text = _AGE_TEXTS.get(key)
-    if text is None:
-        if len(_AGE_TEXTS) > 4096:
-            _AGE_TEXTS.clear()
-        age = humanize.naturaldelta(span)
-        text = _AGE_TEXTS[key] = age if tile.since_known else "≥" + age
-    return text
+_GLYPH_CLASS = {state: "grid--glyph-" + name.split("--")[1] for state, name in _STATE_CLASS.items()}
 
 
 class ExtensionGrid(ScrollView, can_focus=True):
@@ -115,19 +55,23 @@ class ExtensionGrid(ScrollView, can_focus=True):
     ExtensionGrid > .grid--online { color: $text; background: $success 12%; }
     ExtensionGrid > .grid--offline { color: $text; background: $error 25%; }
     ExtensionGrid > .grid--never { color: $text-muted; background: $panel; }
+    ExtensionGrid > .grid--unknown { color: $text-disabled; background: $panel-darken-1; }
     ExtensionGrid > .grid--glyph-online { color: $success; text-style: bold; }
     ExtensionGrid > .grid--glyph-offline { color: $error; text-style: bold; }
     ExtensionGrid > .grid--glyph-never { color: $text-muted; }
+    ExtensionGrid > .grid--glyph-unknown { color: $text-disabled; }
     ExtensionGrid > .grid--cursor { background: $accent 45%; }
     ExtensionGrid > .grid--changed { text-style: bold reverse; }
     ExtensionGrid > .grid--stale { text-style: dim; background: $panel-darken-1; }
+    ExtensionGrid > .grid--more { color: $warning; text-style: bold; }
     """
 
     ALLOW_SELECT = False
 
     COMPONENT_CLASSES = {
-        "grid--online", "grid--offline", "grid--never", "grid--glyph-online",
-        "grid--glyph-offline", "grid--glyph-never", "grid--cursor", "grid--changed", "grid--stale",
+        "grid--online", "grid--offline", "grid--never", "grid--unknown", "grid--glyph-online",
+        "grid--glyph-offline", "grid--glyph-never", "grid--glyph-unknown", "grid--cursor", "grid--changed",
+        "grid--stale", "grid--more",
     }
 
     BINDINGS = [
@@ -154,7 +98,8 @@ class ExtensionGrid(ScrollView, can_focus=True):
             self.extension = extension
 
     stale: reactive[bool] = reactive(False)
-    large: reactive[bool] = reactive(False)
+    # Wall mode: no scrolling; the largest tiles that show every extension.
+    wall: reactive[bool] = reactive(False)
 
     def __init__(
         self,
@@ -177,6 +122,10 @@ class ExtensionGrid(ScrollView, can_focus=True):
         self.cursor = 0
         self.columns = 1
         self.tile_width = 20
+        self.tile_size: TileSize = BOARD
+        # On the wall, when not even the smallest tiles fit: how many are drawn (the rest are
+        # counted on the last line).
+        self.shown = 0
         self._rows: dict[int, tuple[tuple, list[Strip]]] = {}
         # extension -> (what it was drawn from, its lines): a changed row redraws only its
         # changed tiles
@@ -188,19 +137,20 @@ class ExtensionGrid(ScrollView, can_focus=True):
 
     @property
     def tile_height(self) -> int:
-        return 3 if self.large else 2
+        return self.tile_size.lines
 
     @property
     def row_height(self) -> int:
-        return self.tile_height + 1 if self.large else self.tile_height
+        return self.tile_size.lines + self.tile_size.row_gap
 
     @property
-    def min_tile_width(self) -> int:
-        return 30 if self.large else 24
+    def hidden(self) -> int:
+        """Extensions the wall has no room for (always 0 on the scrolling board)."""
+        return len(self.order) - self.shown
 
     @property
     def row_count(self) -> int:
-        return -(-len(self.order) // self.columns) if self.order else 0
+        return -(-self.shown // self.columns) if self.shown else 0
 
     @property
     def highlighted_extension(self) -> str | None:
@@ -208,10 +158,37 @@ class ExtensionGrid(ScrollView, can_focus=True):
             return self.order[self.cursor]
         return None
 
+    def _longest_extension(self) -> int:
+        return max((cell_len(ext) for ext in self.order), default=3)
+
+    def _fit(self, size: TileSize, width: int, height: int) -> tuple[int, int, int]:
+        """(columns, rows, tiles) ``size`` can show in ``width`` x ``height`` cells."""
+        tile_width = size.width_for(self._longest_extension())
+        columns = max(1, (width + GAP) // (tile_width + GAP))
+        rows = max(0, (height + size.row_gap) // (size.lines + size.row_gap))
+        return columns, rows, columns * rows
+
     def _layout(self) -> None:
-        width = max(self.scrollable_content_region.width, 1)
-        self.columns = max(1, (width + GAP) // (self.min_tile_width + GAP))
-        self.tile_width = max(8, (width - GAP * (self.columns - 1)) // self.columns)
+        count = len(self.order)
+        if self.wall:
+            width, height = max(self.size.width, 1), max(self.size.height, 1)
+            for size in WALL_SIZES:
+                columns, rows, room = self._fit(size, width, height)
+                if room >= count:
+                    self.shown = count
+                    break
+            else:  # not even the glyph and the number of each: the last line counts the rest
+                size = TINY
+                columns, rows, room = self._fit(size, width, height - 1)
+                self.shown = min(count, room)
+            self.tile_size = size
+        else:
+            width = max(self.scrollable_content_region.width, 1)
+            self.tile_size = BOARD
+            columns = max(1, (width + GAP) // (BOARD.width_for(0) + GAP))
+            self.shown = count
+        self.columns = columns
+        self.tile_width = max(1, (width - GAP * (columns - 1)) // columns)
         self.virtual_size = Size(width, self.row_count * self.row_height)
         self._rows.clear()
         self._tiles.clear()
@@ -233,7 +210,8 @@ class ExtensionGrid(ScrollView, can_focus=True):
         self._tiles.clear()
         self.refresh()
 
-    def watch_large(self) -> None:
+    def watch_wall(self, wall: bool) -> None:
+        self.set_class(wall, "-wall")
         self._layout()
         self._scroll_to_cursor()
         self.refresh()
@@ -295,11 +273,13 @@ class ExtensionGrid(ScrollView, can_focus=True):
                 self._layout()
                 self.refresh()
                 return
+        if self.hidden:  # the count of the rest may have moved
+            self._refresh_more()
         self.refresh_extensions(changes.changed)
 
     def refresh_extensions(self, extensions: list[str]) -> None:
-        index, columns = self._index, self.columns
-        rows = {index[ext] // columns for ext in extensions if ext in index}
+        index, columns, shown = self._index, self.columns, self.shown
+        rows = {index[ext] // columns for ext in extensions if ext in index and index[ext] < shown}
         if rows:
             self._refresh_rows(rows)
 
@@ -319,6 +299,11 @@ class ExtensionGrid(ScrollView, can_focus=True):
                 regions.append(Region(0, top, width, row_height))
         if regions:
             self.refresh(*regions)
+
+    def _refresh_more(self) -> None:
+        width, height = self.size
+        if height:
+            self.refresh(Region(0, height - 1, width, 1))
 
     def tick(self) -> None:
         """Once a second: redraw the visible rows whose age text or highlight changed."""
@@ -345,21 +330,20 @@ class ExtensionGrid(ScrollView, can_focus=True):
 
     def _row_key(self, row: int, now: datetime) -> tuple:
         start = row * self.columns
-        key: list = [self.tile_width, self.columns, self.stale, self.large]
+        key: list = [self.tile_width, self.columns, self.stale, self.tile_size.name]
         tiles = self.board.tiles
-        for pos in range(start, min(start + self.columns, len(self.order))):
+        for pos in range(start, min(start + self.columns, self.shown)):
             tile = tiles[self.order[pos]]
-            age = (now - tile.since).total_seconds()
-            # Unknown start: no age is shown during the first minute (see state_age_text).
-            bucket = age_bucket(age) if tile.since_known or age >= 60 else -1
             changed_at = tile.changed_at
             fresh = changed_at is not None and (now - changed_at).total_seconds() < HIGHLIGHT_S
-            key.append((tile.extension, tile.version, bucket, fresh, pos == self.cursor))
+            key.append((tile.extension, tile.version, tile_age_key(tile, now), fresh, pos == self.cursor))
         return tuple(key)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self._base_style()
+        if self.wall and self.shown < len(self.order) and y == self.size.height - 1:
+            return self._more_line(width, base)
         line = int(self.scroll_offset.y) + y
         row, within = divmod(line, self.row_height)
         if row >= self.row_count or within >= self.tile_height:
@@ -373,6 +357,18 @@ class ExtensionGrid(ScrollView, can_focus=True):
             self.rows_rendered += 1
         return cached[1][within]
 
+    def more_text(self) -> str:
+        """``"+240 more: 3 offline, 237 online"`` (the wall's last line when it is full)."""
+        hidden = self.order[self.shown:]
+        online = sum(1 for ext in hidden if self.board.tiles[ext].state is ExtensionState.ONLINE)
+        return _("+{n} more: {other} not online, {online} online").format(
+            n=len(hidden), other=len(hidden) - online, online=online
+        )
+
+    def _more_line(self, width: int, base: Style) -> Strip:
+        text = fit([" " + self.more_text(), _("+{n} more").format(n=self.hidden)], width)
+        return Strip([Segment(text, base + self._style("grid--more"))], width)
+
     def _render_row(self, row: int, now: datetime, base: Style, width: int, key: tuple) -> list[Strip]:
         """The row's lines; ``key`` is its :meth:`_row_key` (the row's look, then one entry per
         tile), so a tile whose entry did not change is taken from the tile cache."""
@@ -381,7 +377,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         gap = Segment(" " * GAP, base)
         look, tile_keys = key[:4], key[4:]
         drawn = self._tiles
-        positions = range(start, min(start + self.columns, len(self.order)))
+        positions = range(start, min(start + self.columns, self.shown))
         tiles_drawn = len(positions)
         for column, pos in enumerate(positions):
             tile = self.board.tiles[self.order[pos]]
@@ -407,60 +403,23 @@ class ExtensionGrid(ScrollView, can_focus=True):
         return [Strip(segments, width) for segments in lines]
 
     def _render_tile(self, tile: ExtensionTile, now: datetime, base: Style, is_cursor: bool) -> list[list[Segment]]:
-        width = self.tile_width
         state = tile.state
         style = base + self._style(_STATE_CLASS[state])
-        glyph_style = style + self._style("grid--glyph-" + _STATE_CLASS[state].split("--")[1])
+        glyph_style = style + self._style(_GLYPH_CLASS[state])
         changed = tile.changed_at is not None and (now - tile.changed_at).total_seconds() < HIGHLIGHT_S
-        if self.stale:  # greyed out and dim, all of it; the cursor stays visible on top
-            style += self._style("grid--stale")
-            glyph_style += self._style("grid--stale")
-        if is_cursor:
-            style += self._style("grid--cursor")
-            glyph_style += self._style("grid--cursor")
-        if changed:
-            style += self._style("grid--changed")
-            glyph_style += self._style("grid--changed")
-        bold = style + _BOLD
-        marker = "▶" if is_cursor else " "
-        name = clean_text(tile.name or "", limit=80)
-        age = state_age_text(tile, now)
-        word = state.label.upper() if self.large and state is not ExtensionState.ONLINE else state.label
-        devices = f" ×{tile.devices}" if tile.devices > 1 else ""
-        flaps = f" ↓{tile.flaps}" if tile.flaps else ""
-        status = f"{word} {age}".rstrip() + devices
-        if cell_len(status) + cell_len(flaps) + 3 <= width:
-            status += flaps
-        if self.large:
-            first = [
-                Segment(marker, bold),
-                Segment(state.glyph, glyph_style),
-                Segment(" ", style),
-                Segment(set_cell_size(tile.extension, width - 3), bold),
-            ]
-            second = [Segment(set_cell_size("   " + name, width), style)]
-            third = [Segment(set_cell_size("   " + status, width), bold if state is not ExtensionState.ONLINE else style)]
-            return [first, second, third]
-        head = f"{tile.extension} "
-        first = [
-            Segment(marker, bold),
-            Segment(state.glyph, glyph_style),
-            Segment(" ", style),
-            Segment(head, bold),
-        ]
-        rest = width - 3 - cell_len(head)
-        first.append(Segment(set_cell_size(name, rest) if rest > 0 else "", style))
-        if rest < 0:
-            first = [Segment(set_cell_size(marker + state.glyph + " " + tile.extension, width), bold)]
-        second = [Segment(set_cell_size("   " + status, width), style)]
-        return [first, second]
+        for active, name in ((self.stale, "grid--stale"), (is_cursor, "grid--cursor"), (changed, "grid--changed")):
+            # stale: greyed out and dim, all of it; the cursor stays visible on top
+            if active:
+                style += self._style(name)
+                glyph_style += self._style(name)
+        return draw_tile(self.tile_size, tile, now, TileLook(style, glyph_style), self.tile_width, is_cursor, self.board)
 
     # ------------------------------------------------------------------ cursor and mouse
 
     def _move_cursor(self, index: int) -> None:
         if not self.order:
             return
-        index = max(0, min(index, len(self.order) - 1))
+        index = max(0, min(index, self.shown - 1))
         if index == self.cursor:
             return
         old_row = self.cursor // self.columns
@@ -486,7 +445,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         self._move_cursor(self.cursor + direction * rows * self.columns)
 
     def action_jump(self, where: int) -> None:
-        self._move_cursor(0 if where == 0 else len(self.order) - 1)
+        self._move_cursor(0 if where == 0 else self.shown - 1)
 
     def select_extension(self, extension: str) -> bool:
         index = self._index.get(extension)
@@ -510,7 +469,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
         if column >= self.columns or offset >= self.tile_width:
             return None
         index = row * self.columns + column
-        return index if index < len(self.order) else None
+        return index if index < self.shown else None
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -525,20 +484,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
             self.post_message(self.Opened(self.order[index]))
 
 
-def since_text(tile: ExtensionTile, now: datetime) -> str:
-    """For the details screen: ``"online for 3 hours (since 07:12:04)"``."""
-    moment = tile.since.astimezone(now.tzinfo) if now.tzinfo else tile.since
-    span = state_age_text(tile, now)
-    time = moment.strftime("%H:%M:%S")
-    if tile.since_known:
-        return _("{state} for {age} (since {time})").format(
-            state=tile.state.label, age=span or _("a moment"), time=time
-        )
-    if span:
-        return _("{state} for {age} (watching since {time})").format(
-            state=tile.state.label, age=span, time=time
-        )
-    return _("{state} (watching since {time})").format(state=tile.state.label, time=time)
-
-
-__all__ = ["ExtensionGrid", "HIGHLIGHT_S", "age_bucket", "since_text", "state_age_text", "timedelta"]
+__all__ = [
+    "ExtensionGrid", "HIGHLIGHT_S", "StyleCache", "TileSize", "age_bucket", "component_style", "since_text",
+    "state_age_text",
+]

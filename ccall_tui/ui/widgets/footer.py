@@ -1,6 +1,7 @@
 """The footer every screen uses: compact in small terminals so more keys fit, and only keys
 that fit whole (a key cut in half, or a stray letter beside the command palette key, reads as
-noise; every key is still in the help screen and the command palette)."""
+noise; every key is still in the help screen and the command palette). ``? Help`` and
+``q Quit`` always stay: other keys make room for them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 COMPACT_BELOW = 120
+# Actions whose keys are never hidden: how to learn every other key, and how to leave.
+ALWAYS_SHOWN = frozenset({"help", "quit"})
+
+
+def _always(key: FooterKey) -> bool:
+    return key.action.rsplit(".", 1)[-1].split("(", 1)[0] in ALWAYS_SHOWN
 
 
 class AppFooter(Footer):
@@ -20,20 +27,43 @@ class AppFooter(Footer):
         await super().recompose()
         self._fit_later()
 
-    def _fit_later(self) -> None:
+    def _fit_later(self, attempts: int = 5) -> None:
         for key in self.query(FooterKey):
             key.display = True
-        self.call_after_refresh(self._fit)
+        self.call_after_refresh(self._fit, attempts)
 
-    def _fit(self) -> None:
-        """Hide the keys that end past the command palette key (or past the footer)."""
+    def _fit(self, attempts: int = 0) -> None:
+        """Hide the keys that would end past the command palette key (or past the footer),
+        from the right, keeping room for Help and Quit."""
         if not self.is_attached:
             return
         keys = list(self.query(FooterKey))
         palette = [key for key in keys if key.has_class("-command-palette")]
+        keys = [key for key in keys if key not in palette]
+        if not keys:
+            return
+        if any(not key.region.width for key in keys) or not self.region.width:
+            # Keys composed a moment ago are not laid out yet: measure after the next refresh.
+            if attempts > 0:
+                self.call_after_refresh(self._fit, attempts - 1)
+            return
         limit = palette[0].region.x if palette else self.region.right
         # Outside compact mode a key ends with a blank cell, which may sit under the palette's edge.
         limit += 0 if self.compact else 1
-        for key in keys:
-            if key not in palette and key.region.right > limit:
+        if keys[-1].region.right <= limit:
+            return
+        start = keys[0].region.x
+        # Each key's span up to the next key's start, so the gaps between keys count too.
+        widths = [after.region.x - key.region.x for key, after in zip(keys, keys[1:])]
+        widths.append(keys[-1].region.right - keys[-1].region.x)
+        reserved = sum(w for key, w in zip(keys, widths) if _always(key))
+        used, full = 0, False
+        for key, width in zip(keys, widths):
+            if _always(key):
+                reserved -= width
+                used += width
+            elif not full and start + used + width + reserved <= limit:
+                used += width
+            else:
+                full = True  # the keys after one that does not fit go too, keeping the order
                 key.display = False

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
-from .board import StyleCache
+from .styles import StyleCache
 
 
 class TextLine(Widget):

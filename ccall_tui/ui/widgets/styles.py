@@ -1,0 +1,40 @@
+"""Rich styles for widgets that draw their own lines (the Line API grid, the change log, the
+status lines): computed once per style update, translucent colours blended."""
+
+from __future__ import annotations
+
+from rich.style import Style
+
+
+def component_style(widget, name: str) -> Style:
+    """A component's style with translucent colours blended over the widget's background
+    (a Rich style cannot carry alpha: ``$success 12%`` would otherwise come out solid)."""
+    styles = widget.get_component_styles(name)
+    base = widget.styles.background
+    background = base + styles.background if styles.has_rule("background") else None
+    color = (background or base) + styles.color if styles.has_rule("color") else None
+    return Style(
+        color=color.rich_color if color is not None else None,
+        bgcolor=background.rich_color if background is not None else None,
+    ) + styles.text_style
+
+
+class StyleCache:
+    """Rich styles of a widget and its components, computed once per style update."""
+
+    def __init__(self, widget) -> None:  # noqa: ANN001 - any Widget
+        self.widget = widget
+        self._styles: dict[str, Style] = {}
+
+    def clear(self) -> None:
+        self._styles.clear()
+
+    def get(self, name: str = "") -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            style = self.widget.rich_style if not name else component_style(self.widget, name)
+            self._styles[name] = style
+        return style
+
+
+__all__ = ["StyleCache", "component_style"]
