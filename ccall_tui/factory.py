@@ -28,6 +28,8 @@ class AppServices:
     sim: Any | None = None
     language: str = "en"
     extra: dict[str, Any] = field(default_factory=dict)
+    # An httpx transport for the API client (tests and the screenshot script route with it).
+    transport: Any | None = None
 
     def now(self) -> datetime:
         if self.clock is not None:
@@ -38,7 +40,9 @@ class AppServices:
         from .api.learned import make_client
 
         # With what 'ccall-tui doctor' learned about this server (form bodies, causes).
-        return make_client(self.profile, self.credentials, state_root=self.state_dir, demo=self.sim is not None)
+        options = {"transport": self.transport} if self.transport is not None else {}
+        return make_client(self.profile, self.credentials, state_root=self.state_dir, demo=self.sim is not None,
+                           **options)
 
     @property
     def interval(self) -> float:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import socket
 from pathlib import Path
 
 from ccall_tui.ui.screenshots import DEFAULT_DIR, SHOTS, take_all
@@ -52,3 +53,18 @@ def _text_diff(old: Path, new: Path) -> list[str]:
 def test_screenshots_folder_has_nothing_unexpected():
     names = {p.name for p in DEFAULT_DIR.iterdir() if p.suffix == ".svg"}
     assert names == {f"{shot.name}.svg" for shot in SHOTS}
+
+
+async def test_pictures_do_not_depend_on_a_fixed_port(tmp_path: Path):
+    """The simulator takes any free port; 18765 busy elsewhere changes nothing in the pictures."""
+    with socket.socket() as busy:
+        try:
+            busy.bind(("127.0.0.1", 18765))
+            busy.listen()
+        except OSError:
+            pass  # something else holds it already: the very situation this is about
+        first = await take_all(tmp_path / "busy", {"login"})
+    second = await take_all(tmp_path / "free", {"login"})
+    text = first[0].read_text(encoding="utf-8")
+    assert text == second[0].read_text(encoding="utf-8")
+    assert set(re.findall(r"127\.0\.0\.1:(\d+)", text)) == {"18765"}

@@ -18,13 +18,18 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from ..clock import ManualClock
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # A Friday morning at the PBX: busy, with a few phones still coming online.
 FROZEN_NOW = datetime(2026, 11, 27, 10, 30, 0, tzinfo=VN)
 SEED = 7
-SIM_PORT = 18765
+# The address the pictures show (the profile's server, recording links). The simulator listens
+# on any free port; a transport carries the app's requests there, so the pictures never depend
+# on the port the system handed out, and nothing else using 18765 can get in the way.
+SHOWN_URL = "http://127.0.0.1:18765"
 EXTENSIONS = 60
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "screenshots"
 
@@ -174,13 +179,14 @@ async def take(shot: Shot, out_dir: Path, state_root: Path) -> Path:
 
     set_language(shot.language, {})
     clock = ManualClock(FROZEN_NOW)
-    # A fixed port (outside the ephemeral range) keeps recording links identical run to run.
-    sim = SimulatedPbx(seed=SEED, extensions=EXTENSIONS, clock=clock, port=SIM_PORT)
-    sim.start()
+    sim = SimulatedPbx(seed=SEED, extensions=EXTENSIONS, clock=clock)
+    real_url = sim.start()
+    # The simulator writes its recording links with this address.
+    sim.base_url = SHOWN_URL
     try:
         profile = replace(
             Profile.default("demo"),
-            base_url=sim.base_url,
+            base_url=SHOWN_URL,
             roster=(f"100-{100 + EXTENSIONS - 1}",),
             labels={"100": "Lễ tân"},
             watched=frozenset(),
@@ -196,6 +202,7 @@ async def take(shot: Shot, out_dir: Path, state_root: Path) -> Path:
             poll_interval=5.0,
             language=shot.language,
             extra={"screenshot": True},
+            transport=_ToPort(int(real_url.rsplit(":", 1)[1])),
         )
         app = build_app(services)
         async with app.run_test(size=shot.size, notifications=False) as pilot:
@@ -210,6 +217,21 @@ async def take(shot: Shot, out_dir: Path, state_root: Path) -> Path:
     path = out_dir / f"{shot.name}.svg"
     path.write_text(svg, encoding="utf-8")
     return path
+
+
+class _ToPort(httpx.AsyncBaseTransport):
+    """Carries the app's requests for :data:`SHOWN_URL` to the port the simulator listens on."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(port=self.port)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 async def take_all(out_dir: Path, only: set[str] | None = None) -> list[Path]:
