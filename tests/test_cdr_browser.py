@@ -37,11 +37,13 @@ async def test_opens_with_today_and_shows_a_page(make_services, sim):
         assert body == {"date_range": {"from": "2026-11-27 00:00", "to": "2026-11-27 23:59"}, "page": 1, "limit": 50}
 
 
+from dataclasses import replace
 from pathlib import Path
 
 from textual.widgets import Button, Input, Static
 
 from ccall_tui.monitor.cdr_filter import CdrFilter
+from ccall_tui.monitor.cdr_memory import filter_path
 
 
 def status_of(screen) -> str:
@@ -301,14 +303,43 @@ async def test_filter_survives_mode_switches_and_restarts(make_services, sim):
         await app.switch_mode("cdrs")
         await pilot.pause()
         assert app.screen is screen and screen.query_one("#f-destination", Input).value == "110"
-    saved = Path(services.state_dir) / "last-filter.json"
-    assert saved.exists()
+    saved = filter_path(services)
+    assert saved.exists() and saved.parent != Path(services.state_dir)
     again = build_app(make_services())
     async with again.run_test(size=SIZE) as pilot:
         await open_browser(again, pilot)
         body = cdr_bodies(sim)[-1]
         assert body["destination"] == "110" and body["limit"] == 100
         assert body["date_range"] == {"from": "2026-11-25 00:00", "to": "2026-11-26 23:59"}
+    # another profile on the same server remembers its own filter, not this one
+    other = build_app(make_services(profile=replace(services.profile, name="branch")))
+    async with other.run_test(size=SIZE) as pilot:
+        await open_browser(other, pilot)
+        body = cdr_bodies(sim)[-1]
+        assert "destination" not in body and body["limit"] == 50
+
+
+async def test_call_id_start_in_the_demo_uses_the_demos_last_filter(make_services, sim):
+    """`ccall-tui cdr ID` in the demo opens with the demo's last filter, whatever its port."""
+    demo = make_services(sim=sim)
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_browser(app, pilot)
+        call_id = screen.table.records[2].call_id
+        screen.form.load(CdrFilter(date_from="2026-11-26 00:00", date_to="2026-11-27 23:59", source="10*"))
+        screen.action_search()
+        await settle(app, pilot)
+    moved = replace(demo.profile, base_url="http://127.0.0.1:1")  # another run, another port
+    app = build_app(make_services(sim=sim, profile=moved, start_call_id=call_id))
+    assert filter_path(app.services) == filter_path(demo)
+    app.services.profile = demo.profile  # the simulator still answers on its real port
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        bodies = cdr_bodies(sim)
+        assert {"call_id": call_id} in bodies
+        listing = [b for b in bodies if "date_range" in b][-1]
+        assert listing["source"] == "10*"
+        assert listing["date_range"] == {"from": "2026-11-26 00:00", "to": "2026-11-27 23:59"}
 
 
 async def test_summary_of_the_page_and_of_all_pages_cancellable(make_services, sim):
@@ -316,7 +347,7 @@ async def test_summary_of_the_page_and_of_all_pages_cancellable(make_services, s
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_browser(app, pilot)
         screen.table.focus()
-        await pilot.press("s")
+        await pilot.press("a")
         await pilot.pause()
         body = str(screen.query_one("#summary-body", Static).render())
         assert "This page (50 calls)" in body and "ASR" in body and "PDD median" in body

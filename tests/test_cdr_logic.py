@@ -177,14 +177,40 @@ def test_percentile_stays_within_the_data(values, fraction):
     assert cs.percentile(values, 0) == min(values) and cs.percentile(values, 1) == max(values)
 
 
-@pytest.mark.parametrize("mos,band,label", [
-    (4.21, "good", "Good"), (4.0, "good", "Good"), (3.99, "fair", "Good"), (3.6, "fair", "Good"),
-    (3.59, "poor", "Good"), (3.2, "poor", "Fair"), (1.0, "poor", "Bad"), (4.6, "good", "Excellent"),
-    (2.4, "poor", "Poor"), (None, None, ""),
+@pytest.mark.parametrize("mos,band,text", [
+    (4.6, "excellent", "4.60 Excellent"), (4.3, "excellent", "4.30 Excellent"), (4.29, "good", "4.29 Good"),
+    (4.0, "good", "4.00 Good"), (3.99, "fair", "3.99 Fair"), (3.63, "fair", "3.63 Fair"),
+    (3.6, "fair", "3.60 Fair"), (3.59, "poor", "3.59 Poor"), (3.1, "poor", "3.10 Poor"),
+    (3.09, "bad", "3.09 Bad"), (1.0, "bad", "1.00 Bad"), (None, None, ""), (float("nan"), None, ""),
 ])
-def test_mos_bands_and_labels(mos, band, label):
+def test_one_mos_scale_word_and_band(mos, band, text):
+    assert cs.mos_text(mos) == (text, band)
     assert cs.mos_band(mos) == band
-    assert cs.mos_label(mos) == label
+    # one word per score: never a second scale's word beside it
+    if band is not None:
+        assert sum(word in text for word in ("Excellent", "Good", "Fair", "Poor", "Bad")) == 1
+        assert band in cs.MOS_STYLES
+
+
+def test_mos_words_are_translated():
+    from ccall_tui import i18n
+
+    i18n.set_language("vi")
+    try:
+        assert cs.mos_text(3.63) == ("3.63 Trung bình", "fair")
+    finally:
+        i18n.set_language("en", {})
+
+
+def test_summary_counts_directions_in_a_fixed_order():
+    def rec(direction):
+        return CallRecord(
+            call_id=None, start=None, direction=direction, source=None, cid_name=None, destination=None,
+            status=None, tta_s=None, duration_s=None, pdd_s=None, mos=None, recording_url=None,
+        )
+
+    summary = cs.summarize([rec("local"), rec("outbound"), rec("local"), rec("inbound"), rec(None)], VN)
+    assert summary.by_direction == (("inbound", 1), ("outbound", 1), ("local", 2), ("", 1))
 
 
 def test_spark_scales_and_buckets():

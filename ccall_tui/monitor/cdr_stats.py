@@ -15,12 +15,22 @@ from typing import Iterable, Sequence
 from ..api.models import CallRecord
 from ..i18n import N_, _
 
-MOS_GOOD = 4.0
-MOS_FAIR = 3.6
+# One MOS scale everywhere (table, detail, summary, board, command line): FusionPBX's five
+# words for the 1-5 score, cut at the ITU-T G.107 user-satisfaction points (4.34 "very
+# satisfied", 4.03 "satisfied", 3.60 "some users dissatisfied", 3.10 "many dissatisfied"),
+# rounded to the steps the app used before (4.0 good, 3.6 fair).
+MOS_BANDS: tuple[tuple[float, str, str], ...] = (
+    (4.3, "excellent", N_("Excellent")),
+    (4.0, "good", N_("Good")),
+    (3.6, "fair", N_("Fair")),
+    (3.1, "poor", N_("Poor")),
+    (float("-inf"), "bad", N_("Bad")),
+)
+# Rich styles per band (plain strings: no textual here); the word carries the meaning too.
+MOS_STYLES = {"excellent": "bold green", "good": "green", "fair": "yellow", "poor": "red", "bad": "bold red"}
 MAX_HOURS = 24 * 31  # the chart never has more bars than a month of hours
 
-# FusionPBX's labels for the 1-5 scale.
-MOS_LABELS = (N_("Bad"), N_("Poor"), N_("Fair"), N_("Good"), N_("Excellent"))
+_DIRECTION_ORDER = {"inbound": 0, "outbound": 1, "local": 2}
 _BLOCKS = "▁▂▃▄▅▆▇█"
 _UTC = timezone.utc
 
@@ -41,29 +51,32 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
 
 
 def mos_band(mos: float | None) -> str | None:
-    """``"good"`` (>= 4.0), ``"fair"`` (3.6-4.0), ``"poor"`` (below), None when unknown."""
-    if mos is None:
+    """``"excellent"``, ``"good"``, ``"fair"``, ``"poor"`` or ``"bad"``; None when unknown."""
+    if mos is None or mos != mos:
         return None
-    if mos >= MOS_GOOD:
-        return "good"
-    if mos >= MOS_FAIR:
-        return "fair"
-    return "poor"
-
-
-def mos_band_label(mos: float | None) -> str:
-    band = mos_band(mos)
-    if band is None:
-        return ""
-    return {"good": _("good"), "fair": _("fair"), "poor": _("poor")}[band]
+    for floor, band, _label in MOS_BANDS:
+        if mos >= floor:
+            return band
+    return None  # pragma: no cover - the last floor is -inf
 
 
 def mos_label(mos: float | None) -> str:
-    """The 1-5 word (Bad, Poor, Fair, Good, Excellent), the score rounded to the nearest step."""
-    if mos is None or mos != mos:
+    """The band's word, translated (``Good``); blank when unknown."""
+    band = mos_band(mos)
+    if band is None:
         return ""
-    step = int(math.floor(min(max(mos, 1.0), 5.0) + 0.5))
-    return _(MOS_LABELS[step - 1])
+    return _(next(label for _floor, key, label in MOS_BANDS if key == band))
+
+
+def mos_text(mos: float | None) -> tuple[str, str | None]:
+    """``("3.63 Fair", "fair")``: the score and its one word, and the band for colour.
+
+    ``("", None)`` when there is no score (unanswered call, no media).
+    """
+    band = mos_band(mos)
+    if band is None:
+        return "", None
+    return f"{mos:.2f} {mos_label(mos)}", band
 
 
 def hour_of(moment: datetime, tz: tzinfo) -> datetime:
@@ -81,6 +94,7 @@ class CdrSummary:
     pdd_median_s: float | None = None
     pdd_p95_s: float | None = None
     by_cause: tuple[tuple[str, int], ...] = ()
+    by_direction: tuple[tuple[str, int], ...] = ()  # inbound, outbound, local, then others
     per_hour: tuple[tuple[datetime, int], ...] = ()
 
     @property
@@ -100,6 +114,7 @@ class SummaryBuilder:
     mos: list[float] = field(default_factory=list)
     pdd: list[float] = field(default_factory=list)
     causes: Counter = field(default_factory=Counter)
+    directions: Counter = field(default_factory=Counter)
     hours: Counter = field(default_factory=Counter)
 
     def add(self, records: Iterable[CallRecord]) -> None:
@@ -114,6 +129,7 @@ class SummaryBuilder:
             if record.pdd_s is not None and record.pdd_s >= 0:
                 self.pdd.append(record.pdd_s)
             self.causes[(record.status or "").strip().upper() or "-"] += 1
+            self.directions[record.direction or ""] += 1
             if record.start is not None:
                 self.hours[hour_of(record.start, self.tz)] += 1
 
@@ -128,6 +144,9 @@ class SummaryBuilder:
             pdd_median_s=percentile(self.pdd, 0.5),
             pdd_p95_s=percentile(self.pdd, 0.95),
             by_cause=tuple(sorted(self.causes.items(), key=lambda item: (-item[1], item[0]))),
+            by_direction=tuple(
+                sorted(self.directions.items(), key=lambda item: (_DIRECTION_ORDER.get(item[0], 3), item[0]))
+            ),
             per_hour=hourly_series(self.hours),
         )
 

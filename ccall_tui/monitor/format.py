@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from ..i18n import N_, _
+
 # One date-time format across the app: PBX local time, ISO order, seconds.
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -19,6 +21,16 @@ def format_timestamp(moment: datetime | None, tz: tzinfo | None = None, *, offse
     if offset and moment.utcoffset() is not None:
         text += moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
     return text
+
+
+# One word per direction across the app (table, filter form, detail, summary, board).
+DIRECTION_WORDS = {"inbound": N_("Inbound"), "outbound": N_("Outbound"), "local": N_("Local")}
+
+
+def direction_word(direction: str | None) -> str:
+    """``Inbound`` / ``Outbound`` / ``Local``, translated; an unknown value as the server sent it."""
+    word = DIRECTION_WORDS.get(direction or "")
+    return _(word) if word is not None else (direction or "")
 
 
 def format_clock(moment: datetime | None, tz: tzinfo | None = None) -> str:

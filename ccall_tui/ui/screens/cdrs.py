@@ -16,9 +16,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     DataTable,
@@ -37,6 +36,7 @@ from ...i18n import _, N_
 from ..translate import translate_bindings
 from ..widgets.footer import AppFooter
 from ...monitor import cdr_filter as cf
+from ...monitor.cdr_memory import filter_path, load_filter, save_filter
 from ...monitor.cdr_stats import SummaryBuilder, summarize
 from ...monitor.export import iter_pages
 from ...monitor.recordings import (
@@ -45,14 +45,13 @@ from ...monitor.recordings import (
     export_to_file,
     recording_filename,
 )
-from ...state import StateError, atomic_write_json, load_json
 from ..widgets.cdr_detail import CdrDetail
 from ..widgets.cdr_dialogs import DownloadDialog, ExportDialog
 from ..widgets.cdr_form import CdrFilterForm
 from ..widgets.cdr_summary import CdrSummaryView
 from ..widgets.cdr_table import CdrTable
+from .cdr_layout import BrowserLayout, LineInput
 
-FILTER_FILE = "last-filter.json"
 ALL_PAGES_SIZE = 500
 ALL_PAGES_CONCURRENCY = 4
 CLIPBOARD_NOTE = N_(
@@ -62,7 +61,10 @@ CLIPBOARD_NOTE = N_(
 
 
 def paging_text(page: CdrPage, paging: Paging | None) -> Text:
-    """``page 3 of 25 · 1,234 calls · <txtdesc>``; a page without metadata is one page."""
+    """``page 3 of 25 · 1,234 calls · <txtdesc>``; a page without metadata is one page;
+    an empty result says so (never "page 1 of 0")."""
+    if not page.records and (paging is None or not paging.record_count or (paging.page_current or 1) <= 1):
+        return Text(_("No calls match: widen the dates or clear a filter"))
     if paging is None:
         text = Text(_("page 1 of 1 · {count:,} calls").format(count=len(page.records)))
         return text
@@ -82,12 +84,18 @@ def paging_text(page: CdrPage, paging: Paging | None) -> Text:
     return text
 
 
-class CdrBrowserScreen(Screen):
+class CdrBrowserScreen(BrowserLayout):
     HELP_TITLE = _("Calls")
     CSS_PATH = "../cdrs.tcss"
 
     BINDINGS = [
-        Binding("slash", "focus_form", _("Filter"), key_display="/"),
+        Binding("enter", "details", _("Details"), show=False),
+        Binding("f", "focus_form", _("Filter")),
+        Binding("slash", "find", _("Find in page"), key_display="/"),
+        Binding("n", "find_next", _("Next match"), show=False),
+        Binding("N", "find_previous", _("Previous match"), key_display="N", show=False),
+        Binding("s", "sort_next", _("Sort"), show=False),
+        Binding("S", "sort_reverse", _("Reverse sort"), key_display="S", show=False),
         Binding("t", "focus_table", _("Table"), show=False),
         Binding("r", "reload", _("Reload")),
         Binding("left_square_bracket", "prev_page", _("Previous"), key_display="["),
@@ -97,13 +105,13 @@ class CdrBrowserScreen(Screen):
         Binding("g", "goto_page", _("Go to page")),
         Binding("h", "pick_causes", _("Hangup causes"), show=False),
         Binding("x", "swap", _("Swap source/destination"), show=False),
-        Binding("s", "summary", _("Summary")),
+        Binding("a", "summary", _("Summary")),
         Binding("A", "summary_all", _("Summary of all pages"), key_display="A", show=False),
         Binding("e", "export", _("Export")),
         Binding("d", "download", _("Download recording"), show=False),
         Binding("y", "copy_link", _("Copy recording link"), show=False),
         Binding("o", "open_link", _("Open recording link"), show=False),
-        Binding("escape", "cancel", _("Cancel"), show=False),
+        Binding("escape", "back", _("Back"), show=False),
     ]
 
     def __init__(self, services: Any) -> None:
@@ -111,7 +119,8 @@ class CdrBrowserScreen(Screen):
         translate_bindings(self)
         self.services = services
         self.tz = services.profile.timezone
-        self._filter = self._restore_filter()
+        self._filter_path = filter_path(services)
+        self._filter = load_filter(self._filter_path, services.now())
         self._query: CdrQuery | None = None  # the query behind the page on screen
         self._page: CdrPage | None = None
         self._calls: dict[str, CallRecord] = {}  # as listed on the current page
@@ -126,26 +135,39 @@ class CdrBrowserScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield CdrFilterForm(self._filter, self.services.now, id="cdr-form")
+        form = CdrFilterForm(self._filter, self.services.now, id="cdr-form", classes="panel")
+        form.border_title = _("Filter")
+        yield form
         yield Static("", id="cdr-status", classes="status-line", markup=False)
-        with Horizontal(id="cdr-paging"):
-            yield Button(Content("«"), id="page-first", compact=True, tooltip=_("First page ({)"))
-            yield Button(Content("‹ " + _("Prev")), id="page-prev", compact=True)
-            yield Button(Content(_("Next") + " ›"), id="page-next", compact=True)
-            yield Button(Content("»"), id="page-last", compact=True, tooltip=_("Last page (})"))
-            yield Label(Content(_("Go to")), id="page-goto-label")
-            yield Input(placeholder="#", id="page-goto", type="integer", compact=True)
-            yield Static(Text(""), id="page-info")
-        with Horizontal(id="cdr-progress"):
-            yield Static("", id="progress-label", markup=False)
-            yield ProgressBar(id="progress-bar", show_eta=False)
-            yield Static(Content(_("esc cancels")), id="progress-hint")
-        yield CdrTable(self.tz, id="cdr-table")
-        with TabbedContent(id="cdr-bottom"):
-            with TabPane(Content(_("Call")), id="tab-call"):
-                yield CdrDetail(self.services.now, self.tz, id="cdr-detail")
-            with TabPane(Content(_("Summary")), id="tab-summary"):
-                yield CdrSummaryView(id="cdr-summary")
+        calls = Vertical(id="cdr-calls", classes="panel")
+        calls.border_title = _("Calls")
+        with calls:
+            with Horizontal(id="cdr-paging"):
+                yield Button(Content("«"), id="page-first", compact=True, tooltip=_("First page ({)"))
+                yield Button(Content("‹ " + _("Prev")), id="page-prev", compact=True)
+                yield Button(Content(_("Next") + " ›"), id="page-next", compact=True)
+                yield Button(Content("»"), id="page-last", compact=True, tooltip=_("Last page (})"))
+                yield Label(Content(_("Go to")), id="page-goto-label")
+                yield LineInput(placeholder="#", id="page-goto", type="integer", compact=True)
+                yield Static(Text(""), id="page-info")
+            with Horizontal(id="cdr-find"):
+                yield Label(Content(_("Find")), id="find-label")
+                yield LineInput(placeholder=_("text on this page"), id="find-input", compact=True)
+                yield Static(Text(""), id="find-count")
+            with Horizontal(id="cdr-progress"):
+                yield Static("", id="progress-label", markup=False)
+                yield ProgressBar(id="progress-bar", show_eta=False)
+                yield Static(Content(_("esc cancels")), id="progress-hint")
+            yield CdrTable(self.tz, id="cdr-table")
+            yield Static(Text(_("No calls match: widen the dates or clear a filter")), id="cdr-empty")
+        details = Vertical(id="cdr-details", classes="panel")
+        details.border_title = _("Details")
+        with details:
+            with TabbedContent(id="cdr-bottom"):
+                with TabPane(Content(_("Call")), id="tab-call"):
+                    yield CdrDetail(self.services.now, self.tz, id="cdr-detail")
+                with TabPane(Content(_("Summary")), id="tab-summary"):
+                    yield CdrSummaryView(id="cdr-summary")
         yield AppFooter()
 
     @property
@@ -163,6 +185,7 @@ class CdrBrowserScreen(Screen):
     def on_mount(self) -> None:
         self._ready = True
         self._update_paging_controls()
+        self._apply_size(self.size.width, self.size.height)
         self.table.focus()
         if self._pending_extension is not None:
             extension, as_destination = self._pending_extension
@@ -185,6 +208,7 @@ class CdrBrowserScreen(Screen):
             self._pending_call = call_id
             return
         self.query_one(TabbedContent).active = "tab-call"
+        self._open_details()
         self.load_call(call_id, None)
 
     def filter_extension(self, ext: str, *, as_destination: bool = False) -> None:
@@ -209,21 +233,43 @@ class CdrBrowserScreen(Screen):
 
     # ------------------------------------------------------------------ search and paging
 
-    def action_search(self) -> None:
+    def action_search(self) -> bool:
+        """Search with what the form holds; False (and the wrong fields marked) when it is wrong."""
         form = self.form.value
         result = cf.validate(form, self.tz, page=1)
         self.form.show_errors(result.errors)
         if not result.ok:
             self.set_status(_("Check the marked fields; nothing was sent."), error=True)
-            return
+            return False
         self._filter = form
-        self._save_filter(form)
+        save_filter(self._filter_path, form)
+        self.form.refresh_summary(form)
+        self._new_search()
         self.load_page(result.query)
+        return True
+
+    def _new_search(self) -> None:
+        """A new search starts clean: no page number typed, no find, no stale error marks."""
+        goto = self.query_one("#page-goto", Input)
+        goto.value = ""
+        goto.remove_class("-invalid")
+        self._close_find()
 
     @on(CdrFilterForm.Submitted)
     def _form_submitted(self, event: CdrFilterForm.Submitted) -> None:
+        """Enter anywhere in the form: search, then the table (or the first wrong field)."""
         event.stop()
-        self.action_search()
+        if self.action_search():
+            self.action_focus_table()
+        else:
+            wrong = [f for f in cf.FIELDS if f in cf.validate(self.form.value, self.tz).errors]
+            if wrong:
+                self.form.focus_field(wrong[0])
+
+    @on(CdrFilterForm.Left)
+    def _form_left(self, event: CdrFilterForm.Left) -> None:
+        event.stop()
+        self.action_focus_table()
 
     def _go(self, page: int) -> None:
         if self._query is None:
@@ -333,12 +379,19 @@ class CdrBrowserScreen(Screen):
                         keep_row=keep_row if same_page or keep_row is not None else 0)
         self._calls = {record.call_id: record for record in page.records if record.call_id}
         self._update_paging_controls()
+        self.set_class(not page.records, "-no-calls")
+        shown = self.detail.record
+        if not same_page and shown is not None and shown.call_id not in self._calls and keep_call_id is None:
+            self.detail.clear()
         base = replace(query, page=None)
         if self._all_summary_of != base:
             self._all_summary_of = None
             self._summary_stale = True
             self._refresh_page_summary()
-        message = _("{count} calls on this page.").format(count=len(page.records))
+        message = (
+            _("{count} calls on this page.").format(count=len(page.records)) if page.records
+            else _("No calls match: widen the dates or clear a filter")
+        )
         if page.skipped:
             message += " " + _("{count} malformed records were left out.").format(count=page.skipped)
         self.set_status(message)
@@ -370,6 +423,7 @@ class CdrBrowserScreen(Screen):
         if record is None:
             return
         self.query_one(TabbedContent).active = "tab-call"
+        self._open_details()
         if record.call_id:
             self.load_call(record.call_id, record)
         else:
@@ -388,13 +442,17 @@ class CdrBrowserScreen(Screen):
         else:
             self.detail.show(None, note=_("Looking up call {call_id}…").format(call_id=call_id))
         try:
-            record = await self.app.client.cdr(call_id)
+            lookup = await self.app.client.lookup(call_id)
         except CcallError as exc:
             self.set_status(exc.message, error=True)
             self.detail.show(shown, note=None if shown else exc.message)
             return
+        record = lookup.record
         if record is None:
-            self.detail.show(None, note=_("The server knows no call with id {call_id}.").format(call_id=call_id))
+            # Never one of the other calls a server that ignores call_id sends instead.
+            note = _("Call {call_id} not found (the server sent {count} other calls).") if lookup.others \
+                else _("The server knows no call with id {call_id}.")
+            self.detail.show(None, note=note.format(call_id=call_id, count=lookup.others))
             return
         self._fetched[call_id] = record
         self.detail.show(record)
@@ -402,13 +460,15 @@ class CdrBrowserScreen(Screen):
     # ------------------------------------------------------------------ form shortcuts
 
     def action_focus_form(self) -> None:
+        self.form.remove_class("-collapsed")
         self.form.focus_first()
 
     def action_focus_table(self) -> None:
+        self._fold_form()
         self.table.focus()
 
     def action_pick_causes(self) -> None:
-        self.form.pick_causes()
+        self.form.pick_causes(then=self.action_search)
 
     def action_swap(self) -> None:
         form = self.form.value.swapped()
@@ -435,12 +495,17 @@ class CdrBrowserScreen(Screen):
 
     def action_summary(self) -> None:
         tabs = self.query_one(TabbedContent)
-        tabs.active = "tab-call" if tabs.active == "tab-summary" else "tab-summary"
+        if tabs.active == "tab-summary" and self.has_class("-details-open"):
+            tabs.active = "tab-call"
+        else:
+            tabs.active = "tab-summary"
+            self._open_details()
 
     def action_summary_all(self) -> None:
         if self._query is None:
             return
         self.query_one(TabbedContent).active = "tab-summary"
+        self._open_details()
         self.summarize_all(replace(self._query, page=None))
 
     @work(exclusive=True, exit_on_error=False, name="cdr-summary-all", group="cdr-long")
@@ -490,17 +555,19 @@ class CdrBrowserScreen(Screen):
         )
         self.query_one("#progress-label", Static).update(Text(label))
 
-    def action_cancel(self) -> None:
+    def action_cancel(self) -> bool:
+        """Stop a long fetch (summary of all pages, export, download); False when none runs."""
         running = [
             w for w in self.workers
             if w.group in ("cdr-long", "cdr-download") and w.is_running
         ]
         if not running:
-            return
+            return False
         for worker in running:
             worker.cancel()
         self._progress_end()
         self.set_status(_("Cancelled."))
+        return True
 
     # ------------------------------------------------------------------ export
 
@@ -621,25 +688,3 @@ class CdrBrowserScreen(Screen):
             self._progress_end()
         self.set_status(_("Saved the recording to {path}.").format(path=target))
         self.notify(_("Saved the recording to {path}.").format(path=target), markup=False)
-
-    # ------------------------------------------------------------------ persistence
-
-    def _filter_path(self) -> Path | None:
-        state_dir = getattr(self.services, "state_dir", None)
-        return Path(state_dir) / FILTER_FILE if state_dir else None
-
-    def _restore_filter(self) -> cf.CdrFilter:
-        now = self.services.now()
-        path = self._filter_path()
-        if path is None or not path.exists():
-            return cf.default_filter(now)
-        return cf.CdrFilter.from_json(load_json(path, None)).refreshed(now)
-
-    def _save_filter(self, form: cf.CdrFilter) -> None:
-        path = self._filter_path()
-        if path is None:
-            return
-        try:
-            atomic_write_json(path, form.to_json())
-        except StateError:
-            pass  # the filter still works; it just will not be remembered

@@ -14,8 +14,8 @@ from textual.widgets import Static
 
 from ...api.models import CallRecord
 from ...i18n import _
-from ...monitor.cdr_stats import human_duration, mos_band, mos_band_label, mos_label
-from .cdr_table import MOS_STYLES
+from ...monitor.cdr_stats import MOS_STYLES, human_duration, mos_text
+from ...monitor.format import direction_word, format_timestamp
 
 try:  # written alongside; fall back to the bare code when it is missing
     from ...causes import explain as cause_explain
@@ -56,13 +56,12 @@ def detail_text(record: CallRecord, now: datetime, tz: tzinfo) -> Text:
     line(_("Call id"), record.call_id or "")
     if record.start is not None:
         start = record.start.astimezone(tz)
-        when = Text(start.strftime("%Y-%m-%d %H:%M:%S"))
+        when = Text(format_timestamp(start, tz))
         when.append(f"  ({humanize.naturaltime(start, when=now.astimezone(tz))})", style="dim")
         line(_("Start"), when)
     else:
         line(_("Start"), "")
-    directions = {"inbound": _("Inbound"), "outbound": _("Outbound"), "local": _("Local")}
-    line(_("Direction"), directions.get(record.direction or "", record.direction or ""))
+    line(_("Direction"), direction_word(record.direction))
     line(_("Source"), record.source or "")
     line(_("Caller name"), record.cid_name or "")
     line(_("Destination"), record.destination or "")
@@ -77,11 +76,10 @@ def detail_text(record: CallRecord, now: datetime, tz: tzinfo) -> Text:
     line(_("Time to answer"), _seconds(record.tta_s))
     line(_("Talk time"), human_duration(record.duration_s))
     line(_("Post-dial delay"), _seconds(record.pdd_s, 2))
-    if record.mos is not None:
-        band = mos_band(record.mos) or "poor"
-        mos = Text(f"{record.mos:.2f}  {mos_band_label(record.mos)}", style=MOS_STYLES[band])
-        # The table's bands (good/fair/poor) and FusionPBX's 1-5 words side by side, never mixed.
-        mos.append("  (" + _("{label} on the 1-5 scale").format(label=mos_label(record.mos)) + ")", style="dim")
+    mos_words, band = mos_text(record.mos)
+    if band is not None:
+        mos = Text(mos_words, style=MOS_STYLES[band])
+        mos.append("  " + _("(1-5 scale)"), style="dim")
         line(_("MOS"), mos)
     else:
         line(_("MOS"), _("no media measured") if record.answered else "")
@@ -141,6 +139,14 @@ class CdrDetail(Horizontal):
             text = Text(note + "\n", style="dim") + text
         body.update(text)
         raw.update(raw_text(dict(record.raw)))
+
+    def clear(self) -> None:
+        """No call: the hint how to open one (a new search whose list lacks the old call)."""
+        self.record = None
+        self.query_one("#detail-body", Static).update(
+            Text(_("Select a call (enter or click) to see every detail."), style="dim")
+        )
+        self.query_one("#detail-raw-body", Static).update(Text(""))
 
     def show_message(self, message: str) -> None:
         self.query_one("#detail-body", Static).update(Text(message, style="dim"))

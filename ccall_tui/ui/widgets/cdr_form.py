@@ -9,7 +9,8 @@ from typing import Callable
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from rich.text import Text
+from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -21,6 +22,7 @@ from ...api.models import DIRECTIONS, HANGUP_CAUSES
 from ...i18n import _, ngettext
 from ..translate import translate_bindings
 from ...monitor import cdr_filter as cf
+from ...monitor.format import direction_word
 
 try:  # written alongside; fall back to the bare code when it is missing
     from ...causes import short as cause_short
@@ -34,8 +36,36 @@ def _label(text: str) -> Label:
 
 
 def direction_options() -> list[tuple[Content, str]]:
-    names = {"inbound": _("Inbound"), "outbound": _("Outbound"), "local": _("Local")}
-    return [(Content(_("All directions")), "")] + [(Content(names[d]), d) for d in DIRECTIONS]
+    return [(Content(_("All directions")), "")] + [(Content(direction_word(d)), d) for d in DIRECTIONS]
+
+
+class FormInput(Input):
+    """A text field of the filter form: Enter searches (and says so in the footer)."""
+
+    BINDINGS = [Binding("enter", "submit", _("Search"))]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+
+class FormSelect(Select):
+    """A list of the filter form: Enter searches like everywhere in the form; space or the
+    arrow keys open the list."""
+
+    BINDINGS = [
+        Binding("enter", "search", _("Search")),
+        Binding("down,space,up", "show_overlay", _("Open list"), show=False),
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+    def action_search(self) -> None:
+        form = next((a for a in self.ancestors if isinstance(a, CdrFilterForm)), None)
+        if form is not None:
+            form.post_message(CdrFilterForm.Submitted())
 
 
 class CausePicker(ModalScreen[tuple[str, ...] | None]):
@@ -143,8 +173,16 @@ class CdrFilterForm(Vertical):
     class Submitted(Message):
         """The user asked to search with what the form holds."""
 
+    class Left(Message):
+        """The user left the form (escape): back to the table."""
+
+    BINDINGS = [
+        Binding("escape", "leave", _("Back to the table")),
+    ]
+
     def __init__(self, form: cf.CdrFilter, now: Callable[[], datetime], **kwargs) -> None:
         super().__init__(**kwargs)
+        translate_bindings(self)
         self._initial = form
         self._now = now
         self._causes: tuple[str, ...] = form.causes
@@ -157,32 +195,59 @@ class CdrFilterForm(Vertical):
         form = self._initial
         hint = cf.DATE_HINT
         preset_options = [(Content(_(label)), key) for key, label in cf.PRESETS.items()]
-        with Horizontal(classes="form-row"):
-            yield Field(_("From"), Input(form.date_from, placeholder=hint, id="f-date_from", compact=True), "date_from")
-            yield Field(_("To"), Input(form.date_to, placeholder=hint, id="f-date_to", compact=True), "date_to")
+        yield Static(self.summary_line(form), id="form-line")
+        with Container(id="form-grid"):
+            yield Field(_("From"), FormInput(form.date_from, placeholder=hint, id="f-date_from", compact=True), "date_from")
+            yield Field(_("To"), FormInput(form.date_to, placeholder=hint, id="f-date_to", compact=True), "date_to")
             yield Field(
                 _("Preset"),
-                Select(preset_options, prompt=_("Custom"), value=form.preset or Select.NULL, id="f-preset", compact=True),
+                FormSelect(preset_options, prompt=_("Custom"), value=form.preset or Select.NULL, id="f-preset", compact=True),
                 "preset",
             )
             yield Field(
                 _("Direction"),
-                Select(direction_options(), allow_blank=False, value=form.direction, id="f-direction", compact=True),
+                FormSelect(direction_options(), allow_blank=False, value=form.direction, id="f-direction", compact=True),
                 "direction",
             )
             yield Field(
                 _("Rows"),
-                Select([(Content(str(n)), n) for n in cf.PAGE_SIZES], allow_blank=False, value=form.limit, id="f-limit", compact=True),
+                FormSelect([(Content(str(n)), n) for n in cf.PAGE_SIZES], allow_blank=False, value=form.limit, id="f-limit", compact=True),
                 "limit",
             )
-        with Horizontal(classes="form-row"):
-            yield Field(_("Source"), Input(form.source, id="f-source", compact=True), "source")
-            yield Field(_("Destination"), Input(form.destination, id="f-destination", compact=True), "destination")
-            yield Field(_("Caller name"), Input(form.cid_name, id="f-cid_name", compact=True), "cid_name")
+            yield Field(_("Source"), FormInput(form.source, id="f-source", compact=True), "source")
+            yield Field(_("Destination"), FormInput(form.destination, id="f-destination", compact=True), "destination")
+            yield Field(_("Caller name"), FormInput(form.cid_name, id="f-cid_name", compact=True), "cid_name")
             yield Field(_("Hangup causes"), Button(self._causes_label(), id="f-causes", compact=True), "causes")
             with Vertical(classes="field field-search"):
                 yield _label("")
                 yield Button(Content(_("Search")), id="f-search", variant="primary", compact=True)
+
+    def summary_line(self, form: cf.CdrFilter) -> Text:
+        """The whole filter on one line, for the folded form (``f`` opens it)."""
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("f", style="bold")
+        line.append(" " + _("Filter") + "  ", style="dim")
+        parts: list[str] = []
+        if form.preset in cf.PRESETS:
+            parts.append(_(cf.PRESETS[form.preset]))
+        start, end = form.date_from.strip(), form.date_to.strip()
+        if start[:10] and start[:10] == end[:10] and len(end) > 10:
+            end = end[10:].strip()  # same day: the date once
+        parts.append(f"{start or '…'} → {end or '…'}")
+        parts.append(direction_word(form.direction) if form.direction else _("All directions"))
+        for label, value in ((_("Source"), form.source), (_("Destination"), form.destination),
+                             (_("Caller name"), form.cid_name)):
+            if value.strip():
+                parts.append(f"{label} {value.strip()}")
+        if form.causes:
+            parts.append(form.causes[0] if len(form.causes) == 1 else ngettext(
+                "{count} cause", "{count} causes", len(form.causes)).format(count=len(form.causes)))
+        parts.append(_("{count} rows").format(count=form.limit))
+        line.append(" · ".join(parts))  # what the user typed: literal text
+        return line
+
+    def refresh_summary(self, form: cf.CdrFilter | None = None) -> None:
+        self.query_one("#form-line", Static).update(self.summary_line(form or self.value))
 
     # ------------------------------------------------------------------ value
 
@@ -239,6 +304,13 @@ class CdrFilterForm(Vertical):
     def focus_first(self) -> None:
         self.query_one("#f-date_from", Input).focus()
 
+    def focus_field(self, name: str) -> None:
+        self.query_one(f"#f-{name}").focus()
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+
     # ------------------------------------------------------------------ events
 
     @on(Input.Changed)
@@ -291,10 +363,14 @@ class CdrFilterForm(Vertical):
         event.stop()
         self.pick_causes()
 
-    def pick_causes(self) -> None:
+    def pick_causes(self, then: Callable[[], None] | None = None) -> None:
+        """Open the cause picker; ``then`` runs after causes were chosen (not on cancel)."""
+
         def chosen(causes: tuple[str, ...] | None) -> None:
             if causes is not None:
                 self.set_causes(causes)
+                if then is not None:
+                    then()
 
         self.app.push_screen(CausePicker(self._causes), chosen)
 

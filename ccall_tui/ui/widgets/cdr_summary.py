@@ -8,8 +8,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from ...i18n import _
-from ...monitor.cdr_stats import CdrSummary, human_duration, mos_band
-from .cdr_table import MOS_STYLES
+from ...monitor.cdr_stats import MOS_STYLES, CdrSummary, human_duration, mos_text
+from ...monitor.format import direction_word, format_timestamp
 
 try:
     from ...causes import short as cause_short
@@ -38,11 +38,15 @@ def summary_text(summary: CdrSummary, title: str) -> Text:
     item(_("Answered (ASR)"), f"{summary.answered:,}{asr}")
     item(_("Average talk (ACD)"), human_duration(summary.acd_s))
     out.append("\n")
+    if summary.by_direction:
+        out.append_text(Text("  ·  ").join(
+            Text.assemble((direction_word(d) or "—", "dim"), f" {n:,}") for d, n in summary.by_direction
+        ))
+        out.append("\n")
     if summary.mos_avg is not None:
-        avg = Text(f"{summary.mos_avg:.2f}", style=MOS_STYLES[mos_band(summary.mos_avg) or "poor"])
-        worst = Text(f"{summary.mos_worst:.2f}", style=MOS_STYLES[mos_band(summary.mos_worst) or "poor"])
-        item(_("MOS average"), avg)
-        item(_("worst"), worst)
+        for label, value in ((_("MOS average"), summary.mos_avg), (_("worst"), summary.mos_worst)):
+            words, band = mos_text(value)
+            item(label, Text(words, style=MOS_STYLES[band]) if band else "")
     else:
         item(_("MOS"), "")
     pdd = lambda v: "" if v is None else _("{value} s").format(value=f"{v:.2f}")  # noqa: E731
@@ -72,6 +76,11 @@ def summary_text(summary: CdrSummary, title: str) -> Text:
     return out
 
 
+def _hour(moment) -> str:
+    """The app's one timestamp format, to the hour: ``2026-11-27 10:00``."""
+    return format_timestamp(moment)[:-3]
+
+
 def hours_caption(summary: CdrSummary) -> Text:
     if not summary.per_hour:
         return Text("")
@@ -79,9 +88,9 @@ def hours_caption(summary: CdrSummary) -> Text:
     peak = max(summary.per_hour, key=lambda item: item[1])
     return Text(
         _("Calls per hour, {first} to {last}; busiest {peak} with {count}").format(
-            first=first.strftime("%m-%d %H:00"),
-            last=last.strftime("%m-%d %H:00"),
-            peak=peak[0].strftime("%m-%d %H:00"),
+            first=_hour(first),
+            last=_hour(last),
+            peak=_hour(peak[0]),
             count=peak[1],
         ),
         style="dim",
