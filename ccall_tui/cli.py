@@ -108,10 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(func=sim_cli.run)
 
     with contextlib.suppress(ImportError):
-        from .commands import account, config_cmd
+        from .commands import account, config_cmd, state_cmd
 
         account.add_parser(sub)
         config_cmd.add_parser(sub)
+        state_cmd.add_parser(sub)
     return parser
 
 
@@ -228,14 +229,14 @@ class CcallError_NoCredentials(CcallError):
 
 
 def run_ext(args: argparse.Namespace, ctx: Context) -> int:
-    from .monitor.listing import extension_rows
+    from .monitor.listing import extension_rows, state_label
 
     async def go():
         async with ctx.client() as client:
             return await client.registrations()
 
     snapshot = asyncio.run(go())
-    rows = extension_rows(snapshot, ctx.profile, include_offline=not args.online)
+    rows = extension_rows(snapshot, ctx.profile, include_offline=not args.online, demo=ctx.sim is not None)
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -243,7 +244,7 @@ def run_ext(args: argparse.Namespace, ctx: Context) -> int:
     width = max([len(r["extension"]) for r in rows] + [3])
     for row in rows:
         regs = row["registrations"]
-        state = _("online") if row["online"] else _("offline")
+        state = state_label(row)
         if not regs:
             print(f"{row['extension']:<{width}}  {state}")
         for reg in regs:

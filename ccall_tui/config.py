@@ -47,6 +47,7 @@ PROFILE_KEYS = (
     "theme",
     "language",
     "discover_from_cdrs",
+    "forget_after_days",
 )
 
 _RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
@@ -119,6 +120,7 @@ class Profile:
     theme: str = "textual-dark"
     language: str = "auto"
     discover_from_cdrs: bool = True
+    forget_after_days: float = 30.0
 
     @classmethod
     def default(cls, name: str = DEFAULT_PROFILE) -> Profile:
@@ -509,6 +511,16 @@ def _parse_profile(name: str, raw: dict[str, Any]) -> Profile:
         if not isinstance(flag, bool):
             raise _wrong_type("discover_from_cdrs", _("true or false"), flag)
         values["discover_from_cdrs"] = flag
+    if "forget_after_days" in raw:
+        days = raw["forget_after_days"]
+        if isinstance(days, bool) or not isinstance(days, (int, float)):
+            raise _wrong_type("forget_after_days", _("a number of days"), days)
+        if not 1 <= days <= 3650:
+            raise ConfigError(
+                _("must be a number of days from 1 to 3650 (got {value})").format(value=_show(raw["forget_after_days"])),
+                key="forget_after_days",
+            )
+        values["forget_after_days"] = float(days)
     return Profile(**values)
 
 

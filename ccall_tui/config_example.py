@@ -58,6 +58,9 @@ language = "auto"
 # Also learn extensions from recent call records, not only from registrations.
 discover_from_cdrs = true
 
+# Extensions not seen online for this many days are no longer remembered (1-3650).
+forget_after_days = 30
+
 # Names shown next to extension numbers.
 # [profiles.{key}.labels]
 # "100" = "Reception"

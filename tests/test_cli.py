@@ -36,7 +36,8 @@ def test_ext_json_lists_registered_extensions(env, capsys):
     assert code == 0
     rows = json.loads(out)
     assert rows and all(row["online"] for row in rows)
-    assert set(rows[0]) == {"extension", "online", "registrations"}
+    assert set(rows[0]) == {"extension", "online", "state", "last_seen", "registrations"}
+    assert all(row["state"] == "online" for row in rows)
     reg = rows[0]["registrations"][0]
     assert set(reg) == {"agent", "contact", "ip", "port", "transport", "expires_in_s", "ping_ms"}
     assert any(len(row["registrations"]) == 2 for row in rows)
@@ -49,7 +50,9 @@ def test_ext_lists_configured_roster_offline_too(env, capsys, isolated):
     code, out, _ = run(capsys, "ext", "--json")
     assert code == 0
     rows = {row["extension"]: row for row in json.loads(out)}
-    assert rows["900"] == {"extension": "900", "online": False, "registrations": []}
+    assert rows["900"] == {
+        "extension": "900", "online": False, "state": "never_seen", "last_seen": None, "registrations": [],
+    }
     assert len(rows) == 61
 
 

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Digits, Footer, Input
 from ccall_tui.factory import build_app
 from ccall_tui.monitor.board import SortOrder
 from ccall_tui.monitor.history import ExtensionState
-from ccall_tui.monitor.roster import SeenStore
+from ccall_tui.monitor.roster import seen_store_for
 from ccall_tui.ui.screens.monitor import MonitorScreen
 from ccall_tui.ui.widgets.board import ExtensionGrid
 from ccall_tui.ui.widgets.summary import BoardSummary
@@ -232,13 +232,13 @@ async def test_wall_mode(make_services, roster_profile, sim, clock):
         assert screen.query_one(Footer).display
 
 
-async def test_auth_failure_stops_polling_and_new_credentials_resume(make_services, roster_profile, sim):
+async def test_auth_failure_slows_polling_and_new_credentials_resume(make_services, roster_profile, sim, clock):
     app = build_app(make_services(profile=roster_profile))
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         sim.faults.auth_failure = True
         screen = await poll_now(app, pilot)
-        assert screen.status.stopped
+        assert screen.status.auth_failed and 180 <= screen.status.retry_in(clock()) <= 300
         assert "log in again" in status_text(screen)
         assert any(n.severity == "error" for n in app._notifications)
         count = registration_requests(sim)
@@ -248,7 +248,7 @@ async def test_auth_failure_stops_polling_and_new_credentials_resume(make_servic
         sim.faults.reset()
         screen.credentials_changed()
         await settle(app, pilot)
-        assert not screen.status.stopped and not screen.grid.stale
+        assert not screen.status.auth_failed and not screen.grid.stale
         assert registration_requests(sim) == count + 1
 
 
@@ -270,14 +270,14 @@ async def test_polls_never_overlap_when_the_server_is_slow(make_services, roster
         assert screen.board.updated_at is not None
 
 
-async def test_seen_extensions_are_remembered_across_restarts(make_services, profile, sim, isolated):
+async def test_seen_extensions_are_remembered_across_restarts(make_services, profile, sim, isolated, clock):
     sim.tenant.force_online("120")
     services = make_services(profile=replace(profile, discover_from_cdrs=False))
     app = build_app(services)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         assert "120" in monitor(app).board.seen
-    assert "120" in SeenStore(services.state_dir, profile.name).load()
+    assert "120" in seen_store_for(profile, services.state_dir).load(clock())
     sim.tenant.force_offline("120")
     app = build_app(make_services(profile=replace(profile, discover_from_cdrs=False)))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -320,7 +320,7 @@ async def test_help_and_palette_list_the_board_keys(make_services, roster_profil
         await settle(app, pilot)
         screen = monitor(app)
         titles = {cmd.title for cmd in app.get_system_commands(screen)}
-        for name in ("Filter", "Sort", "Offline only", "Wall mode", "Refresh now", "Event log", "Details"):
+        for name in ("Filter", "Sort", "Not online", "Wall mode", "Refresh now", "Event log", "Details"):
             assert name in titles
         await pilot.press("question_mark")
         await pilot.pause()

@@ -63,13 +63,46 @@ def test_failure_keeps_data_and_says_why():
     assert not status.is_stale(at(30)) and status.failures == 0
 
 
-def test_auth_failure_stops():
-    status = PollStatus(5)
-    status.auth_rejected(T0, "Authentication failed: bad key")
-    assert status.stopped and status.next_attempt is None
-    assert "polling stopped" in status.summary(T0)
+def test_auth_failure_keeps_retrying_slowly_with_age_and_reason():
+    status = PollStatus(5, rng=random.Random(3))
+    status.succeeded(T0)
+    delays = []
+    for n in range(20):
+        status.started()
+        delays.append(status.auth_rejected(at(60 + n * 300), "Authentication failed: bad key"))
+    assert all(180 <= d <= 300 for d in delays) and len({round(d) for d in delays}) > 5
+    now = at(60 + 19 * 300 + 60)  # the last retry is still ahead
+    kind, line = status.status_line(now)
+    assert kind == "auth" and status.is_stale(now)
+    assert line.startswith("STALE · data 1 h 37 min old · Authentication failed: bad key · retrying in ")
+    assert line.endswith("press l to log in again")
     status.resumed()
-    assert not status.stopped
+    status.started()
+    assert status.succeeded(now) == 5 and not status.auth_failed
+    assert status.status_line(now)[0] == "fresh"
+
+
+def test_server_retry_after_is_honoured_and_said():
+    status = PollStatus(5, rng=random.Random(1))
+    status.succeeded(T0)
+    status.started()
+    delay = status.failed(at(1), "Too many requests", "server", retry_after=120)
+    assert delay == 120 and status.next_attempt == at(121)
+    assert status.summary(at(1)) == "data 1 s old · Too many requests · server asked to wait 2 min · retrying in 2 min"
+    # a short Retry-After never shortens the backoff
+    for _ in range(5):
+        status.started()
+        delay = status.failed(at(2), "Too many requests", "server", retry_after=1)
+    assert delay > 20
+
+
+def test_status_line_before_any_answer():
+    status = PollStatus(5)
+    assert status.status_line(T0) == ("connecting", "Connecting…")
+    status.started()
+    status.failed(T0, "Connection refused")
+    kind, line = status.status_line(T0)
+    assert kind == "stale" and line.startswith("STALE · no data yet · Connection refused · retrying in")
 
 
 def test_interval_floor_is_one_second():

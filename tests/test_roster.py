@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,17 +11,15 @@ from ccall_tui.api.models import CallRecord, Registration, RegistrationsSnapshot
 from ccall_tui.monitor.board import ExtensionBoard, SortOrder, fold
 from ccall_tui.monitor.history import ExtensionState
 from ccall_tui.monitor.roster import (
-    SeenStore,
     discovery_query,
     extensions_from_calls,
-    load_seen_extensions,
     looks_like_extension,
-    seen_path,
 )
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2026, 11, 27, 10, 30, tzinfo=VN)
 ONLINE, OFFLINE, NEVER = ExtensionState.ONLINE, ExtensionState.OFFLINE, ExtensionState.NEVER_SEEN
+UNKNOWN = ExtensionState.UNKNOWN
 
 
 def reg(ext: str, device: int = 0, **kw) -> Registration:
@@ -42,18 +39,22 @@ def at(seconds: float) -> datetime:
 
 
 def test_initial_states_roster_seen_and_online():
-    board = ExtensionBoard(["100", "101", "102"], {"100": "Lễ tân"}, T0, seen={"101", "300"})
-    assert board.tiles["100"].state is NEVER
-    assert board.tiles["101"].state is OFFLINE
-    assert board.tiles["300"].state is OFFLINE
+    board = ExtensionBoard(["100", "101", "102", "103"], {"100": "Lễ tân"}, T0, seen={"101", "300"})
+    # nothing is known before the first answer
+    assert {tile.state for tile in board.tiles.values()} == {UNKNOWN}
+    assert board.counts[UNKNOWN] == 5
     changes = board.apply(snap("100", ("102", 2), "150"), at(5))
     assert changes.first and not changes.events  # the first look is not a change
-    assert set(changes.state_changed) == {"100", "102", "150"}
+    assert not changes.went_offline  # ... nor an alert
+    assert set(changes.state_changed) == {"100", "101", "102", "103", "150", "300"}
+    assert board.tiles["101"].state is OFFLINE and board.tiles["300"].state is OFFLINE
+    assert board.tiles["103"].state is NEVER
+    assert board.tiles["101"].flaps == 0 and not board.tiles["101"].since_known
     assert changes.added == ["150"]
     assert set(changes.newly_seen) == {"100", "102", "150"}
     assert board.tiles["102"].devices == 2
     assert board.tiles["100"].name == "Lễ tân"
-    assert board.counts == {ONLINE: 3, OFFLINE: 2, NEVER: 0}
+    assert board.counts == {ONLINE: 3, OFFLINE: 2, NEVER: 1, UNKNOWN: 0}
     assert board.tiles["100"].changed_at is None and not board.tiles["100"].since_known
 
 
@@ -117,32 +118,6 @@ def test_event_log_and_history_are_bounded():
     for i in range(50):
         board.apply(snap("100") if i % 2 else snap(), at(i))
     assert len(board.events) == 5 and len(board.online_history) == 7
-
-
-def test_seen_store_writes_only_on_change(tmp_path):
-    store = SeenStore(tmp_path, "main")
-    assert store.load() == set()
-    assert store.save({"100", "101"})
-    mtime = seen_path(tmp_path, "main").stat().st_mtime_ns
-    assert not store.save({"101", "100"})
-    assert seen_path(tmp_path, "main").stat().st_mtime_ns == mtime
-    data = json.loads(seen_path(tmp_path, "main").read_text())
-    assert data["extensions"] == ["100", "101"]
-    assert SeenStore(tmp_path, "main").load() == {"100", "101"}
-    assert SeenStore(tmp_path, "other").load() == set()
-
-
-def test_seen_store_survives_garbage(tmp_path):
-    seen_path(tmp_path, "x").write_text("{not json")
-    assert SeenStore(tmp_path, "x").load() == set()
-    seen_path(tmp_path, "y").write_text('{"extensions": 5}')
-    assert SeenStore(tmp_path, "y").load() == set()
-    assert seen_path(tmp_path, "../evil").parent == tmp_path
-
-
-def test_load_seen_extensions_reads_the_state_dir(isolated):
-    SeenStore(isolated / "state", "prof").save({"105"})
-    assert load_seen_extensions("prof") == {"105"}
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from ..api.models import Registration, RegistrationsSnapshot, device_signature
 from .history import BoardEvent, CountHistory, EventLog, ExtensionState
@@ -20,6 +21,10 @@ from .roster import extension_sort_key
 ONLINE = ExtensionState.ONLINE
 OFFLINE = ExtensionState.OFFLINE
 NEVER_SEEN = ExtensionState.NEVER_SEEN
+UNKNOWN = ExtensionState.UNKNOWN
+# One answer may add this many extensions never seen before (outside the roster) to what is
+# remembered, or double it, whichever is more; a bigger jump is shown but not remembered.
+GROWTH_MIN = 1000
 
 
 class SortOrder(Enum):
@@ -32,7 +37,7 @@ class SortOrder(Enum):
         return members[(members.index(self) + 1) % len(members)]
 
 
-_STATE_RANK = {OFFLINE: 0, NEVER_SEEN: 1, ONLINE: 2}
+_STATE_RANK = {OFFLINE: 0, UNKNOWN: 1, NEVER_SEEN: 2, ONLINE: 3}
 
 
 def fold(text: str) -> str:
@@ -110,6 +115,9 @@ class BoardChanges:
     went_offline: list[str] = field(default_factory=list)
     events: list[BoardEvent] = field(default_factory=list)
     first: bool = False
+    # extensions seen for the first time that were NOT remembered (the answer grew the set
+    # past a sane bound): shown on the board, forgotten when they go
+    not_remembered: int = 0
 
     @property
     def changed(self) -> list[str]:
@@ -124,7 +132,9 @@ class ExtensionBoard:
     """Every known extension and its state.
 
     ``roster``: the configured extensions; ``labels``: names for them; ``seen``: extensions seen
-    online before (they start *offline*, the others *never seen*).
+    online before, with when they were last seen. Until the first answer every tile is
+    *unknown*; then those seen before are *offline*, the others *never seen*.
+    ``remember_limit``: how many extensions ``seen`` may hold (see :meth:`apply`).
     """
 
     def __init__(
@@ -133,13 +143,23 @@ class ExtensionBoard:
         labels: Mapping[str, str] | None = None,
         now: datetime | None = None,
         *,
-        seen: Iterable[str] = (),
+        seen: Mapping[str, datetime] | Iterable[str] = (),
         event_limit: int = 200,
         history_limit: int = 240,
+        remember_limit: int | None = None,
     ) -> None:
+        roster = [str(ext).strip() for ext in roster]
         self.created_at = now or datetime.now().astimezone()
         self.tiles: dict[str, ExtensionTile] = {}
-        self.seen: set[str] = set(seen)
+        # extension -> when last seen online (for the ones online now: when they came)
+        self.seen: dict[str, datetime] = (
+            dict(seen) if isinstance(seen, Mapping) else dict.fromkeys(seen, self.created_at)
+        )
+        self.roster: frozenset[str] = frozenset(roster)
+        self.remember_limit = remember_limit
+        # the poll status of the feed filling this board (set by whoever polls), so every
+        # screen showing the board can say how old and how sure its data is
+        self.status: Any = None
         self.labels: dict[str, str] = dict(labels or {})
         self.events = EventLog(event_limit)
         self.online_history = CountHistory(history_limit)
@@ -204,7 +224,7 @@ class ExtensionBoard:
                 continue
             tile = self.tiles.get(extension)
             if tile is None:
-                state = OFFLINE if extension in self.seen else NEVER_SEEN
+                state = self._resting_state(extension) if self.updated_at is not None else UNKNOWN
                 tile = ExtensionTile(extension, state, now, label=self.labels.get(extension))
                 self.tiles[extension] = tile
                 self.counts[state] += 1
@@ -240,6 +260,9 @@ class ExtensionBoard:
         online = snapshot.extensions
         counts = self.counts
         tiles = self.tiles
+        seen = self.seen
+        if first:  # nothing was known: no change, no flap, no event, no alert
+            self._settle_unknown(online, changes)
 
         # In number order: a set's order changes with the process's string hashing, and the
         # change log (and its snapshots) must not.
@@ -250,6 +273,8 @@ class ExtensionBoard:
             self._move(tile, OFFLINE, now, exact=True)
             tile.registrations = ()
             tile.flaps += 1
+            if extension in seen:
+                seen[extension] = now
             changes.state_changed.append(extension)
             changes.went_offline.append(extension)
             changes.events.append(BoardEvent(now, extension, ONLINE, OFFLINE, 0, old_devices))
@@ -291,15 +316,81 @@ class ExtensionBoard:
             changes.state_changed.append(extension)
             if not first:
                 changes.events.append(BoardEvent(now, extension, old, ONLINE, len(regs), 0))
-            if extension not in self.seen:
-                self.seen.add(extension)
+            if extension not in seen:
                 changes.newly_seen.append(extension)
 
+        if changes.newly_seen:
+            self._remember(changes, now)
         for event in changes.events:
             self.events.add(event)
         self.online_history.add(counts[ONLINE])
         self.updated_at = now
         return changes
+
+    def _resting_state(self, extension: str) -> ExtensionState:
+        return OFFLINE if extension in self.seen else NEVER_SEEN
+
+    def _settle_unknown(self, online: Mapping[str, Sequence[Registration]], changes: BoardChanges) -> None:
+        """The first answer: every unknown tile not in it is offline (seen before) or never
+        seen. The state began before the board looked, so its time stays a lower bound."""
+        counts = self.counts
+        for extension, tile in self.tiles.items():
+            if tile.state is UNKNOWN and extension not in online:
+                state = self._resting_state(extension)
+                counts[UNKNOWN] -= 1
+                counts[state] += 1
+                tile.state = state
+                tile.version += 1
+                changes.state_changed.append(extension)
+
+    def _remember(self, changes: BoardChanges, now: datetime) -> None:
+        """Remember the extensions seen for the first time, unless one answer grows the set
+        past a sane bound: over the limit, or by more than ``GROWTH_MIN`` and more than it
+        held (configured extensions do not count)."""
+        fresh = changes.newly_seen
+        outside = sum(1 for ext in fresh if ext not in self.roster)
+        held = len(self.seen)
+        too_many = self.remember_limit is not None and held + outside > self.remember_limit
+        if too_many or (held and outside > max(GROWTH_MIN, held)):
+            kept = [ext for ext in fresh if ext in self.roster]
+            changes.not_remembered = len(fresh) - len(kept)
+            fresh[:] = kept
+        for ext in fresh:
+            self.seen[ext] = now
+
+    def last_seen(self, extension: str) -> datetime | None:
+        """When the extension was last seen online (the latest answer's time while it is
+        online; None when never, as far as the board remembers)."""
+        tile = self.tiles.get(extension)
+        if tile is not None and tile.state is ONLINE:
+            return self.updated_at
+        return self.seen.get(extension)
+
+    def seen_times(self) -> dict[str, datetime]:
+        """What to remember: every remembered extension -> when last seen."""
+        latest, updated = self.latest, self.updated_at
+        return {ext: (updated if updated is not None and ext in latest else at) for ext, at in self.seen.items()}
+
+    def forget(self, extension: str) -> str:
+        """Stop remembering ``extension``. Returns ``"forgotten"`` (its tile is gone),
+        ``"roster"`` (no longer remembered, but configured: the tile stays, never seen),
+        ``"online"`` (refused: it is online right now) or ``"unknown"``."""
+        tile = self.tiles.get(extension)
+        if tile is None:
+            return "unknown"
+        if tile.state is ONLINE:
+            return "online"
+        self.seen.pop(extension, None)
+        if extension in self.roster:
+            if tile.state is OFFLINE:
+                self.counts[OFFLINE] -= 1
+                self.counts[NEVER_SEEN] += 1
+                tile.state = NEVER_SEEN
+                tile.version += 1
+            return "roster"
+        del self.tiles[extension]
+        self.counts[tile.state] -= 1
+        return "forgotten"
 
     def registrations_of(self, extension: str) -> Sequence[Registration]:
         """The extension's registrations in the latest answer (fresh expiry and ping figures;

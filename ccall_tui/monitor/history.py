@@ -107,21 +107,22 @@ class CountHistory:
     def values(self) -> list[int]:
         return list(self._values)
 
-    def levels(self, width: int, steps: int = 8) -> tuple[int, ...]:
+    def levels(self, width: int, steps: int = 8, *, top: int = 0) -> tuple[int, ...]:
         """The history drawn in at most ``width`` bars of ``0 .. steps - 1``, newest on the
         right: one bar per value while they fit, else the highest value of each equal slice.
-        Scaled between the lowest and highest bar; a flat line sits in the middle."""
+        The scale stands on 0 and reaches ``top`` (the number of extensions; the highest value
+        when that is more or ``top`` is 0), so 45 -> 44 of 60 is a sliver, not an outage."""
         values = list(self._values)
         if width <= 0 or not values:
             return ()
         if len(values) > width:
             step = len(values) / width
             values = [max(values[int(i * step) : int((i + 1) * step)]) for i in range(width)]
-        low, high = min(values), max(values)
-        if high == low:
-            return (steps // 2 - 1,) * len(values)
-        top = steps - 1
-        return tuple(round((value - low) * top / (high - low)) for value in values)
+        high = max(top, max(values))
+        if high <= 0:
+            return (0,) * len(values)
+        last = steps - 1
+        return tuple(round(max(value, 0) * last / high) for value in values)
 
     def __len__(self) -> int:
         return len(self._values)

@@ -2,7 +2,10 @@
 
 The screen asks :class:`PollStatus` after every attempt how long to wait before the next one
 (the next poll only starts after the previous one finished). Failures back off
-exponentially with jitter, capped at a minute; the first success goes back to the interval.
+exponentially with jitter, capped at a minute, or longer when the server asks for it
+(``Retry-After``); the first success goes back to the interval. Wrong credentials do not stop
+the feed: it retries every few minutes (a wall recovers unattended once the key works again),
+and at once when the credentials change.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from ..i18n import _
 
 BACKOFF_CAP_S = 60.0
 STALE_FACTOR = 2.5
+# After wrong credentials: retry every 3 to 5 minutes.
+AUTH_RETRY_S = 240.0
+AUTH_RETRY_JITTER_S = 60.0
 
 
 class Backoff:
@@ -52,6 +58,8 @@ class PollFailure:
     message: str
     kind: str = "error"
     at: datetime | None = None
+    # how long the server asked us to wait (Retry-After), in seconds
+    retry_after: float | None = None
 
 
 class PollStatus:
@@ -59,7 +67,8 @@ class PollStatus:
 
     def __init__(self, interval: float, *, cap: float = BACKOFF_CAP_S, rng: random.Random | None = None) -> None:
         self.interval = max(float(interval), 1.0)
-        self.backoff = Backoff(self.interval, cap, rng=rng)
+        self.rng = rng or random.Random()
+        self.backoff = Backoff(self.interval, cap, rng=self.rng)
         self.last_success: datetime | None = None
         self.last_error: PollFailure | None = None
         self.next_attempt: datetime | None = None
@@ -74,10 +83,6 @@ class PollStatus:
     @property
     def failures(self) -> int:
         return self.backoff.failures
-
-    @property
-    def stopped(self) -> bool:
-        return self.auth_failed
 
     # ------------------------------------------------------------------ recording
 
@@ -95,22 +100,29 @@ class PollStatus:
         self.backoff.reset()
         return self._schedule(now, self.interval)
 
-    def failed(self, now: datetime, message: str, kind: str = "error") -> float:
-        """Record a failure; returns the (backed-off) delay before the next attempt."""
+    def failed(
+        self, now: datetime, message: str, kind: str = "error", retry_after: float | None = None
+    ) -> float:
+        """Record a failure; returns the delay before the next attempt: the backoff, or what
+        the server asked for (``retry_after`` seconds) when that is longer."""
         self.in_flight = False
-        self.last_error = PollFailure(message, kind, now)
-        return self._schedule(now, self.backoff.next_delay())
+        if retry_after is not None and retry_after <= 0:
+            retry_after = None
+        self.last_error = PollFailure(message, kind, now, retry_after)
+        self.auth_failed = False
+        return self._schedule(now, max(self.backoff.next_delay(), retry_after or 0.0))
 
-    def auth_rejected(self, now: datetime, message: str) -> None:
-        """Wrong credentials: stop until new ones arrive."""
+    def auth_rejected(self, now: datetime, message: str) -> float:
+        """Wrong credentials: keep the data and its age, retry slowly (every 3-5 min,
+        jittered); returns the delay before the next attempt."""
         self.in_flight = False
         self.auth_failed = True
         self.last_error = PollFailure(message, "auth", now)
-        self.next_attempt = None
+        delay = AUTH_RETRY_S + AUTH_RETRY_JITTER_S * (2 * self.rng.random() - 1)
+        return self._schedule(now, delay)
 
     def resumed(self) -> None:
-        """New credentials (or a manual retry after an auth failure)."""
-        self.auth_failed = False
+        """New credentials (or a retry the user asked for): try again without waiting."""
         self.backoff.reset()
 
     def _schedule(self, now: datetime, delay: float) -> float:
@@ -148,19 +160,37 @@ class PollStatus:
             parts.append(_("no data yet"))
         else:
             parts.append(_("data {age} old").format(age=format_age(age)))
-        if self.last_error is not None:
-            parts.append(self.last_error.message.rstrip("."))
+        error = self.last_error
+        if error is not None:
+            parts.append(error.message.rstrip("."))
+            if error.retry_after:
+                parts.append(_("server asked to wait {wait}").format(wait=format_age(error.retry_after)))
         elif age is not None and age > self.stale_after:
             parts.append(_("no answer yet"))
-        if self.auth_failed:
-            parts.append(_("polling stopped"))
-        elif self.in_flight:
+        if self.in_flight:
             parts.append(_("updating…"))
         else:
             wait = self.retry_in(now)
-            if wait is not None and self.last_error is not None:
+            if wait is not None and error is not None:
                 parts.append(_("retrying in {wait}").format(wait=format_age(wait)))
         return " · ".join(parts)
+
+    def status_line(self, now: datetime) -> tuple[str, str]:
+        """``(kind, line)`` for any screen showing the data: kind is ``"auth"`` (wrong
+        credentials), ``"stale"``, ``"connecting"`` (no answer yet) or ``"fresh"``; the line
+        e.g. ``"STALE · data 12 min old · Authentication failed · retrying in 4 min · …"``."""
+        if self.auth_failed:
+            line = self.summary(now) + " · " + _("press l to log in again")
+            if self.last_success is not None:
+                line = _("STALE") + " · " + line
+            return "auth", line
+        if self.is_stale(now):
+            return "stale", _("STALE") + " · " + self.summary(now)
+        if self.last_success is None:
+            return "connecting", _("Connecting…")
+        return "fresh", _("updated {time} · {summary}").format(
+            time=self.last_success.strftime("%H:%M:%S"), summary=self.summary(now)
+        )
 
 
 def format_age(seconds: float) -> str:

@@ -4,8 +4,8 @@ The registrations endpoint only lists extensions that are online right now, so t
 the union of three sources:
 
 * the profile's ``roster`` (ranges and single numbers) with its ``labels``;
-* every extension ever seen online, remembered per profile in the state directory
-  (``seen-<profile>.json``), rewritten only when the set grows;
+* every extension seen online before, remembered per profile and server (see
+  :mod:`ccall_tui.monitor.seen`);
 * optionally, the sources and destinations of recent *local* calls that look like extensions.
 """
 
@@ -18,15 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from ..api.models import CallRecord, CdrQuery
-from ..state import StateError, atomic_write_json, load_json
+from ..state import StateError
+from .seen import FORGET_AFTER_DAYS, SeenStore, remember_limit
 
 # Short digit strings are extensions; longer ones are outside numbers.
 EXTENSION_PATTERN = re.compile(r"^\d{2,6}$")
-SEEN_FILE_VERSION = 1
 # How often the call records are read again to discover extensions.
 DISCOVERY_INTERVAL_S = 600.0
 DISCOVERY_PAGE_LIMIT = 500
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def looks_like_extension(value: str | None) -> bool:
@@ -41,55 +40,32 @@ def extension_sort_key(extension: str) -> tuple[int, int, str]:
 # --------------------------------------------------------------------------- seen store
 
 
-def seen_path(state_dir: Path, profile_name: str) -> Path:
-    safe = _SAFE_NAME.sub("_", profile_name or "default")[:64] or "default"
-    return Path(state_dir) / f"seen-{safe}.json"
-
-
-def _parse_seen(data: Any) -> set[str]:
-    items: Any = data
-    if isinstance(data, dict):
-        items = data.get("extensions", [])
-    if not isinstance(items, (list, dict)):
-        return set()
-    return {str(item) for item in items if isinstance(item, (str, int)) and str(item).strip()}
-
-
-def load_seen_extensions(profile_name: str) -> set[str]:
-    """Extensions seen online before under this profile (empty when unknown)."""
+def seen_store_for(profile: Any, state_root: Path | None = None, *, demo: bool = False) -> SeenStore:
+    """The remembered extensions of ``profile`` on its server (the demo has its own)."""
     from ..config import state_dir
+    from ..state import namespace_dir
 
-    return SeenStore(state_dir(), profile_name).load()
+    directory = namespace_dir(
+        state_root if state_root is not None else state_dir(),
+        getattr(profile, "name", "default"),
+        getattr(profile, "base_url", ""),
+        getattr(profile, "domain_name", None),
+        demo=demo,
+    )
+    try:
+        roster_size = len(profile.roster_extensions())
+    except Exception:  # noqa: BLE001 - a bad roster was refused at load
+        roster_size = 0
+    return SeenStore(
+        directory,
+        forget_after_days=getattr(profile, "forget_after_days", FORGET_AFTER_DAYS),
+        limit=remember_limit(roster_size),
+    )
 
 
-class SeenStore:
-    """The remembered set of extensions seen online; writes only when the set changes."""
-
-    def __init__(self, state_dir: Path | None, profile_name: str) -> None:
-        self.path = seen_path(state_dir, profile_name) if state_dir is not None else None
-        self._saved: frozenset[str] = frozenset()
-
-    def load(self) -> set[str]:
-        if self.path is None:
-            return set()
-        seen = _parse_seen(load_json(self.path, {}))
-        self._saved = frozenset(seen)
-        return seen
-
-    def save(self, extensions: Iterable[str]) -> bool:
-        """Write the set if it differs from what is on disk; True when written.
-
-        Raises :class:`ccall_tui.state.StateError` (one line) when the disk refuses.
-        """
-        current = frozenset(extensions)
-        if self.path is None or current == self._saved:
-            return False
-        atomic_write_json(
-            self.path,
-            {"version": SEEN_FILE_VERSION, "extensions": sorted(current, key=extension_sort_key)},
-        )
-        self._saved = current
-        return True
+def load_seen_extensions(profile: Any, now: datetime, *, demo: bool = False) -> dict[str, datetime]:
+    """Extensions seen online before with ``profile`` on its server -> when last seen."""
+    return seen_store_for(profile, demo=demo).load(now)
 
 
 # --------------------------------------------------------------------------- discovery
@@ -131,5 +107,5 @@ __all__ = [
     "extensions_from_calls",
     "load_seen_extensions",
     "looks_like_extension",
-    "seen_path",
+    "seen_store_for",
 ]

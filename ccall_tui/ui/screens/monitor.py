@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -25,16 +24,17 @@ from ..widgets.footer import AppFooter
 from ...monitor.board import BoardChanges, ExtensionBoard, SortOrder
 from ...monitor.history import BoardEvent, ExtensionState
 from ...monitor.poller import PollStatus, format_age
+from ...monitor.credential_watch import CHECK_EVERY_S, watch_for
+from ...monitor.memory import BoardMemory
 from ...monitor.roster import (
     DISCOVERY_INTERVAL_S,
-    SeenStore,
-    StateError,
     discovery_query,
     extensions_from_calls,
+    seen_store_for,
 )
 from ..widgets.board import ExtensionGrid
 from ..widgets.changelog import ChangeLogView
-from ..widgets.summary import BoardSummary
+from ..widgets.summary import BoardSummary, count_text
 from ..widgets.textline import TextLine
 
 log = logging.getLogger("ccall_tui.monitor")
@@ -68,11 +68,12 @@ class MonitorScreen(Screen):
         Binding("slash", "filter", _("Filter"), key_display="/"),
         Binding("escape", "clear_filter", _("Clear filter"), show=False),
         Binding("s", "cycle_sort", _("Sort")),
-        Binding("o", "offline_only", _("Offline only")),
+        Binding("o", "offline_only", _("Not online")),
         Binding("e", "toggle_log", _("Event log")),
         Binding("w", "toggle_wall", _("Wall mode")),
         Binding("r", "retry", _("Refresh now")),
         Binding("l", "login", _("Log in again")),
+        Binding("x,delete", "forget", _("Forget extension"), show=False),
     ]
 
     def __init__(self, services: Any) -> None:
@@ -80,24 +81,32 @@ class MonitorScreen(Screen):
         translate_bindings(self)
         self.services = services
         profile = services.profile
-        self.seen_store = SeenStore(services.state_dir, getattr(profile, "name", "default"))
+        # remembered per profile and server; the demo has its own (no state dir: nothing)
+        self.seen_store = seen_store_for(profile, services.state_dir, demo=services.sim is not None)
+        if services.state_dir is None:
+            self.seen_store.directory = None
         try:
             roster = profile.roster_extensions()
         except Exception:  # noqa: BLE001 - a bad roster was refused at load; never crash here
             roster = []
+        now = services.now()
         self.board = ExtensionBoard(
-            roster, dict(getattr(profile, "labels", {}) or {}), services.now(), seen=self.seen_store.load()
+            roster, dict(getattr(profile, "labels", {}) or {}), now,
+            seen=self.seen_store.load(now), remember_limit=self.seen_store.limit,
         )
+        self.memory = BoardMemory(self.board, self.seen_store)
         self.watched = frozenset(getattr(profile, "watched", ()) or ())
         self.status = PollStatus(services.interval)
+        self.board.status = self.status
+        self.credential_watch = watch_for(services)
+        self._cred_timer: Timer | None = None
+        self._growth_warned = False
         self.wall = bool(services.wall)
         self.polls_started = 0
         self._poll_timer: Timer | None = None
         self._tick_timer: Timer | None = None
         self._discover_timer: Timer | None = None
         self._seen_error_shown = False
-        self._seen_lock = threading.Lock()
-        self._seen_version = self._seen_written = 0
         self._shown: dict[str, Text] = {}
         self._widgets: dict[str, Widget] = {}
         self._log_dirty = False
@@ -174,7 +183,7 @@ class MonitorScreen(Screen):
         ``announce``: say "updating…" at once (a poll the user asked for). The scheduled polls
         do not: most answer within a second, and the tick says it if one is still running.
         """
-        if self.status.in_flight or self.status.stopped:
+        if self.status.in_flight:
             return
         if self._poll_timer is not None:
             self._poll_timer.stop()
@@ -201,7 +210,7 @@ class MonitorScreen(Screen):
             self._auth_failed(exc.message)
             return
         except CcallError as exc:
-            self._poll_failed(exc.message, exc.kind)
+            self._poll_failed(exc.message, exc.kind, getattr(exc, "retry_after", None))
             return
         except Exception as exc:  # noqa: BLE001 - never crash the wall; say what went wrong
             log.exception("poll failed")
@@ -221,23 +230,57 @@ class MonitorScreen(Screen):
         self.call_later(self._tick_after_poll)
         self._schedule_poll(self.status.interval)
 
-    def _poll_failed(self, message: str, kind: str) -> None:
-        delay = self.status.failed(self.services.now(), message, kind)
+    def _poll_failed(self, message: str, kind: str, retry_after: float | None = None) -> None:
+        delay = self.status.failed(self.services.now(), message, kind, retry_after)
         self.grid.stale = True
         self._render_status()
         self._schedule_poll(delay)
 
     def _auth_failed(self, message: str) -> None:
-        self.status.auth_rejected(self.services.now(), message)
+        """Wrong credentials: keep the data and its age, retry every few minutes, and at once
+        when the credentials in the keyring or environment change."""
+        first = not self.status.auth_failed
+        delay = self.status.auth_rejected(self.services.now(), message)
         self.grid.stale = True
         self._render_status()
-        self.notify(
-            _("{message} Polling stopped; press l to log in again.").format(message=message.rstrip(".") + "."),
-            title=_("Wrong credentials"),
-            severity="error",
-            timeout=10,
-            markup=False,
-        )
+        self._schedule_poll(delay)
+        self._arm_credential_check()
+        if first:
+            self.notify(
+                _("{message} Retrying every few minutes; press l to log in again.").format(
+                    message=message.rstrip(".") + "."
+                ),
+                title=_("Wrong credentials"),
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+
+    def _arm_credential_check(self) -> None:
+        if self.credential_watch is None:
+            return
+        if self._cred_timer is not None:
+            self._cred_timer.stop()
+        self._cred_timer = self.set_timer(CHECK_EVERY_S, self._check_credentials, name="credential-check")
+
+    def _check_credentials(self) -> None:
+        if self.status.auth_failed and self.credential_watch is not None:
+            self.run_worker(
+                self._read_credentials_in_thread, thread=True,
+                name="credential-check", group="credential-check", exit_on_error=False,
+            )
+
+    def _read_credentials_in_thread(self) -> None:
+        found = self.credential_watch.check() if self.credential_watch is not None else None
+        if found is not None:
+            self.app.call_from_thread(self._credentials_found, found)
+        else:
+            self.app.call_from_thread(self._arm_credential_check)
+
+    async def _credentials_found(self, credentials: Any) -> None:
+        """Someone ran ``ccall-tui login`` (or set the environment): use them, poll now."""
+        await self.app.replace_credentials(credentials)
+        self.credentials_changed()
 
     def show_changes(self, changes: BoardChanges) -> None:
         """Bring the screen up to date with one applied snapshot."""
@@ -246,46 +289,50 @@ class MonitorScreen(Screen):
         grid.apply_changes(changes)
         if changes.events:
             self._write_events(changes.events)
-        if changes.newly_seen:
+        if changes.not_remembered:
+            self._growth_refused(changes.not_remembered)
+        if self.memory.due(self.status.last_success or self.services.now(), bool(changes.newly_seen)):
             self._save_seen()
         if changes.went_offline and self.watched:
             self._alert([ext for ext in changes.went_offline if ext in self.watched])
         self._render_header()
         self._render_status()
 
-    def _save_seen(self) -> None:
-        """Remember the extensions seen online, written in a thread: a slow disk (an fsync on
-        a network home directory) must never stall the board."""
-        self._seen_version += 1
-        version, seen = self._seen_version, frozenset(self.board.seen)
+    def _save_seen(self, forget: list[str] | None = None) -> None:
+        """Remember the extensions seen online (merged with other instances' under a lock),
+        written in a thread: a slow disk (an fsync on a network home directory) must never
+        stall the board."""
+        now = self.services.now()
+        version, seen, forget = self.memory.snapshot(now, forget)
         self.run_worker(
-            partial(self._write_seen_in_thread, version, seen),
+            partial(self._write_seen_in_thread, version, seen, forget, now),
             thread=True, name="save-seen", group="save-seen", exit_on_error=False,
         )
 
-    def _write_seen_in_thread(self, version: int, seen: frozenset[str]) -> None:
-        error = self._write_seen(version, seen)
+    def _write_seen_in_thread(self, version: int, seen: dict, forget: list[str], now: datetime) -> None:
+        error = self.memory.write(version, seen, forget, now)
         if error is not None:
             self.app.call_from_thread(self._seen_failed, error)
 
-    def _write_seen(self, version: int, seen: frozenset[str]) -> str | None:
-        """Write ``seen`` unless a newer set was written already; the error line, if any."""
-        with self._seen_lock:  # one write at a time, and never an older set over a newer one
-            if version <= self._seen_written:
-                return None
-            try:
-                self.seen_store.save(seen)
-            except StateError as exc:
-                return str(exc)
-            self._seen_written = version
-            return None
-
     def on_unmount(self) -> None:
         """Quitting right after a new extension appeared: its write may not have run yet."""
-        if self._seen_written < self._seen_version:
-            error = self._write_seen(self._seen_version + 1, frozenset(self.board.seen))
-            if error is not None:
-                log.warning("%s", error)
+        error = self.memory.flush(self.services.now())
+        if error is not None:
+            log.warning("%s", error)
+
+    def _growth_refused(self, count: int) -> None:
+        """One answer listed far more new extensions than the board remembers: shown, not kept."""
+        if self._growth_warned:
+            return
+        self._growth_warned = True
+        self.notify(
+            _("The server listed {count} extensions not seen before: shown, but not remembered (limit {limit}).").format(
+                count=count, limit=self.seen_store.limit
+            ),
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
 
     def _seen_failed(self, message: str) -> None:
         if not self._seen_error_shown:
@@ -309,8 +356,9 @@ class MonitorScreen(Screen):
 
     def credentials_changed(self) -> None:
         """The app got new credentials: start again."""
+        if self.credential_watch is not None:
+            self.credential_watch.accept(self.services.credentials)
         self.status.resumed()
-        self.status.last_error = None
         self.start_poll()
 
     # ------------------------------------------------------------------ discovery
@@ -355,18 +403,9 @@ class MonitorScreen(Screen):
         widget.update(text)  # type: ignore[attr-defined] - a TextLine or a Static
 
     def _render_header(self) -> None:
-        counts = self.board.counts
-        online = counts[ExtensionState.ONLINE]
-        total = len(self.board)
-        text = Text()
-        width = len(str(total))
-        text.append(f"{online:>{width}}/{total} ", style="bold")
-        text.append(_("online") + "  ")
-        for state in (ExtensionState.OFFLINE, ExtensionState.NEVER_SEEN):
-            text.append(state.glyph, style=_STATE_STYLE[state])
-            text.append(f" {counts[state]:>{width}} {state.label}  ")
         summary = self._one("#mon-summary", BoardSummary)
-        summary.set_counts(text)
+        summary.set_counts(count_text(self.board.counts, len(self.board)))
+        summary.set_scale(len(self.board))
         summary.update_spark()
         if self.wall:
             self._render_wall()
@@ -397,7 +436,7 @@ class MonitorScreen(Screen):
         if grid.filter_text:
             parts.append(_("filter: {text}").format(text=grid.filter_text))
         if grid.offline_only:
-            parts.append(_("offline only"))
+            parts.append(_("not online"))
         if grid.filter_text or grid.offline_only:
             parts.append(_("{shown} shown").format(shown=len(grid.order)))
         self._one("#mon-summary", BoardSummary).set_view(Text(" · ".join(parts)))
@@ -411,18 +450,7 @@ class MonitorScreen(Screen):
         widget.set_class(status.auth_failed, "-auth")
         if self.grid.stale != (stale and status.last_success is not None):
             self.grid.stale = stale and status.last_success is not None
-        if status.auth_failed:
-            line = _("Wrong API key or secret: polling stopped · press l to log in again · {reason}").format(
-                reason=status.last_error.message if status.last_error else ""
-            )
-        elif stale:
-            line = _("STALE") + " · " + status.summary(now)
-        elif status.last_success is None:
-            line = _("Connecting…")
-        else:
-            line = _("updated {time} · {summary}").format(
-                time=status.last_success.strftime("%H:%M:%S"), summary=status.summary(now)
-            )
+        _kind, line = status.status_line(now)
         self._set_text("#mon-status", Text(line))
 
     def _write_events(self, events: list[BoardEvent]) -> None:
@@ -503,9 +531,49 @@ class MonitorScreen(Screen):
             self.toggle_class("-nolog")
 
     def action_retry(self) -> None:
-        if self.status.stopped:
-            self.status.resumed()
+        self.status.resumed()
         self.start_poll()
+
+    def action_forget(self) -> None:
+        """Forget the highlighted extension (asks first): it is no longer remembered here or
+        by any other instance on this profile and server, until it is seen online again."""
+        extension = self.grid.highlighted_extension
+        tile = self.board.get(extension) if extension is not None else None
+        if tile is None:
+            return
+        if tile.state is ExtensionState.ONLINE:
+            self.notify(
+                _("{ext} is online now; only extensions that are not online can be forgotten.").format(ext=extension),
+                markup=False,
+            )
+            return
+        from ..widgets.confirm import ConfirmDialog
+
+        if extension in self.board.roster:
+            question = _("Forget that {ext} was seen online? It stays on the board: it is in the configured roster.")
+        else:
+            question = _("Forget {ext}? It leaves the board until it is seen online again.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._forget(extension)
+
+        self.app.push_screen(ConfirmDialog(question.format(ext=extension), _("Forget")), answered)
+
+    def _forget(self, extension: str) -> None:
+        outcome = self.board.forget(extension)
+        if outcome in ("forgotten", "roster"):
+            self._save_seen(forget=[extension])
+            if outcome == "forgotten":
+                self.grid.rebuild()
+            else:
+                self.grid.refresh_extensions([extension])
+            self._render_header()
+            message = (
+                _("{ext} forgotten.") if outcome == "forgotten"
+                else _("{ext} forgotten; it stays on the board as never seen: it is in the configured roster.")
+            )
+            self.notify(message.format(ext=extension), markup=False)
 
     def action_login(self) -> None:
         reason = self.status.last_error.message if self.status.auth_failed and self.status.last_error else None

@@ -14,12 +14,43 @@ from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ...monitor.history import CountHistory
+from ...i18n import _
+from ...monitor.history import CountHistory, ExtensionState
 from .board import StyleCache
 
 BARS = "▁▂▃▄▅▆▇█"
 SPARK_MARGIN = 2
 SPARK_MIN, SPARK_MAX = 8, 48
+_COUNT_STYLE = {
+    ExtensionState.OFFLINE: "bold red",
+    ExtensionState.NEVER_SEEN: "dim",
+    ExtensionState.UNKNOWN: "dim",
+}
+
+
+def count_text(counts: dict[ExtensionState, int], total: int) -> Text:
+    """``"47/60 online  ○ 4 offline  · 9 never seen"``: every extension counted once, in the
+    words the tiles and the filters use; "unknown" (before the first answer) when there are
+    any. Online + the rest = the total, and the rest is what "not online" shows."""
+    width = len(str(total))
+    text = Text()
+    text.append(f"{counts[ExtensionState.ONLINE]:>{width}}/{total} ", style="bold")
+    text.append(_("online") + "  ")
+    for state in (ExtensionState.OFFLINE, ExtensionState.NEVER_SEEN, ExtensionState.UNKNOWN):
+        if state is ExtensionState.UNKNOWN and not counts[state]:
+            continue
+        text.append(state.glyph, style=_COUNT_STYLE[state])
+        text.append(f" {counts[state]:>{width}} {state.label}  ")
+    return text
+
+
+def spark_range(history: CountHistory, floor: int = 0) -> Text:
+    """``"44–45"``: the lowest and highest online count the sparkline shows."""
+    values = history.values()
+    if not values:
+        return Text()
+    low, high = min(values), max(values)
+    return Text(f"{low}–{high}" if low != high else str(low))
 
 
 class BoardSummary(Widget):
@@ -36,9 +67,12 @@ class BoardSummary(Widget):
     def __init__(self, history: CountHistory, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.history = history
+        # the bars stand on 0 and reach the total: one phone looks like one phone
+        self.scale_top = 0
         self._counts = Text()
         self._view = Text()
         self._levels: tuple[int, ...] | None = None
+        self._range = Text()
         self._strip: Strip | None = None
         self._styles = StyleCache(self)
         self._bar_styles: list[Style] = []
@@ -61,9 +95,21 @@ class BoardSummary(Widget):
             self._view = text
             self._changed()
 
+    def set_scale(self, top: int) -> None:
+        """The count the full bar stands for (the number of extensions)."""
+        if top != self.scale_top:
+            self.scale_top = top
+            self._changed()
+
+    def _spark_levels(self, width: int) -> tuple[int, ...]:
+        return self.history.levels(width, top=self.scale_top)
+
     def update_spark(self) -> None:
-        """Call after the history grew: repaints only if the bars on screen would change."""
-        if self.history.levels(self._spark_width(self.size.width)) != self._levels:
+        """Call after the history grew: repaints only if the bars or their range would change."""
+        if (
+            self._spark_levels(self._spark_width(self.size.width)) != self._levels
+            or spark_range(self.history) != self._range
+        ):
             self._changed()
 
     def _changed(self) -> None:
@@ -81,7 +127,7 @@ class BoardSummary(Widget):
 
     def _spark_width(self, width: int) -> int:
         """Half of what the counts leave (the other half is the view's), within 8..48 cells."""
-        free = width - self._counts.cell_len - 2 * SPARK_MARGIN
+        free = width - self._counts.cell_len - 2 * SPARK_MARGIN - spark_range(self.history).cell_len - 1
         return max(0, min(SPARK_MAX, max(SPARK_MIN, free // 2), free))
 
     def _spark_styles(self) -> list[Style]:
@@ -113,7 +159,8 @@ class BoardSummary(Widget):
         segments = list(Segment.apply_style(counts.render(console), base))
         used = counts.cell_len
         spark = self._spark_width(width)
-        levels = self._levels = self.history.levels(spark)
+        levels = self._levels = self._spark_levels(spark)
+        self._range = spark_range(self.history)
         if spark:
             styles = self._spark_styles()
             segments.append(Segment(" " * SPARK_MARGIN, base))
@@ -122,8 +169,11 @@ class BoardSummary(Widget):
                 if index == len(levels) or levels[index] != levels[start]:
                     segments.append(Segment(BARS[levels[start]] * (index - start), styles[levels[start]]))
                     start = index
-            segments.append(Segment(" " * (spark - len(levels) + SPARK_MARGIN), base))
-            used += spark + 2 * SPARK_MARGIN
+            segments.append(Segment(" " * (spark - len(levels) + 1), base))
+            label = self._range.plain
+            segments.append(Segment(label, base + self._styles.get("summary--view")))
+            segments.append(Segment(" " * SPARK_MARGIN, base))
+            used += spark + 1 + SPARK_MARGIN + len(label) + SPARK_MARGIN
         room = width - used
         if room > 0 and self._view.cell_len:
             view = self._view.copy()

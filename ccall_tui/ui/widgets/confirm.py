@@ -1,0 +1,53 @@
+"""A yes/no question before something that cannot be undone from the screen."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from ...i18n import _
+from ..translate import translate_bindings
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Dismisses with True (the action's button, or ``y``) or False (Cancel, ``n``, Esc)."""
+
+    DEFAULT_CSS = """
+    ConfirmDialog { align: center middle; }
+    ConfirmDialog > Vertical {
+        width: 64; max-width: 95%; height: auto;
+        border: round $warning; background: $surface; padding: 1 2;
+    }
+    ConfirmDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    ConfirmDialog Button { margin-left: 2; }
+    """
+    BINDINGS = [
+        Binding("escape,n", "answer(False)", _("Cancel")),
+        Binding("y", "answer(True)", _("Yes")),
+    ]
+
+    def __init__(self, question: str, action: str) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.question = question
+        self.action_label = action
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.question), id="confirm-question")
+            with Horizontal():
+                yield Button(_("Cancel"), id="confirm-no")
+                yield Button(self.action_label, id="confirm-yes", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
