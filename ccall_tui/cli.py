@@ -236,6 +236,9 @@ def run_ext(args: argparse.Namespace, ctx: Context) -> int:
             return await client.registrations()
 
     snapshot = asyncio.run(go())
+    if snapshot.skipped:
+        print(_("{count} rows not understood: {reason}").format(
+            count=snapshot.skipped, reason=snapshot.skip_reason or "-"), file=sys.stderr)
     rows = extension_rows(snapshot, ctx.profile, include_offline=not args.online, demo=ctx.sim is not None)
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
@@ -366,12 +369,16 @@ def run_cdr(args: argparse.Namespace, ctx: Context) -> int:
 
     async def go():
         async with ctx.client() as client:
-            return await client.cdr(args.call_id)
+            return await client.lookup(args.call_id)
 
-    record = asyncio.run(go())
+    lookup = asyncio.run(go())
+    record = lookup.record
     if record is None:
-        print("ccall-tui: " + _("No call with id {call_id} (not found).").format(
-            call_id=clean_text(args.call_id, limit=80)), file=sys.stderr)
+        # A server that ignores call_id sends other calls: say so, never show one of them.
+        message = _("No call with id {call_id} (not found; the server sent {count} other calls).") \
+            if lookup.others else _("No call with id {call_id} (not found).")
+        print("ccall-tui: " + message.format(
+            call_id=clean_text(args.call_id, limit=80), count=lookup.others), file=sys.stderr)
         return EXIT_NOT_FOUND
     data = record.to_json()
     data["raw"] = dict(record.raw)

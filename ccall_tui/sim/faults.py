@@ -31,11 +31,18 @@ QUIRKS = frozenset({
 CALL_ID_KEYS = ("call_id", "uuid", "xml_cdr_uuid", "_id", "id")
 CALL_ID_QUIRK = "call_id_key="  # e.g. "call_id_key=uuid"
 AUTH_STYLES = ("401", "200")
+_HOSTILE_FIELDS = frozenset({
+    "trickle_ms", "huge_body_mb", "no_content_length", "padding_rows", "registrations_junk",
+    "identical_rows", "rate_limited", "retry_after", "surrogates", "infinite_numbers",
+    "echo_request_500",
+})
 
 
 def check_quirk(name: str) -> str:
+    from .hostile import HOSTILE_QUIRKS
+
     name = name.strip()
-    if name in QUIRKS:
+    if name in QUIRKS or name in HOSTILE_QUIRKS:
         return name
     if name.startswith(CALL_ID_QUIRK) and name[len(CALL_ID_QUIRK):] in CALL_ID_KEYS:
         return name
@@ -66,6 +73,18 @@ class Faults:
     recording_redirect: str | None = None  # "same" / "other": recordings answer 302 to that host
     recording_html: bool = False  # recordings answer 200 text/html (a login or "moved" page)
     recording_huge: bool = False  # recordings announce 10 GB and trickle slowly
+    # Hostile answers (sim/hostile.py):
+    trickle_ms: float = 0.0  # headers at once, then the body one byte every N ms
+    huge_body_mb: float = 0.0  # every answer padded with this many MB
+    no_content_length: bool = False  # answers end by closing the connection
+    padding_rows: int = 0  # extra registration rows
+    registrations_junk: str | None = None  # see hostile.JUNK_SHAPES
+    identical_rows: int = 0  # every registration row sent this many times
+    rate_limited: bool = False  # 429 with Retry-After
+    retry_after: str = "30"  # its Retry-After (also on status_5xx 503); "" = no header
+    surrogates: bool = False  # lone surrogates in names, agents and keys
+    infinite_numbers: bool = False  # inf/NaN/absurd durations, tta, pdd, mos
+    echo_request_500: bool = False  # 500 echoing the request body (and upper-cased)
     quirks: set[str] = field(default_factory=set)
 
     def reset(self) -> None:
@@ -105,6 +124,10 @@ class Faults:
 
 
 def _check(key: str, value: Any) -> Any:
+    if key in _HOSTILE_FIELDS:
+        from .hostile import check
+
+        return check(key, value)
     if key in ("latency_s", "timeout_hold_s", "download_s"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 3600:
             raise ValueError(f"{key} must be a number of seconds between 0 and 3600")

@@ -21,7 +21,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
-from . import variants, wire
+from . import hostile, variants, wire
 from .control import status_report, steer_extension
 from .clock import Clock
 from .faults import Faults
@@ -230,6 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.pbx.hold(faults.timeout_hold_s)
             self.close_connection = True  # hang up without a word
             return True
+        if hostile.refuse(self):
+            return True
         if faults.status_5xx is not None:
             phrase = _phrase(faults.status_5xx)
             self._send(faults.status_5xx, f"{faults.status_5xx} {phrase}\n".encode(), "text/plain")
@@ -313,7 +315,7 @@ class _Handler(BaseHTTPRequestHandler):
         if variants.json_refused(self.pbx.faults, self.headers.get("Content-Type", ""), raw):
             body, problem = {}, None
         self.pbx.requests.append(RecordedRequest(path, wire.without_credentials(body)))
-        if self._transport_faults():
+        if self._transport_faults() or hostile.echo_request(self, raw):
             return
         submission = wire.submission_of(body)
         if not self.pbx.credentials_ok(submission):
@@ -331,7 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a simulator bug: answer like a broken server, never hang up silently
             self._json(500, wire.error("Internal server error"))
             return
-        self._deliver(status, payload)
+        self._deliver(status, hostile.reshape(path, payload, self.pbx.faults, self.pbx.tenant.domain))
 
     # ------------------------------------------------------------------ application
 
@@ -364,6 +366,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _deliver(self, status: int, payload: Any) -> None:
         faults = self.pbx.faults
+        if hostile.deliver(self, status, payload):
+            return
         if faults.empty_body:
             self._send(200, b"", "application/json")
         elif faults.no_response_key:
