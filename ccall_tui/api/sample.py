@@ -25,6 +25,8 @@ KEEP_KEYS = frozenset({
     "record_count", "limit", "hangup_cause_q850",
 })
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+_IPV4_PORT = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?(?![\d.])")
+_PHONE_LIKE = re.compile(r"\+?[\d\s.-]{3,}")
 _DIGITS = re.compile(r"\+?\d{3,}")
 _QUOTED = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"')
 _AT_DOMAIN = re.compile(r"@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
@@ -60,20 +62,28 @@ class Masker:
         if key is None or key in KEEP_KEYS:
             return
         if key in NAME_KEYS and isinstance(value, str) and value.strip() and value.strip().lower() != "null":
-            self._add(self.names, value.strip(), "name")
+            self._add_name(value.strip())
         if key in NUMBER_KEYS:
             quoted = _QUOTED.match(text)
             if quoted and quoted.group(1).strip():
-                self._add(self.names, quoted.group(1).replace('\\"', '"').replace("\\\\", "\\"), "name")
-                self._add(self.names, quoted.group(1), "name")
+                self._add_name(quoted.group(1).replace('\\"', '"').replace("\\\\", "\\"))
+                self._add_name(quoted.group(1))
             for domain in _AT_DOMAIN.findall(text):
                 self._add(self.domains, domain, "domain")
-            for number in _DIGITS.findall(_IPV4.sub(" ", text)):
+            for number in _DIGITS.findall(_IPV4_PORT.sub(" ", text)):
                 self._add(self.numbers, number, "num")
 
     def collect_text(self, text: str) -> None:
         for ip in _IPV4.findall(text):
             self._add(self.ips, ip, "ip")
+
+    def _add_name(self, name: str) -> None:
+        """A caller name; one that is only a number (no name known) is a number."""
+        if _PHONE_LIKE.fullmatch(name):
+            for number in _DIGITS.findall(name):
+                self._add(self.numbers, number, "num")
+        else:
+            self._add(self.names, name, "name")
 
     def _add(self, table: dict[str, str], value: str, prefix: str) -> None:
         if value not in table:
