@@ -115,17 +115,17 @@ def _large(
 
 
 def _line(tile: ExtensionTile, now: datetime, look: TileLook, width: int, is_cursor: bool) -> list[list[Segment]]:
-    """``▶○ 105 12 min``: not online, its age says more than its name; online, its name."""
+    """``▶○ 105 12 min``: offline, its age says more than its name; otherwise its name."""
     segments = _head(tile, look, is_cursor)
     head = tile.extension + " "
     rest = width - 3 - cell_len(head)
     segments.append(Segment(set_cell_size(head, min(max(width - 3, 0), cell_len(head))), look.bold))
     if rest > 0:
-        if tile.state is ExtensionState.ONLINE:
-            segments.append(Segment(set_cell_size(_name(tile), rest), look.style))
-        else:
-            age = state_age_text(tile, now)
+        age = state_age_text(tile, now) if tile.state is not ExtensionState.ONLINE else ""
+        if age:
             segments.append(Segment(fit([age, ""], rest), look.bold))
+        else:
+            segments.append(Segment(set_cell_size(_name(tile), rest), look.style))
     return [segments]
 
 

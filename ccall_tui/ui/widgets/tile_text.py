@@ -46,9 +46,9 @@ _AGE_TEXTS: dict[tuple[int, bool, str], str] = {}
 
 def state_age_text(tile: ExtensionTile, now: datetime) -> str:
     """``"12 min"``, ``"3 h 5 min"``, ``"2 d"``; ``"≥3 min"`` when the state began before the
-    board was watching (nothing during that first minute). Empty under a second, and for
-    a state nobody knows yet."""
-    if tile.state is ExtensionState.UNKNOWN:
+    board was watching (nothing during that first minute). Empty under a second, for a
+    state nobody knows yet, and for "never seen" (which has no start)."""
+    if tile.state is ExtensionState.UNKNOWN or tile.state is ExtensionState.NEVER_SEEN:
         return ""
     seconds = (now - tile.since).total_seconds()
     if tile.since_known:
@@ -73,7 +73,7 @@ def state_age_text(tile: ExtensionTile, now: datetime) -> str:
 
 def tile_age_key(tile: ExtensionTile, now: datetime) -> int:
     """What the age text of ``tile`` depends on, cheaply (for the grid's redraw keys)."""
-    if tile.state is ExtensionState.UNKNOWN:
+    if tile.state is ExtensionState.UNKNOWN or tile.state is ExtensionState.NEVER_SEEN:
         return -2
     seconds = (now - tile.since).total_seconds()
     if tile.since_known:
