@@ -388,6 +388,20 @@ def run_cdr(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_tui(args: argparse.Namespace, ctx: Context, call_id: str | None = None) -> int:
+    life = None
+    if ctx.sim is not None:
+        # The demo moves from its first seconds: phones drop and return, calls finish.
+        from .sim.life import DemoLife
+
+        life = DemoLife(ctx.sim.tenant).start()
+    try:
+        return _run_apps(args, ctx, call_id)
+    finally:
+        if life is not None:
+            life.stop()
+
+
+def _run_apps(args: argparse.Namespace, ctx: Context, call_id: str | None) -> int:
     from .factory import build_app_from_context
 
     while True:
