@@ -400,3 +400,81 @@ def test_merged_cause_pages_cover_every_call_once_newest_first(sim, credentials)
         assert len(page.records) <= 20
         starts = [r.start for r in page.records]
         assert starts == sorted(starts, reverse=True)
+
+
+# --------------------------------------------------------------------------- quiet days, switches, forms
+
+
+def test_a_quiet_day_widens_to_the_week_before(env, capsys):
+    code, out, err = run(capsys, "doctor", "--date", "2026-11-29", "--json")
+    report = json.loads(out)
+    names = [a["probe"] for a in report["answers"]]
+    assert names[:4] == ["registrations", "registrations_form", "cdrs", "cdrs_week"]
+    assert probe(report, "cdrs")["facts"]["rows"] == 0 and probe(report, "cdrs_week")["facts"]["parsed"] == 5
+    assert code == 0 and "call_id" in names
+
+
+def test_no_calls_at_all_leaves_two_checks_undone(env, capsys):
+    code, out, err = run(capsys, "doctor", "--date", "2026-11-10", "--json")
+    report = json.loads(out)
+    assert code == 8
+    assert findings(report, "problem") == [
+        "No calls in the 7 days to 2026-11-10 → the call id and hangup cause checks need calls: run again after some"
+    ]
+    assert learned(env).split_causes is False
+
+
+def test_a_day_in_the_future_is_a_usage_error(env, capsys):
+    code, out, err = run(capsys, "doctor", "--date", "2099-01-01")
+    assert code == 2 and out == ""
+    assert err == "ccall-tui: --date 2099-01-01 is in the future (PBX time).\n"
+
+
+def test_every_variant_can_be_switched_over_the_control_endpoint(sim):
+    from ccall_tui.sim.faults import QUIRKS
+    from ccall_tui.sim.variants import VARIANT_QUIRKS
+
+    assert VARIANT_QUIRKS <= QUIRKS
+    answer = httpx.post(sim.base_url + "/_sim/faults", json={"quirks": sorted(VARIANT_QUIRKS)})
+    assert answer.status_code == 200 and set(answer.json()["quirks"]) == VARIANT_QUIRKS
+    assert sim.faults.has("json_refused") and sim.faults.has("dmy_time")
+
+
+def test_form_bodies_nest_like_php_reads_them():
+    from urllib.parse import parse_qsl
+
+    from ccall_tui.api.forms import form_encode
+
+    body = {"submission": {"api_key": "k", "date_range": {"from": "2026-11-27 00:00", "to": None},
+                           "hangup_cause": "NO_ANSWER;USER_BUSY", "page": 1, "flag": True}}
+    assert parse_qsl(form_encode(body).decode()) == [
+        ("submission[api_key]", "k"),
+        ("submission[date_range][from]", "2026-11-27 00:00"),
+        ("submission[hangup_cause]", "NO_ANSWER;USER_BUSY"),
+        ("submission[page]", "1"),
+        ("submission[flag]", "1"),
+    ]
+
+
+def test_a_damaged_learned_file_means_the_defaults(env, capsys):
+    from ccall_tui.api.learned import learned_path
+
+    profile = replace(Profile.default("default"), base_url=env.base_url)
+    path = learned_path(profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"body_format": "xml", "split_causes": "yes"', encoding="utf-8")
+    assert load_learned(profile) == load_learned(replace(profile, base_url="http://127.0.0.1:1"))
+    code, out, err = run(capsys, "ext", "--online")
+    assert code == 0
+    code, out, err = run(capsys, "status")
+    assert "Learned:      nothing yet" in out
+
+
+def test_the_demo_remembers_apart_from_real_profiles(monkeypatch, capsys):
+    code, out, err = run(capsys, "--demo", "doctor", "--json")
+    report = json.loads(out)
+    assert report["learned"]["body_format"] == "json"
+    code, out, err = run(capsys, "--demo", "status")
+    assert "Learned:      the defaults work" in out
+    code, out, err = run(capsys, "status")
+    assert "Learned:      nothing yet" in out

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..api.text import clean_text
 from ..i18n import _, ngettext
-from . import add_profile_option, error, expected_failures
+from . import EXIT_USAGE, add_profile_option, error, expected_failures
 
 
 
@@ -61,6 +61,9 @@ def run_doctor(args: argparse.Namespace, ctx: Any = None) -> int:
     demo = getattr(ctx, "sim", None) is not None
     now = datetime.now(profile.timezone)
     day = args.date or now.date()
+    if day > now.date():
+        error(_("--date {day} is in the future (PBX time).").format(day=day.isoformat()))
+        return EXIT_USAGE
     previous = load_learned(profile, demo=demo)
     report = asyncio.run(diagnose(profile, credentials, day=day, now=now, previous=previous))
     saved = None
