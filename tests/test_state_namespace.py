@@ -22,3 +22,42 @@ def test_other_server_domain_profile_or_demo_never_share(tmp_path):
     assert namespace_dir(tmp_path, "x", "http://127.0.0.1:1", demo=True) == namespace_dir(
         tmp_path, "y", "http://127.0.0.1:2", demo=True
     )
+
+
+def _remember(profile, clock, extensions, *, demo=False):
+    from ccall_tui.monitor.roster import seen_store_for
+
+    seen_store_for(profile, demo=demo).save(dict.fromkeys(extensions, clock()), clock())
+
+
+def test_state_show_and_clear_one_profile_on_one_server(isolated, clock, monkeypatch, capsys):
+    from dataclasses import replace
+
+    from ccall_tui.cli import main
+    from ccall_tui.config import Profile
+
+    monkeypatch.setenv("CCALL_BASE_URL", "https://pbx.example")
+    profile = replace(Profile.default("default"), base_url="https://pbx.example")
+    _remember(profile, clock, ["100", "101"])
+    _remember(profile, clock, [str(n) for n in range(120, 160)], demo=True)
+    (isolated / "state" / "seen-default.json").write_text('["120"]')  # from before per-server state
+    assert main(["state", "show"]) == 0
+    out = capsys.readouterr().out
+    assert "Remembered: 2 extensions seen online" in out and "pbx.example" in out
+    assert "seen.json" in out and "extensions seen online" in out
+    assert "Old file no longer read" in out
+    assert main(["state", "show", "--demo"]) == 0
+    assert "Remembered: 40 extensions" in capsys.readouterr().out
+
+    assert main(["state", "clear"]) == 0
+    out = capsys.readouterr().out
+    assert "Forgot 2 extensions seen online (profile default on https://pbx.example)" in out
+    assert "seen-default.json" in out
+    assert not (isolated / "state" / "seen-default.json").exists()
+    assert main(["state", "show"]) == 0
+    assert "Remembered: 0 extensions" in capsys.readouterr().out
+    # the demo's memory is untouched
+    assert main(["state", "show", "--demo"]) == 0
+    assert "Remembered: 40 extensions" in capsys.readouterr().out
+    assert main(["state", "clear"]) == 0
+    assert "Nothing was remembered" in capsys.readouterr().out

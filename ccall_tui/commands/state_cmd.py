@@ -70,6 +70,17 @@ def _files(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+def _what(name: str) -> str:
+    """What a known file in the folder holds."""
+    known = {
+        "seen.json": lambda: _("extensions seen online"),
+        "last-filter.json": lambda: _("the call browser's last filter"),
+        "learned.json": lambda: _("what 'ccall-tui doctor' learned about the server"),
+    }
+    describe = known.get(name)
+    return describe() if describe else ""
+
+
 def _size(path: Path) -> str:
     try:
         size = path.stat().st_size
@@ -122,7 +133,11 @@ def run_show(args: argparse.Namespace, ctx: Any = None) -> int:
                 changed = datetime.fromtimestamp(path.stat().st_mtime, profile.timezone)
             except OSError:
                 continue
-            print(f"  {path.relative_to(folder)}  {_size(path)}  {format_timestamp(changed, profile.timezone)}")
+            what = _what(path.name)
+            print(
+                f"  {path.relative_to(folder)}  {_size(path)}  {format_timestamp(changed, profile.timezone)}"
+                + (f"  ({what})" if what else "")
+            )
     else:
         print(_("Nothing remembered yet."))
     legacy = _legacy_seen_file(profile.name, getattr(ctx, "env", None))
