@@ -20,6 +20,7 @@ import httpx
 import msgspec
 
 from ..i18n import _
+from .download import DEFAULT_MAX_RECORDING_BYTES, download_recording
 from .errors import (
     AuthenticationError,
     active_secrets,
@@ -171,51 +172,18 @@ class CcallClient:
         destination: Path,
         *,
         progress: ProgressCallback | None = None,
+        max_bytes: int | None = DEFAULT_MAX_RECORDING_BYTES,
     ) -> Path:
-        """Stream ``url`` to ``destination`` via a temporary ``.part`` file.
+        """Stream the recording at ``url`` to ``destination`` (see ``api/download.py``).
 
-        The final name only appears once every byte has arrived; a failure removes the
-        partial file.
+        A redirect to another host raises ``RedirectElsewhere`` with its ``target``; a body
+        over ``max_bytes`` raises ``TooLarge``; a web page or JSON raises ``NotARecording``.
+        The final name only appears once every byte has arrived; a failure leaves no file.
         """
-        destination = Path(destination)
-        partial = destination.with_name(destination.name + ".part")
-        started = time.monotonic()
-        try:
-            async with self._http.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    raise ServerError(
-                        _("Download failed: HTTP {status}.").format(status=response.status_code),
-                        response.status_code,
-                    )
-                total_header = response.headers.get("Content-Length")
-                total = int(total_header) if total_header and total_header.isdigit() else None
-                received = 0
-                with open(partial, "wb") as handle:
-                    async for chunk in response.aiter_bytes(64 * 1024):
-                        handle.write(chunk)
-                        received += len(chunk)
-                        if progress is not None:
-                            progress(received, total)
-                if total is not None and received != total:
-                    raise TransportError(
-                        _("Download interrupted: {got} of {total} bytes.").format(
-                            got=received, total=total
-                        )
-                    )
-            partial.replace(destination)
-        except httpx.HTTPError as exc:
-            partial.unlink(missing_ok=True)
-            raise self._transport_error(exc) from None
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise CcallError(
-                _("Cannot write {path}: {reason}").format(path=destination, reason=exc.strerror or exc)
-            ) from None
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        log.debug("download %s bytes in %.0f ms", received, (time.monotonic() - started) * 1000)
-        return destination
+        return await download_recording(
+            self._http, url, Path(destination), progress=progress, max_bytes=max_bytes,
+            transport_error=self._transport_error,
+        )
 
     # ------------------------------------------------------------------ plumbing
 

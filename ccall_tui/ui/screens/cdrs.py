@@ -30,6 +30,7 @@ from textual.widgets import (
     TabPane,
 )
 
+from ...api.download import DEFAULT_MAX_RECORDING_BYTES
 from ...api.errors import CcallError
 from ...api.models import CallRecord, CdrPage, CdrQuery, Paging
 from ...i18n import _, N_
@@ -672,7 +673,9 @@ class CdrBrowserScreen(BrowserLayout):
         self.app.push_screen(DownloadDialog(folder, filename, record.recording_url), chosen)
 
     @work(exclusive=True, exit_on_error=False, name="cdr-download", group="cdr-download")
-    async def download(self, url: str, target: Path) -> None:
+    async def download(self, url: str, target: Path, max_bytes: int | None = DEFAULT_MAX_RECORDING_BYTES) -> None:
+        from ..widgets.download_question import QUESTIONS, ask_before_download
+
         self._progress_start(_("Downloading {name}…").format(name=target.name))
         bar = self.query_one("#progress-bar", ProgressBar)
 
@@ -680,7 +683,11 @@ class CdrBrowserScreen(BrowserLayout):
             bar.update(total=total, progress=received)
 
         try:
-            await self.app.client.download(url, target, progress=progress)
+            await self.app.client.download(url, target, progress=progress, max_bytes=max_bytes)
+        except QUESTIONS as exc:  # another host, or over the size cap: show it and ask
+            self.set_status(exc.message, error=True)
+            ask_before_download(self, exc, url, target)
+            return
         except CcallError as exc:
             self.set_status(_("Download failed: {reason}").format(reason=exc.message), error=True)
             return
