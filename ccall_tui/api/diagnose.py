@@ -14,7 +14,7 @@ import httpx
 
 from ..i18n import _
 from .learned import Learned
-from .probe import USER_AGENT, Answer, send
+from .probe import MAX_ANSWER_BYTES, USER_AGENT, Answer, send
 from .shapes import EXPECTED_TIME, analyse_cdrs, analyse_registrations
 
 SAMPLE_LIMIT = 5
@@ -77,6 +77,8 @@ async def diagnose(
     report = Report(day=day)
     tz = profile.timezone
     extra = {"domain_name": profile.domain_name} if profile.domain_name else {}
+    answer_mb = getattr(profile, "max_answer_mb", None)
+    max_bytes = int(answer_mb * 1024 * 1024) if answer_mb else MAX_ANSWER_BYTES
     async with httpx.AsyncClient(
         base_url=profile.base_url.rstrip("/"),
         timeout=httpx.Timeout(profile.timeout, connect=min(profile.timeout, 10.0)),
@@ -87,7 +89,7 @@ async def diagnose(
 
         async def probe(name: str, path: str, submission: dict[str, Any], body_format: str) -> Answer:
             answer = await send(http, credentials, name, path, {**extra, **submission},
-                                body_format=body_format, deadline_s=profile.timeout)
+                                body_format=body_format, deadline_s=profile.timeout, max_bytes=max_bytes)
             report.answers.append(answer)
             return answer
 
