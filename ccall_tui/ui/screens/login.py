@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ...api.client import CcallClient
+from ...api.learned import make_client
 from ...api.errors import CcallError
 from ...i18n import _
 from ..translate import translate_bindings
@@ -155,10 +155,8 @@ class LoginScreen(ModalScreen[Any]):
     async def _check(self, creds: Any, save: bool) -> None:
         profile = self.services.profile
         self._status(_("Checking with the server…"))
-        client = CcallClient(
-            profile.base_url, creds, timeout=profile.timeout,
-            domain_name=profile.domain_name, tz=profile.timezone,
-        )
+        # With what 'ccall-tui doctor' learned about this server (e.g. form bodies).
+        client = make_client(profile, creds, state_root=self.services.state_dir, demo=self.services.sim is not None)
         try:
             async with client:
                 snapshot = await client.registrations()
