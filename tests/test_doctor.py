@@ -478,3 +478,41 @@ def test_the_demo_remembers_apart_from_real_profiles(monkeypatch, capsys):
     assert "Learned:      the defaults work" in out
     code, out, err = run(capsys, "status")
     assert "Learned:      nothing yet" in out
+
+
+async def test_login_screen_works_against_a_form_only_server_after_the_doctor(env, make_services):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ccall_tui.api.diagnose import diagnose
+    from ccall_tui.api.learned import save_learned
+    from ccall_tui.credentials import Credentials
+    from ccall_tui.factory import build_app
+    from ccall_tui.ui.screens.login import LoginScreen
+
+    env.faults.quirks = {"json_refused"}
+    profile = replace(Profile.default("default"), base_url=env.base_url, timeout=5.0)
+    app = build_app(make_services(profile=profile, credentials=None))
+
+    def status() -> str:
+        rendered = app.screen.query_one("#login-status").render()
+        return getattr(rendered, "plain", None) or str(rendered)
+
+    async def check(expected: str) -> None:
+        app.screen.query_one("#api-key").value = "demo"
+        app.screen.query_one("#api-secret").value = "demo"
+        await pilot.click("#test")
+        for _ in range(200):
+            if expected in status():
+                break
+            await pilot.pause(0.05)
+        assert expected in status()
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        await check("Authentication failed")  # JSON is not read by this server
+        now = datetime(2026, 11, 27, 10, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+        report = await diagnose(profile, Credentials("demo", "demo"), day=now.date(), now=now)
+        save_learned(report.learned, profile)
+        await check("Connected")
