@@ -312,3 +312,25 @@ async def test_browser_export_shows_why_paging_stopped(make_services, sim, tmp_p
         assert len(rows) == total
         status = status_of(screen)
         assert "Exported" in status and "1,000,000,000 pages" in status
+
+
+# --------------------------------------------------------------------------- switches
+
+
+def test_paging_and_recording_switches_are_set_over_loopback_and_from_simulate(sim):
+    import httpx
+
+    from ccall_tui.sim.cli import fault_values
+
+    values = {"page_count_lie": True, "endless_empty_pages": True, "stuck_page": True,
+              "calls_arriving": 5, "recording_redirect": "other", "recording_html": True,
+              "recording_huge": True}
+    answer = httpx.post(sim.base_url + "/_sim/faults", json=values).json()
+    assert {k: answer[k] for k in values} == values
+    assert httpx.post(sim.base_url + "/_sim/faults", json={"recording_redirect": "mars"}).status_code == 400
+    assert httpx.post(sim.base_url + "/_sim/faults", json={"calls_arriving": -1}).status_code == 400
+    assert sim.faults.recording_redirect == "other"  # all or nothing: the bad ones changed nothing
+    sim.faults.reset()
+    sim.faults.update(fault_values(["page_count_lie=true", "calls_arriving=3", "recording_redirect=same"]))
+    assert sim.faults.page_count_lie and sim.faults.calls_arriving == 3
+    assert sim.faults.recording_redirect == "same"
