@@ -243,3 +243,65 @@ async def test_an_answer_nested_too_deep_is_one_line_not_a_crash():
         with pytest.raises(ProtocolError) as info:
             await client.registrations()
     assert info.value.message == "The server's answer is not valid JSON."
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        lambda s: s.upper(),
+        lambda s: __import__("urllib.parse").parse.quote(s, safe=""),
+        lambda s: __import__("urllib.parse").parse.quote_plus(s),
+        lambda s: __import__("json").dumps(s)[1:-1],
+        lambda s: __import__("json").dumps(s, ensure_ascii=False)[1:-1].swapcase(),
+    ],
+    ids=["upper", "url", "form", "json", "json-swapcase"],
+)
+async def test_a_secret_echoed_in_any_form_is_scrubbed_before_the_cut(echo):
+    secret = 'pä/ss "wörd"+Zq9 long enough'
+    padding = "x" * 140  # the echo straddles the cut of the server's words
+
+    def handler(request):
+        return httpx.Response(500, json={"message": f"{padding} got {echo(secret)} from you"})
+
+    client = CcallClient("https://x.example", DemoCredentials(KEY, secret), transport=httpx.MockTransport(handler))
+    with pytest.raises(ServerError) as info:
+        async with client:
+            await client.registrations()
+    message = info.value.message.lower()
+    assert message.startswith("http 500 from the server: xxxx")
+    for form in (secret, echo(secret)):
+        for i in range(len(form) - 3):
+            piece = form[i: i + 4].lower()
+            if piece.strip("x "):
+                assert piece not in message, piece
+
+
+def test_scrub_and_masks():
+    from ccall_tui.api.errors import Secrets, scrub
+    from ccall_tui.api.text import mask_url, url_host
+
+    assert scrub("key ABCDEF and abcdef and AbCdEf", ("abcdef",)) == "key **** and **** and ****"
+    assert scrub("nothing", ()) == "nothing" and scrub("a", ("a",)) == "a"  # one letter is never scrubbed
+    assert repr(Secrets(["s3cr3t"])) == "Secrets(<1 hidden>)" and "s3cr3t" not in str(Secrets(["s3cr3t"]))
+    assert mask_url("https://user:pw@api.example:8443/x") == "https://****@api.example:8443/x"
+    assert mask_url("https://api.example") == "https://api.example"
+    assert url_host("https://user:pw@api.example:8443/x") == "api.example:8443"
+
+
+def test_retry_after_reads_seconds_and_dates():
+    from datetime import datetime, timezone
+
+    from ccall_tui.api.client import retry_after
+
+    now = datetime(2026, 12, 1, 10, 0, 0, tzinfo=timezone.utc)
+
+    def answer(status, value):
+        return httpx.Response(status, headers={"Retry-After": value} if value is not None else {})
+
+    assert retry_after(answer(429, "12"), now) == 12
+    assert retry_after(answer(503, "Tue, 01 Dec 2026 10:01:30 GMT"), now) == 90
+    assert retry_after(answer(429, "Tue, 01 Dec 2026 09:00:00 GMT"), now) == 0
+    assert retry_after(answer(429, "999999"), now) == 3600
+    assert retry_after(answer(429, "soon"), now) is None
+    assert retry_after(answer(429, None), now) is None
+    assert retry_after(answer(500, "12"), now) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -280,3 +281,116 @@ def test_parsers_survive_arbitrary_json(payload):
 def test_none_is_a_real_hangup_cause():
     (rec,) = cdrs({"response": [{"Cdr": dict(CDR, status=" NONE ")}]}).records
     assert rec.status == "NONE"
+
+
+# --------------------------------------------------------------------------- never lie
+
+
+@pytest.mark.parametrize(
+    "payload, words",
+    [
+        ({"response": "string"}, "'response' is a string"),
+        ({"response": 7}, "'response' is a number"),
+        ({"response": {"registrations": "nope"}}, "registrations is a string"),
+        ({"response": {"registrations": True}}, "registrations is true or false"),
+        ({"response": {"registrations": {"registration": "x"}}}, "registrations is a string"),
+        ({"response": {"registrations": [{"agent": "x"}] * 12}}, "none of the 12 rows has a user"),
+        ({"response": {"registrations": {"agent": "x"}}}, "none of the 1 rows has a user"),
+        ({"response": {"registrations": [3, None, [1]]}}, "none of the 3 rows is a registration (row 1 is a number)"),
+        ({"response": {"registrations": ["nope", "junk"]}}, "none of the 2 rows has a user"),
+    ],
+)
+def test_an_answer_with_nothing_usable_is_a_protocol_error(payload, words):
+    with pytest.raises(ProtocolError) as caught:
+        regs(payload)
+    assert caught.value.message.startswith("Registrations not understood: ")
+    assert words in caught.value.message
+
+
+def test_plausible_row_shapes_are_read():
+    snap = regs({"response": {"registrations": ["100@tenant.example", "101", "sip:102@t"]}})
+    assert sorted(snap.extensions) == ["100", "101", "102"] and snap.skipped == 0
+    (reg,) = snap.extensions["101"]
+    assert reg.user == "101" and reg.agent is None
+    keyed = [{"reg_user": "103@t"}, {"username": "104"}, {"extension": 105}, {"ext": "106"}, {"user": "107"}]
+    snap = regs({"response": {"registrations": keyed}})
+    assert sorted(snap.extensions) == ["103", "104", "105", "106", "107"] and snap.skipped == 0
+    assert [r.user for r in snap.extensions["105"]] == ["105"]
+
+
+def test_identical_rows_are_one_device_but_a_stale_registration_is_another():
+    same_call = dict(ROW, agent="other agent text")  # same call-id and contact: the same device
+    stale = dict(ROW, **{"call-id": "older@1.2.3.4"})
+    snap = regs({"response": {"registrations": [ROW] * 50 + [same_call, stale]}})
+    assert snap.device_count("100") == 2 and snap.skipped == 0
+    bare = regs({"response": {"registrations": ["100@t"] * 50}})
+    assert bare.device_count("100") == 1
+
+
+def test_too_many_rows_is_refused_before_reading_them():
+    rows = [{"user": f"{n}@t"} for n in range(11)]
+    with pytest.raises(ProtocolError, match="lists 11 registrations, more than the 10"):
+        parse_registrations({"response": {"registrations": rows}}, VN, max_rows=10)
+    assert len(parse_registrations({"response": {"registrations": rows[:10]}}, VN, max_rows=10)) == 10
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("duration", "inf:00:00"), ("duration", "nan:00:00"), ("duration", "99999:00:00"),
+        ("duration", float("inf")), ("duration", 10**400), ("duration", "-00:00:05"),
+        ("tta", "inf"), ("tta", "1e400"), ("tta", 8 * 24 * 3600), ("tta", float("nan")),
+        ("pdd", "NaN"), ("pdd", "7200"), ("pdd", -1), ("mos", "inf"), ("mos", 99),
+    ],
+)
+def test_infinite_and_absurd_numbers_are_dropped(field, value):
+    (rec,) = cdrs({"response": [{"Cdr": dict(CDR, **{field: value})}]}).records
+    assert getattr(rec, {"duration": "duration_s", "tta": "tta_s", "pdd": "pdd_s", "mos": "mos"}[field]) is None
+    json.dumps(rec.to_json(), allow_nan=False)
+    json.dumps(dict(rec.raw), allow_nan=False)
+
+
+numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-(10**30), max_value=10**30),
+    st.sampled_from(["inf", "-inf", "nan", "NaN", "Infinity", "1e400", "inf:00:00", "00:inf:00", "1e308:00",
+                     "99999999:00:00", "7s", "0.85s", "00:01:05", "", "null"]),
+    st.text(alphabet="0123456789:.-einfas", max_size=12),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(tta=numbers, duration=numbers, pdd=numbers, mos=numbers, ping=numbers, port=numbers)
+def test_every_parsed_number_is_finite_and_json_safe(tta, duration, pdd, mos, ping, port):
+    record = dict(CDR, tta=tta, duration=duration, pdd=pdd, mos=mos, extra=duration)
+    (rec,) = cdrs({"response": [{"Cdr": record}]}).records
+    for value in (rec.tta_s, rec.duration_s, rec.pdd_s, rec.mos):
+        assert value is None or (math.isfinite(value) and value >= 0)
+    json.dumps(rec.to_json(), allow_nan=False)
+    json.dumps(dict(rec.raw), allow_nan=False)
+    row = dict(ROW, **{"ping-time": ping, "network-port": port})
+    (reg,) = regs({"response": {"registrations": [row]}}).extensions["100"]
+    assert reg.ping_ms is None or math.isfinite(reg.ping_ms)
+    json.dumps(reg.to_json(), allow_nan=False)
+
+
+def test_lone_surrogates_are_replaced_in_every_string_kept():
+    record = dict(CDR, cid_name="Lan \ud800", source="1\udfff")
+    record["key\ud800"] = {"inner\udc00": ["x\ud800"]}
+    (rec,) = cdrs({"response": [{"Cdr": record}]}).records
+    assert rec.cid_name == "Lan \ufffd" and rec.source == "1\ufffd"
+    assert rec.raw["key\ufffd"] == {"inner\ufffd": ["x\ufffd"]}
+    json.dumps(dict(rec.raw), ensure_ascii=False).encode("utf-8")
+    row = dict(ROW, agent="Yealink \ud800", user="100\ud800@t")
+    (reg,) = regs({"response": {"registrations": [row]}}).extensions["100\ufffd"]
+    assert reg.agent == "Yealink \ufffd"
+    assert clean_text("a\ud800b\udfffc") == "a\ufffdb\ufffdc"
+
+
+def test_a_call_is_found_only_by_its_own_id():
+    from ccall_tui.api.models import find_call
+
+    page = cdrs({"response": [{"Cdr": dict(CDR, call_id=f"id-{n}")} for n in range(5)]
+                 + [{"Cdr": {k: v for k, v in CDR.items() if k != "call_id"}}]})
+    assert find_call(page, "id-3").record.call_id == "id-3" and find_call(page, "id-3").others == 5
+    missing = find_call(page, "id-9")
+    assert missing.record is None and missing.others == 6 and not missing.found

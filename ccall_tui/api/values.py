@@ -73,7 +73,7 @@ def clock_seconds(value: Any) -> float | None:
     if ":" not in text:
         return seconds_or_none(text)
     parts = text.split(":")
-    if len(parts) > 3:
+    if len(parts) > 3 or "-" in text:  # "-00:00:05" is no talk time
         return None
     try:
         numbers = [float(p) for p in parts]
