@@ -24,6 +24,8 @@ Quirks (``pbx.faults.quirks``): alternative shapes a real server has been seen t
     single_object, empty_variant, xml_nesting, string_numbers, null_strings, recording_file,
     underscore_keys, upper_exp, spaces, duration_seconds, stale_duplicates, numeric_extensions,
     and call_id_key=uuid (or xml_cdr_uuid, _id, id).
+    Deployments that read or answer differently (sim/variants.py): json_refused, ignore_call_id,
+    causes_no_semicolon, paging_in_response, paging_flat, iso_time, dmy_time.
 
 Other loopback controls: ``POST /_sim/extension`` ``{"extension": "105", "state":
 "offline" | "online" | "auto", "devices": 2, "name": ..., "agent": ...}`` and ``GET /_sim/status``.
