@@ -105,9 +105,6 @@ def make_client(
     """A client for ``profile`` that applies what the doctor learned about its server."""
     if learned is None:
         learned = load_learned(profile, state_root=state_root, demo=demo)
-    answer_mb = getattr(profile, "max_answer_mb", None)
-    if answer_mb:
-        options.setdefault("max_body_bytes", int(answer_mb * 1024 * 1024))
     return AdaptedClient(
         profile.base_url,
         credentials,
