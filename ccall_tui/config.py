@@ -41,6 +41,7 @@ PROFILE_KEYS = (
     "timezone",
     "poll_interval",
     "timeout",
+    "max_answer_mb",
     "roster",
     "watched",
     "labels",
@@ -114,6 +115,7 @@ class Profile:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     poll_interval: float = 5.0
     timeout: float = 10.0
+    max_answer_mb: float = 20.0  # larger answers fail that request with the reason
     roster: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     watched: frozenset[str] = frozenset()
@@ -473,6 +475,14 @@ def _parse_profile(name: str, raw: dict[str, Any]) -> Profile:
                 key="timeout",
             )
         values["timeout"] = timeout
+    if "max_answer_mb" in raw:
+        size = _number("max_answer_mb", raw["max_answer_mb"])
+        if not 1 <= size <= 1024:
+            raise ConfigError(
+                _("must be a number of MB from 1 to 1024 (got {value})").format(value=_show(raw["max_answer_mb"])),
+                key="max_answer_mb",
+            )
+        values["max_answer_mb"] = size
     if "roster" in raw:
         specs = _string_list("roster", raw["roster"])
         try:

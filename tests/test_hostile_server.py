@@ -332,6 +332,20 @@ def test_ext_fails_in_one_line_with_the_reason(env, capsys, setup, code, words):
         assert err.count("\n") == 1 and err.startswith("ccall-tui: ") and words in err
 
 
+def test_the_profile_sets_the_size_cap(env, capsys, isolated):
+    env.faults.huge_body_mb = 2
+    code, out, err = run(capsys, "ext", "--json")
+    assert code == 0, err  # 2 MB is under the default 20 MB
+    config = isolated / "config" / "config.toml"
+    config.write_text("[profiles.default]\ntimeout = 2\nmax_answer_mb = 1\n", encoding="utf-8")
+    code, out, err = run(capsys, "ext", "--json")
+    assert code == 5 and out == ""
+    assert err == "ccall-tui: The answer is larger than 1 MB (limit: max_answer_mb).\n"
+    config.write_text("[profiles.default]\nmax_answer_mb = 0\n", encoding="utf-8")
+    code, out, err = run(capsys, "ext")
+    assert code == 2 and "max_answer_mb" in err and "from 1 to 1024" in err
+
+
 def test_ext_reports_rows_not_understood_on_stderr(env, capsys):
     env.faults.registrations_junk = "some_rows_without_user"
     code, out, err = run(capsys, "ext", "--json", "--online")

@@ -109,6 +109,7 @@ def make_client(
         profile.base_url,
         credentials,
         timeout=profile.timeout,
+        max_body_bytes=int(getattr(profile, "max_answer_mb", 20) * 1024 * 1024),
         domain_name=profile.domain_name,
         tz=profile.timezone,
         body_format=learned.body_format,
