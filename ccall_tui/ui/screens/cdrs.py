@@ -128,6 +128,7 @@ class CdrBrowserScreen(BrowserLayout):
         self._fetched: dict[str, CallRecord] = {}  # as looked up by id
         self._pending_call: str | None = None
         self._pending_extension: tuple[str, bool] | None = None
+        self._pending_form: cf.CdrFilter | None = None
         self._all_summary_of: CdrQuery | None = None
         self._summary_stale = False
         self._ready = False
@@ -188,7 +189,10 @@ class CdrBrowserScreen(BrowserLayout):
         self._update_paging_controls()
         self._apply_size(self.size.width, self.size.height)
         self.table.focus()
-        if self._pending_extension is not None:
+        if self._pending_form is not None:
+            form, self._pending_form = self._pending_form, None
+            self.show_filter(form)
+        elif self._pending_extension is not None:
             extension, as_destination = self._pending_extension
             self._pending_extension = None
             self.filter_extension(extension, as_destination=as_destination)
@@ -218,6 +222,15 @@ class CdrBrowserScreen(BrowserLayout):
             self._pending_extension = (ext, as_destination)
             return
         form = self.form.value.for_extension(ext, as_destination=as_destination)
+        self.form.load(form)
+        self.action_search()
+
+    def show_filter(self, form: cf.CdrFilter) -> None:
+        """Search exactly ``form`` at once (the extension details' ``c``: the query they
+        listed, so the same calls and the same count)."""
+        if not self._ready:
+            self._pending_form = form
+            return
         self.form.load(form)
         self.action_search()
 

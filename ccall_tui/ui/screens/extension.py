@@ -1,9 +1,16 @@
-"""One extension in detail: each registered device, and its calls of the last 24 hours."""
+"""One extension in detail: each registered device, and its calls of the last 24 hours.
+
+The calls listed are exactly what ``c`` opens in the call browser: one query
+(:func:`ccall_tui.monitor.extension_calls.extension_calls_query`), one side at a time (the API
+filters the source or the destination, never "either"; ``x`` switches), and the count the
+server gives, never a silent cap.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import math
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -16,38 +23,23 @@ from textual.widgets import DataTable, Static
 from ...api.errors import AuthenticationError, CcallError
 from ...api.models import CallRecord, CdrQuery, Registration
 from ...i18n import _, ngettext
-from ..translate import translate_bindings
-from ..widgets.footer import AppFooter
 from ...monitor.board import ExtensionBoard
-from ...monitor.format import format_duration, format_seconds
+from ...monitor.cdr_stats import MOS_STYLES, mos_text
+from ...monitor.extension_calls import CALL_LIMIT, FROM, TO, CallCount, count_text, extension_calls_query, query_as_filter
+from ...monitor.format import direction_word, format_duration, format_seconds, format_timestamp
 from ...monitor.history import ExtensionState
 from ...monitor.poller import format_age
-from ..widgets.board import since_text
-
-CALL_LIMIT = 100
-CALL_WINDOW = timedelta(hours=24)
+from ..translate import translate_bindings
+from ..widgets.footer import AppFooter
+from ..widgets.textline import TextLine
+from ..widgets.tile_text import since_text
 
 _STATE_STYLE = {
     ExtensionState.ONLINE: "bold green",
     ExtensionState.OFFLINE: "bold red",
     ExtensionState.NEVER_SEEN: "dim",
+    ExtensionState.UNKNOWN: "dim",
 }
-
-
-def merge_calls(*pages: tuple[CallRecord, ...]) -> list[CallRecord]:
-    """Calls as caller and as called, without duplicates, newest first."""
-    seen: set[Any] = set()
-    merged: list[CallRecord] = []
-    for records in pages:
-        for record in records:
-            key = record.call_id or (record.start, record.source, record.destination, record.status)
-            if key in seen:
-                continue
-            seen.add(key)
-            merged.append(record)
-    floor = datetime.min.replace(tzinfo=None)
-    merged.sort(key=lambda r: r.start.replace(tzinfo=None) if r.start else floor, reverse=True)
-    return merged
 
 
 def ping_text(reg: Registration) -> str:
@@ -58,18 +50,23 @@ def ping_text(reg: Registration) -> str:
     return ping or "–"
 
 
-def expiry_text(reg: Registration, now: datetime, polled_at: datetime | None) -> str:
+def expiry_seconds(reg: Registration, now: datetime, polled_at: datetime | None) -> float | None:
     """Seconds until the registration expires, counted down from what the server said."""
-    remaining: float | None = None
     if reg.expires_at is not None:
-        remaining = (reg.expires_at - now).total_seconds()
-    elif reg.expires_in_s is not None and polled_at is not None:
-        remaining = reg.expires_in_s - (now - polled_at).total_seconds()
+        return (reg.expires_at - now).total_seconds()
+    if reg.expires_in_s is not None and polled_at is not None:
+        return reg.expires_in_s - (now - polled_at).total_seconds()
+    return None
+
+
+def expiry_text(reg: Registration, now: datetime, polled_at: datetime | None) -> str:
+    """``"7:30"`` (m:ss, ``h:mm:ss`` past an hour), counting down every second; "expired"."""
+    remaining = expiry_seconds(reg, now, polled_at)
     if remaining is None:
         return "–"
     if remaining <= 0:
         return _("expired")
-    return format_age(remaining)
+    return format_duration(math.ceil(remaining))  # whole seconds left: 7:30 … 0:01, never 0:00
 
 
 class ExtensionScreen(Screen):
@@ -78,36 +75,53 @@ class ExtensionScreen(Screen):
     HELP_TITLE = _("Extension details")
 
     DEFAULT_CSS = """
+    ExtensionScreen #ext-stale { display: none; height: 1; padding: 0 1; }
+    ExtensionScreen #ext-stale.-stale { display: block; color: $text; background: $error; text-style: bold; }
     ExtensionScreen #ext-title { height: auto; padding: 0 1; background: $panel; }
-    ExtensionScreen .ext-heading { height: 1; padding: 0 1; margin-top: 1; text-style: bold; }
     ExtensionScreen #ext-regs { height: auto; max-height: 12; }
     ExtensionScreen #ext-calls { height: 1fr; }
     ExtensionScreen #ext-calls-status { height: 1; padding: 0 1; color: $text-muted; }
+    ExtensionScreen #ext-calls-status.-error { color: $error; text-style: bold; }
     """
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", _("Back")),
         Binding("c", "calls_in_browser", _("Calls in browser")),
+        Binding("x", "switch_side", _("Calls from / to")),
         Binding("r", "reload_calls", _("Reload calls")),
     ]
 
-    def __init__(self, services: Any, board: ExtensionBoard, extension: str) -> None:
+    def __init__(self, services: Any, board: ExtensionBoard, extension: str, status: Any = None) -> None:
         super().__init__()
         translate_bindings(self)
         self.services = services
         self.board = board
         self.extension = extension
+        # the board's poll status: its data is this screen's data, stale when it is
+        self.status = status
         self._regs_version: int | None = None
         self.calls: list[CallRecord] = []
+        self.side = FROM
+        self.calls_query: CdrQuery | None = None
+        self.call_limit = CALL_LIMIT
+        self.count: CallCount | None = None
 
     def compose(self) -> ComposeResult:
+        yield TextLine("", id="ext-stale")
         yield Static(id="ext-title", markup=False)
-        yield Static(_("Devices"), classes="ext-heading", markup=False)
-        yield DataTable(id="ext-regs", cursor_type="row", zebra_stripes=True)
-        yield Static(_("Calls, last 24 hours (as caller and as called)"), classes="ext-heading", markup=False)
+        regs = DataTable(id="ext-regs", cursor_type="row", zebra_stripes=True, classes="panel")
+        regs.border_title = _("Devices")
+        yield regs
+        calls = DataTable(id="ext-calls", cursor_type="row", zebra_stripes=True, classes="panel")
+        calls.border_title = self._calls_title()
+        yield calls
         yield Static(_("Loading calls…"), id="ext-calls-status", markup=False)
-        yield DataTable(id="ext-calls", cursor_type="row", zebra_stripes=True)
         yield AppFooter()
+
+    def _calls_title(self) -> str:
+        if self.side == FROM:
+            return _("Calls from {ext}, last 24 hours (x: calls to {ext})").format(ext=self.extension)
+        return _("Calls to {ext}, last 24 hours (x: calls from {ext})").format(ext=self.extension)
 
     def on_mount(self) -> None:
         regs = self.query_one("#ext-regs", DataTable)
@@ -116,7 +130,7 @@ class ExtensionScreen(Screen):
             regs.add_column(label, key=label)
         calls = self.query_one("#ext-calls", DataTable)
         for label in (_("Start"), _("Direction"), _("From"), _("Caller name"), _("To"), _("Result"),
-                      _("Talk time"), _("Answer after")):
+                      _("Talk time"), _("Answer after"), _("MOS")):
             calls.add_column(label)
         self.refresh_live()
         self.set_interval(1.0, self.refresh_live, name="extension-live")
@@ -126,8 +140,10 @@ class ExtensionScreen(Screen):
     # ------------------------------------------------------------------ live part
 
     def refresh_live(self) -> None:
+        """Once a second: the state and its age, the stale banner, the expiry countdowns."""
         tile = self.board.get(self.extension)
         now = self.services.now()
+        self._refresh_stale(now)
         title = Text()
         title.append(self.extension, style="bold")
         if tile is None:
@@ -136,8 +152,8 @@ class ExtensionScreen(Screen):
         if tile.name:
             title.append("  " + tile.name)
         title.append("\n")
-        title.append(tile.state.glyph + " ", style=_STATE_STYLE[tile.state])
-        title.append(since_text(tile, now), style="bold")
+        title.append(tile.state.glyph + " ", style=_STATE_STYLE.get(tile.state, ""))
+        title.append(since_text(tile, now, self.board), style="bold")
         details = [ngettext("{n} device", "{n} devices", tile.devices).format(n=tile.devices)]
         if tile.flaps:
             details.append(
@@ -149,6 +165,15 @@ class ExtensionScreen(Screen):
         title.append("  ·  " + "  ·  ".join(details))
         self.query_one("#ext-title", Static).update(title)
         self._refresh_registrations(self.board.registrations_of(self.extension), tile.version, now)
+
+    def _refresh_stale(self, now: datetime) -> None:
+        """The board's STALE banner, word for word: these devices come from the same answer."""
+        banner = self.query_one("#ext-stale", TextLine)
+        status = self.status
+        stale = status is not None and status.is_stale(now)
+        banner.set_class(stale, "-stale")
+        if stale:
+            banner.update(Text(_("STALE") + " · " + status.summary(now)))
 
     def _refresh_registrations(self, registrations: Sequence[Registration], version: int, now: datetime) -> None:
         table = self.query_one("#ext-regs", DataTable)
@@ -182,57 +207,69 @@ class ExtensionScreen(Screen):
 
     # ------------------------------------------------------------------ calls
 
+    def _set_calls_status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#ext-calls-status", Static)
+        status.update(Text(text))
+        status.set_class(error, "-error")
+
     @work(exclusive=True, exit_on_error=False, name="extension-calls", group="extension-calls")
     async def load_calls(self) -> None:
-        status = self.query_one("#ext-calls-status", Static)
-        status.update(Text(_("Loading calls…")))
-        now = self.services.now()
-        base = CdrQuery(date_from=now - CALL_WINDOW, date_to=now, page=1, limit=CALL_LIMIT)
-        from dataclasses import replace
-
+        self._set_calls_status(_("Loading calls…"))
+        query = extension_calls_query(self.extension, self.services.now(), self.side, limit=self.call_limit)
         try:
-            as_caller = await self.app.client.cdrs(replace(base, source=self.extension))
-            as_called = await self.app.client.cdrs(replace(base, destination=self.extension))
+            page = await self.app.client.cdrs(query)
         except AuthenticationError as exc:
-            status.update(Text(exc.message))
+            self._set_calls_status(exc.message, error=True)
             return
         except CcallError as exc:
-            status.update(Text(_("Calls could not be loaded: {reason} (r retries)").format(reason=exc.message)))
+            self._set_calls_status(
+                _("Calls could not be loaded: {reason} (r retries)").format(reason=exc.message), error=True
+            )
             return
-        self.calls = merge_calls(as_caller.records, as_called.records)
-        self._show_calls(now)
+        self.calls_query = query
+        self.calls = list(page.records)
+        self.count = CallCount.of(page, query.limit or len(page.records))
+        self._show_calls()
 
-    def _show_calls(self, now: datetime) -> None:
+    def _show_calls(self) -> None:
         table = self.query_one("#ext-calls", DataTable)
         table.clear()
         tz = getattr(self.services.profile, "timezone", None)
-        directions = {"inbound": _("inbound"), "outbound": _("outbound"), "local": _("local")}
         for record in self.calls:
-            start = record.start.astimezone(tz) if record.start and tz else record.start
+            mos, band = mos_text(record.mos)
             table.add_row(
-                Text(start.strftime("%d/%m %H:%M:%S") if start else "–"),
-                Text(directions.get(record.direction or "", record.direction or "")),
+                Text(format_timestamp(record.start, tz) or "–"),
+                Text(direction_word(record.direction)),
                 Text(record.source or "", style="bold" if record.source == self.extension else ""),
                 Text(record.cid_name or ""),
                 Text(record.destination or "", style="bold" if record.destination == self.extension else ""),
                 Text(record.status or ""),
                 Text(format_duration(record.duration_s)),
                 Text(format_seconds(record.tta_s)),
+                Text(mos, style=MOS_STYLES.get(band or "", "")),
             )
-        count = len(self.calls)
-        message = ngettext(
-            "{n} call in the last 24 hours; c opens it in the call browser",
-            "{n} calls in the last 24 hours; c opens them in the call browser",
-            count,
-        ).format(n=count)
-        self.query_one("#ext-calls-status", Static).update(Text(message))
+        if self.count is not None:
+            self._set_calls_status(count_text(self.count, self.extension, self.side))
 
     def action_reload_calls(self) -> None:
         self.load_calls()
 
+    def action_switch_side(self) -> None:
+        """Calls from this extension, or to it (the API filters one side per request)."""
+        self.side = TO if self.side == FROM else FROM
+        self.query_one("#ext-calls", DataTable).border_title = self._calls_title()
+        self.calls, self.count, self.calls_query = [], None, None
+        self.query_one("#ext-calls", DataTable).clear()
+        self.load_calls()
+
     def action_calls_in_browser(self) -> None:
-        extension = self.extension
+        """The call browser on the very query listed here: same calls, same count, all pages."""
+        query = self.calls_query or extension_calls_query(
+            self.extension, self.services.now(), self.side, limit=self.call_limit
+        )
+        tz = getattr(self.services.profile, "timezone", None) or query.date_from.tzinfo
+        form = query_as_filter(query, tz)
         self.app.switch_mode("cdrs")
         screen = self.app.screen
-        if hasattr(screen, "filter_extension"):
-            screen.filter_extension(extension)
+        if hasattr(screen, "show_filter"):
+            screen.show_filter(form)

@@ -485,7 +485,7 @@ class MonitorScreen(Screen):
     def open_extension(self, extension: str) -> None:
         from .extension import ExtensionScreen
 
-        self.app.push_screen(ExtensionScreen(self.services, self.board, extension))
+        self.app.push_screen(ExtensionScreen(self.services, self.board, extension, status=self.status))
 
     def action_filter(self) -> None:
         self.add_class("-filtering")
