@@ -462,7 +462,14 @@ async def test_board_goes_stale_with_the_reason_for_junk_and_for_a_trickle(make_
         await pilot.pause()
         screen = app.screen
         online = screen.board.online_count
-        assert online > 20
+        assert online > 20 and "not understood" not in str(screen.query_one("#mon-status", TextLine).text)
+        sim.faults.registrations_junk = "some_rows_without_user"
+        await poll_now(pilot)
+        line = str(screen.query_one("#mon-status", TextLine).text)
+        assert line.startswith("updated") and "3 rows not understood: row 1 has no user" in line
+        sim.faults.registrations_junk = None
+        await poll_now(pilot)
+        online = screen.board.online_count
         sim.faults.registrations_junk = "registrations_string"
         clock.advance(30)
         await poll_now(pilot)

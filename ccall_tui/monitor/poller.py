@@ -75,6 +75,8 @@ class PollStatus:
         self.auth_failed = False
         self.in_flight = False
         self.attempts = 0
+        # "N rows not understood: <reason>" when the last answer had rows that could not be read.
+        self.not_understood: str | None = None
 
     @property
     def stale_after(self) -> float:
@@ -167,6 +169,8 @@ class PollStatus:
                 parts.append(_("server asked to wait {wait}").format(wait=format_age(error.retry_after)))
         elif age is not None and age > self.stale_after:
             parts.append(_("no answer yet"))
+        elif self.not_understood:
+            parts.append(self.not_understood)
         if self.in_flight:
             parts.append(_("updating…"))
         else:

@@ -222,6 +222,8 @@ class MonitorScreen(Screen):
         try:
             changes = self.board.apply(snapshot, now)
             self.status.succeeded(now)
+            self.status.not_understood = _("{count} rows not understood: {reason}").format(
+                count=snapshot.skipped, reason=snapshot.skip_reason or "-") if snapshot.skipped else None
             self.show_changes(changes)
         except Exception as exc:  # noqa: BLE001
             log.exception("applying the snapshot failed")
