@@ -406,6 +406,20 @@ def test_cli_keeps_an_echoed_secret_out_of_stderr_and_the_log(env, capsys, monke
         assert piece not in err.lower() and piece not in logged.lower()
 
 
+def test_cli_masks_a_password_in_the_base_url(env, capsys, monkeypatch, tmp_path):
+    url = env.base_url.replace("http://", "http://ops:Pa55-word-xyz@")
+    monkeypatch.setenv("CCALL_BASE_URL", url)
+    env.faults.timeout, env.faults.timeout_hold_s = True, 5
+    log = tmp_path / "debug.log"
+    code, out, err = run(capsys, "--log-file", str(log), "ext")
+    assert code == 4 and "No answer from 127.0.0.1:" in err
+    code, status_out, status_err = run(capsys, "status")
+    assert "http://****@127.0.0.1:" in status_out
+    shown = (err + status_out + status_err + log.read_text(encoding="utf-8")).lower()
+    for piece in _pieces("Pa55-word-xyz"):
+        assert piece not in shown
+
+
 def test_simulate_takes_fault_switches(capsys):
     import threading
 

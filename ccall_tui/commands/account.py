@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from ..api.text import clean_text
+from ..api.text import clean_text, mask_url
 from ..credentials import (
     CredentialStore,
     Credentials,
@@ -188,7 +188,7 @@ def run_status(args: argparse.Namespace, ctx: Any = None) -> int:
         (_("Profile"), profile.name),
         (_("Config file"), str(settings.path) if settings.from_file
          else _("{path} (not created yet; built-in defaults)").format(path=settings.path)),
-        (_("Base URL"), profile.base_url),
+        (_("Base URL"), mask_url(profile.base_url)),
     ]
     if profile.domain_name:
         rows.append((_("Domain"), profile.domain_name))

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from ...api.learned import make_client
 from ...api.errors import CcallError
+from ...api.text import mask_url
 from ...i18n import _
 from ..translate import translate_bindings
 
@@ -61,7 +62,7 @@ class LoginScreen(ModalScreen[Any]):
             info.append(_("Profile") + ": ", style="bold")
             info.append(str(profile.name))
             info.append("   " + _("Server") + ": ", style="bold")
-            info.append(str(profile.base_url))
+            info.append(mask_url(str(profile.base_url)))
             yield Static(info)
             if self.reason:
                 yield Static(Text(self.reason), classes="reason")

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...api.text import mask_url
 from ...i18n import _
 from ..translate import translate_bindings
 
@@ -40,7 +41,7 @@ class ProfilePicker(ModalScreen[str | None]):
             for name, base_url in self.profiles:
                 label = Text()
                 label.append(("● " if name == self.current else "  ") + name, style="bold")
-                label.append("  " + base_url, style="dim")
+                label.append("  " + mask_url(base_url), style="dim")
                 options.append(Option(label, id=name))
             yield OptionList(*options, id="profiles")
 
