@@ -25,6 +25,13 @@ Prints one line per figure, ``name: value unit``:
   devices, parsed from fresh rows each time) applied through the board and the screen, with
   the tick.
   Target < 5 MB. ``rss_probe_mb`` shows the measure can see growth: 10 MB kept alive on purpose.
+* ``switch_screen_ms``: F2 (call browser) and F1 (extension board, 1,000 extensions) pressed in
+  turn, headless at 160x48, from the key press until the last frame of the burst of frames it
+  causes (the compositor's updates handed to the display; the burst ends when no frame follows
+  for 150 ms, so the footer's and the widgets' follow-up work is inside). Median of both
+  directions once both screens exist; ``switch_screen_first_ms`` is the first F2 (the call browser is built then), and
+  ``switch_from_details_ms`` is ``c`` in an extension's details (the browser opens on its
+  calls: the switch and the filter, not the request). Target < 100 ms.
 """
 
 from __future__ import annotations
@@ -247,14 +254,74 @@ async def bench_rss(base_url: str, polls: int) -> tuple[float, float]:
     return after - before, probe
 
 
+QUIET_S = 0.15
+
+
+async def bench_switch(base_url: str, rounds: int) -> dict[str, float]:
+    from ccall_tui.ui.screens.cdrs import CdrBrowserScreen
+    from ccall_tui.ui.screens.monitor import MonitorScreen
+
+    app = build_app(services(base_url, extensions=1000, clock=ManualClock(START)))
+    frames: list[tuple[float, object]] = []
+    display = app._display
+
+    def recording_display(screen, renderable):  # noqa: ANN001 - Textual's signature
+        if renderable is not None:
+            frames.append((time.perf_counter(), screen))
+        return display(screen, renderable)
+
+    app._display = recording_display
+
+    async def switch(key: str, target: type) -> float:
+        """Key press until the last frame of the burst it causes (no frame for QUIET_S after)."""
+        frames.clear()
+        started = time.perf_counter()
+        await pilot.press(key)
+        deadline = started + 5
+        while time.perf_counter() < deadline:
+            await pilot.pause(0.01)
+            painted = [t for t, screen in frames if isinstance(screen, target)]
+            if painted and time.perf_counter() - frames[-1][0] >= QUIET_S and app.screen is frames[-1][1]:
+                return (painted[-1] - started) * 1000
+        raise RuntimeError(f"{key}: {target.__name__} did not settle")
+
+    async with app.run_test(size=(160, 48), headless=True) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.5)
+        first = await switch("f2", CdrBrowserScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.5)
+        times = []
+        for _ in range(rounds):
+            for key, target in (("f1", MonitorScreen), ("f2", CdrBrowserScreen)):
+                times.append(await switch(key, target))
+                await pilot.pause(0.2)  # let the other screen's idle work finish, outside the span
+        await switch("f1", MonitorScreen)
+        await pilot.pause(0.2)
+        app.screen.open_extension("121")
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
+        details_screen = type(app.screen)
+        details = []
+        for _ in range(max(3, rounds // 4)):
+            details.append(await switch("c", CdrBrowserScreen))
+            await pilot.pause(0.2)
+            await app.workers.wait_for_complete()
+            await switch("f1", details_screen)  # back to the details, on top of the board
+            await pilot.pause(0.3)
+    return {"median": statistics.median(times), "first": first, "details": statistics.median(details)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="15 s of idle CPU instead of 60 s")
     parser.add_argument(
-        "--only", choices=("apply", "idle", "rss"), action="append", help="measure only this (repeatable)"
+        "--only", choices=("apply", "idle", "rss", "switch"), action="append",
+        help="measure only this (repeatable)"
     )
     args = parser.parse_args()
-    only = set(args.only or ("apply", "idle", "rss"))
+    only = set(args.only or ("apply", "idle", "rss", "switch"))
     os.environ.setdefault("CCALL_STATE_DIR", mkdtemp(prefix="ccall-bench-state-"))
     if "apply" in only:
         with Simulator("--extensions", "2000") as pbx:
@@ -263,6 +330,12 @@ def main() -> int:
             print(f"apply_2000_20changes_wall_ms: {apply['wall']:.2f} ms", flush=True)
             print(f"apply_left_pending: {apply['pending']} rounds", flush=True)
             print(f"rows_redrawn_per_apply: {apply['rows']:.1f} rows", flush=True)
+    if "switch" in only:
+        with Simulator("--extensions", "1000") as pbx:
+            switch = asyncio.run(bench_switch(pbx.url, 10 if args.quick else 30))
+            print(f"switch_screen_ms: {switch['median']:.1f} ms", flush=True)
+            print(f"switch_screen_first_ms: {switch['first']:.1f} ms", flush=True)
+            print(f"switch_from_details_ms: {switch['details']:.1f} ms", flush=True)
     if only & {"idle", "rss"}:
         with Simulator("--extensions", "1000") as pbx:
             if "idle" in only:

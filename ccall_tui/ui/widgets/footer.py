@@ -19,9 +19,42 @@ def _always(key: FooterKey) -> bool:
 
 
 class AppFooter(Footer):
+    """Recomposes only when the keys to show really changed: Textual's footer rebuilds all its
+    keys on every bindings signal (several per screen switch, one per focus change), and that
+    rebuild was most of the time a screen switch took."""
+
+    _composed: tuple | None = None
+    _recompose_pending: bool = False
+
     def on_resize(self, event: events.Resize) -> None:
         self.compact = event.size.width < COMPACT_BELOW
         self._fit_later()
+
+    def _signature(self) -> tuple:
+        return tuple(
+            (binding.key, binding.action, binding.description, enabled, tooltip, id(binding.group))
+            for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show or binding.action == "command_palette"
+        )
+
+    def compose(self):
+        if self._bindings_ready:
+            self._composed = self._signature()
+        yield from super().compose()
+
+    def bindings_changed(self, screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._recompose_pending:
+            self._recompose_pending = True  # one rebuild for a burst of signals
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        self._recompose_pending = False
+        if not self.is_attached or self._signature() == self._composed:
+            return
+        await self.recompose()
 
     async def recompose(self) -> None:
         await super().recompose()
