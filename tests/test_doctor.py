@@ -516,3 +516,11 @@ async def test_login_screen_works_against_a_form_only_server_after_the_doctor(en
         report = await diagnose(profile, Credentials("demo", "demo"), day=now.date(), now=now)
         save_learned(report.learned, profile)
         await check("Connected")
+
+
+def test_a_sample_into_a_missing_folder_is_refused_before_any_request(env, capsys, tmp_path):
+    before = len(env.requests)
+    code, out, err = run(capsys, "doctor", "--date", DAY, "--save-sample", str(tmp_path / "no" / "s.json"))
+    assert code == 2 and out == "" and len(env.requests) == before
+    assert err == f"ccall-tui: --save-sample: the folder {tmp_path / 'no'} does not exist.\n"
+    assert not (tmp_path / "no").exists()

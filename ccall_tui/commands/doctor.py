@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from ..api.text import clean_text
@@ -54,7 +55,6 @@ def run_doctor(args: argparse.Namespace, ctx: Any = None) -> int:
     from ..api.diagnose import diagnose
     from ..api.learned import load_learned, save_learned
     from ..api.sample import build_sample
-    from ..state import atomic_write_json
 
     profile = ctx.profile
     credentials = ctx.credentials()
@@ -64,14 +64,24 @@ def run_doctor(args: argparse.Namespace, ctx: Any = None) -> int:
     if day > now.date():
         error(_("--date {day} is in the future (PBX time).").format(day=day.isoformat()))
         return EXIT_USAGE
+    sample = Path(args.save_sample).expanduser() if args.save_sample else None
+    if sample is not None and not sample.parent.is_dir():
+        error(_("--save-sample: the folder {path} does not exist.").format(path=sample.parent))
+        return EXIT_USAGE
     previous = load_learned(profile, demo=demo)
     report = asyncio.run(diagnose(profile, credentials, day=day, now=now, previous=previous))
     saved = None
     if report.fatal is None:
         saved = save_learned(report.learned, profile, demo=demo)
-    if args.save_sample:
+    code = report.exit_code
+    if sample is not None:
         secrets = tuple(v for v in credentials.body_fields().values() if isinstance(v, str))
-        atomic_write_json(args.save_sample, build_sample(report.answers, secrets))
+        try:
+            sample.write_text(json.dumps(build_sample(report.answers, secrets), ensure_ascii=False, indent=2) + "\n",
+                              encoding="utf-8")
+        except OSError as exc:
+            error(_("Cannot write {path}: {reason}").format(path=sample, reason=exc.strerror or exc))
+            code = 1
     if args.json:
         json.dump(report_json(report, profile, saved), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -80,7 +90,7 @@ def run_doctor(args: argparse.Namespace, ctx: Any = None) -> int:
             print(line)
     if report.fatal is not None:
         error(_("no usable answer from {url}: {reason}").format(url=_url(profile), reason=report.fatal.error))
-    return report.exit_code
+    return code
 
 
 # --------------------------------------------------------------------------- text
