@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--wall", action="store_true", help=_("start in wall mode (big, no chrome)"))
     parser.add_argument("--poll-interval", type=_positive_float(1.0), metavar="S",
                         help=_("seconds between polls (>= 1)"))
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action="version", version=_version(),
+                        help=_("print the version and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ext = sub.add_parser("ext", help=_("list extensions and their registrations"))

@@ -8,32 +8,33 @@ import sys
 import threading
 from typing import TextIO
 
+from ..i18n import _
 from .faults import check_quirk
 from .server import SimulatedPbx
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, metavar="N",
-                        help="port on 127.0.0.1 (default: any free port)")
+                        help=_("port on 127.0.0.1 (default: any free port)"))
     parser.add_argument("--seed", type=int, default=7, metavar="N",
-                        help="seed of the simulated tenant (default: 7)")
+                        help=_("seed of the simulated tenant (default: 7)"))
     parser.add_argument("--extensions", type=int, default=60, metavar="N",
-                        help="number of extensions, from 100 upwards (default: 60)")
+                        help=_("number of extensions, from 100 upwards (default: 60)"))
     parser.add_argument("--api-key", default="demo", metavar="K",
-                        help="the simulator's own api key (default: demo)")
+                        help=_("the simulator's own api key (default: demo)"))
     parser.add_argument("--api-secret", default="demo", metavar="S",
-                        help="the simulator's own api secret (default: demo)")
+                        help=_("the simulator's own api secret (default: demo)"))
     parser.add_argument("--calls-per-day", type=int, default=None, metavar="N",
-                        help="calls on a busy weekday (default: about 3200 per 60 extensions)")
+                        help=_("calls on a busy weekday (default: about 3200 per 60 extensions)"))
     parser.add_argument("--latency", type=float, default=0.0, metavar="S",
-                        help="seconds added to every answer (default: 0)")
+                        help=_("seconds added to every answer (default: 0)"))
     parser.add_argument("--quirk", action="append", default=[], metavar="NAME",
-                        help="answer in a quirky shape (repeatable), e.g. single_object, "
-                             "string_numbers, null_strings, call_id_key=uuid")
+                        help=_("answer in a quirky shape (repeatable), e.g. single_object, "
+                             "string_numbers, null_strings, call_id_key=uuid"))
     parser.add_argument("--fault", action="append", default=[], metavar="NAME=VALUE",
-                        help="set a fault switch from the start (repeatable), as POST /_sim/faults "
+                        help=_("set a fault switch from the start (repeatable), as POST /_sim/faults "
                              "would, e.g. trickle_ms=1000, rate_limited=true, "
-                             "registrations_junk=rows_without_user; VALUE is JSON or plain text")
+                             "registrations_junk=rows_without_user; VALUE is JSON or plain text"))
 
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None,
