@@ -524,3 +524,43 @@ def test_a_sample_into_a_missing_folder_is_refused_before_any_request(env, capsy
     assert code == 2 and out == "" and len(env.requests) == before
     assert err == f"ccall-tui: --save-sample: the folder {tmp_path / 'no'} does not exist.\n"
     assert not (tmp_path / "no").exists()
+
+
+# --------------------------------------------------------------------------- registration shapes
+
+
+def test_xml_nested_registrations_are_named(env, capsys):
+    env.faults.quirks = {"xml_nesting"}
+    code, report, err = doctor(capsys)
+    assert code == 0
+    assert findings(report) == ["Registrations come as response.registrations.registration: list → read as they are"]
+
+
+def test_repeated_registration_rows_are_one_device_not_a_problem(env, capsys):
+    env.faults.identical_rows = 3
+    code, report, err = doctor(capsys)
+    assert code == 0
+    facts = probe(report, "registrations")["facts"]
+    assert facts["skipped"] == 0 and facts["merged"] >= 3
+    assert findings(report) == [f"{facts['merged']} registration rows repeat another row → each device is shown once"]
+
+
+def test_registration_rows_without_a_user_are_not_understood(env, capsys):
+    env.faults.registrations_junk = "some_rows_without_user"
+    code, report, err = doctor(capsys)
+    assert code == 8
+    facts = probe(report, "registrations")["facts"]
+    assert facts["skipped"] == 3 and facts["parsed"] == facts["rows"] - 3
+    assert findings(report, "problem") == [
+        f"3 of {facts['rows']} registration rows not understood (first: {facts['skip_reason']}) → "
+        "those rows are left off the board and counted in the status line"
+    ]
+
+
+def test_a_registrations_answer_with_nothing_usable_is_not_an_empty_tenant(env, capsys):
+    env.faults.registrations_junk = "response_string"
+    code, report, err = doctor(capsys)
+    assert code == 8
+    problem = findings(report, "problem")
+    assert len(problem) == 1 and problem[0].startswith("Registrations answer not understood: ")
+    assert problem[0].endswith("→ the board goes stale with this reason instead of showing everyone offline")

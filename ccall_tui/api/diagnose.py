@@ -190,6 +190,9 @@ def _registration_findings(report: Report, answer: Answer) -> None:
         report.add("problem", _("{n} of {total} registration rows not understood (first: {reason})").format(
             n=facts["skipped"], total=facts["rows"], reason=facts.get("skip_reason") or "-"),
             _("those rows are left off the board and counted in the status line"))
+    if facts.get("merged"):
+        report.add("info", _("{n} registration rows repeat another row").format(n=facts["merged"]),
+                   _("each device is shown once"))
     shape = facts.get("shape", "")
     if shape != "response.registrations: list" and facts.get("rows"):
         report.add("info", _("Registrations come as {shape}").format(shape=shape), _("read as they are"))

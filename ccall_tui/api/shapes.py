@@ -67,7 +67,9 @@ def analyse_registrations(data: Any, tz: ZoneInfo) -> dict[str, Any]:
     parsed = sum(len(regs) for regs in snapshot.extensions.values())
     facts["parsed"] = parsed
     facts["extensions"] = len(snapshot)
-    facts["skipped"] = max(snapshot.skipped, len(rows) - parsed)
+    facts["skipped"] = snapshot.skipped
+    # Rows that are one device (identical, or the same call-id and contact) count once.
+    facts["merged"] = max(0, len(rows) - parsed - snapshot.skipped)
     facts["skip_reason"] = getattr(snapshot, "skip_reason", None) or _first_registration_skip(rows)
     keys = _keys(rows)
     known = {k for k in keys if k in REGISTRATION_KEYS or k.replace("_", "-") in REGISTRATION_KEYS}
