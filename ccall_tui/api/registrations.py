@@ -251,16 +251,16 @@ def _row_signature(row: Any) -> object:
 
 def _same_device(row: Any, other: Any) -> bool:
     """Two rows of one answer that are one device: identical, or the same call-id and contact."""
-    if row == other:
-        return True
     if not isinstance(row, Mapping) or not isinstance(other, Mapping):
-        return False
+        return row == other
     call_id = _reg_value(row, "call-id")
-    contact = _reg_value(row, "contact")
-    return (
-        call_id is not None and contact is not None
-        and call_id == _reg_value(other, "call-id") and contact == _reg_value(other, "contact")
-    )
+    if call_id != _reg_value(other, "call-id"):
+        return False  # neither identical nor the same registration: the usual case, decided here
+    if call_id is not None:
+        contact = _reg_value(row, "contact")
+        if contact is not None and contact == _reg_value(other, "contact"):
+            return True
+    return row == other
 
 
 def _parsed_signature(regs: Sequence[Registration]) -> object:
