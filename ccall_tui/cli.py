@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim_cli.add_arguments(simulate)
     simulate.set_defaults(func=sim_cli.run)
 
+    from .commands import doctor
+
+    doctor.add_parser(sub)
     with contextlib.suppress(ImportError):
         from .commands import account, config_cmd, state_cmd
 
@@ -205,15 +208,10 @@ class Context:
         return creds
 
     def client(self):
-        from .api.client import CcallClient
+        from .api.learned import make_client
 
-        return CcallClient(
-            self.profile.base_url,
-            self.credentials(),
-            timeout=self.profile.timeout,
-            domain_name=self.profile.domain_name,
-            tz=self.profile.timezone,
-        )
+        # With what 'ccall-tui doctor' learned about this server (form bodies, causes).
+        return make_client(self.profile, self.credentials(), demo=self.sim is not None)
 
 
 class CcallError_NoCredentials(CcallError):
