@@ -1,4 +1,5 @@
-"""Snapshots of the call browser with the detail pane open, frozen clock, two terminal sizes."""
+"""Snapshots of the call browser with the detail pane open, frozen clock, three terminal sizes;
+and the filter form opened in a small terminal."""
 
 from __future__ import annotations
 
@@ -28,7 +29,22 @@ async def _detail_open(pilot) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(120, 40), (200, 60)], ids=["120x40", "200x60"])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 48)], ids=["80x24", "120x40", "160x48"])
 def test_browser_with_detail_pane(snap_compare, make_services, size):
     app = build_app(make_services())
     assert snap_compare(app, terminal_size=size, run_before=_detail_open)
+
+
+async def _form_open(pilot) -> None:
+    app = pilot.app
+    await app.switch_mode("cdrs")
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.press("f")
+    await pilot.pause()
+
+
+def test_small_terminal_with_the_form_open(snap_compare, make_services):
+    app = build_app(make_services())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_form_open)

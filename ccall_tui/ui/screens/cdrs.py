@@ -6,10 +6,7 @@ and the table keeps the last good page.
 
 from __future__ import annotations
 
-import os
-import webbrowser
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -30,62 +27,23 @@ from textual.widgets import (
     TabPane,
 )
 
-from ...api.download import DEFAULT_MAX_RECORDING_BYTES
 from ...api.errors import CcallError
 from ...api.models import CallRecord, CdrPage, CdrQuery, Paging
-from ...i18n import _, N_
+from ...i18n import _
 from ..translate import translate_bindings
 from ..widgets.footer import AppFooter
 from ...monitor import cdr_filter as cf
 from ...monitor.cdr_memory import filter_path, load_filter, save_filter
-from ...monitor.cdr_stats import SummaryBuilder, summarize
-from ...monitor.export import iter_pages
-from ...monitor.recordings import (
-    default_folder,
-    export_filename,
-    export_to_file,
-    recording_filename,
-)
 from ..widgets.cdr_detail import CdrDetail
-from ..widgets.cdr_dialogs import DownloadDialog, ExportDialog
 from ..widgets.cdr_form import CdrFilterForm
 from ..widgets.cdr_summary import CdrSummaryView
 from ..widgets.cdr_table import CdrTable
-from .cdr_layout import BrowserLayout, LineInput
-
-ALL_PAGES_SIZE = 500
-ALL_PAGES_CONCURRENCY = 4
-CLIPBOARD_NOTE = N_(
-    "Copied the recording link to the clipboard (OSC 52). Whether it arrives depends on the "
-    "terminal; inside tmux it needs `set -g set-clipboard on`."
-)
+from ..widgets.cdr_paging import PagingBar, paging_text
+from .cdr_jobs import BrowserJobs
+from .cdr_layout import LineInput
 
 
-def paging_text(page: CdrPage, paging: Paging | None) -> Text:
-    """``page 3 of 25 · 1,234 calls · <txtdesc>``; a page without metadata is one page;
-    an empty result says so (never "page 1 of 0")."""
-    if not page.records and (paging is None or not paging.record_count or (paging.page_current or 1) <= 1):
-        return Text(_("No calls match: widen the dates or clear a filter"))
-    if paging is None:
-        text = Text(_("page 1 of 1 · {count:,} calls").format(count=len(page.records)))
-        return text
-    current = paging.page_current or 1
-    total = paging.page_count
-    count = paging.record_count
-    if total is not None:
-        head = _("page {page} of {total}").format(page=current, total=total)
-    else:
-        head = _("page {page}").format(page=current)
-    if count is not None:
-        head += " · " + _("{count:,} calls").format(count=count)
-    text = Text(head)
-    if paging.txtdesc:
-        text.append(" · ")
-        text.append(paging.txtdesc, style="dim")  # server text: literal
-    return text
-
-
-class CdrBrowserScreen(BrowserLayout):
+class CdrBrowserScreen(BrowserJobs):
     HELP_TITLE = _("Calls")
     CSS_PATH = "../cdrs.tcss"
 
@@ -144,14 +102,7 @@ class CdrBrowserScreen(BrowserLayout):
         calls = Vertical(id="cdr-calls", classes="panel")
         calls.border_title = _("Calls")
         with calls:
-            with Horizontal(id="cdr-paging"):
-                yield Button(Content("«"), id="page-first", compact=True, tooltip=_("First page ({)"))
-                yield Button(Content("‹ " + _("Prev")), id="page-prev", compact=True)
-                yield Button(Content(_("Next") + " ›"), id="page-next", compact=True)
-                yield Button(Content("»"), id="page-last", compact=True, tooltip=_("Last page (})"))
-                yield Label(Content(_("Go to")), id="page-goto-label")
-                yield LineInput(placeholder="#", id="page-goto", type="integer", compact=True)
-                yield Static(Text(""), id="page-info")
+            yield PagingBar(id="cdr-paging")
             with Horizontal(id="cdr-find"):
                 yield Label(Content(_("Find")), id="find-label")
                 yield LineInput(placeholder=_("text on this page"), id="find-input", compact=True)
@@ -488,223 +439,3 @@ class CdrBrowserScreen(BrowserLayout):
         form = self.form.value.swapped()
         self.form.load(form)
         self.action_search()
-
-    # ------------------------------------------------------------------ summary
-
-    def _refresh_page_summary(self) -> None:
-        """The page's summary, computed when its tab is on screen (not on every page load)."""
-        if not self._summary_stale or self._page is None:
-            return
-        if self.query_one(TabbedContent).active != "tab-summary":
-            return
-        self._summary_stale = False
-        records = self._page.records
-        self.query_one(CdrSummaryView).show(
-            summarize(records, self.tz), _("This page ({count} calls)").format(count=len(records))
-        )
-
-    @on(TabbedContent.TabActivated, "#cdr-bottom")
-    def _tab_activated(self) -> None:
-        self._refresh_page_summary()
-
-    def action_summary(self) -> None:
-        tabs = self.query_one(TabbedContent)
-        if tabs.active == "tab-summary" and self.has_class("-details-open"):
-            tabs.active = "tab-call"
-        else:
-            tabs.active = "tab-summary"
-            self._open_details()
-
-    def action_summary_all(self) -> None:
-        if self._query is None:
-            return
-        self.query_one(TabbedContent).active = "tab-summary"
-        self._open_details()
-        self.summarize_all(replace(self._query, page=None))
-
-    @work(exclusive=True, exit_on_error=False, name="cdr-summary-all", group="cdr-long")
-    async def summarize_all(self, query: CdrQuery) -> None:
-        from ...monitor.paging import PagingReport, paging_outcome
-
-        builder = SummaryBuilder(self.tz)
-        report = PagingReport()
-        self._progress_start(_("Summarising every page…"))
-        try:
-            async for page in iter_pages(
-                self.app.client, query, page_size=ALL_PAGES_SIZE, concurrency=ALL_PAGES_CONCURRENCY,
-                progress=self._pages_progress, report=report,
-            ):
-                builder.add(page.records)
-        except CcallError as exc:
-            self.set_status(exc.message, error=True)
-            return
-        finally:
-            self._progress_end()
-        summary = builder.result()
-        self._all_summary_of = query
-        self._summary_stale = False
-        self.query_one(CdrSummaryView).show(
-            summary, _("All pages ({count:,} calls)").format(count=summary.calls)
-        )
-        self.set_status(paging_outcome(report, _("Summary of all {count:,} calls.").format(count=summary.calls)),
-                        error=report.incomplete)
-
-    # ------------------------------------------------------------------ progress
-
-    def _progress_start(self, label: str) -> None:
-        self.query_one("#progress-label", Static).update(Text(label))
-        bar = self.query_one("#progress-bar", ProgressBar)
-        bar.update(total=None, progress=0)
-        self.query_one("#cdr-progress").add_class("-active")
-
-    def _progress_end(self) -> None:
-        self.query_one("#cdr-progress").remove_class("-active")
-
-    def _pages_progress(self, done: int, total: int | None, records: int) -> None:
-        bar = self.query_one("#progress-bar", ProgressBar)
-        bar.update(total=total, progress=done)
-        label = (
-            _("page {done} of {total} · {records:,} calls").format(done=done, total=total, records=records)
-            if total else _("page {done} · {records:,} calls").format(done=done, records=records)
-        )
-        self.query_one("#progress-label", Static).update(Text(label))
-
-    def action_cancel(self) -> bool:
-        """Stop a long fetch (summary of all pages, export, download); False when none runs."""
-        running = [
-            w for w in self.workers
-            if w.group in ("cdr-long", "cdr-download") and w.is_running
-        ]
-        if not running:
-            return False
-        for worker in running:
-            worker.cancel()
-        self._progress_end()
-        self.set_status(_("Cancelled."))
-        return True
-
-    # ------------------------------------------------------------------ export
-
-    def action_export(self) -> None:
-        if self._query is None:
-            self.set_status(_("Search first; the export uses the current filter."), error=True)
-            return
-        query = replace(self._query, page=None)
-        default = default_folder() / export_filename(self.services.now(), "csv")
-        paging = self._paging()
-        note = ""
-        if paging is not None and paging.record_count is not None:
-            note = _("{count:,} calls").format(count=paging.record_count)
-
-        def chosen(answer: tuple[Path, str, bool] | None) -> None:
-            if answer is not None:
-                target, fmt, overwrite = answer
-                self.export(query, target, fmt, overwrite)
-
-        self.app.push_screen(ExportDialog(default, note), chosen)
-
-    @work(exclusive=True, exit_on_error=False, name="cdr-export", group="cdr-long")
-    async def export(self, query: CdrQuery, target: Path, fmt: str, overwrite: bool) -> None:
-        from ...monitor.paging import PagingReport, paging_outcome
-
-        report = PagingReport()
-        self._progress_start(_("Exporting to {path}…").format(path=target))
-        try:
-            count = await export_to_file(
-                self.app.client, query, target, fmt, overwrite=overwrite,
-                page_size=ALL_PAGES_SIZE, concurrency=ALL_PAGES_CONCURRENCY,
-                progress=self._pages_progress, report=report,
-            )
-        except CcallError as exc:
-            self.set_status(_("Export failed, nothing written: {reason}").format(reason=exc.message), error=True)
-            return
-        except FileExistsError:
-            self.set_status(_("{path} appeared meanwhile; not overwritten.").format(path=target), error=True)
-            return
-        except OSError as exc:
-            self.set_status(
-                _("Export failed, nothing written: {reason}").format(reason=exc.strerror or type(exc).__name__),
-                error=True,
-            )
-            return
-        finally:
-            self._progress_end()
-        done = paging_outcome(report, _("Exported {count:,} calls to {path}.").format(count=count, path=target))
-        self.set_status(done, error=report.incomplete)
-        self.notify(done, markup=False, severity="warning" if report.message() else "information")
-
-    # ------------------------------------------------------------------ recordings
-
-    def _recording_record(self) -> CallRecord | None:
-        record = self.detail.record or self.table.current
-        if record is None or not record.recording_url:
-            self.set_status(_("This call has no recording."), error=True)
-            return None
-        return record
-
-    def action_copy_link(self) -> None:
-        record = self._recording_record()
-        if record is None:
-            return
-        self.app.copy_to_clipboard(record.recording_url)
-        self.notify(_(CLIPBOARD_NOTE), markup=False)
-
-    def action_open_link(self) -> None:
-        record = self._recording_record()
-        if record is None:
-            return
-        remote = bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
-        try:
-            webbrowser.get()
-            has_browser = True
-        except webbrowser.Error:
-            has_browser = False
-        if not has_browser:
-            self.notify(
-                _("No web browser here; copy the link (y) or download it (d)."), markup=False, severity="warning"
-            )
-            return
-        self.app.open_url(record.recording_url)
-        if remote:
-            self.notify(
-                _("Over SSH the browser opens on the remote machine; the link is shown in the detail pane."),
-                markup=False,
-            )
-
-    def action_download(self) -> None:
-        record = self._recording_record()
-        if record is None:
-            return
-        filename = recording_filename(record)
-        folder = self.services.extra.get("download_dir") if hasattr(self.services, "extra") else None
-        folder = Path(folder) if folder else default_folder()
-
-        def chosen(answer: tuple[Path, bool] | None) -> None:
-            if answer is not None:
-                self.download(record.recording_url, answer[0])
-
-        self.app.push_screen(DownloadDialog(folder, filename, record.recording_url), chosen)
-
-    @work(exclusive=True, exit_on_error=False, name="cdr-download", group="cdr-download")
-    async def download(self, url: str, target: Path, max_bytes: int | None = DEFAULT_MAX_RECORDING_BYTES) -> None:
-        from ..widgets.download_question import QUESTIONS, ask_before_download
-
-        self._progress_start(_("Downloading {name}…").format(name=target.name))
-        bar = self.query_one("#progress-bar", ProgressBar)
-
-        def progress(received: int, total: int | None) -> None:
-            bar.update(total=total, progress=received)
-
-        try:
-            await self.app.client.download(url, target, progress=progress, max_bytes=max_bytes)
-        except QUESTIONS as exc:  # another host, or over the size cap: show it and ask
-            self.set_status(exc.message, error=True)
-            ask_before_download(self, exc, url, target)
-            return
-        except CcallError as exc:
-            self.set_status(_("Download failed: {reason}").format(reason=exc.message), error=True)
-            return
-        finally:
-            self._progress_end()
-        self.set_status(_("Saved the recording to {path}.").format(path=target))
-        self.notify(_("Saved the recording to {path}.").format(path=target), markup=False)

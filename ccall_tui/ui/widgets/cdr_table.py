@@ -19,17 +19,17 @@ from textual.widgets import DataTable
 from ...api.models import CallRecord
 from ...i18n import _
 from ...monitor import cdr_view
-from ...monitor.cdr_stats import MOS_BANDS, MOS_STYLES, mos_text
+from ...monitor.cdr_stats import MOS_BANDS, MOS_STYLES, mos_band, mos_text
 from ...monitor.format import DIRECTION_WORDS, direction_word, format_duration, format_timestamp
 from ...monitor.cdr_view import SortOrder
 from ..translate import translate_bindings
 
 RECORDING_MARK = "♪"
-NAME_MIN, NAME_MAX = 10, 32
+NAME_MIN, NAME_MAX = 16, 32
 CAUSE_MIN, CAUSE_MAX = 14, 24
 # Always shown, in this order of importance; then the others while they fit.
 CORE_COLUMNS = ("start", "source", "destination", "status", "talk")
-OPTIONAL_COLUMNS = ("direction", "cid_name", "mos", "tta", "pdd", "rec")
+OPTIONAL_COLUMNS = ("cid_name", "mos", "direction", "tta", "pdd", "rec")
 ALL_COLUMNS = cdr_view.SORT_COLUMNS
 
 
@@ -81,6 +81,10 @@ class CellMaker:
         self.directions = {d: Text(direction_word(d)) for d in DIRECTION_WORDS}
         self.mark = Text(RECORDING_MARK, style="bold")
         self.pick = tuple(ALL_COLUMNS.index(k) for k in columns)
+        self.every = self.pick == tuple(range(len(ALL_COLUMNS)))
+        # mos_text's words, looked up once per page
+        self.mos_words = {band: mos_text(floor if floor > 0 else 1.0)[0].split(" ", 1)[1]
+                          for floor, band, _label in MOS_BANDS}
 
     def all_cells(self, record: CallRecord) -> tuple[Text, ...]:
         direction = self.directions.get(record.direction or "")
@@ -88,9 +92,9 @@ class CellMaker:
             direction = _cut(record.direction) if record.direction else _EMPTY
         mos = _EMPTY
         if record.mos is not None:
-            text, band = mos_text(record.mos)
+            band = mos_band(record.mos)
             if band is not None:
-                mos = Text(text, style=MOS_STYLES[band])
+                mos = Text(f"{record.mos:.2f} {self.mos_words[band]}", style=MOS_STYLES[band])
         return (
             Text(format_timestamp(record.start, self.tz)) if record.start else _EMPTY,
             direction,
@@ -107,7 +111,7 @@ class CellMaker:
 
     def cells(self, record: CallRecord) -> tuple[Text, ...]:
         every = self.all_cells(record)
-        return tuple(every[i] for i in self.pick)
+        return every if self.every else tuple(every[i] for i in self.pick)
 
 
 def record_cells(record: CallRecord, tz: tzinfo) -> tuple[Text, ...]:

@@ -1,0 +1,52 @@
+"""The paging line of the call browser: first/previous/next/last, a page number to go to,
+and where the page sits in the result (or that nothing matched)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Button, Label, Static
+
+from ...api.models import CdrPage, Paging
+from ...i18n import _
+
+
+def paging_text(page: CdrPage, paging: Paging | None) -> Text:
+    """``page 3 of 25 · 1,234 calls · <txtdesc>``; a page without metadata is one page;
+    an empty result says so (never "page 1 of 0")."""
+    if not page.records and (paging is None or not paging.record_count or (paging.page_current or 1) <= 1):
+        return Text(_("No calls match: widen the dates or clear a filter"))
+    if paging is None:
+        text = Text(_("page 1 of 1 · {count:,} calls").format(count=len(page.records)))
+        return text
+    current = paging.page_current or 1
+    total = paging.page_count
+    count = paging.record_count
+    if total is not None:
+        head = _("page {page} of {total}").format(page=current, total=total)
+    else:
+        head = _("page {page}").format(page=current)
+    if count is not None:
+        head += " · " + _("{count:,} calls").format(count=count)
+    text = Text(head)
+    if paging.txtdesc:
+        text.append(" · ")
+        text.append(paging.txtdesc, style="dim")  # server text: literal
+    return text
+
+
+class PagingBar(Horizontal):
+    """The buttons, the page-number box and the page's place in the result."""
+
+    def compose(self) -> ComposeResult:
+        from ..screens.cdr_layout import LineInput
+
+        yield Button(Content("«"), id="page-first", compact=True, tooltip=_("First page ({)"))
+        yield Button(Content("‹ " + _("Prev")), id="page-prev", compact=True)
+        yield Button(Content(_("Next") + " ›"), id="page-next", compact=True)
+        yield Button(Content("»"), id="page-last", compact=True, tooltip=_("Last page (})"))
+        yield Label(Content(_("Go to")), id="page-goto-label")
+        yield LineInput(placeholder="#", id="page-goto", type="integer", compact=True)
+        yield Static(Text(""), id="page-info")
