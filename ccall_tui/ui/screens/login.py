@@ -114,17 +114,18 @@ class LoginScreen(ModalScreen[Any]):
     def _credentials(self):
         from ...credentials import Credentials
 
-        key = self.query_one("#api-key", Input).value.strip()
-        secret = self.query_one("#api-secret", Input).value.strip()
-        if not key:
-            self.query_one("#api-key", Input).focus()
+        # No plain-text copy in a local variable: a crash screen prints every frame's locals.
+        key_field = self.query_one("#api-key", Input)
+        secret_field = self.query_one("#api-secret", Input)
+        if not key_field.value.strip():
+            key_field.focus()
             self._status(_("Enter the API key."), "error")
             return None
-        if not secret:
-            self.query_one("#api-secret", Input).focus()
+        if not secret_field.value.strip():
+            secret_field.focus()
             self._status(_("Enter the API secret."), "error")
             return None
-        return Credentials(key, secret)
+        return Credentials(key_field.value, secret_field.value)
 
     # ------------------------------------------------------------------ actions
 
