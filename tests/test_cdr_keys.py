@@ -224,3 +224,25 @@ async def test_small_terminal_keeps_start_source_destination_cause_and_talk(make
         await pilot.pause()
         assert len(screen.table.shown_columns) == 11 and "-collapsed" not in screen.form.classes
         assert screen.query_one("#f-search").region.right <= 160
+
+
+async def test_a_server_that_ignores_the_call_id_never_shows_another_call(make_services, sim):
+    app = build_app(make_services())
+    async with app.run_test(size=LARGE) as pilot:
+        screen = await open_browser(app, pilot)
+        sim.faults.quirks = {"ignore_call_id"}
+        await pilot.press("right_square_bracket", "right_square_bracket")  # calls the lookup's page lacks
+        await settle(app, pilot)
+        await pilot.press("down", "down", "enter")
+        await settle(app, pilot)
+        listed = screen.table.current
+        assert screen.detail.record is listed  # the row as listed, never one of the others
+        body = text_of(screen, "#detail-body")
+        assert "Shown as listed" in body and "other calls instead" in body
+        screen.show_call("00000000-0000-0000-0000-000000000000")
+        await settle(app, pilot)
+        body = text_of(screen, "#detail-body")
+        assert screen.detail.record is None
+        assert "Call 00000000-0000-0000-0000-000000000000 not found: the server sent" in body
+        assert "Search by date, number or name." in body
+        sim.faults.reset()

@@ -29,7 +29,7 @@ from textual.widgets import (
 
 from ...api.errors import CcallError
 from ...api.models import CallRecord, CdrPage, CdrQuery, Paging
-from ...i18n import _
+from ...i18n import _, ngettext
 from ..translate import translate_bindings
 from ..widgets.footer import AppFooter
 from ...monitor import cdr_filter as cf
@@ -41,6 +41,27 @@ from ..widgets.cdr_table import CdrTable
 from ..widgets.cdr_paging import PagingBar, paging_text
 from .cdr_jobs import BrowserJobs
 from .cdr_layout import LineInput
+
+
+def not_found_note(call_id: str, others: int, *, listed: bool) -> str:
+    """Why the detail pane has no record from the server for ``call_id``, in one line."""
+    if listed:
+        if others:
+            return ngettext(
+                "Shown as listed: asked for this call by id, the server sent {count} other call instead.",
+                "Shown as listed: asked for this call by id, the server sent {count} other calls instead.",
+                others,
+            ).format(count=others)
+        return _("Shown as listed: asked for this call by id, the server found nothing.")
+    if others:
+        return ngettext(
+            "Call {call_id} not found: the server sent {count} other call instead, so it may not look "
+            "calls up by id. Search by date, number or name.",
+            "Call {call_id} not found: the server sent {count} other calls instead, so it may not look "
+            "calls up by id. Search by date, number or name.",
+            others,
+        ).format(call_id=call_id, count=others)
+    return _("The server knows no call with id {call_id}.").format(call_id=call_id)
 
 
 class CdrBrowserScreen(BrowserJobs):
@@ -413,11 +434,8 @@ class CdrBrowserScreen(BrowserJobs):
             self.detail.show(shown, note=None if shown else exc.message)
             return
         record = lookup.record
-        if record is None:
-            # Never one of the other calls a server that ignores call_id sends instead.
-            note = _("Call {call_id} not found (the server sent {count} other calls).") if lookup.others \
-                else _("The server knows no call with id {call_id}.")
-            self.detail.show(None, note=note.format(call_id=call_id, count=lookup.others))
+        if record is None:  # never one of the other calls a server that ignores call_id sends
+            self.detail.show(shown, note=not_found_note(call_id, lookup.others, listed=shown is not None))
             return
         self._fetched[call_id] = record
         self.detail.show(record)
