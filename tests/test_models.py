@@ -394,3 +394,11 @@ def test_a_call_is_found_only_by_its_own_id():
     assert find_call(page, "id-3").record.call_id == "id-3" and find_call(page, "id-3").others == 5
     missing = find_call(page, "id-9")
     assert missing.record is None and missing.others == 6 and not missing.found
+
+
+@pytest.mark.parametrize("response", ["string", 7, True, {"data": "nope"}])
+def test_call_records_in_a_shape_that_holds_none_are_a_protocol_error(response):
+    with pytest.raises(ProtocolError, match="Call records not understood: 'response' is "):
+        cdrs({"response": response})
+    for empty in ([], {}, None, ""):
+        assert len(cdrs({"response": empty})) == 0

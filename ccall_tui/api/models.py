@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..i18n import _
+from .errors import ProtocolError
+from .registrations import _kind
 from .registrations import (  # noqa: F401 - re-exported
     MAX_REGISTRATION_ROWS,
     Registration,
@@ -264,7 +267,8 @@ def parse_cdrs(payload: Any, tz: ZoneInfo | None = None) -> CdrPage:
     elif isinstance(items, Mapping):
         items = [items]
     elif not isinstance(items, list):
-        items = []
+        # A string, a number or true/false where records belong is no answer, not "no calls".
+        raise ProtocolError(_("Call records not understood: 'response' is {kind}.").format(kind=_kind(items)))
     records: list[CallRecord] = []
     skipped = 0
     for item in items:
