@@ -173,8 +173,9 @@ def answer_rows(answer: Any) -> list[tuple[str, str]]:
         shape=facts.get("shape"), rows=ngettext("{n} row", "{n} rows", count).format(n=count))))
     fields = facts.get("fields", [])
     unknown = facts.get("unknown_fields", [])
-    rows.append((_("Fields"), _("{n} recognised; unknown: {unknown}").format(
-        n=len(fields), unknown=", ".join(unknown) if unknown else _("none"))))
+    rows.append((_("Fields read"), ", ".join(fields) or _("none")))
+    rows.append((_("Other fields"), _("{fields} (kept in the raw view, not used)").format(fields=", ".join(unknown))
+                 if unknown else _("none")))
     parsed = _("{parsed} parsed, {skipped} skipped").format(
         parsed=facts.get("parsed", 0), skipped=facts.get("skipped", 0))
     if facts.get("skipped") and facts.get("skip_reason"):
