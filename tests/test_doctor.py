@@ -577,3 +577,21 @@ def test_shapes_the_parsers_read_as_they_are_are_shown_without_a_finding(env, ca
     assert code == 0
     assert re.search(rf"^  {re.escape(label)} +{re.escape(shown)}$", out, re.MULTILINE)
     assert re.search(r"^  ok +Everything as the app expects → nothing changes$", out, re.MULTILINE)
+
+
+def test_a_trickling_server_meets_the_deadline_and_a_huge_one_the_cap(env, capsys, isolated):
+    import time
+
+    config = isolated / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[profiles.default]\ntimeout = 1\nmax_answer_mb = 1\n", encoding="utf-8")
+    env.faults.trickle_ms = 200
+    started = time.monotonic()
+    code, report, err = doctor(capsys)
+    assert code == 4 and time.monotonic() - started < 5
+    assert probe(report, "registrations")["error"] == "no complete answer within 1 s"
+    env.faults.trickle_ms = 0
+    env.faults.huge_body_mb = 2
+    code, report, err = doctor(capsys)
+    assert code == 5
+    assert probe(report, "registrations_form")["error"] == "larger than 1 MB"
