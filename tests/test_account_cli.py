@@ -252,3 +252,15 @@ def test_logout_removes_an_entry_the_config_no_longer_names(capsys, monkeypatch,
 
     code, out, err = run(["logout", "--profile", "../etc"], capsys, monkeypatch)
     assert code == 2 and err.startswith("ccall-tui: ") and len(err.strip().splitlines()) == 1
+
+
+def test_ctrl_c_at_the_login_prompt_says_cancelled(capsys, monkeypatch, isolated_account):
+    def interrupted(stdin=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(account, "read_credentials", interrupted)
+    args = parser().parse_args(["--base-url", "http://127.0.0.1:9", "login"])
+    code = args.func(args)
+    out, err = capsys.readouterr()
+    assert code == 130
+    assert err.strip() == "ccall-tui: Cancelled: nothing was saved." and isolated_account.store == {}

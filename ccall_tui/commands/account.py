@@ -116,6 +116,10 @@ def run_login(args: argparse.Namespace, ctx: Any = None) -> int:
         creds = read_credentials()
     except EOFError:
         creds = None
+    except KeyboardInterrupt:  # Ctrl+C at the prompt: the line after it says what happened
+        print(file=sys.stderr)
+        error(_("Cancelled: nothing was saved."))
+        return 130
     if creds is None:
         error(_("An API key and an API secret are both needed; nothing was saved."))
         return EXIT_USAGE
