@@ -595,3 +595,25 @@ def test_a_trickling_server_meets_the_deadline_and_a_huge_one_the_cap(env, capsy
     code, report, err = doctor(capsys)
     assert code == 5
     assert probe(report, "registrations_form")["error"] == "larger than 1 MB"
+
+
+def test_a_lost_json_request_does_not_switch_the_app_to_forms(env, capsys, monkeypatch):
+    from ccall_tui.api import probe as probe_module
+
+    real_send = probe_module.send
+    calls = []
+
+    async def lose_the_first(http, credentials, name, path, submission, **kwargs):
+        calls.append(name)
+        if len(calls) == 1:
+            kwargs["deadline_s"] = 0.000001  # the first request gets no answer in time
+        return await real_send(http, credentials, name, path, submission, **kwargs)
+
+    monkeypatch.setattr("ccall_tui.api.diagnose.send", lose_the_first)
+    code, report, err = doctor(capsys)
+    assert code == 8 and calls[0] == "registrations"
+    assert findings(report, "problem") == [
+        "A JSON body got no answer (no complete answer within 1e-06 s) while a form body did → "
+        "the app keeps sending JSON; run the doctor again"
+    ]
+    assert learned(env).body_format == "json"

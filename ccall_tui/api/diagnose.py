@@ -22,7 +22,6 @@ FALLBACK_CAUSES = ("NORMAL_CLEARING", "NO_ANSWER")
 # Exit codes of the doctor (the others are those of every command: 3 auth, 4 network, 5 server).
 EXIT_ADAPTED = 7
 EXIT_NOT_UNDERSTOOD = 8
-LEVELS = ("info", "adapted", "limit", "problem")
 _ERROR_EXIT = {"auth": 3, "transport": 4, "server": 5, "protocol": 5}
 
 
@@ -55,9 +54,6 @@ class Report:
         if levels & {"adapted", "limit"}:
             return EXIT_ADAPTED
         return 0
-
-    def answer(self, name: str) -> Answer | None:
-        return next((a for a in self.answers if a.name == name), None)
 
     def add(self, level: str, found: str, action: str) -> None:
         self.findings.append(Finding(level, found, action))
@@ -164,6 +160,11 @@ def _body_format(report: Report, as_json: Answer, as_form: Answer) -> str | None
     if as_json.ok:
         report.add("info", _("Form bodies are refused ({reason}), JSON works").format(reason=as_form.error),
                    _("the app sends JSON, as always"))
+        return "json"
+    if as_form.ok and as_json.error_kind == "transport":
+        # No answer is not a refusal: one lost request must not switch the app to forms.
+        report.add("problem", _("A JSON body got no answer ({reason}) while a form body did").format(
+            reason=as_json.error), _("the app keeps sending JSON; run the doctor again"))
         return "json"
     if as_form.ok:
         report.add("adapted", _("JSON bodies are refused ({reason}), form bodies work").format(reason=as_json.error),
