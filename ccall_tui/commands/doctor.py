@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..api.text import clean_text
+from ..api.text import clean_text, mask_url
 from ..i18n import _, ngettext
 from . import EXIT_USAGE, add_profile_option, error, expected_failures
 
@@ -97,12 +97,8 @@ def run_doctor(args: argparse.Namespace, ctx: Any = None) -> int:
 
 
 def _url(profile: Any) -> str:
-    try:
-        from ..api.text import mask_url
-
-        return mask_url(profile.base_url)
-    except ImportError:  # pragma: no cover - older text module
-        return profile.base_url
+    """The base URL without a password in it."""
+    return mask_url(profile.base_url)
 
 
 def _titles(report: Any) -> dict[str, str]:
