@@ -8,6 +8,9 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from ccall_tui import i18n
+# Imported here, in English: the screens' key lists are built when their modules are imported.
+import ccall_tui.ui.screens.extension  # noqa: F401,E402
+import ccall_tui.ui.screens.monitor  # noqa: F401,E402
 from ccall_tui.cli import main
 from ccall_tui.ui.widgets.summary import BoardSummary
 from ccall_tui.ui.widgets.textline import TextLine
@@ -27,6 +30,15 @@ def vietnamese():
 
 def test_board_in_vietnamese_160x48(snap_compare, vietnamese, board_app, sim, clock):
     assert snap_compare(board_app(), terminal_size=(160, 48), run_before=_after_changes(sim, clock))
+
+
+def test_board_in_vietnamese_80x24(snap_compare, vietnamese, board_app, sim, clock):
+    """The longer Vietnamese words on narrow tiles: whole words, parts dropped, none cut."""
+    assert snap_compare(board_app(), terminal_size=(80, 24), run_before=_after_changes(sim, clock))
+
+
+def test_wall_in_vietnamese_80x24(snap_compare, vietnamese, board_app, sim, clock):
+    assert snap_compare(board_app(wall=True), terminal_size=(80, 24), run_before=_after_changes(sim, clock))
 
 
 def _footer_text(screen) -> str:
@@ -55,7 +67,7 @@ async def test_board_words_are_vietnamese(vietnamese, board_app, sim, clock):
         for word in ("Filter", "Details", "Quit"):
             assert word not in footer, footer
 
-        # humanized ages: 104 has been online all along, 103 dropped 3 s ago
+        # ages: 104 has been online all along (a lower bound), 103 dropped 3 s ago
         from ccall_tui.ui.widgets.board import since_text, state_age_text
 
         now = clock()

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Static
 
 from ...api.errors import AuthenticationError, CcallError
 from ...api.models import CallRecord, CdrQuery, Registration
-from ...i18n import _, ngettext
+from ...i18n import N_, _, ngettext
 from ...monitor.board import ExtensionBoard
 from ...monitor.cdr_stats import MOS_STYLES, mos_text
 from ...monitor.extension_calls import CALL_LIMIT, FROM, TO, CallCount, count_text, extension_calls_query, query_as_filter
@@ -72,7 +72,8 @@ def expiry_text(reg: Registration, now: datetime, polled_at: datetime | None) ->
 class ExtensionScreen(Screen):
     """Details of one extension, live while the board keeps polling."""
 
-    HELP_TITLE = _("Extension details")
+    # Message ids, translated where shown (a class body runs once, in whatever language).
+    HELP_TITLE = N_("Extension details")
 
     DEFAULT_CSS = """
     ExtensionScreen #ext-stale { display: none; height: 1; padding: 0 1; }
@@ -85,10 +86,10 @@ class ExtensionScreen(Screen):
     """
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", _("Back")),
-        Binding("c", "calls_in_browser", _("Calls in browser")),
-        Binding("x", "switch_side", _("Calls from / to")),
-        Binding("r", "reload_calls", _("Reload calls")),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("c", "calls_in_browser", N_("Calls in browser")),
+        Binding("x", "switch_side", N_("Calls from / to")),
+        Binding("r", "reload_calls", N_("Reload calls")),
     ]
 
     def __init__(self, services: Any, board: ExtensionBoard, extension: str, status: Any = None) -> None:

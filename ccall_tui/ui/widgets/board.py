@@ -27,12 +27,12 @@ from textual.strip import Strip
 from ...i18n import _
 from ...monitor.board import BoardChanges, ExtensionBoard, ExtensionTile, SortOrder
 from ...monitor.history import ExtensionState
+from .grid_cursor import GridCursor
 from .styles import StyleCache, component_style
 from .tile_draw import BOARD, TINY, WALL_SIZES, TileLook, TileSize, draw_tile
 from .tile_text import age_bucket, fit, since_text, state_age_text, tile_age_key
 
 HIGHLIGHT_S = 10.0
-GAP = 1
 
 _STATE_CLASS = {
     ExtensionState.ONLINE: "grid--online",
@@ -43,7 +43,7 @@ _STATE_CLASS = {
 _GLYPH_CLASS = {state: "grid--glyph-" + name.split("--")[1] for state, name in _STATE_CLASS.items()}
 
 
-class ExtensionGrid(ScrollView, can_focus=True):
+class ExtensionGrid(GridCursor, ScrollView, can_focus=True):
     """A grid of extension tiles over an :class:`ExtensionBoard`."""
 
     DEFAULT_CSS = """
@@ -164,7 +164,8 @@ class ExtensionGrid(ScrollView, can_focus=True):
     def _fit(self, size: TileSize, width: int, height: int) -> tuple[int, int, int]:
         """(columns, rows, tiles) ``size`` can show in ``width`` x ``height`` cells."""
         tile_width = size.width_for(self._longest_extension())
-        columns = max(1, (width + GAP) // (tile_width + GAP))
+        gap = size.gap
+        columns = max(1, (width + gap) // (tile_width + gap))
         rows = max(0, (height + size.row_gap) // (size.lines + size.row_gap))
         return columns, rows, columns * rows
 
@@ -185,10 +186,10 @@ class ExtensionGrid(ScrollView, can_focus=True):
         else:
             width = max(self.scrollable_content_region.width, 1)
             self.tile_size = BOARD
-            columns = max(1, (width + GAP) // (BOARD.width_for(0) + GAP))
+            columns = max(1, (width + BOARD.gap) // (BOARD.width_for(0) + BOARD.gap))
             self.shown = count
         self.columns = columns
-        self.tile_width = max(1, (width - GAP * (columns - 1)) // columns)
+        self.tile_width = max(1, (width - self.tile_size.gap * (columns - 1)) // columns)
         self.virtual_size = Size(width, self.row_count * self.row_height)
         self._rows.clear()
         self._tiles.clear()
@@ -221,9 +222,7 @@ class ExtensionGrid(ScrollView, can_focus=True):
     def rebuild(self) -> None:
         """Recompute the order (sort, filter, offline-only) and redraw everything."""
         keep = self.highlighted_extension
-        self.order = self.board.order(
-            self.sort, self.filter_text, offline_only=self.offline_only, offline_first=self.offline_first
-        )
+        self.order = self._board_order()
         self._index = {ext: i for i, ext in enumerate(self.order)}
         if keep is not None and keep in self._index:
             self.cursor = self._index[keep]
@@ -252,16 +251,19 @@ class ExtensionGrid(ScrollView, can_focus=True):
             self.offline_first = offline_first
         self.rebuild()
 
+    def _board_order(self) -> list[str]:
+        # The wall puts what needs someone first: offline, unknown, never seen, then online.
+        sort = SortOrder.STATE if self.wall else self.sort
+        return self.board.order(sort, self.filter_text, offline_only=self.offline_only, offline_first=self.offline_first)
+
     def _order_depends_on_state(self) -> bool:
-        return self.sort is not SortOrder.NUMBER or self.offline_only or self.offline_first
+        return self.wall or self.sort is not SortOrder.NUMBER or self.offline_only or self.offline_first
 
     def apply_changes(self, changes: BoardChanges) -> None:
         """Redraw what ``changes`` touched: only its rows, unless the order moved."""
         if changes.added or (changes.state_changed and self._order_depends_on_state()):
             before = self.order
-            order = self.board.order(
-                self.sort, self.filter_text, offline_only=self.offline_only, offline_first=self.offline_first
-            )
+            order = self._board_order()
             if order != before:
                 self.order = order
                 keep = before[self.cursor] if 0 <= self.cursor < len(before) else None
@@ -374,7 +376,8 @@ class ExtensionGrid(ScrollView, can_focus=True):
         tile), so a tile whose entry did not change is taken from the tile cache."""
         start = row * self.columns
         lines: list[list[Segment]] = [[] for _ in range(self.tile_height)]
-        gap = Segment(" " * GAP, base)
+        between = self.tile_size.gap
+        gap = Segment(" " * between, base)
         look, tile_keys = key[:4], key[4:]
         drawn = self._tiles
         positions = range(start, min(start + self.columns, self.shown))
@@ -389,11 +392,11 @@ class ExtensionGrid(ScrollView, can_focus=True):
                 tile_lines = self._render_tile(tile, now, base, pos == self.cursor)
                 drawn[tile.extension] = (tile_key, tile_lines)
             for index, segments in enumerate(tile_lines):
-                if column:
+                if column and between:
                     lines[index].append(gap)
                 lines[index].extend(segments)
         # Every tile line is tile_width cells (set_cell_size), so the row's length is known.
-        drawn_width = tiles_drawn * self.tile_width + max(tiles_drawn - 1, 0) * GAP
+        drawn_width = tiles_drawn * self.tile_width + max(tiles_drawn - 1, 0) * between
         if drawn_width > width:
             return [Strip(segments).crop(0, width) for segments in lines]
         if drawn_width < width:
@@ -413,75 +416,6 @@ class ExtensionGrid(ScrollView, can_focus=True):
                 style += self._style(name)
                 glyph_style += self._style(name)
         return draw_tile(self.tile_size, tile, now, TileLook(style, glyph_style), self.tile_width, is_cursor, self.board)
-
-    # ------------------------------------------------------------------ cursor and mouse
-
-    def _move_cursor(self, index: int) -> None:
-        if not self.order:
-            return
-        index = max(0, min(index, self.shown - 1))
-        if index == self.cursor:
-            return
-        old_row = self.cursor // self.columns
-        self.cursor = index
-        self._refresh_row(old_row)
-        self._refresh_row(index // self.columns)
-        self._scroll_to_cursor()
-        self.post_message(self.Highlighted(self.highlighted_extension))
-
-    def _scroll_to_cursor(self) -> None:
-        if not self.order or not self.size.height:
-            return
-        row = self.cursor // self.columns
-        self.scroll_to_region(
-            Region(0, row * self.row_height, 1, self.tile_height), animate=False, immediate=True
-        )
-
-    def action_cursor(self, dx: int, dy: int) -> None:
-        self._move_cursor(self.cursor + dx + dy * self.columns)
-
-    def action_page(self, direction: int) -> None:
-        rows = max(1, self.size.height // self.row_height - 1)
-        self._move_cursor(self.cursor + direction * rows * self.columns)
-
-    def action_jump(self, where: int) -> None:
-        self._move_cursor(0 if where == 0 else self.shown - 1)
-
-    def select_extension(self, extension: str) -> bool:
-        index = self._index.get(extension)
-        if index is None:
-            return False
-        self._move_cursor(index)
-        return True
-
-    def key_enter(self) -> None:
-        extension = self.highlighted_extension
-        if extension is not None:
-            self.post_message(self.Opened(extension))
-
-    def tile_at(self, x: int, y: int) -> int | None:
-        """The position (in ``order``) of the tile under a point of the widget, or None."""
-        line = int(self.scroll_offset.y) + y
-        row, within = divmod(line, self.row_height)
-        if within >= self.tile_height:
-            return None
-        column, offset = divmod(x, self.tile_width + GAP)
-        if column >= self.columns or offset >= self.tile_width:
-            return None
-        index = row * self.columns + column
-        return index if index < self.shown else None
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        index = self.tile_at(offset.x, offset.y)
-        if index is None:
-            return
-        self.focus()
-        self._move_cursor(index)
-        if event.chain >= 2:
-            self.post_message(self.Opened(self.order[index]))
 
 
 __all__ = [

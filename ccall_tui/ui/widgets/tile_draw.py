@@ -25,12 +25,14 @@ _BOLD = Style(bold=True)
 @dataclass(frozen=True, slots=True)
 class TileSize:
     """One size of tile: its name, its lines, the blank lines between rows, its narrowest
-    width (``None``: as wide as the longest extension number needs)."""
+    width (``None``: as wide as the longest extension number needs), the blank columns
+    between tiles."""
 
     name: str
     lines: int
     row_gap: int
     min_width: int | None
+    gap: int = 1
 
     def width_for(self, longest_extension: int) -> int:
         if self.min_width is not None:
@@ -44,7 +46,8 @@ LARGE = TileSize("large", 3, 1, 28)
 LARGE_TIGHT = TileSize("large-tight", 3, 0, 28)
 MEDIUM = TileSize("medium", 2, 0, 22)
 LINE = TileSize("line", 1, 0, 16)
-TINY = TileSize("tiny", 1, 0, None)
+# Its own last cell is the air between two tiles.
+TINY = TileSize("tiny", 1, 0, None, gap=0)
 # The wall takes the first size that shows every extension.
 WALL_SIZES = (LARGE, LARGE_TIGHT, MEDIUM, LINE, TINY)
 
