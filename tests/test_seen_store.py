@@ -179,3 +179,17 @@ def test_memory_writes_seen_times_and_forgets(tmp_path):
     version, seen, forget = memory.snapshot(later, ["120"])
     memory.write(version, seen, forget, later)
     assert SeenStore(tmp_path).load(later) == {"100": later}
+
+
+def test_quitting_writes_the_latest_last_seen_times(tmp_path):
+    store = SeenStore(tmp_path)
+    board = ExtensionBoard([], None, T0)
+    memory = BoardMemory(board, store)
+    board.apply(snap("100"), T0)
+    memory.write(*memory.snapshot(T0), T0)
+    assert memory.flush(T0) is None and store.load(T0) == {"100": T0}
+    later = T0 + timedelta(minutes=20)
+    board.apply(snap("100"), later)  # still online: not written on every poll
+    assert not memory.due(later, False)
+    assert memory.flush(later) is None
+    assert SeenStore(tmp_path).load(later) == {"100": later}

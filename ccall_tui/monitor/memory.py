@@ -61,8 +61,11 @@ class BoardMemory:
             return None
 
     def flush(self, now: datetime) -> str | None:
-        """Write what is pending, now, on the calling thread (when quitting)."""
-        if not self.pending:
+        """Write what is pending, now, on the calling thread (when quitting): also the
+        last-seen times of answers since the last write."""
+        updated = self.board.updated_at
+        fresher = updated is not None and (self._saved_at is None or updated > self._saved_at)
+        if not self.pending and not fresher:
             return None
         version, seen, _ = self.snapshot(now)
         return self.write(version, seen, [], now)
