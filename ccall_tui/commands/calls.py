@@ -1,0 +1,176 @@
+"""``ext``, ``cdrs`` and ``cdr``: the registrations and call records, for scripts.
+
+Tables on stdout, counts and reasons on stderr; exit codes as in :mod:`ccall_tui.cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime
+
+from ..api.models import HANGUP_CAUSES, CdrQuery
+from ..api.text import clean_text
+from ..cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_SERVER, Context, UsageError, run_tui
+from ..i18n import _
+
+
+def run_ext(args: argparse.Namespace, ctx: Context) -> int:
+    from ..monitor.listing import extension_rows, state_label
+
+    async def go():
+        async with ctx.client() as client:
+            return await client.registrations()
+
+    snapshot = asyncio.run(go())
+    if snapshot.skipped:
+        print(_("{count} rows not understood: {reason}").format(
+            count=snapshot.skipped, reason=snapshot.skip_reason or "-"), file=sys.stderr)
+    rows = extension_rows(snapshot, ctx.profile, include_offline=not args.online, demo=ctx.sim is not None)
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    width = max([len(r["extension"]) for r in rows] + [3])
+    for row in rows:
+        regs = row["registrations"]
+        state = state_label(row)
+        if not regs:
+            print(f"{row['extension']:<{width}}  {state}")
+        for reg in regs:
+            where = f"{reg['ip'] or '-'}:{reg['port'] or '-'}"
+            print(f"{row['extension']:<{width}}  {state:<8} {reg['transport'] or '-':<5} {where:<22} {reg['agent'] or ''}")
+    online = sum(1 for r in rows if r["online"])
+    print(_("{online} online of {total}").format(online=online, total=len(rows)), file=sys.stderr)
+    return EXIT_OK
+
+
+def parse_cli_time(text: str | None, tz, flag: str) -> datetime | None:
+    """The same dates the call browser's form takes; a date alone ends at 23:59 for --to."""
+    from ..monitor.cdr_filter import parse_form_date
+
+    if text is None:
+        return None
+    try:
+        return parse_form_date(text.strip(), tz, end=flag == "--to")
+    except ValueError:
+        pass
+    raise UsageError(
+        _("{flag}: '{value}' is not a date and time like 2026-11-27 08:30").format(flag=flag, value=text)
+    )
+
+
+def query_from_args(args: argparse.Namespace, tz) -> CdrQuery:
+    date_from = parse_cli_time(args.date_from, tz, "--from")
+    date_to = parse_cli_time(args.date_to, tz, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(_("--from is after --to."))
+    causes: list[str] = []
+    for item in args.cause:
+        for cause in item.replace(",", ";").split(";"):
+            cause = cause.strip().upper()
+            if not cause:
+                continue
+            if cause not in HANGUP_CAUSES:
+                raise UsageError(_("--cause: unknown hangup cause '{cause}'.").format(cause=cause))
+            causes.append(cause)
+    return CdrQuery(
+        date_from=date_from,
+        date_to=date_to,
+        hangup_causes=tuple(causes),
+        source=args.source or None,
+        destination=args.destination or None,
+        cid_name=args.cid_name or None,
+        direction=args.direction,
+        page=args.page,
+        limit=args.limit,
+    )
+
+
+def run_cdrs(args: argparse.Namespace, ctx: Context) -> int:
+    from ..monitor.export import PagingReport, iter_pages, make_writer
+
+    query = query_from_args(args, ctx.profile.timezone)
+    fmt = "json" if args.json else "csv" if args.csv else "table"
+    report = PagingReport()
+
+    async def go() -> int:
+        async with ctx.client() as client:
+            if args.all:
+                pages = iter_pages(client, query, concurrency=args.concurrency, report=report)
+            else:
+                pages = _single(client, query)
+            if fmt == "table":
+                return await _print_table(pages, ctx.profile.timezone)
+            writer = make_writer(fmt, sys.stdout)
+            count = 0
+            async for page in pages:
+                writer.write(page.records)
+                count += len(page.records)
+            writer.close()
+            return count
+
+    count = asyncio.run(go())
+    if fmt != "table":
+        print(_("{count} calls").format(count=count), file=sys.stderr)
+    if report.message():  # why paging stopped early, repeated calls dropped: one line
+        print(report.message(), file=sys.stderr)
+    return EXIT_SERVER if report.incomplete else EXIT_OK
+
+
+async def _single(client, query):
+    yield await client.cdrs(query)
+
+
+async def _print_table(pages, tz) -> int:
+    from ..monitor.format import format_duration, format_seconds, format_timestamp
+
+    count = 0
+    last_paging = None
+    async for page in pages:
+        for r in page.records:
+            start = format_timestamp(r.start, tz) or "-"
+            print(
+                f"{start:<19}  {r.direction or '-':<8} {r.source or '-':>12} -> {r.destination or '-':<12} "
+                f"{(r.status or '-'):<24} {format_duration(r.duration_s):>8} {format_seconds(r.tta_s):>6} "
+                f"{r.mos if r.mos is not None else '-':>4}  {r.cid_name or ''}"
+            )
+        count += len(page.records)
+        last_paging = page.paging or last_paging
+    if last_paging and last_paging.page_count:
+        print(
+            _("page {page} of {pages} · {count} calls").format(
+                page=last_paging.page_current or 1, pages=last_paging.page_count,
+                count=last_paging.record_count if last_paging.record_count is not None else count,
+            ),
+            file=sys.stderr,
+        )
+    else:
+        print(_("{count} calls").format(count=count), file=sys.stderr)
+    return count
+
+
+def run_cdr(args: argparse.Namespace, ctx: Context) -> int:
+    if not args.json:
+        return run_tui(args, ctx, call_id=args.call_id)
+
+    async def go():
+        async with ctx.client() as client:
+            return await client.lookup(args.call_id)
+
+    lookup = asyncio.run(go())
+    record = lookup.record
+    if record is None:
+        # A server that ignores call_id sends other calls: say so, never show one of them.
+        message = _("No call with id {call_id} (not found; the server sent {count} other calls).") \
+            if lookup.others else _("No call with id {call_id} (not found).")
+        print("ccall-tui: " + message.format(
+            call_id=clean_text(args.call_id, limit=80), count=lookup.others), file=sys.stderr)
+        return EXIT_NOT_FOUND
+    data = record.to_json()
+    data["raw"] = dict(record.raw)
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
