@@ -10,17 +10,14 @@ Secrets never live here: credentials come from the keyring or the environment
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import platformdirs
 
@@ -168,6 +165,20 @@ def state_dir(env: Mapping[str, str] | None = None) -> Path:
     return platformdirs.user_state_path(APP_NAME)
 
 
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + clean_text(value, limit=40) + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return _("a list")
+    if isinstance(value, dict):
+        return _("a table")
+    return clean_text(type(value).__name__, limit=40)
+
+
 # --------------------------------------------------------------------------- roster
 
 
@@ -214,324 +225,6 @@ def _expand_one(spec: str | int) -> list[str]:
             spec=clean_text(text, limit=40)
         )
     )
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def load_settings(path: Path | None = None) -> Settings:
-    """Read and validate the whole file; a missing file gives the built-in defaults."""
-    path = config_path() if path is None else Path(path)
-    try:
-        raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        return Settings(
-            path=path,
-            default_profile=DEFAULT_PROFILE,
-            profiles=MappingProxyType({DEFAULT_PROFILE: Profile.default()}),
-            from_file=False,
-        )
-    except OSError as exc:
-        raise ConfigError(
-            _("cannot read the file ({reason})").format(reason=exc.strerror or type(exc).__name__),
-            path=path,
-        ) from None
-    try:
-        text = raw_bytes.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(_("the file is not valid UTF-8 text"), path=path) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(exc, path) from None
-    return _parse_settings(data, text, path)
-
-
-def _syntax_error(exc: tomllib.TOMLDecodeError, path: Path) -> ConfigError:
-    message = str(exc)
-    line = getattr(exc, "lineno", None)
-    match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    if line is None and match:
-        line = int(match.group(1))
-    reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message).strip()
-    return ConfigError(
-        _("this is not valid TOML ({reason}); write key = value, strings in double quotes")
-        .format(reason=reason or "syntax error"),
-        path=path,
-        line=line,
-    )
-
-
-class _Locator:
-    """Finds the line of a key by scanning the TOML text (good enough for error messages)."""
-
-    _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-
-    @staticmethod
-    def _norm_table(name: str) -> tuple[str, ...]:
-        parts = re.findall(r'"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^.\s]+)', name)
-        return tuple(a or b or c for a, b, c in parts)
-
-    def _key_pattern(self, key: str) -> re.Pattern[str]:
-        quoted = re.escape(key)
-        return re.compile(rf'^\s*(?:{quoted}|"{quoted}"|\'{quoted}\')\s*=')
-
-    def find(self, table: tuple[str, ...], key: str | None) -> int | None:
-        current: tuple[str, ...] = ()
-        header_line = None
-        pattern = self._key_pattern(key) if key is not None else None
-        fallback = None
-        for number, line in enumerate(self.lines, start=1):
-            header = self._HEADER.match(line)
-            if header:
-                current = self._norm_table(header.group(1))
-                if current == table:
-                    header_line = number
-                    if key is None:
-                        return number
-                continue
-            if pattern is not None and pattern.match(line):
-                if current == table:
-                    return number
-                if fallback is None:
-                    fallback = number
-        # Dotted keys or inline tables: the first mention of the key, else the table header.
-        if key is not None:
-            dotted = re.compile(rf'(^|[\s.{{,]){re.escape(key)}\s*=')
-            if table:
-                for number, line in enumerate(self.lines, start=1):
-                    if table[-1] in line and dotted.search(line):
-                        return number
-        return fallback if fallback is not None else header_line
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + clean_text(value, limit=40) + '"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return _("a list")
-    if isinstance(value, dict):
-        return _("a table")
-    return clean_text(type(value).__name__, limit=40)
-
-
-def _suggest(key: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    if close:
-        return _("did you mean \"{key}\"?").format(key=close[0])
-    return _("allowed keys: {keys}").format(keys=", ".join(known))
-
-
-def _parse_settings(data: dict[str, Any], text: str, path: Path) -> Settings:
-    where = _Locator(text)
-
-    def fail(detail: str, table: tuple[str, ...], key: str | None, dotted: str) -> ConfigError:
-        return ConfigError(detail, path=path, line=where.find(table, key), key=dotted)
-
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            if key in PROFILE_KEYS:
-                detail = _("\"{key}\" belongs inside a profile table such as [profiles.main]").format(key=key)
-            else:
-                detail = _("unknown key; {hint}").format(hint=_suggest(key, TOP_LEVEL_KEYS))
-            raise fail(detail, (), key, clean_text(key, limit=40))
-
-    raw_profiles = data.get("profiles", {})
-    if not isinstance(raw_profiles, dict):
-        raise fail(_("must be a table of profiles, like [profiles.main]"), (), "profiles", "profiles")
-
-    profiles: dict[str, Profile] = {}
-    for name, raw in raw_profiles.items():
-        table = ("profiles", name)
-        dotted = f"profiles.{clean_text(name, limit=40)}"
-        if not _PROFILE_NAME.match(name):
-            raise fail(
-                _("profile names may use letters, digits, \"-\", \"_\" and \".\" only"),
-                table, None, dotted,
-            )
-        if not isinstance(raw, dict):
-            raise fail(_("must be a table, like [profiles.{name}]").format(name=name), ("profiles",), name, dotted)
-        try:
-            profiles[name] = _parse_profile(name, raw)
-        except ConfigError as exc:
-            key = exc.key or ""
-            sub = key.split(".", 1)
-            if sub[0] == "labels" and len(sub) == 2:
-                line = where.find(table + ("labels",), sub[1]) or where.find(table, "labels")
-            else:
-                line = where.find(table, sub[0] or None)
-            raise ConfigError(exc.detail, path=path, line=line, key=f"{dotted}.{key}" if key else dotted) from None
-
-    if not profiles:
-        profiles[DEFAULT_PROFILE] = Profile.default()
-
-    default = data.get("default_profile")
-    if default is None:
-        default = DEFAULT_PROFILE if DEFAULT_PROFILE in profiles else next(iter(profiles))
-    elif not isinstance(default, str):
-        raise fail(_("must be a profile name in double quotes (got {value})").format(value=_show(default)),
-                   (), "default_profile", "default_profile")
-    elif default not in profiles:
-        raise fail(
-            _("there is no profile \"{name}\"; defined profiles: {names}").format(
-                name=clean_text(default, limit=40), names=", ".join(profiles)
-            ),
-            (), "default_profile", "default_profile",
-        )
-    return Settings(
-        path=path, default_profile=default, profiles=MappingProxyType(profiles), from_file=True
-    )
-
-
-def _wrong_type(key: str, allowed: str, value: Any) -> ConfigError:
-    return ConfigError(_("must be {allowed} (got {value})").format(allowed=allowed, value=_show(value)), key=key)
-
-
-def _number(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _wrong_type(key, _("a number of seconds"), value)
-    return float(value)
-
-
-def _string(key: str, value: Any, allowed: str | None = None) -> str:
-    if not isinstance(value, str):
-        raise _wrong_type(key, allowed or _("a string in double quotes"), value)
-    return value.strip()
-
-
-def _string_list(key: str, value: Any) -> list[str | int]:
-    allowed = _("a list of extensions and ranges, like [\"100-160\", \"200\"]")
-    if not isinstance(value, list):
-        raise _wrong_type(key, allowed, value)
-    for item in value:
-        if isinstance(item, bool) or not isinstance(item, (str, int)):
-            raise _wrong_type(key, allowed, item)
-    return value
-
-
-def validate_base_url(value: str, key: str = "base_url") -> str:
-    url = value.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-        raise ConfigError(
-            _("must be an http:// or https:// address like \"{example}\" (got {value})").format(
-                example=DEFAULT_BASE_URL, value=_show(value)
-            ),
-            key=key,
-        )
-    return url
-
-
-def _parse_profile(name: str, raw: dict[str, Any]) -> Profile:
-    for key in raw:
-        if key not in PROFILE_KEYS:
-            raise ConfigError(_("unknown key; {hint}").format(hint=_suggest(key, PROFILE_KEYS)),
-                              key=clean_text(key, limit=40))
-    values: dict[str, Any] = {"name": name}
-
-    if "base_url" in raw:
-        values["base_url"] = validate_base_url(_string("base_url", raw["base_url"]))
-    if "domain_name" in raw:
-        domain = _string("domain_name", raw["domain_name"], _("a SIP domain like \"tenant.example\""))
-        if domain and not re.match(r"^[A-Za-z0-9.-]{1,253}$", domain):
-            raise ConfigError(
-                _("must be a SIP domain like \"tenant.example\" (got {value})").format(value=_show(domain)),
-                key="domain_name",
-            )
-        values["domain_name"] = domain or None
-    if "timezone" in raw:
-        zone = _string("timezone", raw["timezone"], _("a time zone name like \"Asia/Ho_Chi_Minh\""))
-        try:
-            values["timezone"] = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise ConfigError(
-                _("unknown time zone {value}; use an IANA name like \"Asia/Ho_Chi_Minh\"").format(
-                    value=_show(zone)
-                ),
-                key="timezone",
-            ) from None
-    if "poll_interval" in raw:
-        interval = _number("poll_interval", raw["poll_interval"])
-        if not 1 <= interval <= 3600:
-            raise ConfigError(
-                _("must be a number of seconds from 1 to 3600 (got {value})").format(value=_show(raw["poll_interval"])),
-                key="poll_interval",
-            )
-        values["poll_interval"] = interval
-    if "timeout" in raw:
-        timeout = _number("timeout", raw["timeout"])
-        if not 0 < timeout <= 300:
-            raise ConfigError(
-                _("must be a number of seconds above 0 and at most 300 (got {value})").format(
-                    value=_show(raw["timeout"])
-                ),
-                key="timeout",
-            )
-        values["timeout"] = timeout
-    if "max_answer_mb" in raw:
-        size = _number("max_answer_mb", raw["max_answer_mb"])
-        if not 1 <= size <= 1024:
-            raise ConfigError(
-                _("must be a number of MB from 1 to 1024 (got {value})").format(value=_show(raw["max_answer_mb"])),
-                key="max_answer_mb",
-            )
-        values["max_answer_mb"] = size
-    if "roster" in raw:
-        specs = _string_list("roster", raw["roster"])
-        try:
-            expand_roster(specs)
-        except ConfigError as exc:
-            raise ConfigError(exc.detail, key="roster") from None
-        values["roster"] = tuple(str(s).strip() for s in specs)
-    if "watched" in raw:
-        specs = _string_list("watched", raw["watched"])
-        try:
-            values["watched"] = frozenset(expand_roster(specs))
-        except ConfigError as exc:
-            raise ConfigError(exc.detail, key="watched") from None
-    if "labels" in raw:
-        labels = raw["labels"]
-        if not isinstance(labels, dict):
-            raise _wrong_type("labels", _("a table of extension = \"label\""), labels)
-        clean: dict[str, str] = {}
-        for extension, label in labels.items():
-            if not isinstance(label, str):
-                raise _wrong_type(f"labels.{clean_text(extension, limit=40)}", _("a string in double quotes"), label)
-            clean[clean_text(extension, limit=40).strip()] = clean_text(label, limit=80).strip()
-        values["labels"] = MappingProxyType(clean)
-    if "theme" in raw:
-        theme = _string("theme", raw["theme"], _("a theme name like \"textual-dark\""))
-        if not theme:
-            raise _wrong_type("theme", _("a theme name like \"textual-dark\""), raw["theme"])
-        values["theme"] = clean_text(theme, limit=60)
-    if "language" in raw:
-        language = _string("language", raw["language"], _("one of \"auto\", \"en\", \"vi\""))
-        if language.lower() not in LANGUAGES:
-            raise _wrong_type("language", _("one of \"auto\", \"en\", \"vi\""), raw["language"])
-        values["language"] = language.lower()
-    if "discover_from_cdrs" in raw:
-        flag = raw["discover_from_cdrs"]
-        if not isinstance(flag, bool):
-            raise _wrong_type("discover_from_cdrs", _("true or false"), flag)
-        values["discover_from_cdrs"] = flag
-    if "forget_after_days" in raw:
-        days = raw["forget_after_days"]
-        if isinstance(days, bool) or not isinstance(days, (int, float)):
-            raise _wrong_type("forget_after_days", _("a number of days"), days)
-        if not 1 <= days <= 3650:
-            raise ConfigError(
-                _("must be a number of days from 1 to 3650 (got {value})").format(value=_show(raw["forget_after_days"])),
-                key="forget_after_days",
-            )
-        values["forget_after_days"] = float(days)
-    return Profile(**values)
 
 
 # --------------------------------------------------------------------------- choosing
@@ -590,6 +283,35 @@ def load_profile(
     return settings, profile
 
 
-# --------------------------------------------------------------------------- example
+# --------------------------------------------------------------------------- elsewhere
+# Reading the file (config_load) and the example (config_example) live in their own modules,
+# which import the names above; these entry points keep ``ccall_tui.config`` the one address.
 
-from .config_example import EXAMPLE_CONFIG, example_config, write_example  # noqa: E402,F401
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read and validate the whole file; a missing file gives the built-in defaults."""
+    from .config_load import load_settings as load
+
+    return load(path)
+
+
+def validate_base_url(value: str, key: str = "base_url") -> str:
+    from .config_load import validate_base_url as validate
+
+    return validate(value, key)
+
+
+def example_config(profile_name: str = DEFAULT_PROFILE, base_url: str = DEFAULT_BASE_URL,
+                   domain_name: str | None = None) -> str:
+    from .config_example import example_config as example
+
+    return example(profile_name, base_url, domain_name)
+
+
+def write_example(path: Path | None = None, *, force: bool = False, profile_name: str = DEFAULT_PROFILE,
+                  base_url: str = DEFAULT_BASE_URL, domain_name: str | None = None) -> tuple[Path, Path | None]:
+    """Write a commented example config for ``profile_name``; refuse to overwrite unless
+    ``force``, and then keep the previous file beside it as ``.bak``. Returns (path, backup)."""
+    from .config_example import write_example as write
+
+    return write(path, force=force, profile_name=profile_name, base_url=base_url, domain_name=domain_name)
