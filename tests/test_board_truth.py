@@ -182,6 +182,12 @@ async def test_forget_an_extension_from_the_board(make_services, quiet, sim, clo
         await pilot.press("y")
         await settle(app, pilot)
         assert screen.board.tiles["101"].state is NEVER
+        # configured and never seen online: nothing to forget, nothing asked
+        grid.cursor = grid.order.index("100")
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.screen is screen and "100" in screen.board
+        assert any("nothing to forget" in str(n.message) for n in app._notifications)
         assert any("configured roster" in str(n.message) for n in app._notifications)
     remembered = seen_store_for(roster, state).load(clock())
     assert "777" not in remembered and "101" not in remembered

@@ -237,6 +237,14 @@ class BoardFeed:
                 markup=False,
             )
             return
+        if extension in self.board.roster and extension not in self.board.seen:
+            self.notify(
+                _("{ext} is in the configured roster and was never seen online: nothing to forget.").format(
+                    ext=extension
+                ),
+                markup=False,
+            )
+            return
         from ..widgets.confirm import ConfirmDialog
 
         if extension in self.board.roster:
