@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from ...api.models import DIRECTIONS, HANGUP_CAUSES
@@ -29,10 +29,6 @@ try:  # written alongside; fall back to the bare code when it is missing
 except ImportError:  # pragma: no cover
     def cause_short(cause: str | None) -> str:
         return ""
-
-
-def _label(text: str) -> Label:
-    return Label(Content(text), classes="field-label")
 
 
 def direction_options() -> list[tuple[Content, str]]:
@@ -147,21 +143,22 @@ class CausePicker(ModalScreen[tuple[str, ...] | None]):
 
 
 class Field(Vertical):
-    """A label, one input, and a message line shown only when the value is wrong."""
+    """One input in a frame titled with its name, and a message line inside the frame shown
+    only when the value is wrong (the frame turns red)."""
 
     def __init__(self, label: str, control: Widget, name: str) -> None:
         super().__init__(classes=f"field field-{name}")
-        self._label = label
+        self.border_title = label  # our own words: safe as a title
         self.control = control
         self.field_name = name
 
     def compose(self) -> ComposeResult:
-        yield _label(self._label)
         yield self.control
         yield Static("", classes="field-error", markup=False)
 
     def show_error(self, message: str | None) -> None:
         self.control.set_class(bool(message), "-invalid")
+        self.set_class(bool(message), "-invalid")
         error = self.query_one(".field-error", Static)
         error.update(Content(message or ""))
         error.display = bool(message)
@@ -218,8 +215,7 @@ class CdrFilterForm(Vertical):
             yield Field(_("Destination"), FormInput(form.destination, id="f-destination", compact=True), "destination")
             yield Field(_("Caller name"), FormInput(form.cid_name, id="f-cid_name", compact=True), "cid_name")
             yield Field(_("Hangup causes"), Button(self._causes_label(), id="f-causes", compact=True), "causes")
-            with Vertical(classes="field field-search"):
-                yield _label("")
+            with Vertical(classes="field-search"):
                 yield Button(Content(_("Search")), id="f-search", variant="primary", compact=True)
 
     def summary_line(self, form: cf.CdrFilter) -> Text:
