@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import events, on
+from textual.app import UnknownModeError
 from textual.screen import Screen
 from textual.binding import Binding
 from textual.message import Message
@@ -132,8 +133,10 @@ class BrowserLayout(Screen):
         if not self.table.has_focus:
             self.action_focus_table()
             return
-        if "monitor" in getattr(self.app, "_modes", {}):
+        try:
             self.app.switch_mode("monitor")
+        except UnknownModeError:  # an app with the browser alone: nothing to go back to
+            pass
 
     # ------------------------------------------------------------------ find
 
