@@ -39,7 +39,10 @@ def tile(state=ONLINE, *, ago: float, known: bool = True, **extra) -> ExtensionT
 
 @pytest.mark.parametrize(
     ("ago", "text"),
-    [(0.4, ""), (5, "5 s"), (12 * 60, "12 min"), (3 * 3600 + 5 * 60, "3 h 5 min"), (3 * 3600, "3 h"), (2 * 86400 + 7, "2 d")],
+    [
+        (0.4, ""), (5, "5 s"), (12 * 60, "12 min"), (3 * 3600 + 5 * 60, "3 h 5 min"), (3 * 3600, "3 h"),
+        (2 * 86400 + 7, "2 d"),
+    ],
 )
 def test_ages_are_compact_and_exact(ago, text):
     assert state_age_text(tile(ago=ago), NOW) == text
@@ -67,6 +70,7 @@ def test_offline_tiles_say_when_the_phone_was_last_seen():
     remembered = tile(OFFLINE, ago=600, known=False)
     assert status_candidates(remembered, NOW, board=Memory())[0] == "offline ≥10 min · seen 2026-11-25"
     assert "last seen 2026-11-25 07:30:00" in since_text(remembered, NOW, Memory())
+    assert fit(status_candidates(remembered, NOW, board=Memory()), 26).rstrip() == "offline · seen 2026-11-25"
     assert status_candidates(remembered, NOW)[0] == "offline ≥10 min"  # unknown: not made up
 
 

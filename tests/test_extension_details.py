@@ -119,7 +119,8 @@ async def test_details_and_c_run_the_same_query_with_the_same_count(make_service
         browser = app.screen
         sent = cdr_bodies(sim)[before:]
         assert sent, "the browser searched nothing"
-        assert sent[-1] == {**listed.to_submission(VN), **{k: sent[-1][k] for k in ("api_key", "api_secret") if k in sent[-1]}}
+        credentials = {k: sent[-1][k] for k in ("api_key", "api_secret", "domain_name") if k in sent[-1]}
+        assert sent[-1] == {**listed.to_submission(VN), **credentials}  # the very same filters
         assert browser.form.value.source == "105" and browser.form.value.destination == ""
         assert cf.validate(browser.form.value, VN).query == listed
 

@@ -25,7 +25,15 @@ from ...api.models import CallRecord, CdrQuery, Registration
 from ...i18n import N_, _, ngettext
 from ...monitor.board import ExtensionBoard
 from ...monitor.cdr_stats import MOS_STYLES, mos_text
-from ...monitor.extension_calls import CALL_LIMIT, FROM, TO, CallCount, count_text, extension_calls_query, query_as_filter
+from ...monitor.extension_calls import (
+    CALL_LIMIT,
+    FROM,
+    TO,
+    CallCount,
+    count_text,
+    extension_calls_query,
+    query_as_filter,
+)
 from ...monitor.format import direction_word, format_duration, format_seconds, format_timestamp
 from ...monitor.history import ExtensionState
 from ...monitor.poller import format_age
@@ -98,7 +106,8 @@ class ExtensionScreen(Screen):
         self.services = services
         self.board = board
         self.extension = extension
-        # the board's poll status: its data is this screen's data, stale when it is
+        # the poll status of the board's feed (given, or the one the board carries): its data
+        # is this screen's data, stale when it is
         self.status = status
         self._regs_version: int | None = None
         self.calls: list[CallRecord] = []
@@ -170,7 +179,7 @@ class ExtensionScreen(Screen):
     def _refresh_stale(self, now: datetime) -> None:
         """The board's STALE banner, word for word: these devices come from the same answer."""
         banner = self.query_one("#ext-stale", TextLine)
-        status = self.status
+        status = self.status if self.status is not None else self.board.status
         stale = status is not None and status.is_stale(now)
         banner.set_class(stale, "-stale")
         if stale:

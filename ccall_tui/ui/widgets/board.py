@@ -254,7 +254,9 @@ class ExtensionGrid(GridCursor, ScrollView, can_focus=True):
     def _board_order(self) -> list[str]:
         # The wall puts what needs someone first: offline, unknown, never seen, then online.
         sort = SortOrder.STATE if self.wall else self.sort
-        return self.board.order(sort, self.filter_text, offline_only=self.offline_only, offline_first=self.offline_first)
+        return self.board.order(
+            sort, self.filter_text, offline_only=self.offline_only, offline_first=self.offline_first
+        )
 
     def _order_depends_on_state(self) -> bool:
         return self.wall or self.sort is not SortOrder.NUMBER or self.offline_only or self.offline_first
@@ -415,7 +417,8 @@ class ExtensionGrid(GridCursor, ScrollView, can_focus=True):
             if active:
                 style += self._style(name)
                 glyph_style += self._style(name)
-        return draw_tile(self.tile_size, tile, now, TileLook(style, glyph_style), self.tile_width, is_cursor, self.board)
+        look = TileLook(style, glyph_style)
+        return draw_tile(self.tile_size, tile, now, look, self.tile_width, is_cursor, self.board)
 
 
 __all__ = [

@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from ...api.text import clean_text
-from ...monitor.board import ExtensionTile
+from ...monitor.board import ExtensionBoard, ExtensionTile
 from ...monitor.history import ExtensionState
 from .tile_text import fit, state_age_text, status_candidates
 
@@ -65,7 +65,13 @@ class TileLook:
 
 
 def draw_tile(
-    size: TileSize, tile: ExtensionTile, now: datetime, look: TileLook, width: int, is_cursor: bool, board: object = None
+    size: TileSize,
+    tile: ExtensionTile,
+    now: datetime,
+    look: TileLook,
+    width: int,
+    is_cursor: bool,
+    board: ExtensionBoard | None = None,
 ) -> list[list[Segment]]:
     """``board``: where the last sighting of an offline extension is remembered."""
     if size is LARGE or size is LARGE_TIGHT:
@@ -90,12 +96,13 @@ def _name(tile: ExtensionTile) -> str:
 
 
 def _two_lines(
-    tile: ExtensionTile, now: datetime, look: TileLook, width: int, is_cursor: bool, board: object
+    tile: ExtensionTile, now: datetime, look: TileLook, width: int, is_cursor: bool, board: ExtensionBoard | None
 ) -> list[list[Segment]]:
     head = f"{tile.extension} "
     rest = width - 3 - cell_len(head)
     if rest < 0:
-        first = [Segment(fit([("▶" if is_cursor else " ") + tile.state.glyph + " " + tile.extension], width), look.bold)]
+        text = ("▶" if is_cursor else " ") + tile.state.glyph + " " + tile.extension
+        first = [Segment(fit([text], width), look.bold)]
     else:
         first = _head(tile, look, is_cursor)
         first.append(Segment(head, look.bold))
@@ -106,7 +113,7 @@ def _two_lines(
 
 
 def _large(
-    tile: ExtensionTile, now: datetime, look: TileLook, width: int, is_cursor: bool, board: object
+    tile: ExtensionTile, now: datetime, look: TileLook, width: int, is_cursor: bool, board: ExtensionBoard | None
 ) -> list[list[Segment]]:
     first = _head(tile, look, is_cursor)
     first.append(Segment(set_cell_size(tile.extension, max(width - 3, 0)), look.bold))
@@ -134,7 +141,8 @@ def _line(tile: ExtensionTile, now: datetime, look: TileLook, width: int, is_cur
 
 def _tiny(tile: ExtensionTile, look: TileLook, width: int) -> list[list[Segment]]:
     """``●105``: the glyph and the number, nothing else."""
-    return [[Segment(tile.state.glyph, look.glyph), Segment(set_cell_size(tile.extension, max(width - 1, 0)), look.bold)]]
+    number = set_cell_size(tile.extension, max(width - 1, 0))
+    return [[Segment(tile.state.glyph, look.glyph), Segment(number, look.bold)]]
 
 
 __all__ = ["BOARD", "LARGE", "LARGE_TIGHT", "LINE", "MEDIUM", "TINY", "TileLook", "TileSize", "WALL_SIZES", "draw_tile"]

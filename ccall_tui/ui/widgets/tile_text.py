@@ -12,7 +12,7 @@ from datetime import datetime
 from rich.cells import cell_len, set_cell_size
 
 from ...i18n import _, current_language
-from ...monitor.board import ExtensionTile
+from ...monitor.board import ExtensionBoard, ExtensionTile
 from ...monitor.format import format_clock, format_timestamp
 from ...monitor.history import ExtensionState
 from ...monitor.poller import format_age
@@ -81,16 +81,15 @@ def tile_age_key(tile: ExtensionTile, now: datetime) -> int:
     return lower_bound_bucket(seconds)
 
 
-def last_seen(tile: ExtensionTile, board: object = None) -> datetime | None:
+def last_seen(tile: ExtensionTile, board: ExtensionBoard | None = None) -> datetime | None:
     """When an offline extension was last seen online, when that is known: the board's
     memory of it (kept across restarts), else the poll that found it gone (its state's
     start, to within one poll interval)."""
     if tile.state is not ExtensionState.OFFLINE:
         return None
-    remembered = getattr(board, "last_seen", None)
-    if callable(remembered):
-        moment = remembered(tile.extension)
-        if isinstance(moment, datetime):
+    if board is not None:
+        moment = board.last_seen(tile.extension)
+        if moment is not None:
             return moment
     return tile.since if tile.since_known else None
 
@@ -105,7 +104,7 @@ def short_moment(moment: datetime, now: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def seen_text(tile: ExtensionTile, now: datetime, board: object = None) -> str:
+def seen_text(tile: ExtensionTile, now: datetime, board: ExtensionBoard | None = None) -> str:
     """``"seen 10:42"`` for an offline tile whose last sighting is known, else empty."""
     moment = last_seen(tile, board)
     if moment is None:
@@ -129,7 +128,9 @@ def fit(candidates: Iterable[str], width: int) -> str:
     return set_cell_size(last, width)
 
 
-def status_candidates(tile: ExtensionTile, now: datetime, *, shout: bool = False, board: object = None) -> list[str]:
+def status_candidates(
+    tile: ExtensionTile, now: datetime, *, shout: bool = False, board: ExtensionBoard | None = None
+) -> list[str]:
     """The tile's status line from the fullest to the shortest: the state word, its age, the
     device count, the flap count, when it was last seen; parts are dropped (least useful
     first) rather than cut."""
@@ -141,13 +142,12 @@ def status_candidates(tile: ExtensionTile, now: datetime, *, shout: bool = False
     flaps = f" ↓{tile.flaps}" if tile.flaps else ""
     seen = seen_text(tile, now, board)
     seen_part = f" · {seen}" if seen else ""
-    candidates = [
-        head + devices + flaps + seen_part,
-        head + devices + seen_part,
-        head + devices + flaps,
-        head + devices,
-        head,
-    ]
+    candidates = [head + devices + flaps + seen_part, head + devices + seen_part]
+    if seen and not tile.since_known:
+        # Offline since before the app watched: "≥10 min" is only a bound, the last sighting
+        # (remembered from earlier runs) is the fact: keep it over the age.
+        candidates.append(f"{word}{devices}{seen_part}")
+    candidates += [head + devices + flaps, head + devices, head]
     if age:  # the glyph and the colour already say the state: the age matters more
         candidates.append(age + devices)
         candidates.append(age)
@@ -155,7 +155,7 @@ def status_candidates(tile: ExtensionTile, now: datetime, *, shout: bool = False
     return list(dict.fromkeys(candidates))  # in order, without repeats
 
 
-def since_text(tile: ExtensionTile, now: datetime, board: object = None) -> str:
+def since_text(tile: ExtensionTile, now: datetime, board: ExtensionBoard | None = None) -> str:
     """For the details screen: ``"online for 12 min (since 10:18:05)"``; a state that began
     before the board was watching says so: ``"online for ≥3 min (watching since 10:27:00)"``."""
     if tile.state is ExtensionState.UNKNOWN:
