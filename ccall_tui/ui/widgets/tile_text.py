@@ -112,6 +112,23 @@ def seen_text(tile: ExtensionTile, now: datetime, board: ExtensionBoard | None =
     return _("seen {time}").format(time=short_moment(moment, now))
 
 
+def _cells(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
+
+
+_WORDS: dict[tuple[ExtensionState, bool, str], str] = {}
+
+
+def state_word(state: ExtensionState, shout: bool = False) -> str:
+    """The state's word in the active language (``OFFLINE`` when shouted), looked up once."""
+    key = (state, shout, current_language())
+    word = _WORDS.get(key)
+    if word is None:
+        word = state.label
+        word = _WORDS[key] = word.upper() if shout and state is not ExtensionState.ONLINE else word
+    return word
+
+
 def fit(candidates: Iterable[str], width: int) -> str:
     """The first candidate that fits in ``width`` terminal cells, padded to exactly that
     width; the last one cut (with "…") only when none fits. Cells, not characters: a
@@ -119,11 +136,12 @@ def fit(candidates: Iterable[str], width: int) -> str:
     last = ""
     for text in candidates:
         last = text
-        if cell_len(text) <= width:
-            return set_cell_size(text, width)
+        cells = _cells(text)
+        if cells <= width:
+            return text + " " * (width - cells) if cells < width else text
     if width <= 0:
         return ""
-    if cell_len(last) > width:
+    if _cells(last) > width:
         return set_cell_size(last, width - 1) + "…" if width > 1 else set_cell_size(last, width)
     return set_cell_size(last, width)
 
@@ -134,8 +152,7 @@ def status_candidates(
     """The tile's status line from the fullest to the shortest: the state word, its age, the
     device count, the flap count, when it was last seen; parts are dropped (least useful
     first) rather than cut."""
-    state = tile.state
-    word = state.label.upper() if shout and state is not ExtensionState.ONLINE else state.label
+    word = state_word(tile.state, shout)
     age = state_age_text(tile, now)
     head = f"{word} {age}".rstrip()
     devices = f" ×{tile.devices}" if tile.devices > 1 else ""
