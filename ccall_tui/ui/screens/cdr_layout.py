@@ -144,6 +144,7 @@ class BrowserLayout(Screen):
         self.add_class("-finding")
         box = self.query_one("#find-input", Input)
         box.focus()
+        self._show_find_count(len(self.table.matches))
 
     @on(Input.Changed, "#find-input")
     def _find_typed(self, event: Input.Changed) -> None:
@@ -164,7 +165,7 @@ class BrowserLayout(Screen):
         count = self.query_one("#find-count", Static)
         needle = self.table.needle.strip()
         if not needle:
-            count.update(Text(""))
+            count.update(Text(_("this page only; f filters what the server sends"), style="dim"))
             return
         if not total:
             count.update(Text(_("no match on this page"), style="bold"))
