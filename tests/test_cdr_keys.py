@@ -95,6 +95,7 @@ async def test_help_lists_enter_and_the_browsers_keys(make_services, sim):
         help_text = str(app.screen.query_one(Static).render())
         for words in ("enter", "Details", "Find in page", "Sort", "Filter", "Summary"):
             assert words in help_text
+        assert "Focus Next" not in help_text  # Textual's generic keys are not the browser's to explain
         await pilot.press("escape")
 
 

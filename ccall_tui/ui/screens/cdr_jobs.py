@@ -39,6 +39,8 @@ CLIPBOARD_NOTE = N_(
 class BrowserJobs(BrowserLayout):
     """Summary, export and recordings for :class:`~.cdrs.CdrBrowserScreen`."""
 
+    BINDINGS = []  # the keys are the browser screen's (one list, in the help too)
+
     # ------------------------------------------------------------------ summary
 
     def _refresh_page_summary(self) -> None:

@@ -62,6 +62,8 @@ class LineInput(Input):
 class BrowserLayout(Screen):
     """Focus, folding, find and sort for :class:`~.cdrs.CdrBrowserScreen`."""
 
+    BINDINGS = []  # the keys are the browser screen's (one list, in the help too)
+
     form: CdrFilterForm
     table: CdrTable
 
