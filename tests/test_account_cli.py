@@ -264,3 +264,18 @@ def test_ctrl_c_at_the_login_prompt_says_cancelled(capsys, monkeypatch, isolated
     out, err = capsys.readouterr()
     assert code == 130
     assert err.strip() == "ccall-tui: Cancelled: nothing was saved." and isolated_account.store == {}
+
+
+def test_status_points_at_credentials_saved_under_the_old_default_name(capsys, monkeypatch, isolated_account,
+                                                                       tmp_path):
+    """A config written by an older 'config init' names its profile "main"; the key saved for
+    "default" is still there, and status says so instead of only "none"."""
+    isolated_account.set_password("ccall-tui", "default", json.dumps({"api_key": KEY, "api_secret": SECRET}))
+    path = tmp_path / "cfg" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text('default_profile = "main"\n[profiles.main]\n', encoding="utf-8")
+    code, out, err = run(["status"], capsys, monkeypatch)
+    assert code == 3
+    hint = next(line for line in out.splitlines() if line.startswith("Hint:"))
+    assert "profile default (0b98****)" in hint and "--profile default" in hint and "login --profile main" in hint
+    assert SECRET not in out + err and KEY not in out + err

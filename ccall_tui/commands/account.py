@@ -147,6 +147,23 @@ def run_login(args: argparse.Namespace, ctx: Any = None) -> int:
     return EXIT_OK
 
 
+def _saved_for_default(store: CredentialStore, name: str) -> str | None:
+    """Credentials saved for the built-in profile name while another profile is in use (an
+    older 'config init' renamed it to "main"): say where they are."""
+    from ..config import DEFAULT_PROFILE
+
+    if name == DEFAULT_PROFILE or not store.has_backend():
+        return None
+    try:
+        found = store.get(DEFAULT_PROFILE)
+    except KeyringUnavailable:
+        return None
+    if found is None:
+        return None
+    return _("credentials are saved for profile {other} ({key}): use --profile {other}, or run "
+             "'ccall-tui login --profile {name}'").format(other=DEFAULT_PROFILE, key=found.masked_key, name=name)
+
+
 def _clause(text: str) -> str:
     """A message set inside a sentence: without its own final full stop."""
     return text.rstrip().rstrip(".")
@@ -234,6 +251,9 @@ def run_status(args: argparse.Namespace, ctx: Any = None) -> int:
     if creds is None:
         result = _("not tried: no credentials (run 'ccall-tui login' or set CCALL_API_KEY and CCALL_API_SECRET)")
         code = EXIT_AUTH
+        elsewhere = _saved_for_default(store, profile.name)
+        if elsewhere:
+            rows.append((_("Hint"), elsewhere))
     else:
         try:
             count, seconds = asyncio.run(check_credentials(profile, creds, getattr(ctx, "sim", None) is not None))
