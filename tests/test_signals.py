@@ -64,3 +64,39 @@ def test_signal_restores_the_terminal_and_saves_state(sig, tmp_path):
     assert b"Traceback" not in out
     seen = tmp_path / "state" / "demo" / "seen.json"
     assert seen.exists() and seen.stat().st_mtime >= sent_at - 1
+
+
+@pytest.mark.timeout(90)
+def test_a_dropped_session_ends_the_app_cleanly(tmp_path):
+    """The SSH session drops: the terminal is gone (the pty closes, the kernel sends SIGHUP).
+    The app neither hangs nor dies on the writes that fail; it saves and exits 0."""
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        env = dict(os.environ, TERM="xterm-256color", CCALL_CONFIG=str(tmp_path / "config.toml"),
+                   CCALL_STATE_DIR=str(tmp_path / "state"))
+        os.execvpe(sys.executable, [sys.executable, "-m", "ccall_tui.cli", "--demo",
+                                    "--log-file", str(tmp_path / "debug.log")], env)
+    out = b""
+    deadline = time.monotonic() + 60
+    while b"online" not in out and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            out += os.read(fd, 65536)
+    assert b"online" in out, "the demo never drew its board"
+    time.sleep(0.5)
+    dropped = time.time()
+    os.close(fd)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the app kept running without its terminal")
+    assert os.waitstatus_to_exitcode(status) == 0
+    seen = tmp_path / "state" / "demo" / "seen.json"
+    assert seen.exists() and seen.stat().st_mtime >= dropped - 1
+    assert "SIGHUP received" in (tmp_path / "debug.log").read_text(encoding="utf-8")
