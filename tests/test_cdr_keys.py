@@ -197,6 +197,13 @@ async def test_find_in_the_page_ignores_diacritics_and_steps_through_matches(mak
         await pilot.press("N", "N")
         await pilot.pause()
         assert screen.table.cursor_row == screen.table.matches[-1]  # wraps around
+        # the next page: the find goes on there
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        again = [i for i, r in enumerate(screen.table.records) if r.cid_name and "nguyen" in fold(r.cid_name)]
+        assert screen.table.needle == "nguyen" and screen.table.matches == again
+        count = text_of(screen, "#find-count")
+        assert (str(len(again)) in count and "no match" not in count) if again else "no match" in count
         await pilot.press("escape")  # ends the find, stays on the screen
         await pilot.pause()
         assert not screen.table.needle and not screen.query_one("#cdr-find").display

@@ -366,6 +366,8 @@ class CdrBrowserScreen(BrowserJobs):
         self._calls = {record.call_id: record for record in page.records if record.call_id}
         self._update_paging_controls()
         self.set_class(not page.records, "-no-calls")
+        if self.table.needle:
+            self._show_find_count(len(self.table.matches))
         shown = self.detail.record
         if not same_page and shown is not None and shown.call_id not in self._calls and keep_call_id is None:
             self.detail.clear()

@@ -217,9 +217,9 @@ class CdrTable(DataTable):
     def show(self, records: Sequence[CallRecord], *, keep_call_id: str | None = None, keep_row: int | None = None) -> None:
         """Replace the rows; the cursor goes to ``keep_call_id`` if present, else ``keep_row``."""
         self.page_records = tuple(records)
-        self.matches = []
-        self.needle = ""
         self._fill(keep_call_id=keep_call_id, keep_row=keep_row)
+        # an open find goes on in the new page (the cursor stays where the page put it)
+        self.matches = cdr_view.find_rows(self.records, self.needle, self.tz) if self.needle else []
 
     def _fill(self, *, keep_call_id: str | None, keep_row: int | None) -> None:
         self.records = cdr_view.sorted_records(self.page_records, self.order)
