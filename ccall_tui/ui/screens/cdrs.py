@@ -29,39 +29,18 @@ from textual.widgets import (
 
 from ...api.errors import CcallError
 from ...api.models import CallRecord, CdrPage, CdrQuery, Paging
-from ...i18n import _, ngettext
+from ...i18n import _
 from ..translate import translate_bindings
 from ..widgets.footer import AppFooter
 from ...monitor import cdr_filter as cf
 from ...monitor.cdr_memory import filter_path, load_filter, save_filter
-from ..widgets.cdr_detail import CdrDetail
+from ..widgets.cdr_detail import CdrDetail, not_found_note
 from ..widgets.cdr_form import CdrFilterForm
 from ..widgets.cdr_summary import CdrSummaryView
 from ..widgets.cdr_table import CdrTable
-from ..widgets.cdr_paging import PagingBar, paging_text
+from ..widgets.cdr_paging import PagingBar
 from .cdr_jobs import BrowserJobs
 from .cdr_layout import LineInput
-
-
-def not_found_note(call_id: str, others: int, *, listed: bool) -> str:
-    """Why the detail pane has no record from the server for ``call_id``, in one line."""
-    if listed:
-        if others:
-            return ngettext(
-                "Shown as listed: asked for this call by id, the server sent {count} other call instead.",
-                "Shown as listed: asked for this call by id, the server sent {count} other calls instead.",
-                others,
-            ).format(count=others)
-        return _("Shown as listed: asked for this call by id, the server found nothing.")
-    if others:
-        return ngettext(
-            "Call {call_id} not found: the server sent {count} other call instead, so it may not look "
-            "calls up by id. Search by date, number or name.",
-            "Call {call_id} not found: the server sent {count} other calls instead, so it may not look "
-            "calls up by id. Search by date, number or name.",
-            others,
-        ).format(call_id=call_id, count=others)
-    return _("The server knows no call with id {call_id}.").format(call_id=call_id)
 
 
 class CdrBrowserScreen(BrowserJobs):
@@ -323,21 +302,13 @@ class CdrBrowserScreen(BrowserJobs):
         self._go(page)
         self.table.focus()
 
-    @on(Button.Pressed, "#page-first")
-    def _first(self) -> None:
-        self.action_first_page()
-
-    @on(Button.Pressed, "#page-prev")
-    def _prev(self) -> None:
-        self.action_prev_page()
-
-    @on(Button.Pressed, "#page-next")
-    def _next(self) -> None:
-        self.action_next_page()
-
-    @on(Button.Pressed, "#page-last")
-    def _last(self) -> None:
-        self.action_last_page()
+    @on(Button.Pressed, "#cdr-paging Button")
+    def _page_button(self, event: Button.Pressed) -> None:
+        event.stop()
+        action = {"page-first": self.action_first_page, "page-prev": self.action_prev_page,
+                  "page-next": self.action_next_page, "page-last": self.action_last_page}.get(event.button.id or "")
+        if action is not None:
+            action()
 
     @work(exclusive=True, exit_on_error=False, name="cdr-page", group="cdr-page")
     async def load_page(
@@ -385,18 +356,9 @@ class CdrBrowserScreen(BrowserJobs):
         self.set_status(message)
 
     def _update_paging_controls(self) -> None:
-        paging = self._paging()
-        has_prev = paging is not None and paging.has_prev
-        has_next = paging is not None and paging.has_next
-        self.query_one("#page-first", Button).disabled = not has_prev
-        self.query_one("#page-prev", Button).disabled = not has_prev
-        self.query_one("#page-next", Button).disabled = not has_next
-        self.query_one("#page-last", Button).disabled = not (has_next and paging is not None and paging.page_count)
-        self.query_one("#page-goto", Input).disabled = paging is None or (paging.page_count or 1) <= 1
-        info = self.query_one("#page-info", Static)
-        info.update(paging_text(self._page, paging) if self._page is not None else Text(""), layout=False)
         # The keys stay bound (and do nothing at the ends): dimming them in the footer would
         # rebuild the footer on each change, which doubles the time a page takes to appear.
+        self.query_one(PagingBar).show(self._page, self._paging())
 
     # ------------------------------------------------------------------ detail
 

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from ...api.models import CallRecord
-from ...i18n import _
+from ...i18n import _, ngettext
 from ...monitor.cdr_stats import MOS_STYLES, human_duration, mos_text
 from ...monitor.format import direction_word, format_timestamp
 
@@ -92,6 +92,27 @@ def detail_text(record: CallRecord, now: datetime, tz: tzinfo) -> Text:
         line(_("Recording"), _("none"))
     out.rstrip()
     return out
+
+
+def not_found_note(call_id: str, others: int, *, listed: bool) -> str:
+    """Why the detail pane has no record from the server for ``call_id``, in one line."""
+    if listed:
+        if others:
+            return ngettext(
+                "Shown as listed: asked for this call by id, the server sent {count} other call instead.",
+                "Shown as listed: asked for this call by id, the server sent {count} other calls instead.",
+                others,
+            ).format(count=others)
+        return _("Shown as listed: asked for this call by id, the server found nothing.")
+    if others:
+        return ngettext(
+            "Call {call_id} not found: the server sent {count} other call instead, so it may not look "
+            "calls up by id. Search by date, number or name.",
+            "Call {call_id} not found: the server sent {count} other calls instead, so it may not look "
+            "calls up by id. Search by date, number or name.",
+            others,
+        ).format(call_id=call_id, count=others)
+    return _("The server knows no call with id {call_id}.").format(call_id=call_id)
 
 
 def raw_text(raw: Any) -> Text:

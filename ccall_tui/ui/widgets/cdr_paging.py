@@ -50,3 +50,15 @@ class PagingBar(Horizontal):
         yield Label(Content(_("Go to")), id="page-goto-label")
         yield LineInput(placeholder="#", id="page-goto", type="integer", compact=True)
         yield Static(Text(""), id="page-info")
+
+    def show(self, page: CdrPage | None, paging: Paging | None) -> None:
+        """Buttons enabled only where there is a page to go to; the page's place in the result."""
+        has_prev = paging is not None and paging.has_prev
+        has_next = paging is not None and paging.has_next
+        self.query_one("#page-first", Button).disabled = not has_prev
+        self.query_one("#page-prev", Button).disabled = not has_prev
+        self.query_one("#page-next", Button).disabled = not has_next
+        self.query_one("#page-last", Button).disabled = not (has_next and paging is not None and paging.page_count)
+        self.query_one("#page-goto").disabled = paging is None or (paging.page_count or 1) <= 1
+        info = self.query_one("#page-info", Static)
+        info.update(paging_text(page, paging) if page is not None else Text(""), layout=False)
