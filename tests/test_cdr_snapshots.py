@@ -42,6 +42,7 @@ async def _form_open(pilot) -> None:
     await app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.press("f")
+    app.screen.focused.cursor_blink = False  # the picture must not depend on the blink's phase
     await pilot.pause()
 
 
