@@ -21,7 +21,9 @@ class CcallApp(App[int]):
     """ccall-tui. Build it with :func:`ccall_tui.factory.build_app`."""
 
     TITLE = "ccall-tui"
-    CSS_PATH = "app.tcss"
+    # Every screen's stylesheet up front: a screen shown for the first time then finds its rules
+    # already parsed, instead of making Textual reparse and reapply the whole app's CSS.
+    CSS_PATH = ["app.tcss", "monitor.tcss", "cdrs.tcss"]
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
@@ -52,12 +54,18 @@ class CcallApp(App[int]):
     def _monitor_screen(self) -> Screen:
         from .screens.monitor import MonitorScreen
 
-        return MonitorScreen(self.services)
+        return self._styled_already(MonitorScreen(self.services))
 
     def _cdrs_screen(self) -> Screen:
         from .screens.cdrs import CdrBrowserScreen
 
-        return CdrBrowserScreen(self.services)
+        return self._styled_already(CdrBrowserScreen(self.services))
+
+    def _styled_already(self, screen: Screen) -> Screen:
+        """A new mode screen gets its styles as its widgets mount, from a stylesheet that holds
+        its rules already (CSS_PATH): Textual's extra pass over every screen's CSS is not needed."""
+        screen._css_update_count = self._css_update_count
+        return screen
 
     def switch_mode(self, mode: str):
         """Switch to a mode's screen. Both screens are built once and kept; going back to one
