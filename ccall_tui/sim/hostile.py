@@ -14,7 +14,7 @@ server runs, POST it to ``/_sim/faults``, or pass ``--fault NAME=VALUE`` to ``si
   (numbers where rows belong).
 - ``identical_rows``: every registration row sent this many times, identical.
 - ``rate_limited`` + ``retry_after``: 429 with that ``Retry-After`` (seconds or an HTTP date;
-  empty: no header). ``retry_after`` also goes on a ``status_5xx`` of 503.
+  default 30; empty: no header). It also goes on a ``status_5xx`` of 503.
 - ``surrogates``: a lone surrogate (``"\\ud800"``) in caller names, phone agents and one key
   of every record, written as a JSON escape.
 - ``infinite_numbers``: call durations ``"inf:00:00"`` / ``"99999:00:00"``, tta ``"inf"``, pdd
