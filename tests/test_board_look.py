@@ -10,8 +10,13 @@ import pytest
 from rich.cells import cell_len
 
 from ccall_tui import i18n
-# Imported here, in English: the screens' key lists are built when their modules are imported.
+# Imported here, in English: the app's and the screens' key lists are built when their
+# modules are imported, and a first import inside a Vietnamese test would keep them Vietnamese
+# for every later test.
+import ccall_tui.ui.app  # noqa: F401,E402
+import ccall_tui.ui.screens.cdrs  # noqa: F401,E402
 import ccall_tui.ui.screens.extension  # noqa: F401,E402
+import ccall_tui.ui.screens.help  # noqa: F401,E402
 import ccall_tui.ui.screens.monitor  # noqa: F401,E402
 from ccall_tui.monitor.board import ExtensionTile
 from ccall_tui.monitor.history import ExtensionState

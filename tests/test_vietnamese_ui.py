@@ -8,8 +8,13 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from ccall_tui import i18n
-# Imported here, in English: the screens' key lists are built when their modules are imported.
+# Imported here, in English: the app's and the screens' key lists are built when their
+# modules are imported, and a first import inside a Vietnamese test would keep them Vietnamese
+# for every later test.
+import ccall_tui.ui.app  # noqa: F401,E402
+import ccall_tui.ui.screens.cdrs  # noqa: F401,E402
 import ccall_tui.ui.screens.extension  # noqa: F401,E402
+import ccall_tui.ui.screens.help  # noqa: F401,E402
 import ccall_tui.ui.screens.monitor  # noqa: F401,E402
 from ccall_tui.cli import main
 from ccall_tui.ui.widgets.summary import BoardSummary
