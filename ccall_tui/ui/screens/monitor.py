@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Digits, Input, Static
 
-from ...i18n import _
+from ...i18n import N_, _
 from ..translate import translate_bindings
 from ..widgets.footer import AppFooter
 from ...monitor.board import BoardChanges, ExtensionBoard, SortOrder
@@ -53,20 +53,22 @@ _STATE_STYLE = {
 class MonitorScreen(BoardFeed, Screen):
     """Who is registered, right now, and since when."""
 
-    HELP_TITLE = _("Extensions")
+    # Message ids, translated where shown (translate_bindings, the help screen): a class body
+    # runs once, at import, in whatever language is active then.
+    HELP_TITLE = N_("Extensions")
     CSS_PATH = "../monitor.tcss"
 
     BINDINGS = [
-        Binding("enter", "open", _("Details")),
-        Binding("slash", "filter", _("Filter"), key_display="/"),
-        Binding("escape", "clear_filter", _("Clear filter"), show=False),
-        Binding("s", "cycle_sort", _("Sort")),
-        Binding("o", "offline_only", _("Not online")),
-        Binding("e", "toggle_log", _("Event log")),
-        Binding("w", "toggle_wall", _("Wall mode")),
-        Binding("r", "retry", _("Refresh now")),
-        Binding("l", "login", _("Log in again")),
-        Binding("x,delete", "forget", _("Forget extension"), show=False),
+        Binding("enter", "open", N_("Details")),
+        Binding("slash", "filter", N_("Filter"), key_display="/"),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False),
+        Binding("s", "cycle_sort", N_("Sort")),
+        Binding("o", "offline_only", N_("Not online")),
+        Binding("e", "toggle_log", N_("Event log")),
+        Binding("w", "toggle_wall", N_("Wall mode")),
+        Binding("r", "retry", N_("Refresh now")),
+        Binding("l", "login", N_("Log in again")),
+        Binding("x,delete", "forget", N_("Forget extension"), show=False),
     ]
 
     def __init__(self, services: Any) -> None:
