@@ -5,25 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import socket
 import ssl
 import time
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Callable, Protocol
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
-import msgspec
 
 from ..i18n import _
 from .download import DEFAULT_MAX_RECORDING_BYTES, download_recording
 from .errors import (
     AuthenticationError,
-    active_secrets,
     CcallError,
     ProtocolError,
     ServerError,
@@ -31,10 +26,22 @@ from .errors import (
     TimeoutError_,
     TransportError,
     forget_secrets,
-    scrub,
     use_secrets,
 )
 from .forms import check_body_format, request_body
+from .answers import (  # noqa: F401 - retry_after and RETRY_AFTER_CAP_S are re-exported
+    AUTH_WORDS,
+    RETRY_AFTER_CAP_S,
+    auth_message,
+    exception_chain,
+    fast_json,
+    html_title,
+    looks_dns,
+    retry_after,
+    safe_text,
+    scrubbed_cut,
+    server_message,
+)
 from .models import (
     PBX_TIMEZONE,
     CallLookup,
@@ -46,7 +53,7 @@ from .models import (
     parse_cdrs,
     parse_registrations,
 )
-from .text import clean_text, mask_url, url_host
+from .text import mask_url, url_host
 
 log = logging.getLogger("ccall_tui.api")
 
@@ -55,18 +62,6 @@ USER_AGENT = "ccall-tui"
 # The largest answer read (the profile's max_answer_mb): a poll past it fails with a reason
 # instead of taking seconds and hundreds of MB.
 DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
-# A server's Retry-After is honoured up to this long.
-RETRY_AFTER_CAP_S = 3600.0
-
-_AUTH_WORDS = re.compile(
-    r"auth|credential|api[_ ]?key|api[_ ]?secret|unauthori[sz]ed|forbidden|permission|denied|"
-    r"invalid key|invalid secret",
-    re.IGNORECASE,
-)
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
-
 
 class HasCredentials(Protocol):
     def body_fields(self) -> dict[str, str]: ...
@@ -263,26 +258,26 @@ class CcallClient:
         charset = response.charset_encoding
         data: Any = None
         if "html" not in content_type:
-            data = _fast_json(content, charset)
+            data = fast_json(content, charset)
         if data is not None:  # valid JSON, so neither empty nor a page
             text, looks_html = "", False
         else:
-            text = _safe_text(content, charset)
+            text = safe_text(content, charset)
             looks_html = "html" in content_type or text[:64].lstrip().lower().startswith(("<!doctype", "<html"))
             if text.strip() and not looks_html:
                 try:
                     data = json.loads(text)
                 except (ValueError, RecursionError):  # nested too deep is not an answer either
                     data = None
-        server_words = _server_message(data) if isinstance(data, dict) else None
+        server_words = server_message(data) if isinstance(data, dict) else None
 
         if status in (401, 403):
             raise AuthenticationError(
-                _auth_message(server_words or _("the server rejected the API key or secret"))
+                auth_message(server_words or _("the server rejected the API key or secret"))
             )
         if status >= 400 or status < 200:
             if looks_html:
-                title = _html_title(text)
+                title = html_title(text)
                 error = ServerError(
                     _("HTTP {status} from the server (an HTML page: {title}).").format(
                         status=status, title=title or _("no title")
@@ -290,7 +285,7 @@ class CcallClient:
                     status,
                 )
             else:
-                reason = server_words or _cut(response.reason_phrase or "", 80)
+                reason = server_words or scrubbed_cut(response.reason_phrase or "", 80)
                 error = ServerError(
                     _("HTTP {status} from the server: {reason}").format(status=status, reason=reason or "-"),
                     status,
@@ -300,7 +295,7 @@ class CcallClient:
         if data is None and not text.strip():
             raise ProtocolError(_("The server sent an empty answer."))
         if looks_html:
-            title = _html_title(text)
+            title = html_title(text)
             raise ProtocolError(
                 _("The server sent an HTML page instead of JSON ({title}).").format(
                     title=title or _("no title")
@@ -310,8 +305,8 @@ class CcallClient:
             raise ProtocolError(_("The server's answer is not valid JSON."))
         if isinstance(data, dict) and "response" not in data:
             if server_words:
-                if _AUTH_WORDS.search(server_words):
-                    raise AuthenticationError(_auth_message(server_words))
+                if AUTH_WORDS.search(server_words):
+                    raise AuthenticationError(auth_message(server_words))
                 raise ServerError(_("The server said: {reason}").format(reason=server_words), status)
             raise ProtocolError(_("The server's answer has no 'response'."))
         if not isinstance(data, dict):
@@ -324,10 +319,10 @@ class CcallClient:
             return TimeoutError_(
                 _("No answer from {host} within {seconds:g} s.").format(host=host, seconds=self.timeout)
             )
-        chain = _exception_chain(exc)
+        chain = exception_chain(exc)
         if any(isinstance(e, ssl.SSLError) for e in chain) or "ssl" in str(exc).lower() or "certificate" in str(exc).lower():
             return TransportError(_("Secure connection (TLS) to {host} failed.").format(host=host))
-        if any(isinstance(e, socket.gaierror) for e in chain) or _looks_dns(str(exc)):
+        if any(isinstance(e, socket.gaierror) for e in chain) or looks_dns(str(exc)):
             return TransportError(_("Cannot find the server {host} (DNS lookup failed).").format(host=host))
         if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in str(exc).lower():
             return TransportError(_("Connection refused by {host}.").format(host=host))
@@ -347,102 +342,3 @@ class CcallClient:
 
 def _ms(started: float) -> float:
     return (time.monotonic() - started) * 1000
-
-
-_JSON = msgspec.json.Decoder()
-
-
-def _fast_json(content: bytes, charset: str | None) -> Any:
-    """The body read by msgspec (under half the standard parser's time on a thousand
-    registrations a second), or None to take the standard way: a body that is not UTF-8, not
-    JSON, or JSON msgspec refuses where the standard parser reads it (NaN, a lone surrogate,
-    a byte order mark) reads exactly as before."""
-    if (charset or "utf-8").lower() not in ("utf-8", "utf8"):
-        return None
-    try:
-        return _JSON.decode(content)
-    except (msgspec.DecodeError, ValueError, RecursionError):
-        return None
-
-
-def _safe_text(content: bytes, charset: str | None) -> str:
-    try:
-        return content.decode(charset or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know is the server's problem, not ours
-        return content.decode("utf-8", errors="replace")
-
-
-def _cut(text: str, limit: int) -> str:
-    """Server words for a message: scrubbed of the request's secrets first, then cut."""
-    return clean_text(scrub(text, active_secrets()), limit=limit)
-
-
-def retry_after(response: httpx.Response, now: datetime | None = None) -> float | None:
-    """Seconds a 429/503 answer asks us to wait (``Retry-After``: seconds or an HTTP date),
-    at most :data:`RETRY_AFTER_CAP_S`; None when it says nothing usable."""
-    if response.status_code not in (429, 503):
-        return None
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return min(max(seconds, 0.0), RETRY_AFTER_CAP_S)
-
-
-def _server_message(data: dict[str, Any]) -> str | None:
-    for key in ("error", "message", "msg", "error_description", "detail", "status"):
-        value = data.get(key)
-        if isinstance(value, dict):
-            value = value.get("message") or value.get("error")
-        if isinstance(value, str) and value.strip():
-            text = _cut(value, 160).strip()
-            if key == "status" and text.lower() in ("ok", "success", "error", "failed", "fail"):
-                continue
-            return text
-    return None
-
-
-def _auth_message(reason: str) -> str:
-    """'Authentication failed: <the server's words>', without saying it twice."""
-    if reason.lower().startswith(("authentication failed", "auth failed")):
-        return reason
-    return _("Authentication failed: {reason}").format(reason=reason)
-
-
-def _html_title(text: str) -> str | None:
-    for pattern in (_TITLE, _H1):
-        match = pattern.search(text)
-        if match:
-            words = _cut(_TAGS.sub("", match.group(1)), 80).strip()
-            if words:
-                return words
-    return None
-
-
-def _exception_chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen and len(seen) < 10:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def _looks_dns(text: str) -> bool:
-    lowered = text.lower()
-    return any(
-        word in lowered
-        for word in ("name or service not known", "nodename nor servname", "getaddrinfo", "name resolution", "no address associated")
-    )
-
