@@ -499,3 +499,29 @@ async def test_board_goes_stale_with_the_reason_for_junk_and_for_a_trickle(make_
         line = str(screen.query_one("#mon-status", TextLine).text)
         assert line.startswith("STALE") and "No answer from" in line and "within 1 s" in line
         assert screen.board.online_count == online
+
+
+async def test_the_detail_pane_says_not_found_instead_of_showing_another_call(make_services, sim):
+    from textual.widgets import Static
+
+    from ccall_tui.factory import build_app
+
+    sim.faults.quirks = {"ignore_call_id"}
+    app = build_app(make_services(start_call_id="no-such-call"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        screen = app.screen
+        assert screen.detail.record is None
+        shown = str(screen.detail.query_one("#detail-body", Static).render())
+        assert "Call no-such-call not found" in shown and "the server sent 50 other calls" in shown
+
+
+def test_ext_counts_identical_rows_as_one_device(env, capsys):
+    code, out, _ = run(capsys, "ext", "--json", "--online")
+    expected = {row["extension"]: len(row["registrations"]) for row in json.loads(out)}
+    env.faults.identical_rows = 50
+    code, out, err = run(capsys, "ext", "--json", "--online")
+    assert code == 0 and "not understood" not in err
+    assert {row["extension"]: len(row["registrations"]) for row in json.loads(out)} == expected
