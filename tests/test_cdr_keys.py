@@ -47,6 +47,10 @@ async def test_enter_in_the_form_searches_and_moves_to_the_table(make_services, 
         assert cdr_bodies(sim)[-1]["source"] == "10x" and "destination" not in cdr_bodies(sim)[-1]
         assert screen.table.has_focus and "-collapsed" in screen.form.classes
         assert "10x" in text_of(screen, "#form-line")
+        await pilot.click("#form-line")  # the mouse opens the folded form too
+        assert screen.query_one("#f-date_from", Input).has_focus and "-collapsed" not in screen.form.classes
+        await pilot.press("escape")
+        assert screen.table.has_focus and "-collapsed" in screen.form.classes
         # in the table, the letters are actions again
         assert {"enter", "s", "f", "slash", "r"} <= footer_keys(screen)
 

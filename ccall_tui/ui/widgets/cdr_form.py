@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Callable
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from rich.text import Text
@@ -305,6 +305,13 @@ class CdrFilterForm(Vertical):
 
     def action_leave(self) -> None:
         self.post_message(self.Left())
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on the folded one-line form opens it, as ``f`` does."""
+        if self.has_class("-collapsed"):
+            event.stop()
+            self.remove_class("-collapsed")
+            self.focus_first()
 
 
     # ------------------------------------------------------------------ events
