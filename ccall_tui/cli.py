@@ -52,9 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_(
             "Settings precedence: command-line flags beat environment variables (CCALL_PROFILE, "
             "CCALL_BASE_URL, CCALL_API_KEY/CCALL_API_SECRET, CCALL_LANG), which beat the config "
-            "file ('ccall-tui config path'), which beats the defaults. Exit codes: 0 ok, 2 usage "
-            "error, 3 authentication failed or no credentials, 4 network failure, 5 server or "
-            "protocol error, 6 not found (no call with that id)."
+            "file ('ccall-tui config path'), which beats the defaults. Exit codes: 0 ok, 1 state "
+            "folder not writable or unexpected error, 2 usage error, 3 authentication failed, no "
+            "credentials or no usable keyring, 4 network failure, 5 server or protocol error, 6 not "
+            "found (no call with that id), 7 doctor: this server differs, 8 doctor: something was "
+            "not understood, 130 interrupted."
         ),
     )
     _add_common(parser, top=True)

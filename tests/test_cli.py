@@ -114,7 +114,7 @@ def test_unknown_call_id_is_not_found_with_its_own_exit_code(env, capsys):
     assert err.startswith("ccall-tui: ") and "not found" in err and err.count("\n") == 1
     help_text = subprocess.run([sys.executable, "-m", "ccall_tui.cli", "--help"], capture_output=True,
                                text=True, timeout=60).stdout
-    assert "6 not found" in " ".join(help_text.split())
+    assert "6 not found" in " ".join(help_text.split()) and "130 interrupted" in " ".join(help_text.split())
 
 
 def test_cdrs_table_and_log_file_use_one_date_time_format(env, capsys, tmp_path):
