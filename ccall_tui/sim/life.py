@@ -11,6 +11,7 @@ Any event can also be forced by hand, see ``POST /_sim/extension`` (README).
 
 from __future__ import annotations
 
+import collections
 import threading
 import time
 from dataclasses import replace
@@ -112,7 +113,9 @@ class DemoLife:
         self._thread: threading.Thread | None = None
         # extension -> monotonic time its override ends
         self._steered: dict[str, float] = {}
-        self.events: list[tuple[str, str]] = []  # (kind, extension or call id), for tests and logs
+        # The latest events (kind, extension or call id), for tests and logs; a demo left
+        # running for days keeps only these.
+        self.events: collections.deque[tuple[str, str]] = collections.deque(maxlen=500)
 
     # ------------------------------------------------------------------ lifecycle
 
