@@ -17,14 +17,12 @@ from rich.text import Text
 from textual import events, on
 from textual.app import UnknownModeError
 from textual.screen import Screen
-from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import Input, Static
 
 from ...i18n import _, ngettext
 from ..widgets.cdr_form import CdrFilterForm
+from ..widgets.cdr_paging import LineInput
 from ..widgets.cdr_table import CdrTable
-from ..translate import translate_bindings
 
 # Below these sizes the form folds to one line (``f`` opens it), and below SHORT the detail
 # pane appears only when a call is opened (enter) and leaves with escape.
@@ -39,24 +37,6 @@ LETTER_ACTIONS = frozenset({
     "find_previous", "details",
 })
 FIND_ACTIONS = frozenset({"find_next", "find_previous"})
-
-
-class LineInput(Input):
-    """A one-line box outside the form (find, page number): escape goes back to the table."""
-
-    BINDINGS = [Binding("escape", "leave", _("Back to the table"))]
-
-    class Left(Message):
-        def __init__(self, line: "LineInput") -> None:
-            super().__init__()
-            self.input = line
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        translate_bindings(self)
-
-    def action_leave(self) -> None:
-        self.post_message(self.Left(self))
 
 
 class BrowserLayout(Screen):

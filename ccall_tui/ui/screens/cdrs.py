@@ -38,9 +38,8 @@ from ..widgets.cdr_detail import CdrDetail, not_found_note
 from ..widgets.cdr_form import CdrFilterForm
 from ..widgets.cdr_summary import CdrSummaryView
 from ..widgets.cdr_table import CdrTable
-from ..widgets.cdr_paging import PagingBar
+from ..widgets.cdr_paging import LineInput, PagingBar
 from .cdr_jobs import BrowserJobs
-from .cdr_layout import LineInput
 
 
 class CdrBrowserScreen(BrowserJobs):

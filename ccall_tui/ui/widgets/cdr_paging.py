@@ -1,16 +1,20 @@
 """The paging line of the call browser: first/previous/next/last, a page number to go to,
-and where the page sits in the result (or that nothing matched)."""
+and where the page sits in the result (or that nothing matched); and the one-line boxes
+(page number, find) that escape leaves for the table."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Button, Label, Static
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Static
 
 from ...api.models import CdrPage, Paging
 from ...i18n import _
+from ..translate import translate_bindings
 
 
 def paging_text(page: CdrPage, paging: Paging | None) -> Text:
@@ -37,12 +41,28 @@ def paging_text(page: CdrPage, paging: Paging | None) -> Text:
     return text
 
 
+class LineInput(Input):
+    """A one-line box outside the form (find, page number): escape goes back to the table."""
+
+    BINDINGS = [Binding("escape", "leave", _("Back to the table"))]
+
+    class Left(Message):
+        def __init__(self, line: "LineInput") -> None:
+            super().__init__()
+            self.input = line
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left(self))
+
+
 class PagingBar(Horizontal):
     """The buttons, the page-number box and the page's place in the result."""
 
     def compose(self) -> ComposeResult:
-        from ..screens.cdr_layout import LineInput
-
         yield Button(Content("«"), id="page-first", compact=True, tooltip=_("First page ({)"))
         yield Button(Content("‹ " + _("Prev")), id="page-prev", compact=True)
         yield Button(Content(_("Next") + " ›"), id="page-next", compact=True)
