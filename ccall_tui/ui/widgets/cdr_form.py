@@ -153,13 +153,17 @@ class Field(Vertical):
         self.field_name = name
 
     def compose(self) -> ComposeResult:
-        yield self.control
-        yield Static("", classes="field-error", markup=False)
+        yield self.control  # the message line is added the first time there is one (cheaper screen)
 
     def show_error(self, message: str | None) -> None:
         self.control.set_class(bool(message), "-invalid")
         self.set_class(bool(message), "-invalid")
-        error = self.query_one(".field-error", Static)
+        found = self.query(".field-error")
+        if not found:
+            if message:
+                self.mount(Static(Content(message), classes="field-error", markup=False))
+            return
+        error = found.first(Static)
         error.update(Content(message or ""))
         error.display = bool(message)
 
