@@ -145,3 +145,25 @@ def test_unwritable_state_folder_is_not_an_error(tmp_path):
     blocker.write_text("x")
     path = cdr_memory.filter_path(services(blocker))
     assert cdr_memory.save_filter(path, cf.default_filter(NOW)) is False
+
+
+def test_command_line_table_uses_the_same_mos_words_and_direction_words(monkeypatch, sim, capsys):
+    from ccall_tui.cli import main
+    from ccall_tui.monitor.cdr_stats import mos_text
+
+    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
+    monkeypatch.setenv("CCALL_API_KEY", "demo")
+    monkeypatch.setenv("CCALL_API_SECRET", "demo")
+    code = main(["cdrs", "--from", "2026-11-26 00:00", "--to", "2026-11-26 23:59", "--limit", "50"])
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = [line for line in out.splitlines() if line.startswith("2026-11-26")]
+    assert lines
+    words = ("Excellent", "Good", "Fair", "Poor", "Bad")
+    scored = [line for line in lines if any(f" {w} " in line for w in words)]
+    assert scored, "answered calls show their MOS word"
+    for line in scored:  # one scale: a score and its one word, never a second scale's word
+        assert sum(f" {w} " in line for w in words) == 1
+    assert any(" Inbound " in line or " Outbound " in line or " Local " in line for line in lines)
+    assert not any(" inbound " in line or " outbound " in line for line in lines)
+    assert mos_text(3.63)[0] == "3.63 Fair"

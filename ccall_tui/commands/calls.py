@@ -125,7 +125,8 @@ async def _single(client, query):
 
 
 async def _print_table(pages, tz) -> int:
-    from ..monitor.format import format_duration, format_seconds, format_timestamp
+    from ..monitor.cdr_stats import mos_text
+    from ..monitor.format import direction_word, format_duration, format_seconds, format_timestamp
 
     count = 0
     last_paging = None
@@ -133,9 +134,9 @@ async def _print_table(pages, tz) -> int:
         for r in page.records:
             start = format_timestamp(r.start, tz) or "-"
             print(
-                f"{start:<19}  {r.direction or '-':<8} {r.source or '-':>12} -> {r.destination or '-':<12} "
+                f"{start:<19}  {direction_word(r.direction) or '-':<8} {r.source or '-':>12} -> {r.destination or '-':<12} "
                 f"{(r.status or '-'):<24} {format_duration(r.duration_s):>8} {format_seconds(r.tta_s):>6} "
-                f"{r.mos if r.mos is not None else '-':>4}  {r.cid_name or ''}"
+                f"{mos_text(r.mos)[0] or '-':<14}  {r.cid_name or ''}"
             )
         count += len(page.records)
         last_paging = page.paging or last_paging
