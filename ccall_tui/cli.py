@@ -16,22 +16,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Iterator, Sequence
 
-from .api.errors import CcallError
 from .api.models import DIRECTIONS
+from .errors import AppError, Exit, NoCredentials, exit_codes_text
 from .i18n import _
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_NETWORK = 4
-EXIT_SERVER = 5
-EXIT_NOT_FOUND = 6
-
 log = logging.getLogger("ccall_tui")
-
-
-class UsageError(Exception):
-    """Bad input on the command line: one line, exit code 2."""
 
 
 # ---------------------------------------------------------------------- parser
@@ -39,7 +28,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        self.exit(EXIT_USAGE, f"ccall-tui: {message}\n" + _("Try 'ccall-tui --help'.") + "\n")
+        self.exit(Exit.USAGE, f"ccall-tui: {message}\n" + _("Try 'ccall-tui --help'.") + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,12 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_(
             "Settings precedence: command-line flags beat environment variables (CCALL_PROFILE, "
             "CCALL_BASE_URL, CCALL_API_KEY/CCALL_API_SECRET, CCALL_LANG), which beat the config "
-            "file ('ccall-tui config path'), which beats the defaults. Exit codes: 0 ok, 1 state "
-            "folder not writable or unexpected error, 2 usage error, 3 authentication failed, no "
-            "credentials or no usable keyring, 4 network failure, 5 server or protocol error, 6 not "
-            "found (no call with that id), 7 doctor: this server differs, 8 doctor: something was "
-            "not understood, 130 interrupted."
-        ),
+            "file ('ccall-tui config path'), which beats the defaults."
+        ) + " " + exit_codes_text(),
     )
     _add_common(parser, top=True)
     parser.add_argument("--demo", action="store_true", help=_("run against the built-in simulated PBX"))
@@ -204,7 +189,7 @@ class Context:
             return self._demo_credentials
         creds, _source = resolve_credentials(self.profile.name, self.env, CredentialStore())
         if creds is None:
-            raise CcallError_NoCredentials()
+            raise NoCredentials()
         return creds
 
     def client(self):
@@ -212,16 +197,6 @@ class Context:
 
         # With what 'ccall-tui doctor' learned about this server (form bodies, causes).
         return make_client(self.profile, self.credentials(), demo=self.sim is not None)
-
-
-class CcallError_NoCredentials(CcallError):
-    exit_code = EXIT_AUTH
-    kind = "auth"
-
-    def __init__(self) -> None:
-        super().__init__(
-            _("No credentials: run 'ccall-tui login', or set CCALL_API_KEY and CCALL_API_SECRET.")
-        )
 
 
 # ---------------------------------------------------------------------- commands
@@ -255,15 +230,6 @@ def _run_apps(args: argparse.Namespace, ctx: Context, call_id: str | None) -> in
         # on the command line belonged to the first profile, so it does not carry over.
         args.profile, args.base_url, call_id = app.next_profile, None, None
         ctx = Context(args, ctx.env)
-
-
-def __getattr__(name: str):
-    """The call commands live in :mod:`ccall_tui.commands.calls`; their old names still work."""
-    if name in ("run_ext", "run_cdrs", "run_cdr", "parse_cli_time", "query_from_args"):
-        from .commands import calls
-
-        return getattr(calls, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------------- main
@@ -311,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = _setup_logging(getattr(args, "log_file", None))
     except OSError as exc:
         print("ccall-tui: " + _("cannot open log file: {reason}").format(reason=exc.strerror), file=sys.stderr)
-        return EXIT_USAGE
+        return Exit.USAGE
     try:
         return _dispatch(args, env, handler)
     finally:
@@ -336,25 +302,18 @@ def _dispatch(args: argparse.Namespace, env: dict[str, str], handler: logging.Ha
             if func is None:
                 return run_tui(args, ctx)
             return int(func(args, ctx) or 0)
-    except UsageError as exc:
-        print(f"ccall-tui: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except CcallError as exc:
+    except AppError as exc:
         print(f"ccall-tui: {exc.message}", file=sys.stderr)
         log.debug("failed: %s", exc.message)
-        return exc.exit_code
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         print(file=sys.stderr)
-        return 130
+        return Exit.INTERRUPTED
     except BrokenPipeError:
         with contextlib.suppress(Exception):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        return EXIT_OK
+            sys.stdout = open(os.devnull, "w")
+        return Exit.OK
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
-        known = _known_error(exc)
-        if known is not None:
-            print(f"ccall-tui: {known[0]}", file=sys.stderr)
-            return known[1]
         log.exception("unexpected error")
         print(
             "ccall-tui: " + _("unexpected error: {kind}. Run with --log-file to see details.").format(
@@ -362,19 +321,7 @@ def _dispatch(args: argparse.Namespace, env: dict[str, str], handler: logging.Ha
             ),
             file=sys.stderr,
         )
-        return 1
-
-
-def _known_error(exc: Exception) -> tuple[str, int] | None:
-    """Config and keyring problems are expected failures with their own one-line messages."""
-    name = type(exc).__name__
-    if name == "ConfigError":
-        return str(exc), EXIT_USAGE
-    if name == "KeyringUnavailable":
-        return str(exc), EXIT_AUTH
-    if name == "StateError":
-        return str(exc), 1
-    return None
+        return Exit.FAILURE
 
 
 def _peek_lang(argv: Sequence[str]) -> str | None:

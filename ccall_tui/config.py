@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import platformdirs
 
 from .api.text import clean_text
+from .errors import AppError, Exit
 from .i18n import _
 
 APP_NAME = "ccall-tui"
@@ -53,12 +54,14 @@ _SINGLE = re.compile(r"^[0-9A-Za-z_.+*#]{1,40}$")
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-class ConfigError(Exception):
+class ConfigError(AppError):
     """A configuration problem, described in one line.
 
     ``detail`` says what is wrong and what is allowed; ``path``, ``line`` and ``key`` locate it
     when known.
     """
+
+    exit_code = Exit.USAGE
 
     def __init__(
         self,

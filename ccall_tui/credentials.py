@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import keyring
 import keyring.errors
 
+from .errors import AppError, Exit
 from .i18n import _
 
 SERVICE = "ccall-tui"
@@ -120,9 +121,11 @@ class Credentials:
             return None
 
 
-class KeyringUnavailable(Exception):
+class KeyringUnavailable(AppError):
     """The keyring cannot be used. ``message`` is short and names the way forward (the
     environment variables); ``guidance`` holds every way forward, for ``status``."""
+
+    exit_code = Exit.AUTH
 
     def __init__(self, reason: str) -> None:
         self.reason = reason.rstrip(". ")

@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from .errors import AppError, Exit
 from .i18n import _
 
 T = TypeVar("T")
 
 
-class StateError(Exception):
+class StateError(AppError):
     """A state file could not be written; the previous version is left intact."""
+
+    exit_code = Exit.FAILURE
 
 
 def atomic_write_json(path: Path | str, data: Any) -> None:

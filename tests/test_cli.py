@@ -67,10 +67,11 @@ def test_cdrs_all_csv_returns_record_count_rows(env, capsys):
     _, body = env.requests[-1]
     import asyncio
 
+    from conftest import VN, DemoCredentials
+
     from ccall_tui.api.client import CcallClient
     from ccall_tui.api.models import CdrQuery
-    from ccall_tui.cli import parse_cli_time
-    from conftest import VN, DemoCredentials
+    from ccall_tui.commands.calls import parse_cli_time
 
     async def count():
         async with CcallClient(env.base_url, DemoCredentials(), tz=VN) as client:
@@ -225,3 +226,48 @@ def test_demo_lists_the_whole_simulated_tenant(capsys):
     rows = json.loads(out)
     assert len(rows) == 60
     assert {row["online"] for row in rows} == {True, False}
+
+
+def test_every_expected_failure_has_one_root_and_a_listed_exit_code(capsys):
+    """Each failure class ends in a code that --help explains; nothing matches class names."""
+    from ccall_tui.api.errors import AuthenticationError, CcallError, ProtocolError, TransportError
+    from ccall_tui.config import ConfigError
+    from ccall_tui.credentials import KeyringUnavailable
+    from ccall_tui.errors import EXIT_CODES, AppError, Exit, NoCredentials, UsageError
+    from ccall_tui.state import StateError
+
+    expected = {ConfigError: 2, StateError: 1, KeyringUnavailable: 3, NoCredentials: 3, UsageError: 2,
+                AuthenticationError: 3, TransportError: 4, ProtocolError: 5, CcallError: 5}
+    for cls, code in expected.items():
+        assert issubclass(cls, AppError) and cls.exit_code == code
+    assert set(EXIT_CODES) == set(Exit)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    for code, meaning in EXIT_CODES.items():
+        assert f"{int(code)} {meaning}" in help_text
+
+
+def test_a_failure_of_any_kind_ends_as_one_line_with_its_own_code(monkeypatch, capsys, tmp_path):
+    from ccall_tui.commands import expected_failures
+    from ccall_tui.credentials import KeyringUnavailable
+    from ccall_tui.state import StateError
+
+    def failing(error):
+        @expected_failures
+        def command(args, ctx=None):
+            raise error
+        return command
+
+    assert failing(KeyringUnavailable("No keyring backend"))(argparse.Namespace()) == 3
+    assert failing(StateError("cannot write the seen file"))(argparse.Namespace()) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "ccall-tui: No keyring backend: set CCALL_API_KEY and CCALL_API_SECRET in the environment instead.",
+        "ccall-tui: cannot write the seen file"]
+    config = tmp_path / "config.toml"
+    config.write_text("[profiles.x\n")
+    monkeypatch.setenv("CCALL_CONFIG", str(config))
+    code = main(["ext"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("ccall-tui: ") and err.count("\n") == 1 and "Traceback" not in err

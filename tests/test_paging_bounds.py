@@ -236,7 +236,7 @@ def run(capsys, *argv):
 
 
 def cli_count(sim) -> int:
-    from ccall_tui.cli import parse_cli_time
+    from ccall_tui.commands.calls import parse_cli_time
 
     query = CdrQuery(date_from=parse_cli_time(DAY[1], VN, ""), date_to=parse_cli_time(DAY[3], VN, "--to"))
     return asyncio.run(true_count(sim, query))

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from ..errors import Exit
 from ..i18n import _
 from .learned import Learned
 from .probe import MAX_ANSWER_BYTES, USER_AGENT, Answer, send
@@ -19,10 +20,8 @@ from .shapes import EXPECTED_TIME, analyse_cdrs, analyse_registrations
 
 SAMPLE_LIMIT = 5
 FALLBACK_CAUSES = ("NORMAL_CLEARING", "NO_ANSWER")
-# Exit codes of the doctor (the others are those of every command: 3 auth, 4 network, 5 server).
-EXIT_ADAPTED = 7
-EXIT_NOT_UNDERSTOOD = 8
-_ERROR_EXIT = {"auth": 3, "transport": 4, "server": 5, "protocol": 5}
+# A fatal answer ends as the matching request error would (3 auth, 4 network, 5 server).
+_ERROR_EXIT = {"auth": Exit.AUTH, "transport": Exit.NETWORK, "server": Exit.SERVER, "protocol": Exit.SERVER}
 
 
 @dataclass
@@ -47,13 +46,13 @@ class Report:
     @property
     def exit_code(self) -> int:
         if self.fatal is not None:
-            return _ERROR_EXIT.get(self.fatal.error_kind, 5)
+            return _ERROR_EXIT.get(self.fatal.error_kind, Exit.SERVER)
         levels = {f.level for f in self.findings}
         if "problem" in levels:
-            return EXIT_NOT_UNDERSTOOD
+            return Exit.NOT_UNDERSTOOD
         if levels & {"adapted", "limit"}:
-            return EXIT_ADAPTED
-        return 0
+            return Exit.ADAPTED
+        return Exit.OK
 
     def add(self, level: str, found: str, action: str) -> None:
         self.findings.append(Finding(level, found, action))

@@ -7,6 +7,7 @@ import re
 from contextvars import ContextVar
 from urllib.parse import quote, quote_plus
 
+from ..errors import AppError, Exit
 from .text import clean_text
 
 MESSAGE_LIMIT = 200
@@ -40,14 +41,14 @@ def forget_secrets(token) -> None:
     _ACTIVE.reset(token)
 
 
-class CcallError(Exception):
+class CcallError(AppError):
     """Base of every expected failure talking to the PBX.
 
     ``message`` is one short line for the user: scrubbed of every credential the client knew
     about (on the whole text, case-insensitively), then cleaned of control characters and cut.
     """
 
-    exit_code = 5
+    exit_code = Exit.SERVER
     kind = "error"
     # Seconds the server asked us to wait before the next request (429/503 Retry-After).
     retry_after: float | None = None
@@ -63,14 +64,14 @@ class CcallError(Exception):
 class AuthenticationError(CcallError):
     """The server rejected the API key / secret."""
 
-    exit_code = 3
+    exit_code = Exit.AUTH
     kind = "auth"
 
 
 class ServerError(CcallError):
     """The server answered but said no (non-2xx status, or an error object)."""
 
-    exit_code = 5
+    exit_code = Exit.SERVER
     kind = "server"
 
     def __init__(self, message: str, status_code: int | None = None) -> None:
@@ -81,7 +82,7 @@ class ServerError(CcallError):
 class TransportError(CcallError):
     """The request did not get an answer: timeout, refused, DNS, TLS."""
 
-    exit_code = 4
+    exit_code = Exit.NETWORK
     kind = "transport"
 
 
@@ -93,7 +94,7 @@ class ProtocolError(CcallError):
     """The answer is not what the API speaks: HTML page, not JSON, no ``response``,
     too large, or nothing usable in it."""
 
-    exit_code = 5
+    exit_code = Exit.SERVER
     kind = "protocol"
 
 

@@ -1,7 +1,7 @@
 """Script-friendly subcommands (login/logout/status, config path/show/init).
 
 Each module exposes ``add_parser(subparsers)``; each command is ``run_xxx(args, ctx=None) -> int``
-with the exit codes below. Expected failures print one line on stderr, never a traceback.
+with the exit codes of :class:`ccall_tui.errors.Exit`. Expected failures print one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,13 +13,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..errors import AppError, Exit
 from ..i18n import _
-
-EXIT_OK = 0
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_NETWORK = 4
-EXIT_SERVER = 5
 
 PROG = "ccall-tui"
 
@@ -44,8 +39,7 @@ def environment(ctx: Any = None) -> Mapping[str, str]:
 
 def resolve(args: argparse.Namespace, ctx: Any = None):
     """``(settings, profile)`` for this invocation: the caller's context, or load them here."""
-    from ..config import apply_overrides, load_settings, select_profile
-    from ..config import config_path
+    from ..config import apply_overrides, config_path, load_settings, select_profile
 
     env = environment(ctx)
     settings = getattr(ctx, "settings", None)
@@ -66,27 +60,13 @@ def expected_failures(func: Callable[..., int]) -> Callable[..., int]:
 
     @functools.wraps(func)
     def wrapper(args: argparse.Namespace, ctx: Any = None) -> int:
-        from ..api.errors import CcallError
-        from ..config import ConfigError
-        from ..credentials import KeyringUnavailable
-        from ..state import StateError
-
         try:
             return int(func(args, ctx) or 0)
-        except ConfigError as exc:
-            error(str(exc))
-            return EXIT_USAGE
-        except KeyringUnavailable as exc:
-            error(str(exc))
-            return EXIT_AUTH
-        except CcallError as exc:
+        except AppError as exc:
             error(exc.message)
-            return exc.exit_code
-        except StateError as exc:
-            error(str(exc))
-            return 1
+            return int(exc.exit_code)
         except KeyboardInterrupt:
             print(file=sys.stderr)
-            return 130
+            return Exit.INTERRUPTED
 
     return wrapper

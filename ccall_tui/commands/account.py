@@ -11,18 +11,16 @@ from typing import Any
 
 from ..api.text import clean_text, mask_url
 from ..credentials import (
-    CredentialStore,
     Credentials,
+    CredentialStore,
     KeyringUnavailable,
     credentials_from_env,
     partial_env,
     resolve_credentials,
 )
+from ..errors import Exit
 from ..i18n import _, ngettext
 from . import (
-    EXIT_AUTH,
-    EXIT_OK,
-    EXIT_USAGE,
     add_profile_option,
     environment,
     error,
@@ -122,13 +120,13 @@ def run_login(args: argparse.Namespace, ctx: Any = None) -> int:
         return 130
     if creds is None:
         error(_("An API key and an API secret are both needed; nothing was saved."))
-        return EXIT_USAGE
+        return Exit.USAGE
     try:
         count, _seconds = asyncio.run(check_credentials(profile, creds))
     except AuthenticationError as exc:
         error(_("{url} rejected these credentials ({reason}); nothing was saved.").format(
             url=profile.base_url, reason=_clause(exc.message)))
-        return EXIT_AUTH
+        return Exit.AUTH
     except CcallError as exc:
         error(_("Could not check the credentials with {url}: {reason}. Nothing was saved.").format(
             url=profile.base_url, reason=_clause(exc.message)))
@@ -144,7 +142,7 @@ def run_login(args: argparse.Namespace, ctx: Any = None) -> int:
     if warning:
         error(_("Warning: {message}").format(message=warning))
     _env_note(env)
-    return EXIT_OK
+    return Exit.OK
 
 
 def _saved_for_default(store: CredentialStore, name: str) -> str | None:
@@ -195,7 +193,7 @@ def run_logout(args: argparse.Namespace, ctx: Any = None) -> int:
     else:
         print(_("No credentials were saved for profile {profile}.").format(profile=name))
     _env_note(environment(ctx))
-    return EXIT_OK
+    return Exit.OK
 
 
 @expected_failures
@@ -247,10 +245,10 @@ def run_status(args: argparse.Namespace, ctx: Any = None) -> int:
     if missing:
         rows.append((_("Warning"), _("{name} is not set, so the environment is ignored").format(name=missing)))
 
-    code = EXIT_OK
+    code = Exit.OK
     if creds is None:
         result = _("not tried: no credentials (run 'ccall-tui login' or set CCALL_API_KEY and CCALL_API_SECRET)")
-        code = EXIT_AUTH
+        code = Exit.AUTH
         elsewhere = _saved_for_default(store, profile.name)
         if elsewhere:
             rows.append((_("Hint"), elsewhere))

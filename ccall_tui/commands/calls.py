@@ -13,7 +13,8 @@ from datetime import datetime
 
 from ..api.models import HANGUP_CAUSES, CdrQuery
 from ..api.text import clean_text
-from ..cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_SERVER, Context, UsageError, run_tui
+from ..cli import Context, run_tui
+from ..errors import Exit, UsageError
 from ..i18n import _
 
 
@@ -32,7 +33,7 @@ def run_ext(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-        return EXIT_OK
+        return Exit.OK
     width = max([len(r["extension"]) for r in rows] + [3])
     for row in rows:
         regs = row["registrations"]
@@ -44,7 +45,7 @@ def run_ext(args: argparse.Namespace, ctx: Context) -> int:
             print(f"{row['extension']:<{width}}  {state:<8} {reg['transport'] or '-':<5} {where:<22} {reg['agent'] or ''}")
     online = sum(1 for r in rows if r["online"])
     print(_("{online} online of {total}").format(online=online, total=len(rows)), file=sys.stderr)
-    return EXIT_OK
+    return Exit.OK
 
 
 def parse_cli_time(text: str | None, tz, flag: str) -> datetime | None:
@@ -117,7 +118,7 @@ def run_cdrs(args: argparse.Namespace, ctx: Context) -> int:
         print(_("{count} calls").format(count=count), file=sys.stderr)
     if report.message():  # why paging stopped early, repeated calls dropped: one line
         print(report.message(), file=sys.stderr)
-    return EXIT_SERVER if report.incomplete else EXIT_OK
+    return Exit.SERVER if report.incomplete else Exit.OK
 
 
 async def _single(client, query):
@@ -169,9 +170,9 @@ def run_cdr(args: argparse.Namespace, ctx: Context) -> int:
             if lookup.others else _("No call with id {call_id} (not found).")
         print("ccall-tui: " + message.format(
             call_id=clean_text(args.call_id, limit=80), count=lookup.others), file=sys.stderr)
-        return EXIT_NOT_FOUND
+        return Exit.NOT_FOUND
     data = record.to_json()
     data["raw"] = dict(record.raw)
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
-    return EXIT_OK
+    return Exit.OK

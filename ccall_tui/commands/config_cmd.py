@@ -9,8 +9,9 @@ from typing import Any
 
 from ..api.text import clean_text
 from ..config import DEFAULT_BASE_URL, DEFAULT_PROFILE, Profile, config_path, write_example
+from ..errors import Exit
 from ..i18n import _, ngettext
-from . import EXIT_OK, add_profile_option, environment, expected_failures, resolve
+from . import add_profile_option, environment, expected_failures, resolve
 
 
 def add_parser(subparsers: Any) -> None:
@@ -39,7 +40,7 @@ def run_config_path(args: argparse.Namespace, ctx: Any = None) -> int:
     print(path)
     if not path.exists():
         print(_("(not created yet: run 'ccall-tui config init')"), file=sys.stderr)
-    return EXIT_OK
+    return Exit.OK
 
 
 def _toml_string(value: str) -> str:
@@ -86,7 +87,7 @@ def run_config_show(args: argparse.Namespace, ctx: Any = None) -> int:
     print("# " + _("Credentials are never shown here: see 'ccall-tui status'."))
     for line in render_profile(profile):
         print(line)
-    return EXIT_OK
+    return Exit.OK
 
 
 @expected_failures
@@ -117,4 +118,4 @@ def run_config_init(args: argparse.Namespace, ctx: Any = None) -> int:
         profile=name, path=written))
     if backup is not None:
         print(_("The previous file is kept as {path}").format(path=backup))
-    return EXIT_OK
+    return Exit.OK

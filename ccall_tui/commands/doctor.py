@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..api.text import clean_text, mask_url
+from ..errors import Exit
 from ..i18n import _, ngettext
-from . import EXIT_USAGE, add_profile_option, error, expected_failures
-
+from . import add_profile_option, error, expected_failures
 
 
 def add_parser(subparsers: Any) -> None:
@@ -63,11 +63,11 @@ def run_doctor(args: argparse.Namespace, ctx: Any = None) -> int:
     day = args.date or now.date()
     if day > now.date():
         error(_("--date {day} is in the future (PBX time).").format(day=day.isoformat()))
-        return EXIT_USAGE
+        return Exit.USAGE
     sample = Path(args.save_sample).expanduser() if args.save_sample else None
     if sample is not None and not sample.parent.is_dir():
         error(_("--save-sample: the folder {path} does not exist.").format(path=sample.parent))
-        return EXIT_USAGE
+        return Exit.USAGE
     previous = load_learned(profile, demo=demo)
     report = asyncio.run(diagnose(profile, credentials, day=day, now=now, previous=previous))
     saved = None

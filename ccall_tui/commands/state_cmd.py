@@ -12,8 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..errors import Exit
 from ..i18n import _, ngettext
-from . import EXIT_OK, add_profile_option, expected_failures, resolve
+from . import add_profile_option, expected_failures, resolve
 
 # Kept by ``clear``: removing a lock file another instance holds would break the lock.
 _LOCK_SUFFIX = ".lock"
@@ -143,7 +144,7 @@ def run_show(args: argparse.Namespace, ctx: Any = None) -> int:
     legacy = _legacy_seen_file(profile.name, getattr(ctx, "env", None))
     if legacy.exists():
         print(_("Old file no longer read (shared by every server of the profile): {path}").format(path=legacy))
-    return EXIT_OK
+    return Exit.OK
 
 
 @expected_failures
@@ -181,7 +182,7 @@ def run_clear(args: argparse.Namespace, ctx: Any = None) -> int:
                 pass
     if not forgotten and not removed:
         print(_("Nothing was remembered for profile {name} on {server}.").format(name=profile.name, server=where))
-        return EXIT_OK
+        return Exit.OK
     print(
         ngettext(
             "Forgot {n} extension seen online (profile {name} on {server}).",
@@ -191,4 +192,4 @@ def run_clear(args: argparse.Namespace, ctx: Any = None) -> int:
     )
     for path in removed:
         print(_("Removed {path}").format(path=path))
-    return EXIT_OK
+    return Exit.OK
