@@ -97,7 +97,7 @@ def profile(sim):
 @pytest.fixture
 def make_services(sim, clock, credentials, profile, isolated):
     """Build AppServices for the app against the simulator; keyword arguments override."""
-    from ccall_tui.factory import AppServices
+    from ccall_tui.services import AppServices
 
     def make(**overrides):
         values = dict(

@@ -8,7 +8,7 @@ from ccall_tui.ui.screens.profiles import ProfilePicker
 
 async def test_pick_another_profile(make_services):
     services = make_services()
-    services.extra["profiles"] = [("test", services.profile.base_url), ("branch", "https://api.ccall.vn")]
+    services.profiles = (("test", services.profile.base_url), ("branch", "https://api.ccall.vn"))
     app = build_app(services)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

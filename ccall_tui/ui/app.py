@@ -12,7 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from ..factory import AppServices
+from ..services import AppServices
 from ..i18n import _
 from .translate import translate_bindings
 
@@ -195,7 +195,7 @@ class CcallApp(App[int]):
         """Choose another profile; the app restarts on it (new roster, credentials, server)."""
         from .screens.profiles import ProfilePicker
 
-        profiles = self.services.extra.get("profiles") or []
+        profiles = self.services.profiles
         current = getattr(self.services.profile, "name", "")
         if self.services.sim is not None or len(profiles) < 2:
             self.notify(

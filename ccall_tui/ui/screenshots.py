@@ -173,7 +173,8 @@ SHOTS: tuple[Shot, ...] = (
 async def take(shot: Shot, out_dir: Path, state_root: Path) -> Path:
     from ..config import Profile
     from ..credentials import Credentials
-    from ..factory import AppServices, build_app
+    from ..factory import build_app
+    from ..services import AppServices
     from ..i18n import set_language
     from ..sim.server import SimulatedPbx
 
@@ -201,7 +202,6 @@ async def take(shot: Shot, out_dir: Path, state_root: Path) -> Path:
             state_dir=state_dir,
             poll_interval=5.0,
             language=shot.language,
-            extra={"screenshot": True},
             transport=_ToPort(int(real_url.rsplit(":", 1)[1])),
         )
         app = build_app(services)

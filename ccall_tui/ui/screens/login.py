@@ -89,7 +89,7 @@ class LoginScreen(ModalScreen[Any]):
         store = self.services.credential_store
         if self.services.sim is not None or store is None:
             return _("Checked with one request, then used for this session only."), None
-        error = self.services.extra.get("keyring_error")
+        error = self.services.keyring_error
         if error or not store.has_backend():
             return (
                 _("Checked with one request, then used for this session only."),

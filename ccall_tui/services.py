@@ -1,0 +1,64 @@
+"""What the app needs from outside, as typed fields: injectable by the command line, the demo,
+the screenshot script and the tests. Nothing here imports the app (see :mod:`ccall_tui.factory`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Protocol
+
+import httpx
+
+from .config import Profile
+from .credentials import Credentials, CredentialStore
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api.client import CcallClient
+
+
+class DemoServer(Protocol):
+    """The running simulated PBX of ``--demo``: the app only needs to know it is there."""
+
+    base_url: str
+
+
+@dataclass
+class AppServices:
+    """Everything the app needs from outside, injectable in tests."""
+
+    profile: Profile
+    credentials: Credentials | None = None
+    credential_store: CredentialStore | None = None
+    # Where the credentials came from: "keyring", "environment", "demo", "none" (shown by status).
+    credential_source: str = "none"
+    clock: Callable[[], datetime] | None = None
+    state_dir: Path | None = None
+    poll_interval: float | None = None
+    wall: bool = False
+    start_call_id: str | None = None
+    sim: DemoServer | None = None
+    language: str = "en"
+    # (name, base URL) of every configured profile, for the profile picker.
+    profiles: tuple[tuple[str, str], ...] = ()
+    # Why the keyring could not be used when the app started, or None.
+    keyring_error: str | None = None
+    # An httpx transport for the API client (tests and the screenshot script route with it).
+    transport: httpx.AsyncBaseTransport | None = None
+
+    def now(self) -> datetime:
+        if self.clock is not None:
+            return self.clock()
+        return datetime.now(self.profile.timezone)
+
+    def make_client(self) -> CcallClient:
+        from .api.learned import make_client
+
+        # With what 'ccall-tui doctor' learned about this server (form bodies, causes).
+        options = {"transport": self.transport} if self.transport is not None else {}
+        return make_client(self.profile, self.credentials, state_root=self.state_dir, demo=self.sim is not None,
+                           **options)
+
+    @property
+    def interval(self) -> float:
+        return float(self.poll_interval or self.profile.poll_interval)
