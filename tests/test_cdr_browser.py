@@ -97,7 +97,7 @@ async def test_paging_follows_the_metadata_and_disables_at_the_ends(make_service
     app = build_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_browser(app, pilot)
-        paging = screen._page.paging
+        paging = screen.browse.page.paging
         last = paging.page_count
         assert last > 3 and paging.page_current == 1
         assert button(screen, "prev").disabled and button(screen, "first").disabled
@@ -149,7 +149,7 @@ async def test_reload_keeps_the_cursor_and_a_page_without_metadata_is_one_page(m
         await settle(app, pilot)
         assert screen.table.cursor_row == 3 and screen.table.current.call_id == call_id
         records = screen.table.records[:7]
-        screen.show_page(CdrPage(records=records, paging=None), screen._query)
+        screen.show_page(CdrPage(records=records, paging=None), screen.browse.query)
         await pilot.pause()
         assert "page 1 of 1 · 7 calls" in str(screen.query_one("#page-info", Static).render())
         assert all(button(screen, n).disabled for n in ("first", "prev", "next", "last"))
@@ -239,7 +239,7 @@ async def test_faults_keep_the_last_page_and_show_the_reason(make_services, sim)
             sim.faults.reset()
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
-        assert screen._page.paging.page_current == 2
+        assert screen.browse.page.paging.page_current == 2
         assert "-error" not in screen.query_one("#cdr-status").classes
 
 
@@ -351,7 +351,7 @@ async def test_summary_of_the_page_and_of_all_pages_cancellable(make_services, s
         await pilot.pause()
         body = str(screen.query_one("#summary-body", Static).render())
         assert "This page (50 calls)" in body and "ASR" in body and "PDD median" in body
-        total = screen._page.paging.record_count
+        total = screen.browse.page.paging.record_count
         await pilot.press("A")
         await settle(app, pilot)
         body = str(screen.query_one("#summary-body", Static).render())

@@ -71,7 +71,7 @@ async def test_export_writes_every_page_and_never_half_a_file(make_services, sim
     app = build_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_browser(app, pilot)
-        total = screen._page.paging.record_count
+        total = screen.browse.page.paging.record_count
         target = tmp_path / "calls.csv"
 
         await pilot.press("e")

@@ -21,7 +21,7 @@ from ccall_tui.cli import main
 from ccall_tui.factory import build_app
 from ccall_tui.monitor.export import PagingReport, iter_pages
 from ccall_tui.monitor.paging import pin_query
-from ccall_tui.monitor.recordings import export_to_file
+from ccall_tui.monitor.export import export_to_file
 from ccall_tui.ui.widgets.cdr_dialogs import ExportDialog
 
 from conftest import FROZEN_NOW, VN, DemoCredentials
@@ -299,7 +299,7 @@ async def test_browser_export_shows_why_paging_stopped(make_services, sim, tmp_p
     app = build_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_browser(app, pilot)
-        total = screen._page.paging.record_count
+        total = screen.browse.page.paging.record_count
         sim.faults.page_count_lie = True
         target = tmp_path / "calls.csv"
         await pilot.press("e")

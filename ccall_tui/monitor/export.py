@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import IO, Any, Iterable
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable
 
-from ..api.models import CALL_FIELDS, CallRecord
+from ..api.client import CcallClient
+from ..api.models import CALL_FIELDS, CallRecord, CdrQuery
 from .paging import (  # noqa: F401 - the paging walk is part of this module's interface
     DEFAULT_CONCURRENCY,
     DEFAULT_PAGE_SIZE,
@@ -83,3 +88,70 @@ def make_writer(fmt: str, handle: IO[str]) -> CsvWriter | JsonWriter:
     if fmt == "json":
         return JsonWriter(handle)
     raise ValueError(fmt)
+
+
+# ---------------------------------------------------------------------- files
+
+
+async def export_to_file(
+    client: CcallClient,
+    query: CdrQuery,
+    target: Path,
+    fmt: str,
+    *,
+    overwrite: bool = False,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: PageProgress | None = None,
+    on_records: Callable[[int], Any] | None = None,
+    report: PagingReport | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Every page of ``query`` into ``target`` (same path as ``ccall-tui cdrs --all``).
+
+    Writes a temporary file beside the target and renames it at the end, so a failure or a
+    cancellation leaves nothing half-written. Returns the number of records written.
+    Raises ``FileExistsError`` when the target exists and ``overwrite`` is false. When the
+    paging stops early for a reason (see ``PagingReport``), what was read is written and
+    ``report`` says why and whether calls are missing.
+    """
+    if target.exists() and not overwrite:
+        raise FileExistsError(str(target))
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    count = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            writer = make_writer(fmt, handle)
+            async for page in iter_pages(
+                client, query, page_size=page_size, concurrency=concurrency, progress=progress,
+                report=report, now=now,
+            ):
+                writer.write(page.records)
+                count += len(page.records)
+                if on_records is not None:
+                    on_records(count)
+            writer.close()
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp_name, target)
+        else:
+            # link() fails if someone created the target meanwhile: never clobber it.
+            try:
+                os.link(tmp_name, target)
+            except FileExistsError:
+                raise
+            except OSError:
+                if target.exists():
+                    raise FileExistsError(str(target)) from None
+                os.replace(tmp_name, target)
+            else:
+                os.unlink(tmp_name)
+        tmp_name = ""
+    finally:
+        if tmp_name:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    return count

@@ -1,4 +1,4 @@
-"""Files the call browser writes: recording downloads and exports.
+"""Where the call browser writes files: recording and export names, folders and targets.
 
 Names are derived from data the server sent, so they are sanitised and the final path is
 resolved and checked to lie inside the folder the user chose. Nothing here overwrites a file
@@ -7,19 +7,14 @@ unless told to, and an export appears under its name only once it is complete.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
-from ..api.client import CcallClient
-from ..api.models import CallRecord, CdrQuery
+from ..api.models import CallRecord
 from ..i18n import _
-from .export import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, PageProgress, PagingReport, iter_pages, make_writer
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".opus", ".flac", ".m4a")
 EXPORT_FORMATS = ("csv", "json")
@@ -119,67 +114,3 @@ def export_target(path: Path | str) -> Path:
     if not target.parent.is_dir():
         raise TargetError(_("The folder {folder} does not exist.").format(folder=target.parent))
     return target.parent.resolve() / target.name
-
-
-async def export_to_file(
-    client: CcallClient,
-    query: CdrQuery,
-    target: Path,
-    fmt: str,
-    *,
-    overwrite: bool = False,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: PageProgress | None = None,
-    on_records: Callable[[int], Any] | None = None,
-    report: PagingReport | None = None,
-    now: datetime | None = None,
-) -> int:
-    """Every page of ``query`` into ``target`` (same path as ``ccall-tui cdrs --all``).
-
-    Writes a temporary file beside the target and renames it at the end, so a failure or a
-    cancellation leaves nothing half-written. Returns the number of records written.
-    Raises ``FileExistsError`` when the target exists and ``overwrite`` is false. When the
-    paging stops early for a reason (see ``PagingReport``), what was read is written and
-    ``report`` says why and whether calls are missing.
-    """
-    if target.exists() and not overwrite:
-        raise FileExistsError(str(target))
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = make_writer(fmt, handle)
-            async for page in iter_pages(
-                client, query, page_size=page_size, concurrency=concurrency, progress=progress,
-                report=report, now=now,
-            ):
-                writer.write(page.records)
-                count += len(page.records)
-                if on_records is not None:
-                    on_records(count)
-            writer.close()
-            handle.flush()
-            os.fsync(handle.fileno())
-        if overwrite:
-            os.replace(tmp_name, target)
-        else:
-            # link() fails if someone created the target meanwhile: never clobber it.
-            try:
-                os.link(tmp_name, target)
-            except FileExistsError:
-                raise
-            except OSError:
-                if target.exists():
-                    raise FileExistsError(str(target)) from None
-                os.replace(tmp_name, target)
-            else:
-                os.unlink(tmp_name)
-        tmp_name = ""
-    finally:
-        if tmp_name:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
-    return count

@@ -38,7 +38,7 @@ from ccall_tui.config import Profile  # noqa: E402
 from ccall_tui.credentials import Credentials  # noqa: E402
 from ccall_tui.factory import AppServices, build_app  # noqa: E402
 from ccall_tui.monitor.export import DEFAULT_CONCURRENCY  # noqa: E402
-from ccall_tui.monitor.recordings import export_to_file  # noqa: E402
+from ccall_tui.monitor.export import export_to_file  # noqa: E402
 
 from benchkit import Simulator, app_services  # noqa: E402
 

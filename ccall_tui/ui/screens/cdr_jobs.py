@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import webbrowser
-from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
@@ -16,20 +15,13 @@ from ...api.download import DEFAULT_MAX_RECORDING_BYTES
 from ...api.errors import CcallError
 from ...api.models import CallRecord, CdrQuery
 from ...i18n import _, N_
-from ...monitor.cdr_stats import SummaryBuilder, summarize
-from ...monitor.export import iter_pages
-from ...monitor.recordings import (
-    default_folder,
-    export_filename,
-    export_to_file,
-    recording_filename,
-)
+from ...monitor.cdr_browse import CdrBrowse
+from ...monitor.paging import paging_outcome
+from ...monitor.recordings import default_folder, export_filename, recording_filename
 from ..widgets.cdr_dialogs import DownloadDialog, ExportDialog
 from ..widgets.cdr_summary import CdrSummaryView
 from .cdr_layout import BrowserLayout
 
-ALL_PAGES_SIZE = 500
-ALL_PAGES_CONCURRENCY = 4
 CLIPBOARD_NOTE = N_(
     "Copied the recording link to the clipboard (OSC 52). Whether it arrives depends on the "
     "terminal; inside tmux it needs `set -g set-clipboard on`."
@@ -41,18 +33,19 @@ class BrowserJobs(BrowserLayout):
 
     BINDINGS = []  # the keys are the browser screen's (one list, in the help too)
 
+    browse: CdrBrowse
+
     # ------------------------------------------------------------------ summary
 
     def _refresh_page_summary(self) -> None:
         """The page's summary, computed when its tab is on screen (not on every page load)."""
-        if not self._summary_stale or self._page is None:
+        if not self._summary_stale or self.browse.page is None:
             return
         if self.query_one(TabbedContent).active != "tab-summary":
             return
         self._summary_stale = False
-        records = self._page.records
         self.query_one(CdrSummaryView).show(
-            summarize(records, self.tz), _("This page ({count} calls)").format(count=len(records))
+            self.browse.summary_page(), _("This page ({count} calls)").format(count=len(self.browse.records))
         )
 
     @on(TabbedContent.TabActivated, "#cdr-bottom")
@@ -68,32 +61,25 @@ class BrowserJobs(BrowserLayout):
             self._open_details()
 
     def action_summary_all(self) -> None:
-        if self._query is None:
+        if self.browse.query is None:
             return
         self.query_one(TabbedContent).active = "tab-summary"
         self._open_details()
-        self.summarize_all(replace(self._query, page=None))
+        self.summarize_all()
 
     @work(exclusive=True, exit_on_error=False, name="cdr-summary-all", group="cdr-long")
-    async def summarize_all(self, query: CdrQuery) -> None:
-        from ...monitor.paging import PagingReport, paging_outcome
-
-        builder = SummaryBuilder(self.tz)
-        report = PagingReport()
+    async def summarize_all(self) -> None:
         self._progress_start(_("Summarising every page…"))
         try:
-            async for page in iter_pages(
-                self.app.client, query, page_size=ALL_PAGES_SIZE, concurrency=ALL_PAGES_CONCURRENCY,
-                progress=self._pages_progress, report=report,
-            ):
-                builder.add(page.records)
+            done = await self.browse.summary_all(progress=self._pages_progress)
         except CcallError as exc:
             self.set_status(exc.message, error=True)
             return
         finally:
             self._progress_end()
-        summary = builder.result()
-        self._all_summary_of = query
+        if done is None:
+            return
+        summary, report = done.summary, done.report
         self._summary_stale = False
         self.query_one(CdrSummaryView).show(
             summary, _("All pages ({count:,} calls)").format(count=summary.calls)
@@ -138,12 +124,12 @@ class BrowserJobs(BrowserLayout):
     # ------------------------------------------------------------------ export
 
     def action_export(self) -> None:
-        if self._query is None:
+        query = self.browse.export_query()
+        if query is None:
             self.set_status(_("Search first; the export uses the current filter."), error=True)
             return
-        query = replace(self._query, page=None)
         default = default_folder() / export_filename(self.services.now(), "csv")
-        paging = self._paging()
+        paging = self.browse.paging
         note = ""
         if paging is not None and paging.record_count is not None:
             note = _("{count:,} calls").format(count=paging.record_count)
@@ -157,15 +143,10 @@ class BrowserJobs(BrowserLayout):
 
     @work(exclusive=True, exit_on_error=False, name="cdr-export", group="cdr-long")
     async def export(self, query: CdrQuery, target: Path, fmt: str, overwrite: bool) -> None:
-        from ...monitor.paging import PagingReport, paging_outcome
-
-        report = PagingReport()
         self._progress_start(_("Exporting to {path}…").format(path=target))
         try:
-            count = await export_to_file(
-                self.app.client, query, target, fmt, overwrite=overwrite,
-                page_size=ALL_PAGES_SIZE, concurrency=ALL_PAGES_CONCURRENCY,
-                progress=self._pages_progress, report=report,
+            count, report = await self.browse.export(
+                target, fmt, overwrite=overwrite, progress=self._pages_progress, query=query
             )
         except CcallError as exc:
             self.set_status(_("Export failed, nothing written: {reason}").format(reason=exc.message), error=True)
@@ -228,8 +209,7 @@ class BrowserJobs(BrowserLayout):
         if record is None:
             return
         filename = recording_filename(record)
-        folder = self.services.extra.get("download_dir") if hasattr(self.services, "extra") else None
-        folder = Path(folder) if folder else default_folder()
+        folder = default_folder()
 
         def chosen(answer: tuple[Path, bool] | None) -> None:
             if answer is not None:
@@ -248,7 +228,7 @@ class BrowserJobs(BrowserLayout):
             bar.update(total=total, progress=received)
 
         try:
-            await self.app.client.download(url, target, progress=progress, max_bytes=max_bytes)
+            await self.browse.download_recording(url, target, progress=progress, max_bytes=max_bytes)
         except QUESTIONS as exc:  # another host, or over the size cap: show it and ask
             self.set_status(exc.message, error=True)
             ask_before_download(self, exc, url, target)

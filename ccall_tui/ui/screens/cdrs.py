@@ -1,12 +1,13 @@
 """The call-record browser: filter form, one page of records, summary, detail pane.
 
-Network work runs in exclusive async workers; a failure becomes one line in the status area
-and the table keeps the last good page.
+The screen draws; :class:`~ccall_tui.monitor.cdr_browse.CdrBrowse` holds the query, the page,
+the caches and the remembered filter, and does the fetching. Network work runs in exclusive
+async workers; a failure becomes one line in the status area and the table keeps the last good
+page. Other screens ask things of it with the messages of ``cdr_messages``.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -28,48 +29,52 @@ from textual.widgets import (
 )
 
 from ...api.errors import CcallError
-from ...api.models import CallRecord, CdrPage, CdrQuery, Paging
-from ...i18n import _
-from ..translate import translate_bindings
-from ..widgets.footer import AppFooter
+from ...api.models import CallRecord, CdrPage, CdrQuery
+from ...i18n import N_, _
 from ...monitor import cdr_filter as cf
-from ...monitor.cdr_memory import filter_path, load_filter, save_filter
+from ...monitor.cdr_browse import CdrBrowse, Loaded
+from ...monitor.cdr_memory import filter_path
+from ..translate import translate_bindings
 from ..widgets.cdr_detail import CdrDetail, not_found_note
 from ..widgets.cdr_form import CdrFilterForm
+from ..widgets.cdr_paging import LineInput, PagingBar
 from ..widgets.cdr_summary import CdrSummaryView
 from ..widgets.cdr_table import CdrTable
-from ..widgets.cdr_paging import LineInput, PagingBar
+from ..widgets.footer import AppFooter
 from .cdr_jobs import BrowserJobs
+from .cdr_messages import FilterExtension, ShowCall, ShowFilter
 
 
 class CdrBrowserScreen(BrowserJobs):
-    HELP_TITLE = _("Calls")
+    # Message ids, translated where shown (translate_bindings, the help screen): a class body
+    # runs at import, before the language may be chosen.
+    HELP_TITLE = N_("Calls")
     CSS_PATH = "../cdrs.tcss"
 
     BINDINGS = [
-        Binding("enter", "details", _("Details"), show=False),
-        Binding("f", "focus_form", _("Filter")),
-        Binding("slash", "find", _("Find in page"), key_display="/"),
-        Binding("n", "find_next", _("Next match"), show=False),
-        Binding("N", "find_previous", _("Previous match"), key_display="N", show=False),
-        Binding("s", "sort_next", _("Sort"), show=False),
-        Binding("S", "sort_reverse", _("Reverse sort"), key_display="S", show=False),
-        Binding("t", "focus_table", _("Table"), show=False),
-        Binding("r", "reload", _("Reload")),
-        Binding("left_square_bracket", "prev_page", _("Previous"), key_display="["),
-        Binding("right_square_bracket", "next_page", _("Next"), key_display="]"),
-        Binding("left_curly_bracket", "first_page", _("First page"), key_display="{", show=False),
-        Binding("right_curly_bracket", "last_page", _("Last page"), key_display="}", show=False),
-        Binding("g", "goto_page", _("Go to page")),
-        Binding("h", "pick_causes", _("Hangup causes"), show=False),
-        Binding("x", "swap", _("Swap source/destination"), show=False),
-        Binding("a", "summary", _("Summary")),
-        Binding("A", "summary_all", _("Summary of all pages"), key_display="A", show=False),
-        Binding("e", "export", _("Export")),
-        Binding("d", "download", _("Download recording"), show=False),
-        Binding("y", "copy_link", _("Copy recording link"), show=False),
-        Binding("o", "open_link", _("Open recording link"), show=False),
-        Binding("escape", "back", _("Back"), show=False),
+        Binding("enter", "details", N_("Details"), show=False),
+        Binding("f", "focus_form", N_("Filter")),
+        Binding("slash", "find", N_("Find in page"), key_display="/"),
+        Binding("n", "find_next", N_("Next match"), show=False),
+        Binding("N", "find_previous", N_("Previous match"), key_display="N", show=False),
+        Binding("s", "sort_next", N_("Sort"), show=False),
+        Binding("S", "sort_reverse", N_("Reverse sort"), key_display="S", show=False),
+        Binding("t", "focus_table", N_("Table"), show=False),
+        Binding("r", "reload", N_("Reload")),
+        Binding("left_square_bracket", "prev_page", N_("Previous"), key_display="["),
+        Binding("right_square_bracket", "next_page", N_("Next"), key_display="]"),
+        Binding("left_curly_bracket", "first_page", N_("First page"), key_display="{", show=False),
+        Binding("right_curly_bracket", "last_page", N_("Last page"), key_display="}", show=False),
+        Binding("g", "goto_page", N_("Go to page")),
+        Binding("h", "pick_causes", N_("Hangup causes"), show=False),
+        Binding("x", "swap", N_("Swap source/destination"), show=False),
+        Binding("a", "summary", N_("Summary")),
+        Binding("A", "summary_all", N_("Summary of all pages"), key_display="A", show=False),
+        Binding("e", "export", N_("Export")),
+        Binding("d", "download", N_("Download recording"), show=False),
+        Binding("y", "copy_link", N_("Copy recording link"), show=False),
+        Binding("o", "open_link", N_("Open recording link"), show=False),
+        Binding("escape", "back", N_("Back"), show=False),
     ]
 
     def __init__(self, services: Any) -> None:
@@ -77,16 +82,10 @@ class CdrBrowserScreen(BrowserJobs):
         translate_bindings(self)
         self.services = services
         self.tz = services.profile.timezone
-        self._filter_path = filter_path(services)
-        self._filter = load_filter(self._filter_path, services.now())
-        self._query: CdrQuery | None = None  # the query behind the page on screen
-        self._page: CdrPage | None = None
-        self._calls: dict[str, CallRecord] = {}  # as listed on the current page
-        self._fetched: dict[str, CallRecord] = {}  # as looked up by id
+        self.browse = CdrBrowse(lambda: self.app.client, self.tz, services.now, filter_path(services))
         self._pending_call: str | None = None
         self._pending_extension: tuple[str, bool] | None = None
         self._pending_form: cf.CdrFilter | None = None
-        self._all_summary_of: CdrQuery | None = None
         self._summary_stale = False
         self._ready = False
 
@@ -94,7 +93,7 @@ class CdrBrowserScreen(BrowserJobs):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        form = CdrFilterForm(self._filter, self.services.now, id="cdr-form", classes="panel")
+        form = CdrFilterForm(self.browse.filter, self.services.now, id="cdr-form", classes="panel")
         form.border_title = _("Filter")
         yield form
         yield Static("", id="cdr-status", classes="status-line", markup=False)
@@ -152,7 +151,22 @@ class CdrBrowserScreen(BrowserJobs):
             call_id, self._pending_call = self._pending_call, None
             self.show_call(call_id)
 
-    # ------------------------------------------------------------------ public
+    # ------------------------------------------------------------------ what others ask
+
+    @on(ShowCall)
+    def _show_call_asked(self, message: ShowCall) -> None:
+        message.stop()
+        self.show_call(message.call_id)
+
+    @on(FilterExtension)
+    def _filter_extension_asked(self, message: FilterExtension) -> None:
+        message.stop()
+        self.filter_extension(message.extension, as_destination=message.as_destination)
+
+    @on(ShowFilter)
+    def _show_filter_asked(self, message: ShowFilter) -> None:
+        message.stop()
+        self.show_filter(message.form)
 
     def show_call(self, call_id: str) -> None:
         """Open the detail pane on one call, looked up by its id."""
@@ -171,22 +185,19 @@ class CdrBrowserScreen(BrowserJobs):
         if not self._ready:
             self._pending_extension = (ext, as_destination)
             return
-        form = self.form.value.for_extension(ext, as_destination=as_destination)
-        self.form.load(form)
-        self.action_search()
+        self.show_filter(self.form.value.for_extension(ext, as_destination=as_destination))
 
     def show_filter(self, form: cf.CdrFilter) -> None:
-        """Search exactly ``form`` at once (the extension details' ``c``: the query they
-        listed, so the same calls and the same count)."""
+        """Search exactly ``form`` at once."""
         if not self._ready:
             self._pending_form = form
             return
         self.form.load(form)
-        self.action_search()
+        self.search(form)
 
     def credentials_changed(self) -> None:
-        if self._query is not None:
-            self.load_page(self._query, keep_call_id=self._current_call_id())
+        if self.browse.query is not None:
+            self.load_page(self.browse.query, keep_call_id=self._current_call_id())
 
     # ------------------------------------------------------------------ status
 
@@ -199,17 +210,20 @@ class CdrBrowserScreen(BrowserJobs):
 
     def action_search(self) -> bool:
         """Search with what the form holds; False (and the wrong fields marked) when it is wrong."""
-        form = self.form.value
-        result = cf.validate(form, self.tz, page=1)
+        return self.search(self.form.value)
+
+    def search(self, form: cf.CdrFilter) -> bool:
+        result = self.browse.check(form)
         self.form.show_errors(result.errors)
         if not result.ok:
             self.set_status(_("Check the marked fields; nothing was sent."), error=True)
+            wrong = [f for f in cf.FIELDS if f in result.errors]
+            if wrong and self._in_form():
+                self.form.focus_field(wrong[0])
             return False
-        self._filter = form
-        save_filter(self._filter_path, form)
         self.form.refresh_summary(form)
         self._new_search()
-        self.load_page(result.query)
+        self.run_search(form)
         return True
 
     def _new_search(self) -> None:
@@ -219,61 +233,43 @@ class CdrBrowserScreen(BrowserJobs):
         goto.remove_class("-invalid")
         self._close_find()
 
-    @on(CdrFilterForm.Submitted)
-    def _form_submitted(self, event: CdrFilterForm.Submitted) -> None:
+    @on(CdrFilterForm.SearchRequested)
+    def _search_requested(self, event: CdrFilterForm.SearchRequested) -> None:
         """Enter anywhere in the form: search, then the table (or the first wrong field)."""
         event.stop()
-        if self.action_search():
+        if self.search(event.filter):
             self.action_focus_table()
-        else:
-            wrong = [f for f in cf.FIELDS if f in cf.validate(self.form.value, self.tz).errors]
-            if wrong:
-                self.form.focus_field(wrong[0])
 
     @on(CdrFilterForm.Left)
     def _form_left(self, event: CdrFilterForm.Left) -> None:
         event.stop()
         self.action_focus_table()
 
-    def _go(self, page: int) -> None:
-        if self._query is None:
-            return
-        self.load_page(self._query.with_page(max(1, page)))
-
-    def _paging(self) -> Paging | None:
-        return self._page.paging if self._page is not None else None
-
-    def _current_page_number(self) -> int:
-        paging = self._paging()
-        if paging is not None and paging.page_current:
-            return paging.page_current
-        return (self._query.page if self._query is not None else None) or 1
+    def _go(self, number: int | None) -> None:
+        if number is not None and self.browse.query is not None:
+            self.load_page(self.browse.query.with_page(max(1, number)))
 
     def action_next_page(self) -> None:
-        paging = self._paging()
-        if paging is not None and paging.has_next:
-            self._go(self._current_page_number() + 1)
+        if self.browse.has_next:
+            self._go(self.browse.page_number + 1)
 
     def action_prev_page(self) -> None:
-        paging = self._paging()
-        if paging is not None and paging.has_prev:
-            self._go(self._current_page_number() - 1)
+        if self.browse.has_prev:
+            self._go(self.browse.page_number - 1)
 
     def action_first_page(self) -> None:
-        paging = self._paging()
-        if paging is not None and paging.has_prev:
+        if self.browse.has_prev:
             self._go(1)
 
     def action_last_page(self) -> None:
-        paging = self._paging()
-        if paging is not None and paging.page_count and paging.has_next:
-            self._go(paging.page_count)
+        if self.browse.last_page and self.browse.has_next:
+            self._go(self.browse.last_page)
 
     def action_reload(self) -> None:
-        if self._query is None:
+        if self.browse.query is None:
             self.action_search()
             return
-        self.load_page(self._query, keep_call_id=self._current_call_id(), keep_row=self.table.cursor_row)
+        self.load_page(self.browse.query, keep_call_id=self._current_call_id(), keep_row=self.table.cursor_row)
 
     def action_goto_page(self) -> None:
         goto = self.query_one("#page-goto", Input)
@@ -284,21 +280,14 @@ class CdrBrowserScreen(BrowserJobs):
     @on(Input.Submitted, "#page-goto")
     def _goto_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        paging = self._paging()
-        last = paging.page_count if paging is not None and paging.page_count else None
-        try:
-            page = int(event.value)
-        except ValueError:
-            page = 0
-        if page < 1 or (last is not None and page > last):
+        wrong = self.browse.page_error(event.value)
+        if wrong is not None:
             event.input.add_class("-invalid")
-            self.set_status(
-                _("Pages go from 1 to {last}.").format(last=last or 1), error=True
-            )
+            self.set_status(wrong, error=True)
             return
         event.input.remove_class("-invalid")
         event.input.value = ""
-        self._go(page)
+        self._go(int(event.value))
         self.table.focus()
 
     @on(Button.Pressed, "#cdr-paging Button")
@@ -310,40 +299,51 @@ class CdrBrowserScreen(BrowserJobs):
             action()
 
     @work(exclusive=True, exit_on_error=False, name="cdr-page", group="cdr-page")
+    async def run_search(self, form: cf.CdrFilter) -> None:
+        self.set_status(_("Loading page {page}…").format(page=1))
+        try:
+            searched = await self.browse.search(form)
+        except CcallError as exc:
+            self.set_status(exc.message, error=True)
+            return
+        if searched.loaded is not None:
+            self._draw_page(searched.loaded)
+
+    @work(exclusive=True, exit_on_error=False, name="cdr-page", group="cdr-page")
     async def load_page(
         self, query: CdrQuery, *, keep_call_id: str | None = None, keep_row: int | None = None
     ) -> None:
         self.set_status(_("Loading page {page}…").format(page=query.page or 1))
         try:
-            page = await self.app.client.cdrs(query)
+            loaded = await self.browse.load(query)
         except CcallError as exc:
             self.set_status(exc.message, error=True)
             return
-        self.show_page(page, query, keep_call_id=keep_call_id, keep_row=keep_row)
+        self._draw_page(loaded, keep_call_id=keep_call_id, keep_row=keep_row)
 
     def show_page(
         self, page: CdrPage, query: CdrQuery, *, keep_call_id: str | None = None, keep_row: int | None = None
     ) -> None:
+        """Hold ``page`` (the answer to ``query``) and draw it."""
+        self._draw_page(self.browse.hold(query, page), keep_call_id=keep_call_id, keep_row=keep_row)
+
+    def _draw_page(self, loaded: Loaded, *, keep_call_id: str | None = None, keep_row: int | None = None) -> None:
         """Put a loaded page on screen: table, paging controls, page summary, status."""
-        same_page = self._query is not None and self._query == query
+        page, same_page = loaded.page, loaded.same_query
         if same_page and keep_call_id is None:
             keep_call_id = self._current_call_id()
             keep_row = self.table.cursor_row
-        self._query = query
-        self._page = page
         self.table.show(page.records, keep_call_id=keep_call_id if same_page or keep_call_id else None,
                         keep_row=keep_row if same_page or keep_row is not None else 0)
-        self._calls = {record.call_id: record for record in page.records if record.call_id}
         self._update_paging_controls()
         self.set_class(not page.records, "-no-calls")
         if self.table.needle:
             self._show_find_count(len(self.table.matches))
         shown = self.detail.record
-        if not same_page and shown is not None and shown.call_id not in self._calls and keep_call_id is None:
+        if (not same_page and shown is not None and keep_call_id is None
+                and self.browse.listed(shown.call_id) is None):
             self.detail.clear()
-        base = replace(query, page=None)
-        if self._all_summary_of != base:
-            self._all_summary_of = None
+        if self.browse.all_summary is None:
             self._summary_stale = True
             self._refresh_page_summary()
         message = (
@@ -357,7 +357,7 @@ class CdrBrowserScreen(BrowserJobs):
     def _update_paging_controls(self) -> None:
         # The keys stay bound (and do nothing at the ends): dimming them in the footer would
         # rebuild the footer on each change, which doubles the time a page takes to appear.
-        self.query_one(PagingBar).show(self._page, self._paging())
+        self.query_one(PagingBar).show(self.browse.page, self.browse.paging)
 
     # ------------------------------------------------------------------ detail
 
@@ -381,27 +381,25 @@ class CdrBrowserScreen(BrowserJobs):
     @work(exclusive=True, exit_on_error=False, name="cdr-call", group="cdr-call")
     async def load_call(self, call_id: str, listed: CallRecord | None) -> None:
         """The call as the server gives it by id (cached); the listed row meanwhile."""
-        fetched = self._fetched.get(call_id)
-        if fetched is not None:
-            self.detail.show(fetched)
+        cached = self.browse.cached_detail(call_id)
+        if cached is not None:
+            self.detail.show(cached)
             return
-        shown = listed or self._calls.get(call_id)
+        shown = listed or self.browse.listed(call_id)
         if shown is not None:
             self.detail.show(shown, note=_("Loading the full record…"))
         else:
             self.detail.show(None, note=_("Looking up call {call_id}…").format(call_id=call_id))
         try:
-            lookup = await self.app.client.lookup(call_id)
+            found = await self.browse.detail(call_id)
         except CcallError as exc:
             self.set_status(exc.message, error=True)
             self.detail.show(shown, note=None if shown else exc.message)
             return
-        record = lookup.record
-        if record is None:  # never one of the other calls a server that ignores call_id sends
-            self.detail.show(shown, note=not_found_note(call_id, lookup.others, listed=shown is not None))
+        if found.record is None:  # never one of the other calls a server that ignores call_id sends
+            self.detail.show(shown, note=not_found_note(call_id, found.others, listed=shown is not None))
             return
-        self._fetched[call_id] = record
-        self.detail.show(record)
+        self.detail.show(found.record)
 
     # ------------------------------------------------------------------ form shortcuts
 
@@ -417,6 +415,4 @@ class CdrBrowserScreen(BrowserJobs):
         self.form.pick_causes(then=self.action_search)
 
     def action_swap(self) -> None:
-        form = self.form.value.swapped()
-        self.form.load(form)
-        self.action_search()
+        self.show_filter(self.form.value.swapped())

@@ -61,7 +61,7 @@ class FormSelect(Select):
     def action_search(self) -> None:
         form = next((a for a in self.ancestors if isinstance(a, CdrFilterForm)), None)
         if form is not None:
-            form.post_message(CdrFilterForm.Submitted())
+            form.post_message(CdrFilterForm.SearchRequested(form.value))
 
 
 class CausePicker(ModalScreen[tuple[str, ...] | None]):
@@ -169,10 +169,15 @@ class Field(Vertical):
 
 
 class CdrFilterForm(Vertical):
-    """The filter form. ``value`` reads it, ``load()`` writes it, ``Submitted`` asks to search."""
+    """The filter form. ``value`` reads it, ``load()`` writes it, ``SearchRequested`` asks to
+    search and carries what it holds."""
 
-    class Submitted(Message):
-        """The user asked to search with what the form holds."""
+    class SearchRequested(Message):
+        """The user asked to search with ``filter``, what the form holds."""
+
+        def __init__(self, filter: cf.CdrFilter) -> None:
+            super().__init__()
+            self.filter = filter
 
     class Left(Message):
         """The user left the form (escape): back to the table."""
@@ -358,12 +363,12 @@ class CdrFilterForm(Vertical):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.Submitted())
+        self.post_message(self.SearchRequested(self.value))
 
     @on(Button.Pressed, "#f-search")
     def _search(self, event: Button.Pressed) -> None:
         event.stop()
-        self.post_message(self.Submitted())
+        self.post_message(self.SearchRequested(self.value))
 
     @on(Button.Pressed, "#f-causes")
     def _pick_causes(self, event: Button.Pressed) -> None:
