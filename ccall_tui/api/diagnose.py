@@ -7,7 +7,8 @@ from it, one finding per difference, what to remember) and the command renders i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import httpx
@@ -19,6 +20,8 @@ from .probe import MAX_ANSWER_BYTES, USER_AGENT, Answer, send
 from .shapes import EXPECTED_TIME, analyse_cdrs, analyse_registrations
 
 SAMPLE_LIMIT = 5
+# One request of the doctor: (name, path, submission, body format) -> its answer.
+Probe = Callable[[str, str, dict[str, Any], str], Awaitable[Answer]]
 FALLBACK_CAUSES = ("NORMAL_CLEARING", "NO_ANSWER")
 # A fatal answer ends as the matching request error would (3 auth, 4 network, 5 server).
 _ERROR_EXIT = {"auth": Exit.AUTH, "transport": Exit.NETWORK, "server": Exit.SERVER, "protocol": Exit.SERVER}
@@ -273,7 +276,8 @@ def _count(answer: Answer) -> int:
     return total if isinstance(total, int) else int(answer.facts.get("parsed") or 0)
 
 
-async def _check_causes(report, probe, listing, window, body_format, tz, previous: Learned) -> bool:
+async def _check_causes(report: Report, probe: Probe, listing: Answer, window: dict[str, str], body_format: str,
+                        tz: tzinfo, previous: Learned) -> bool:
     first, second = report.causes = _pick_causes(listing)
     query = {"date_range": window, "page": 1, "limit": SAMPLE_LIMIT}
     alone_a = await probe("cause_a", "/cdrs/json", {**query, "hangup_cause": first}, body_format)

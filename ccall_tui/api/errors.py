@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from urllib.parse import quote, quote_plus
 
 from ..errors import AppError, Exit
@@ -13,7 +13,7 @@ from .text import clean_text
 MESSAGE_LIMIT = 200
 
 
-class Secrets(tuple):
+class Secrets(tuple[str, ...]):
     """The credentials a message must never show. A tuple whose repr hides its items, so a
     crash screen that prints the locals of a frame holding one shows nothing useful."""
 
@@ -25,19 +25,20 @@ class Secrets(tuple):
 
 # The secrets of the request in progress: every error made while it runs is scrubbed of them
 # on its full text, before the message is cut to one line.
-_ACTIVE: ContextVar[Secrets] = ContextVar("ccall_active_secrets", default=Secrets())
+# A default of Secrets() is safe: it is an immutable (empty) tuple.
+_ACTIVE: ContextVar[Secrets] = ContextVar("ccall_active_secrets", default=Secrets())  # noqa: B039
 
 
 def active_secrets() -> Secrets:
     return _ACTIVE.get()
 
 
-def use_secrets(secrets: Secrets):
+def use_secrets(secrets: Secrets) -> Token[Secrets]:
     """Make ``secrets`` the ones scrubbed from errors until the returned token is reset."""
     return _ACTIVE.set(secrets)
 
 
-def forget_secrets(token) -> None:
+def forget_secrets(token: Token[Secrets]) -> None:
     _ACTIVE.reset(token)
 
 

@@ -101,7 +101,7 @@ def make_client(
     demo: bool = False,
     learned: Learned | None = None,
     **options: Any,
-):
+) -> CcallClient:
     """A client for ``profile`` that applies what the doctor learned about its server."""
     if learned is None:
         learned = load_learned(profile, state_root=state_root, demo=demo)
@@ -164,7 +164,7 @@ def _merged_paging(pagings: list[Paging | None], query: CdrQuery) -> Paging | No
     return Paging(
         page_current=current,
         page_count=max(page_counts) if page_counts else None,
-        record_count=sum(counts) if all(c is not None for c in counts) else None,  # type: ignore[misc]
+        record_count=None if None in counts else sum(c or 0 for c in counts),
         limit=query.limit if query.limit is not None else known[0].limit,
         prev_page=any(p.has_prev for p in known),
         next_page=any(p.has_next for p in known),

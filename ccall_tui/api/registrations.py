@@ -252,7 +252,7 @@ def _row_signature(row: Any) -> object:
 def _same_device(row: Any, other: Any) -> bool:
     """Two rows of one answer that are one device: identical, or the same call-id and contact."""
     if not isinstance(row, Mapping) or not isinstance(other, Mapping):
-        return row == other
+        return bool(row == other)
     call_id = _reg_value(row, "call-id")
     if call_id != _reg_value(other, "call-id"):
         return False  # neither identical nor the same registration: the usual case, decided here
@@ -260,7 +260,7 @@ def _same_device(row: Any, other: Any) -> bool:
         contact = _reg_value(row, "contact")
         if contact is not None and contact == _reg_value(other, "contact"):
             return True
-    return row == other
+    return bool(row == other)
 
 
 def _parsed_signature(regs: Sequence[Registration]) -> object:
