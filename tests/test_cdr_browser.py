@@ -44,6 +44,7 @@ from textual.widgets import Button, Input, Static
 
 from ccall_tui.monitor.cdr_filter import CdrFilter
 from ccall_tui.monitor.cdr_memory import filter_path
+from ccall_tui.ui.screens.cdr_messages import FilterExtension, ShowCall
 
 
 def status_of(screen) -> str:
@@ -137,7 +138,7 @@ async def test_paging_follows_the_metadata_and_disables_at_the_ends(make_service
 
 
 async def test_reload_keeps_the_cursor_and_a_page_without_metadata_is_one_page(make_services, sim):
-    from ccall_tui.api.models import CdrPage
+    from ccall_tui.api.cdrs import CdrPage
 
     app = build_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
@@ -176,11 +177,11 @@ async def test_row_selection_and_call_id_lookup_fill_the_detail_pane(make_servic
         await settle(app, pilot)
         assert cdr_bodies(sim)[-1] == {"call_id": screen.table.records[0].call_id}
         other = screen.table.records[20]
-        screen.show_call(other.call_id)
+        screen.post_message(ShowCall(other.call_id))
         await settle(app, pilot)
         text = detail_of(screen)
         assert other.call_id in text and "ago" in text
-        screen.show_call("00000000-0000-0000-0000-000000000000")
+        screen.post_message(ShowCall("00000000-0000-0000-0000-000000000000"))
         await settle(app, pilot)
         assert "knows no call" in detail_of(screen)
 
@@ -250,7 +251,7 @@ async def test_hostile_caller_name_is_shown_literally(make_services, sim):
     app = build_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_browser(app, pilot)
-        screen.filter_extension(extension)
+        screen.post_message(FilterExtension(extension))
         await settle(app, pilot)
         assert cdr_bodies(sim)[-1]["source"] == extension
         named = [r for r in screen.table.records if r.cid_name == hostile]
@@ -272,7 +273,7 @@ async def test_filter_extension_and_swap(make_services, sim):
     app = build_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_browser(app, pilot)
-        screen.filter_extension("105")
+        screen.post_message(FilterExtension("105"))
         await settle(app, pilot)
         assert cdr_bodies(sim)[-1]["source"] == "105" and "destination" not in cdr_bodies(sim)[-1]
         screen.table.focus()
@@ -285,7 +286,7 @@ async def test_filter_extension_right_after_switching(make_services, sim):
     app = build_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
         app.switch_mode("cdrs")
-        app.screen.filter_extension("107")
+        app.screen.post_message(FilterExtension("107"))
         await settle(app, pilot)
         assert cdr_bodies(sim)[-1]["source"] == "107"
 

@@ -8,6 +8,7 @@ from textual.widgets import Input, Select, Static
 from ccall_tui.factory import build_app
 from ccall_tui.monitor.cdr_filter import CdrFilter
 from ccall_tui.monitor.cdr_view import fold
+from ccall_tui.ui.screens.cdr_messages import ShowCall
 from ccall_tui.ui.screens.cdrs import CdrBrowserScreen
 from ccall_tui.ui.widgets.cdr_table import CORE_COLUMNS
 
@@ -251,7 +252,7 @@ async def test_a_server_that_ignores_the_call_id_never_shows_another_call(make_s
         assert screen.detail.record is listed  # the row as listed, never one of the others
         body = text_of(screen, "#detail-body")
         assert "Shown as listed" in body and "other calls instead" in body
-        screen.show_call("00000000-0000-0000-0000-000000000000")
+        screen.post_message(ShowCall("00000000-0000-0000-0000-000000000000"))
         await settle(app, pilot)
         body = text_of(screen, "#detail-body")
         assert screen.detail.record is None

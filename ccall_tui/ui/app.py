@@ -98,10 +98,10 @@ class CcallApp(App[int]):
 
     def _start(self) -> None:
         if self.services.start_call_id:
+            from .screens.cdr_messages import ShowCall
+
             self.switch_mode("cdrs")
-            screen = self.screen
-            if hasattr(screen, "show_call"):
-                screen.show_call(self.services.start_call_id)
+            self.screen.post_message(ShowCall(self.services.start_call_id))
         else:
             self.switch_mode("monitor")
 

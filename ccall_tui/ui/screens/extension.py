@@ -21,7 +21,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ...api.errors import AuthenticationError, CcallError
-from ...api.models import CallRecord, CdrQuery, Registration
+from ...api.cdrs import CallRecord, CdrQuery
+from ...api.registrations import Registration
 from ...i18n import N_, _, ngettext
 from ...monitor.board import ExtensionBoard
 from ...monitor.cdr_stats import MOS_STYLES, mos_text
@@ -279,7 +280,7 @@ class ExtensionScreen(Screen):
         )
         tz = getattr(self.services.profile, "timezone", None) or query.date_from.tzinfo
         form = query_as_filter(query, tz)
+        from .cdr_messages import ShowFilter
+
         self.app.switch_mode("cdrs")
-        screen = self.app.screen
-        if hasattr(screen, "show_filter"):
-            screen.show_filter(form)
+        self.app.screen.post_message(ShowFilter(form))
