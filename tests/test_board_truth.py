@@ -140,12 +140,12 @@ async def test_wrong_credentials_retry_at_once_when_the_keyring_changes(make_ser
         assert "no data yet" in line and "Authentication failed" in line and "retrying in" in line
         # nothing changed in the keyring: no new request
         polls = screen.polls_started
-        screen._check_credentials()
+        screen.feed.check_credentials()
         await settle(app, pilot)
         assert screen.polls_started == polls and screen.status.auth_failed
         # someone runs 'ccall-tui login': the board notices and polls at once
         store.set(quiet.name, Credentials("demo", "demo"))
-        screen._check_credentials()
+        screen.feed.check_credentials()
         await settle(app, pilot)
         assert screen.polls_started == polls + 1
         assert not screen.status.auth_failed and screen.board.updated_at is not None
@@ -197,7 +197,7 @@ def test_header_counts_add_up_with_the_not_online_view():
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from ccall_tui.api.models import Registration, RegistrationsSnapshot
+    from ccall_tui.api.registrations import Registration, RegistrationsSnapshot
     from ccall_tui.monitor.board import ExtensionBoard
 
     now = datetime(2026, 11, 27, 10, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

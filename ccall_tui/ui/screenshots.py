@@ -64,9 +64,7 @@ async def settle(stage: Stage) -> None:
     monitor = _monitor(stage)
     if monitor is not None and monitor.is_mounted:
         # The clock is frozen and the script decides when to poll: no poll of its own.
-        for timer in (monitor._poll_timer, monitor._discover_timer):
-            if timer is not None:
-                timer.stop()
+        monitor.feed.cancel_timers()
         monitor._tick()  # ages and highlights are redrawn once a second; do it now
     await stage.pilot.pause()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any, TypeVar
 
 from rich.text import Text
@@ -17,17 +16,16 @@ from textual.widget import Widget
 from textual.widgets import Digits, Input, Static
 
 from ...i18n import N_, _
-from ..translate import translate_bindings
-from ..widgets.footer import AppFooter
+from ...monitor import events as fe
 from ...monitor.board import BoardChanges, ExtensionBoard, SortOrder
+from ...monitor.credential_watch import watch_for
+from ...monitor.feed import BoardFeed
 from ...monitor.history import BoardEvent, ExtensionState
 from ...monitor.poller import PollStatus, format_age
-from ...monitor.credential_watch import watch_for
-from ...monitor.memory import BoardMemory
-from ...monitor.roster import seen_store_for
-from .board_feed import BoardFeed
+from ..translate import translate_bindings
 from ..widgets.board import ExtensionGrid
 from ..widgets.changelog import ChangeLogView
+from ..widgets.footer import AppFooter
 from ..widgets.summary import BoardSummary, count_text
 from ..widgets.textline import TextLine
 
@@ -43,14 +41,9 @@ _SORT_LABELS = {
     SortOrder.STATE: lambda: _("state"),
     SortOrder.CHANGE: lambda: _("last change"),
 }
-_STATE_STYLE = {
-    ExtensionState.ONLINE: "bold green",
-    ExtensionState.OFFLINE: "bold red",
-    ExtensionState.NEVER_SEEN: "dim",
-}
 
 
-class MonitorScreen(BoardFeed, Screen):
+class MonitorScreen(Screen):
     """Who is registered, right now, and since when."""
 
     # Message ids, translated where shown (translate_bindings, the help screen): a class body
@@ -76,31 +69,20 @@ class MonitorScreen(BoardFeed, Screen):
         translate_bindings(self)
         self.services = services
         profile = services.profile
-        # remembered per profile and server; the demo has its own (no state dir: nothing)
-        self.seen_store = seen_store_for(profile, services.state_dir, demo=services.sim is not None)
-        if services.state_dir is None:
-            self.seen_store.directory = None
-        try:
-            roster = profile.roster_extensions()
-        except Exception:  # noqa: BLE001 - a bad roster was refused at load; never crash here
-            roster = []
-        now = services.now()
-        self.board = ExtensionBoard(
-            roster, dict(getattr(profile, "labels", {}) or {}), now,
-            seen=self.seen_store.load(now), remember_limit=self.seen_store.limit,
+        self.feed = BoardFeed.for_profile(
+            profile, services.state_dir, demo=services.sim is not None,
+            interval=services.interval, clock=services.now, client=lambda: self.app.client,
+            timer=lambda delay, callback, name: self.set_timer(delay, callback, name=name),
+            spawn=lambda work, name: self.run_worker(
+                work(), name=name, group=name, exclusive=True, exit_on_error=False
+            ),
+            credential_watch=watch_for(services), credentials=lambda: services.credentials,
+            replace_credentials=lambda credentials: self.app.replace_credentials(credentials),
         )
-        self.memory = BoardMemory(self.board, self.seen_store)
+        self.feed.subscribe(self._feed_event)
         self.watched = frozenset(getattr(profile, "watched", ()) or ())
-        self.status = PollStatus(services.interval)
-        self.board.status = self.status
-        self.credential_watch = watch_for(services)
-        self._cred_timer: Timer | None = None
-        self._growth_warned = False
         self.wall = bool(services.wall)
-        self.polls_started = 0
-        self._poll_timer: Timer | None = None
         self._tick_timer: Timer | None = None
-        self._discover_timer: Timer | None = None
         self._seen_error_shown = False
         self._shown: dict[str, Text] = {}
         self._widgets: dict[str, Widget] = {}
@@ -144,9 +126,11 @@ class MonitorScreen(BoardFeed, Screen):
         self.grid.focus()
         self._render_header()
         self._arm_tick(TICK_S)
-        self.start_poll()
-        if getattr(self.services.profile, "discover_from_cdrs", False):
-            self.discover()
+        self.feed.start()
+
+    def on_unmount(self) -> None:
+        """Quitting right after a new extension appeared: its write happens now."""
+        self.feed.stop()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
@@ -170,7 +154,61 @@ class MonitorScreen(BoardFeed, Screen):
             self._tick_timer.stop()
         self._tick_timer = self.set_timer(delay, self._tick, name="monitor-tick")
 
-    # ------------------------------------------------------------------ polling
+    # ------------------------------------------------------------------ the feed
+
+    @property
+    def board(self) -> ExtensionBoard:
+        return self.feed.board
+
+    @property
+    def status(self) -> PollStatus:
+        return self.feed.status
+
+    @property
+    def polls_started(self) -> int:
+        return self.feed.polls_started
+
+    def start_poll(self, *, announce: bool = True) -> None:
+        """Poll now, unless a poll is already running (polls never overlap)."""
+        self.feed.poll_now(announce=announce)
+
+    def credentials_changed(self) -> None:
+        """The app got new credentials: start again."""
+        self.feed.credentials_changed()
+
+    def _feed_event(self, event: fe.FeedEvent) -> None:
+        """Draw what the feed says happened (called on the app's loop)."""
+        if isinstance(event, fe.SnapshotApplied):
+            self.show_changes(event.changes)
+            self.call_later(self._tick_after_poll)
+        elif isinstance(event, fe.PollStarted):
+            if event.announce:
+                self._render_status()
+        elif isinstance(event, (fe.PollFailed, fe.AuthRejected)):
+            self.grid.stale = True
+            self._render_status()
+            if isinstance(event, fe.AuthRejected) and event.first:
+                self.notify(
+                    _("{message} Retrying every few minutes; press l to log in again.").format(
+                        message=event.message.rstrip(".") + "."
+                    ),
+                    title=_("Wrong credentials"), severity="error", timeout=10, markup=False,
+                )
+        elif isinstance(event, fe.DiscoveryFinished):
+            if event.added:
+                self.grid.rebuild()
+            elif event.renamed:
+                self.grid.refresh_extensions(event.renamed)
+            self._render_header()
+        elif isinstance(event, fe.GrowthRefused):
+            self.notify(
+                _("The server listed {count} extensions not seen before: shown, but not remembered (limit {limit}).")
+                .format(count=event.count, limit=event.limit),
+                severity="warning", timeout=15, markup=False,
+            )
+        elif isinstance(event, fe.SeenRefused) and not self._seen_error_shown:
+            self._seen_error_shown = True
+            self.notify(event.message, severity="warning", markup=False)
 
     def show_changes(self, changes: BoardChanges) -> None:
         """Bring the screen up to date with one applied snapshot."""
@@ -179,10 +217,6 @@ class MonitorScreen(BoardFeed, Screen):
         grid.apply_changes(changes)
         if changes.events:
             self._write_events(changes.events)
-        if changes.not_remembered:
-            self._growth_refused(changes.not_remembered)
-        if self.memory.due(self.status.last_success or self.services.now(), bool(changes.newly_seen)):
-            self._save_seen()
         if changes.went_offline and self.watched:
             self._alert([ext for ext in changes.went_offline if ext in self.watched])
         self._render_header()
@@ -343,17 +377,18 @@ class MonitorScreen(BoardFeed, Screen):
             self.toggle_class("-nolog")
 
     def action_retry(self) -> None:
-        self.status.resumed()
-        self.start_poll()
+        self.feed.retry_now()
 
     def action_login(self) -> None:
         reason = self.status.last_error.message if self.status.auth_failed and self.status.last_error else None
         self.app.ask_for_login(reason=reason)
 
-    # ------------------------------------------------------------------ for tests and tools
+    def action_forget(self) -> None:
+        """Forget the highlighted extension (asks first): it is no longer remembered here or
+        by any other instance on this profile and server, until it is seen online again."""
+        from .board_forget import ask_to_forget
 
-    def data_age(self, now: datetime | None = None) -> float | None:
-        return self.status.age(now or self.services.now())
+        ask_to_forget(self)
 
 
 __all__ = ["MonitorScreen", "format_age"]
