@@ -259,3 +259,34 @@ async def test_a_server_that_ignores_the_call_id_never_shows_another_call(make_s
         assert "Call 00000000-0000-0000-0000-000000000000 not found: the server sent" in body
         assert "Search by date, number or name." in body
         sim.faults.reset()
+
+
+def test_key_descriptions_follow_the_language_chosen_after_import():
+    """The browser's modules imported while Vietnamese is active (as a first start in
+    Vietnamese does), then English chosen: every key of the browser, its table, form, dialogs
+    and questions reads English, and Vietnamese again when chosen again."""
+    import subprocess
+    import sys
+
+    script = """
+from ccall_tui import i18n
+i18n.set_language("vi", {})
+from ccall_tui.ui.screens import cdrs
+from ccall_tui.ui.widgets import cdr_table, cdr_form, cdr_dialogs, cdr_paging, download_question
+classes = [cdrs.CdrBrowserScreen, cdr_table.CdrTable, cdr_form.CdrFilterForm, cdr_form.FormInput,
+           cdr_form.FormSelect, cdr_form.CausePicker, cdr_dialogs.ExportDialog, cdr_paging.LineInput,
+           download_question.DownloadQuestion]
+for language in ("en", "vi"):
+    i18n.set_language(language, {})
+    words = set()
+    for cls in classes:
+        for binding in cls.BINDINGS:
+            words.add(i18n._(binding.description))
+    print(language, sorted(words))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    english, vietnamese = out.splitlines()
+    for word in ("Filter", "Find in page", "Export", "Back to the table", "Use these causes", "Yes", "Next match"):
+        assert repr(word) in english
+    assert "Lọc" in vietnamese or "lọc" in vietnamese
+    assert "Filter" not in vietnamese

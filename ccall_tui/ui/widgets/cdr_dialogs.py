@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ...i18n import _
+from ...i18n import N_, _
 from ..translate import translate_bindings
 from ...monitor.recordings import EXPORT_FORMATS, TargetError, export_format, export_target, target_in
 
@@ -33,7 +33,7 @@ _CSS = """
 
 
 class _TargetDialog(ModalScreen):
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self) -> None:
         super().__init__()

@@ -18,8 +18,8 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from ...api.models import DIRECTIONS, HANGUP_CAUSES
-from ...i18n import _, ngettext
+from ...api.cdrs import DIRECTIONS, HANGUP_CAUSES
+from ...i18n import N_, _, ngettext
 from ..translate import translate_bindings
 from ...monitor import cdr_filter as cf
 from ...monitor.format import direction_word
@@ -38,7 +38,7 @@ def direction_options() -> list[tuple[Content, str]]:
 class FormInput(Input):
     """A text field of the filter form: Enter searches (and says so in the footer)."""
 
-    BINDINGS = [Binding("enter", "submit", _("Search"))]
+    BINDINGS = [Binding("enter", "submit", N_("Search"))]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -50,8 +50,8 @@ class FormSelect(Select):
     arrow keys open the list."""
 
     BINDINGS = [
-        Binding("enter", "search", _("Search")),
-        Binding("down,space,up", "show_overlay", _("Open list"), show=False),
+        Binding("enter", "search", N_("Search")),
+        Binding("down,space,up", "show_overlay", N_("Open list"), show=False),
     ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -79,9 +79,9 @@ class CausePicker(ModalScreen[tuple[str, ...] | None]):
     CausePicker Button { margin-left: 1; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+s", "done", _("Use these causes")),
-        Binding("a", "none", _("Clear")),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "done", N_("Use these causes")),
+        Binding("a", "none", N_("Clear")),
     ]
 
     def __init__(self, selected: tuple[str, ...]) -> None:
@@ -183,7 +183,7 @@ class CdrFilterForm(Vertical):
         """The user left the form (escape): back to the table."""
 
     BINDINGS = [
-        Binding("escape", "leave", _("Back to the table")),
+        Binding("escape", "leave", N_("Back to the table")),
     ]
 
     def __init__(self, form: cf.CdrFilter, now: Callable[[], datetime], **kwargs) -> None:

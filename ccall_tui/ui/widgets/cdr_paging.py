@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
-from ...api.models import CdrPage, Paging
-from ...i18n import _
+from ...api.cdrs import CdrPage, Paging
+from ...i18n import N_, _
 from ..translate import translate_bindings
 
 
@@ -44,7 +44,7 @@ def paging_text(page: CdrPage, paging: Paging | None) -> Text:
 class LineInput(Input):
     """A one-line box outside the form (find, page number): escape goes back to the table."""
 
-    BINDINGS = [Binding("escape", "leave", _("Back to the table"))]
+    BINDINGS = [Binding("escape", "leave", N_("Back to the table"))]
 
     class Left(Message):
         def __init__(self, line: "LineInput") -> None:

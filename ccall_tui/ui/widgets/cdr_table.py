@@ -16,8 +16,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ...api.models import CallRecord
-from ...i18n import _
+from ...api.cdrs import CallRecord
+from ...i18n import N_, _
 from ...monitor import cdr_view
 from ...monitor.cdr_stats import MOS_BANDS, MOS_STYLES, mos_band, mos_text
 from ...monitor.format import DIRECTION_WORDS, direction_word, format_duration, format_timestamp
@@ -125,11 +125,11 @@ class CdrTable(DataTable):
     CdrTable { height: 1fr; scrollbar-size-vertical: 1; }
     """
     BINDINGS = [
-        Binding("enter", "select_cursor", _("Details"), show=True),
-        Binding("s", "sort_next", _("Sort")),
-        Binding("S", "sort_reverse", _("Reverse sort"), key_display="S", show=False),
-        Binding("n", "find_next", _("Next match")),
-        Binding("N", "find_previous", _("Previous match"), key_display="N"),
+        Binding("enter", "select_cursor", N_("Details"), show=True),
+        Binding("s", "sort_next", N_("Sort")),
+        Binding("S", "sort_reverse", N_("Reverse sort"), key_display="S", show=False),
+        Binding("n", "find_next", N_("Next match")),
+        Binding("N", "find_previous", N_("Previous match"), key_display="N"),
     ]
 
     class OrderChanged(Message):

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ...api.download import RedirectElsewhere, TooLarge
-from ...i18n import _
+from ...i18n import N_, _
 from ..translate import translate_bindings
 
 QUESTIONS = (RedirectElsewhere, TooLarge)
@@ -34,8 +34,8 @@ class DownloadQuestion(ModalScreen[bool]):
     DownloadQuestion Button { margin-left: 2; }
     """
     BINDINGS = [
-        Binding("escape,n", "answer(False)", _("Cancel")),
-        Binding("y", "answer(True)", _("Yes")),
+        Binding("escape,n", "answer(False)", N_("Cancel")),
+        Binding("y", "answer(True)", N_("Yes")),
     ]
 
     def __init__(self, question: str, target: str, action: str) -> None:
