@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Iterator, Sequence
 
-from .api.models import DIRECTIONS
+from .api.cdrs import DIRECTIONS
 from .errors import AppError, Exit, NoCredentials, exit_codes_text
 from .i18n import _
 

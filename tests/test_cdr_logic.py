@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccall_tui.api.models import CallRecord
+from ccall_tui.api.cdrs import CallRecord
 from ccall_tui.monitor import cdr_filter as cf
 from ccall_tui.monitor import cdr_stats as cs
 from ccall_tui.monitor import recordings as rec

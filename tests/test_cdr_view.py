@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccall_tui.api.models import CallRecord
+from ccall_tui.api.cdrs import CallRecord
 from ccall_tui.monitor import cdr_filter as cf
 from ccall_tui.monitor import cdr_memory
 from ccall_tui.monitor import cdr_view as cv

@@ -70,7 +70,7 @@ def test_cdrs_all_csv_returns_record_count_rows(env, capsys):
     from conftest import VN, DemoCredentials
 
     from ccall_tui.api.client import CcallClient
-    from ccall_tui.api.models import CdrQuery
+    from ccall_tui.api.cdrs import CdrQuery
     from ccall_tui.commands.calls import parse_cli_time
 
     async def count():

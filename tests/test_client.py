@@ -17,7 +17,7 @@ from ccall_tui.api.errors import (
     ServerError,
     TransportError,
 )
-from ccall_tui.api.models import CdrQuery
+from ccall_tui.api.cdrs import CdrQuery
 from ccall_tui.monitor.export import fetch_all
 
 from conftest import VN, DemoCredentials
@@ -220,7 +220,7 @@ async def test_answers_read_as_the_standard_json_parser_reads_them(body, charset
     when the bytes would also read as UTF-8)."""
     import json
 
-    from ccall_tui.api.models import parse_cdrs
+    from ccall_tui.api.cdrs import parse_cdrs
 
     encoded = body.encode("utf-8")  # sent as UTF-8 bytes even where another charset is declared
     content_type = "application/json" + (f"; charset={charset}" if charset else "")

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from ccall_tui.api.learned import load_learned
-from ccall_tui.api.models import CdrQuery
+from ccall_tui.api.cdrs import CdrQuery
 from ccall_tui.cli import main
 from ccall_tui.config import Profile
 

@@ -18,7 +18,7 @@ from ccall_tui.api.download import (
     same_host,
 )
 from ccall_tui.api.errors import ServerError
-from ccall_tui.api.models import CdrQuery
+from ccall_tui.api.cdrs import CdrQuery
 
 from conftest import VN, DemoCredentials
 

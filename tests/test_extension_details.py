@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from textual.widgets import DataTable, Static
 
-from ccall_tui.api.models import CdrPage, Paging
+from ccall_tui.api.cdrs import CdrPage, Paging
 from ccall_tui.factory import build_app
 from ccall_tui.monitor import cdr_filter as cf
 from ccall_tui.monitor.extension_calls import (

@@ -18,7 +18,7 @@ import pytest
 
 from ccall_tui.api.client import CcallClient
 from ccall_tui.api.errors import ProtocolError, ServerError, TimeoutError_, TransportError
-from ccall_tui.api.models import CdrQuery
+from ccall_tui.api.cdrs import CdrQuery
 from ccall_tui.cli import main
 
 from conftest import VN, DemoCredentials

@@ -9,7 +9,7 @@ import keyring
 import pytest
 
 from ccall_tui import causes, i18n
-from ccall_tui.api.models import HANGUP_CAUSES
+from ccall_tui.api.cdrs import HANGUP_CAUSES
 from ccall_tui.i18n import _, ngettext
 
 

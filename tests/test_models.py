@@ -12,14 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccall_tui.api.errors import ProtocolError
-from ccall_tui.api.models import (
-    CdrQuery,
-    clock_seconds,
-    parse_cdrs,
-    parse_registrations,
-    seconds_or_none,
-    text_or_none,
-)
+from ccall_tui.api.cdrs import CdrQuery, parse_cdrs
+from ccall_tui.api.registrations import parse_registrations
+from ccall_tui.api.values import clock_seconds, seconds_or_none, text_or_none
 from ccall_tui.api.text import clean_text
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -387,7 +382,7 @@ def test_lone_surrogates_are_replaced_in_every_string_kept():
 
 
 def test_a_call_is_found_only_by_its_own_id():
-    from ccall_tui.api.models import find_call
+    from ccall_tui.api.cdrs import find_call
 
     page = cdrs({"response": [{"Cdr": dict(CDR, call_id=f"id-{n}")} for n in range(5)]
                  + [{"Cdr": {k: v for k, v in CDR.items() if k != "call_id"}}]})

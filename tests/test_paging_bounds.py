@@ -16,7 +16,7 @@ import pytest
 from textual.widgets import Input
 
 from ccall_tui.api.client import CcallClient
-from ccall_tui.api.models import CdrQuery
+from ccall_tui.api.cdrs import CdrQuery
 from ccall_tui.cli import main
 from ccall_tui.factory import build_app
 from ccall_tui.monitor.export import PagingReport, iter_pages

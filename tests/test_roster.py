@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ccall_tui.api.models import CallRecord, Registration, RegistrationsSnapshot
+from ccall_tui.api.cdrs import CallRecord
+from ccall_tui.api.registrations import Registration, RegistrationsSnapshot
 from ccall_tui.monitor.board import ExtensionBoard, SortOrder, fold
 from ccall_tui.monitor.history import ExtensionState
 from ccall_tui.monitor.roster import (

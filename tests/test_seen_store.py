@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ccall_tui.api.models import Registration, RegistrationsSnapshot
+from ccall_tui.api.registrations import Registration, RegistrationsSnapshot
 from ccall_tui.config import Profile
 from ccall_tui.monitor.board import ExtensionBoard
 from ccall_tui.monitor.history import ExtensionState

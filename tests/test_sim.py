@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from ccall_tui.api.errors import ProtocolError
-from ccall_tui.api.models import HANGUP_CAUSES, parse_cdrs, parse_registrations
+from ccall_tui.api.cdrs import HANGUP_CAUSES, parse_cdrs
+from ccall_tui.api.registrations import parse_registrations
 from ccall_tui.sim import Faults, ManualClock, SimulatedPbx, Tenant
 from ccall_tui.sim import cli as sim_cli
 from ccall_tui.sim.calls import CallFilter

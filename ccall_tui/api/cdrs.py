@@ -1,10 +1,11 @@
-"""Tolerant parsers for what the ccall API sends, and the typed results they produce.
+"""Call detail records: the tolerant parser of ``/cdrs/json`` answers, the records, the paging
+metadata and the query that asks for them.
 
 Every shape listed in API.md is accepted. A malformed record is skipped and counted; a
 malformed *answer* (not an object, no ``response``, nothing usable in it) raises
 :class:`ProtocolError`, the only exception these parsers may raise. Every number kept is
-finite and sane. Registrations live in :mod:`.registrations`, scalar readers in
-:mod:`.values`; both are re-exported here.
+finite and sane. Registrations are parsed in :mod:`.registrations`, scalar values in
+:mod:`.values`.
 """
 
 from __future__ import annotations
@@ -18,31 +19,21 @@ from zoneinfo import ZoneInfo
 from ..i18n import _
 from .errors import ProtocolError
 from .registrations import _kind
-from .registrations import (  # noqa: F401 - re-exported
-    MAX_REGISTRATION_ROWS,
-    Registration,
-    Registrations,
-    RegistrationsSnapshot,
-    device_signature,
-    parse_registration,
-    parse_registrations,
-    registration_extension,
-)
-from .values import (  # noqa: F401 - re-exported
+from .values import (
     MAX_CALL_SECONDS,
     MAX_PDD_SECONDS,
     PBX_TIMEZONE,
-    bool_or_none as _bool,
     bounded,
-    clean_raw as _clean_raw,
     clock_seconds,
     float_or_none,
-    int_or_none as _int,
     pbx_time,
-    response_of as _response,
     seconds_or_none,
     text_or_none,
 )
+from .values import bool_or_none as _bool
+from .values import clean_raw as _clean_raw
+from .values import int_or_none as _int
+from .values import response_of as _response
 
 DIRECTIONS = ("inbound", "outbound", "local")
 CALL_ID_FIELDS = ("call_id", "uuid", "xml_cdr_uuid", "_id", "id")

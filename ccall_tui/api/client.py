@@ -42,17 +42,9 @@ from .answers import (  # noqa: F401 - retry_after and RETRY_AFTER_CAP_S are re-
     scrubbed_cut,
     server_message,
 )
-from .models import (
-    PBX_TIMEZONE,
-    CallLookup,
-    CdrPage,
-    CdrQuery,
-    CallRecord,
-    find_call,
-    RegistrationsSnapshot,
-    parse_cdrs,
-    parse_registrations,
-)
+from .cdrs import CallLookup, CdrPage, CdrQuery, CallRecord, find_call, parse_cdrs
+from .registrations import RegistrationsSnapshot, parse_registrations
+from .values import PBX_TIMEZONE
 from .text import mask_url, url_host
 
 log = logging.getLogger("ccall_tui.api")

@@ -20,7 +20,7 @@ from typing import Any, Awaitable, Callable
 from ..state import atomic_write_json, load_json, namespace_dir
 from .client import CcallClient
 from .forms import BODY_FORMATS
-from .models import CallRecord, CdrPage, CdrQuery, Paging
+from .cdrs import CallRecord, CdrPage, CdrQuery, Paging
 
 FILE_NAME = "learned.json"
 VERSION = 1

@@ -1,6 +1,7 @@
 """Which of the shapes API.md allows a server actually uses, read from one raw answer.
 
-Every count comes from the app's own parsers (:mod:`ccall_tui.api.models`), so "parsed" here
+Every count comes from the app's own parsers (:mod:`ccall_tui.api.cdrs`,
+:mod:`ccall_tui.api.registrations`), so "parsed" here
 means exactly what the board and the call browser would show.
 """
 
@@ -13,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from ..i18n import _
 from .errors import ProtocolError
-from .models import CALL_ID_FIELDS, parse_call, parse_cdrs, parse_registrations, registration_extension
+from .cdrs import CALL_ID_FIELDS, parse_call, parse_cdrs
+from .registrations import parse_registrations, registration_extension
 
 REGISTRATION_KEYS = (
     "call-id", "user", "contact", "agent", "status", "ping-status", "ping-time", "host",

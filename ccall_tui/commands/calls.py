@@ -11,7 +11,7 @@ import json
 import sys
 from datetime import datetime
 
-from ..api.models import HANGUP_CAUSES, CdrQuery
+from ..api.cdrs import HANGUP_CAUSES, CdrQuery
 from ..api.text import clean_text
 from ..cli import Context, run_tui
 from ..errors import Exit, UsageError

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from ..api.models import Registration, RegistrationsSnapshot, device_signature
+from ..api.registrations import Registration, RegistrationsSnapshot, device_signature
 from .history import BoardEvent, CountHistory, EventLog, ExtensionState
 from .roster import extension_sort_key
 

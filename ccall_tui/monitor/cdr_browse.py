@@ -19,7 +19,7 @@ from typing import Callable
 
 from ..api.client import CcallClient
 from ..api.download import DEFAULT_MAX_RECORDING_BYTES
-from ..api.models import CallRecord, CdrPage, CdrQuery, Paging
+from ..api.cdrs import CallRecord, CdrPage, CdrQuery, Paging
 from . import cdr_filter as cf
 from .cdr_memory import load_filter, save_filter
 from .cdr_stats import CdrSummary, SummaryBuilder, summarize

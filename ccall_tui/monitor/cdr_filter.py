@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Mapping
 
-from ..api.models import DIRECTIONS, HANGUP_CAUSES, CdrQuery
+from ..api.cdrs import DIRECTIONS, HANGUP_CAUSES, CdrQuery
 from ..api.text import clean_text
 from ..i18n import N_, _
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Sequence
 
-from ..api.models import CallRecord
+from ..api.cdrs import CallRecord
 from ..i18n import N_, _
 
 # One MOS scale everywhere (table, detail, summary, board, command line): FusionPBX's five

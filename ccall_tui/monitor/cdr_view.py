@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Callable, Sequence
 
-from ..api.models import CallRecord
+from ..api.cdrs import CallRecord
 from .cdr_stats import mos_text
 from .format import direction_word, format_duration, format_timestamp
 

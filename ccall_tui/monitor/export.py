@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
 from ..api.client import CcallClient
-from ..api.models import CALL_FIELDS, CallRecord, CdrQuery
+from ..api.cdrs import CALL_FIELDS, CallRecord, CdrQuery
 from .paging import (  # noqa: F401 - the paging walk is part of this module's interface
     DEFAULT_CONCURRENCY,
     DEFAULT_PAGE_SIZE,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from ..api.models import CdrPage, CdrQuery
+from ..api.cdrs import CdrPage, CdrQuery
 from ..i18n import _, ngettext
 from .cdr_filter import CdrFilter, format_form_date
 

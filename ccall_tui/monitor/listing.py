@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..api.models import RegistrationsSnapshot
+from ..api.registrations import RegistrationsSnapshot
 from .history import ExtensionState
 from .roster import extension_sort_key
 

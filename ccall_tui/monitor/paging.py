@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, AsyncIterator, Callable
 
 from ..api.client import CcallClient
-from ..api.models import CdrPage, CdrQuery, Paging
+from ..api.cdrs import CdrPage, CdrQuery, Paging
 from ..i18n import _
 
 DEFAULT_PAGE_SIZE = 500

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..api.models import CallRecord, CdrQuery
+from ..api.cdrs import CallRecord, CdrQuery
 from ..state import StateError
 from .seen import FORGET_AFTER_DAYS, SeenStore, remember_limit
 

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from ccall_tui.api.client import CcallClient  # noqa: E402
-from ccall_tui.api.models import CdrQuery  # noqa: E402
+from ccall_tui.api.cdrs import CdrQuery  # noqa: E402
 from ccall_tui.clock import ManualClock  # noqa: E402
 from ccall_tui.config import Profile  # noqa: E402
 from ccall_tui.credentials import Credentials  # noqa: E402

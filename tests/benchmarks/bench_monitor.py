@@ -55,7 +55,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from ccall_tui.api.models import RegistrationsSnapshot, parse_registrations  # noqa: E402
+from ccall_tui.api.registrations import RegistrationsSnapshot, parse_registrations  # noqa: E402
 from ccall_tui.clock import ManualClock  # noqa: E402
 from ccall_tui.config import Profile  # noqa: E402
 from ccall_tui.factory import build_app  # noqa: E402

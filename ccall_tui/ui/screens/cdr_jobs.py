@@ -13,7 +13,7 @@ from textual.widgets import ProgressBar, Static, TabbedContent
 
 from ...api.download import DEFAULT_MAX_RECORDING_BYTES
 from ...api.errors import CcallError
-from ...api.models import CallRecord, CdrQuery
+from ...api.cdrs import CallRecord, CdrQuery
 from ...i18n import _, N_
 from ...monitor.cdr_browse import CdrBrowse
 from ...monitor.paging import paging_outcome

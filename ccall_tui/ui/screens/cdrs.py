@@ -29,7 +29,7 @@ from textual.widgets import (
 )
 
 from ...api.errors import CcallError
-from ...api.models import CallRecord, CdrPage, CdrQuery
+from ...api.cdrs import CallRecord, CdrPage, CdrQuery
 from ...i18n import N_, _
 from ...monitor import cdr_filter as cf
 from ...monitor.cdr_browse import CdrBrowse, Loaded

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from ...api.models import CallRecord
+from ...api.cdrs import CallRecord
 from ...i18n import _, ngettext
 from ...monitor.cdr_stats import MOS_STYLES, human_duration, mos_text
 from ...monitor.format import direction_word, format_timestamp
