@@ -31,7 +31,8 @@ Other loopback controls: ``POST /_sim/extension`` ``{"extension": "105", "state"
 "offline" | "online" | "auto", "devices": 2, "name": ..., "agent": ...}`` and ``GET /_sim/status``.
 """
 
-from .clock import ManualClock, pbx_now
+from ..clock import ManualClock
+from .clock import pbx_now
 from .faults import QUIRKS, Faults
 from .server import RecordedRequest, SimulatedPbx
 from .tenant import Tenant
