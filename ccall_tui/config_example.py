@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from importlib import resources
 from pathlib import Path
 
 from .api.text import clean_text
@@ -18,59 +19,13 @@ from .config import (
 )
 from .i18n import _
 
-EXAMPLE_CONFIG = '''\
-# ccall-tui configuration.
-# Credentials are NOT stored here: run `ccall-tui login` (system keyring), or set
-# CCALL_API_KEY and CCALL_API_SECRET in the environment.
+# The example itself is a data file, valid TOML as shipped (for the default profile); the lines
+# that name the profile, its server and its domain are replaced for the profile in use.
+EXAMPLE_FILE = "example_config.toml"
 
-# Profile used when neither --profile nor CCALL_PROFILE says otherwise. Credentials saved
-# with `ccall-tui login` belong to a profile name: renaming a profile means logging in again.
-default_profile = {name}
 
-[profiles.{key}]
-# Address of the ccall API (CCALL_BASE_URL or --base-url override it).
-base_url = {base_url}
-
-# The tenant's SIP domain, sent with each request when set.
-{domain_line}
-
-# Time zone the PBX speaks (IANA name).
-timezone = "Asia/Ho_Chi_Minh"
-
-# Seconds between two polls of the registrations (at least 1).
-poll_interval = 5
-
-# Seconds to wait for one request before giving up.
-timeout = 10
-
-# Extensions to show even when they are not registered: ranges and single numbers.
-# roster = ["100-160", "200"]
-
-# Extensions that raise an alert when they go offline.
-# watched = ["100", "105"]
-
-# Colour theme, e.g. "textual-dark", "textual-light", "nord", "gruvbox".
-theme = "textual-dark"
-
-# Interface language: "auto" (from the environment), "en" or "vi".
-language = "auto"
-
-# Also learn extensions from recent call records, not only from registrations.
-discover_from_cdrs = true
-
-# Extensions not seen online for this many days are no longer remembered (1-3650).
-forget_after_days = 30
-
-# Names shown next to extension numbers.
-# [profiles.{key}.labels]
-# "100" = "Reception"
-# "101" = "Sales"
-
-# A second tenant, chosen with --profile other:
-# [profiles.other]
-# base_url = "https://api.ccall.vn"
-# domain_name = "other.example"
-'''
+def _template() -> str:
+    return resources.files("ccall_tui").joinpath(EXAMPLE_FILE).read_text(encoding="utf-8")
 
 
 def example_config(
@@ -87,12 +42,19 @@ def example_config(
         f"domain_name = {_toml_quote(domain_name)}" if domain_name else '# domain_name = "tenant.example"'
     )
     bare = re.fullmatch(r"[A-Za-z0-9_-]+", profile_name) is not None
-    return EXAMPLE_CONFIG.format(
-        name=_toml_quote(profile_name),
-        key=profile_name if bare else _toml_quote(profile_name),
-        base_url=_toml_quote(base_url),
-        domain_line=domain_line,
-    )
+    key = profile_name if bare else _toml_quote(profile_name)
+    lines = {
+        "default_profile = ": f"default_profile = {_toml_quote(profile_name)}",
+        "[profiles.default]": f"[profiles.{key}]",
+        "base_url = ": f"base_url = {_toml_quote(base_url)}",
+        '# domain_name = "tenant.example"': domain_line,
+        "# [profiles.default.labels]": f"# [profiles.{key}.labels]",
+    }
+    out = []
+    for line in _template().splitlines(keepends=True):
+        start = next((s for s in lines if line.startswith(s)), None)
+        out.append(line if start is None else lines.pop(start) + "\n")
+    return "".join(out)
 
 
 def _toml_quote(value: str) -> str:

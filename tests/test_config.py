@@ -195,6 +195,21 @@ def test_example_loads_and_is_not_overwritten(tmp_path):
         write_example(path, force=True, profile_name="a b")
 
 
+def test_shipped_example_is_a_valid_config_and_what_init_writes_by_default(tmp_path):
+    """The example ships as a data file in the package; as shipped it is the default profile's."""
+    from importlib import resources
+
+    shipped = resources.files("ccall_tui").joinpath("example_config.toml").read_text(encoding="utf-8")
+    path, _backup = write_example(tmp_path / "config.toml")
+    assert path.read_text(encoding="utf-8") == shipped
+    settings = load_settings(path)
+    assert settings.profiles["default"].poll_interval == 5 and settings.profiles["default"].forget_after_days == 30
+    _path, _backup = write_example(path, force=True, profile_name="branch", domain_name="branch.example")
+    text = path.read_text(encoding="utf-8")
+    assert '[profiles.branch]' in text and 'domain_name = "branch.example"' in text and "[profiles.default]" not in text
+    assert load_settings(path).profiles["branch"].domain_name == "branch.example"
+
+
 # --------------------------------------------------------------------------- state
 
 
