@@ -10,15 +10,14 @@ finite and sane. Registrations are parsed in :mod:`.registrations`, scalar value
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..i18n import _
 from .errors import ProtocolError
-from .registrations import _kind
 from .values import (
     MAX_CALL_SECONDS,
     MAX_PDD_SECONDS,
@@ -26,6 +25,7 @@ from .values import (
     bounded,
     clock_seconds,
     float_or_none,
+    kind_of,
     pbx_time,
     seconds_or_none,
     text_or_none,
@@ -259,7 +259,7 @@ def parse_cdrs(payload: Any, tz: ZoneInfo | None = None) -> CdrPage:
         items = [items]
     elif not isinstance(items, list):
         # A string, a number or true/false where records belong is no answer, not "no calls".
-        raise ProtocolError(_("Call records not understood: 'response' is {kind}.").format(kind=_kind(items)))
+        raise ProtocolError(_("Call records not understood: 'response' is {kind}.").format(kind=kind_of(items)))
     records: list[CallRecord] = []
     skipped = 0
     for item in items:

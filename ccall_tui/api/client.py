@@ -16,19 +16,6 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from ..i18n import _
-from .download import DEFAULT_MAX_RECORDING_BYTES, download_recording
-from .errors import (
-    AuthenticationError,
-    CcallError,
-    ProtocolError,
-    ServerError,
-    Secrets,
-    TimeoutError_,
-    TransportError,
-    forget_secrets,
-    use_secrets,
-)
-from .forms import check_body_format, request_body
 from .answers import (  # noqa: F401 - retry_after and RETRY_AFTER_CAP_S are re-exported
     AUTH_WORDS,
     RETRY_AFTER_CAP_S,
@@ -42,10 +29,23 @@ from .answers import (  # noqa: F401 - retry_after and RETRY_AFTER_CAP_S are re-
     scrubbed_cut,
     server_message,
 )
-from .cdrs import CallLookup, CdrPage, CdrQuery, CallRecord, find_call, parse_cdrs
+from .cdrs import CallLookup, CallRecord, CdrPage, CdrQuery, find_call, parse_cdrs
+from .download import DEFAULT_MAX_RECORDING_BYTES, download_recording
+from .errors import (
+    AuthenticationError,
+    CcallError,
+    ProtocolError,
+    Secrets,
+    ServerError,
+    TimeoutError_,
+    TransportError,
+    forget_secrets,
+    use_secrets,
+)
+from .forms import check_body_format, request_body
 from .registrations import RegistrationsSnapshot, parse_registrations
-from .values import PBX_TIMEZONE
 from .text import mask_url, url_host
+from .values import PBX_TIMEZONE
 
 log = logging.getLogger("ccall_tui.api")
 

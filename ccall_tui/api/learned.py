@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from ..state import atomic_write_json, load_json, namespace_dir
+from .cdrs import CallRecord, CdrPage, CdrQuery, Paging
 from .client import CcallClient
 from .forms import BODY_FORMATS
-from .cdrs import CallRecord, CdrPage, CdrQuery, Paging
 
 FILE_NAME = "learned.json"
 VERSION = 1

@@ -23,6 +23,7 @@ from .values import (
     clean_raw,
     float_or_none,
     int_or_none,
+    kind_of,
     pbx_time,
     response_of,
     text_or_none,
@@ -363,7 +364,7 @@ def _registration_rows(response: Any) -> list[Any]:
         return response
     if not isinstance(response, Mapping):
         raise ProtocolError(
-            _("Registrations not understood: 'response' is {kind}.").format(kind=_kind(response))
+            _("Registrations not understood: 'response' is {kind}.").format(kind=kind_of(response))
         )
     rows = response.get("registrations")
     if isinstance(rows, Mapping) and "registration" in rows:
@@ -375,7 +376,7 @@ def _registration_rows(response: Any) -> list[Any]:
     if isinstance(rows, Mapping):
         return [rows]  # XML-to-JSON: one registration as an object
     raise ProtocolError(
-        _("Registrations not understood: registrations is {kind}.").format(kind=_kind(rows))
+        _("Registrations not understood: registrations is {kind}.").format(kind=kind_of(rows))
     )
 
 
@@ -383,26 +384,12 @@ def _empty(value: Any) -> bool:
     return value is None or (type(value) in (str, list, dict) and not value)
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return _("true or false")
-    if isinstance(value, (int, float)):
-        return _("a number")
-    if isinstance(value, str):
-        return _("a string")
-    if isinstance(value, list):
-        return _("a list")
-    if isinstance(value, Mapping):
-        return _("an object")
-    return _("something else")
-
-
 def _skip_reason(rows: list[Any], bad: Any) -> str:
     """Why the first unreadable row was left out, with its place in the answer (from 1)."""
     number = next((index for index, row in enumerate(rows, 1) if row is bad), 0)
     if isinstance(bad, (Mapping, str)):
         return _("row {number} has no user").format(number=number)
-    return _("row {number} is {kind}").format(number=number, kind=_kind(bad))
+    return _("row {number} is {kind}").format(number=number, kind=kind_of(bad))
 
 
 # ``user`` text -> its extension, for the strings that come back poll after poll.

@@ -13,8 +13,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..i18n import _
-from .errors import ProtocolError
 from .cdrs import CALL_ID_FIELDS, parse_call, parse_cdrs
+from .errors import ProtocolError
 from .registrations import parse_registrations, registration_extension
 
 REGISTRATION_KEYS = (

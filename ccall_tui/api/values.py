@@ -188,3 +188,17 @@ def clean_raw(value: Any, depth: int = 0) -> Any:
         return str(value)
     return value
 
+
+def kind_of(value: Any) -> str:
+    """What a JSON value is, in words, for a message about an answer that has the wrong one."""
+    if isinstance(value, bool):
+        return _("true or false")
+    if isinstance(value, (int, float)):
+        return _("a number")
+    if isinstance(value, str):
+        return _("a string")
+    if isinstance(value, list):
+        return _("a list")
+    if isinstance(value, Mapping):
+        return _("an object")
+    return _("something else")
