@@ -61,7 +61,3 @@ def format_seconds(seconds: float | None, digits: int = 0) -> str:
     if digits:
         return f"{seconds:.{digits}f} s"
     return f"{seconds:.0f} s"
-
-
-def format_mos(mos: float | None) -> str:
-    return "" if mos is None else f"{mos:.2f}"

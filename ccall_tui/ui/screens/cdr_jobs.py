@@ -1,5 +1,5 @@
-"""The call browser's long jobs: the summary of every page, export, recordings; their
-progress line and escape to cancel them."""
+"""The call browser's jobs: a call's detail, the summary of every page, export, recordings;
+their progress line and escape to cancel them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
-from textual.widgets import ProgressBar, Static, TabbedContent
+from textual.widgets import DataTable, ProgressBar, Static, TabbedContent
 
 from ...api.download import DEFAULT_MAX_RECORDING_BYTES
 from ...api.errors import CcallError
@@ -18,6 +18,7 @@ from ...i18n import _, N_
 from ...monitor.cdr_browse import CdrBrowse
 from ...monitor.paging import paging_outcome
 from ...monitor.recordings import default_folder, export_filename, recording_filename
+from ..widgets.cdr_detail import not_found_note
 from ..widgets.cdr_dialogs import DownloadDialog, ExportDialog
 from ..widgets.cdr_summary import CdrSummaryView
 from .cdr_layout import BrowserLayout
@@ -29,11 +30,53 @@ CLIPBOARD_NOTE = N_(
 
 
 class BrowserJobs(BrowserLayout):
-    """Summary, export and recordings for :class:`~.cdrs.CdrBrowserScreen`."""
+    """Detail, summary, export and recordings for :class:`~.cdrs.CdrBrowserScreen`."""
 
     BINDINGS = []  # the keys are the browser screen's (one list, in the help too)
 
     browse: CdrBrowse
+
+    # ------------------------------------------------------------------ detail
+
+    def _current_call_id(self) -> str | None:
+        record = self.table.current
+        return record.call_id if record is not None else None
+
+    @on(DataTable.RowSelected, "#cdr-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        record = self.table.current
+        if record is None:
+            return
+        self.query_one(TabbedContent).active = "tab-call"
+        self._open_details()
+        if record.call_id:
+            self.load_call(record.call_id, record)
+        else:
+            self.detail.show(record, note=_("This record has no call id; shown as listed."))
+
+    @work(exclusive=True, exit_on_error=False, name="cdr-call", group="cdr-call")
+    async def load_call(self, call_id: str, listed: CallRecord | None) -> None:
+        """The call as the server gives it by id (cached); the listed row meanwhile."""
+        cached = self.browse.cached_detail(call_id)
+        if cached is not None:
+            self.detail.show(cached)
+            return
+        shown = listed or self.browse.listed(call_id)
+        if shown is not None:
+            self.detail.show(shown, note=_("Loading the full record…"))
+        else:
+            self.detail.show(None, note=_("Looking up call {call_id}…").format(call_id=call_id))
+        try:
+            found = await self.browse.detail(call_id)
+        except CcallError as exc:
+            self.set_status(exc.message, error=True)
+            self.detail.show(shown, note=None if shown else exc.message)
+            return
+        if found.record is None:  # never one of the other calls a server that ignores call_id sends
+            self.detail.show(shown, note=not_found_note(call_id, found.others, listed=shown is not None))
+            return
+        self.detail.show(found.record)
 
     # ------------------------------------------------------------------ summary
 

@@ -18,7 +18,6 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import (
     Button,
-    DataTable,
     Header,
     Input,
     Label,
@@ -29,13 +28,13 @@ from textual.widgets import (
 )
 
 from ...api.errors import CcallError
-from ...api.cdrs import CallRecord, CdrPage, CdrQuery
+from ...api.cdrs import CdrPage, CdrQuery
 from ...i18n import N_, _
 from ...monitor import cdr_filter as cf
 from ...monitor.cdr_browse import CdrBrowse, Loaded
 from ...monitor.cdr_memory import filter_path
 from ..translate import translate_bindings
-from ..widgets.cdr_detail import CdrDetail, not_found_note
+from ..widgets.cdr_detail import CdrDetail
 from ..widgets.cdr_form import CdrFilterForm
 from ..widgets.cdr_paging import LineInput, PagingBar
 from ..widgets.cdr_summary import CdrSummaryView
@@ -358,48 +357,6 @@ class CdrBrowserScreen(BrowserJobs):
         # The keys stay bound (and do nothing at the ends): dimming them in the footer would
         # rebuild the footer on each change, which doubles the time a page takes to appear.
         self.query_one(PagingBar).show(self.browse.page, self.browse.paging)
-
-    # ------------------------------------------------------------------ detail
-
-    def _current_call_id(self) -> str | None:
-        record = self.table.current
-        return record.call_id if record is not None else None
-
-    @on(DataTable.RowSelected, "#cdr-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        record = self.table.current
-        if record is None:
-            return
-        self.query_one(TabbedContent).active = "tab-call"
-        self._open_details()
-        if record.call_id:
-            self.load_call(record.call_id, record)
-        else:
-            self.detail.show(record, note=_("This record has no call id; shown as listed."))
-
-    @work(exclusive=True, exit_on_error=False, name="cdr-call", group="cdr-call")
-    async def load_call(self, call_id: str, listed: CallRecord | None) -> None:
-        """The call as the server gives it by id (cached); the listed row meanwhile."""
-        cached = self.browse.cached_detail(call_id)
-        if cached is not None:
-            self.detail.show(cached)
-            return
-        shown = listed or self.browse.listed(call_id)
-        if shown is not None:
-            self.detail.show(shown, note=_("Loading the full record…"))
-        else:
-            self.detail.show(None, note=_("Looking up call {call_id}…").format(call_id=call_id))
-        try:
-            found = await self.browse.detail(call_id)
-        except CcallError as exc:
-            self.set_status(exc.message, error=True)
-            self.detail.show(shown, note=None if shown else exc.message)
-            return
-        if found.record is None:  # never one of the other calls a server that ignores call_id sends
-            self.detail.show(shown, note=not_found_note(call_id, found.others, listed=shown is not None))
-            return
-        self.detail.show(found.record)
 
     # ------------------------------------------------------------------ form shortcuts
 

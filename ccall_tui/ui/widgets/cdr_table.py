@@ -12,7 +12,6 @@ from typing import Sequence
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -22,6 +21,7 @@ from ...monitor import cdr_view
 from ...monitor.cdr_stats import MOS_BANDS, MOS_STYLES, mos_band, mos_text
 from ...monitor.format import DIRECTION_WORDS, direction_word, format_duration, format_timestamp
 from ...monitor.cdr_view import SortOrder
+from ..textual_compat import FixedSizeRowsTable
 from ..translate import translate_bindings
 
 RECORDING_MARK = "♪"
@@ -114,11 +114,7 @@ class CellMaker:
         return every if self.every else tuple(every[i] for i in self.pick)
 
 
-def record_cells(record: CallRecord, tz: tzinfo) -> tuple[Text, ...]:
-    return CellMaker(tz).all_cells(record)
-
-
-class CdrTable(DataTable):
+class CdrTable(FixedSizeRowsTable):
     """The current page. ``show(records)`` replaces the rows and keeps the cursor in place."""
 
     DEFAULT_CSS = """
@@ -245,18 +241,6 @@ class CdrTable(DataTable):
         record = self.current
         return record.call_id if record is not None else None
 
-    def _update_dimensions(self, new_rows) -> None:  # noqa: ANN001 - DataTable's signature
-        """Every column has a fixed width and every row is one line: nothing to measure.
-
-        DataTable measures every new cell to size auto-width columns; for a 500-row page
-        that is 5,500 measurements and most of the time a page takes to appear.
-        """
-        if any(column.auto_width for column in self.columns.values()):
-            super()._update_dimensions(new_rows)
-            return
-        width = sum(column.get_render_width(self) for column in self.columns.values())
-        header = self.header_height if self.show_header else 0
-        self.virtual_size = Size(width + self._row_label_column_width, self._total_row_height + header)
 
     @property
     def current(self) -> CallRecord | None:
