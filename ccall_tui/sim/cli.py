@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None,
         pbx.faults.update(fault_values(getattr(args, "fault", None) or ()))
         url = pbx.start()
     except (ValueError, OSError) as exc:
-        print(f"ccall-tui: cannot start the simulated PBX: {exc}", file=sys.stderr)
+        print("ccall-tui: " + _("cannot start the simulated PBX: {reason}").format(reason=exc), file=sys.stderr)
         return 2
     done = stop or threading.Event()
     restore = _on_signals(done)
