@@ -23,8 +23,8 @@ from ccall_tui.monitor.events import (
     SnapshotApplied,
 )
 from ccall_tui.monitor.feed import BoardFeed
-from ccall_tui.monitor.history import ExtensionState
 from ccall_tui.monitor.roster import seen_store_for
+from ccall_tui.monitor.states import ExtensionState
 
 ONLINE, OFFLINE = ExtensionState.ONLINE, ExtensionState.OFFLINE
 

@@ -7,23 +7,26 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from conftest import FROZEN_NOW
 from rich.cells import cell_len
+from test_monitor_snapshots import _after_changes, board_app  # noqa: F401
 
-from ccall_tui import i18n
 # Imported here, in English: the app's and the screens' key lists are built when their
 # modules are imported, and a first import inside a Vietnamese test would keep them Vietnamese
 # for every later test.
-import ccall_tui.ui.app  # noqa: F401,E402
-import ccall_tui.ui.screens.cdrs  # noqa: F401,E402
-import ccall_tui.ui.screens.extension  # noqa: F401,E402
-import ccall_tui.ui.screens.help  # noqa: F401,E402
-import ccall_tui.ui.screens.monitor  # noqa: F401,E402
-from ccall_tui.monitor.board import ExtensionTile
-from ccall_tui.monitor.history import ExtensionState
-from ccall_tui.ui.widgets.tile_text import fit, since_text, state_age_text, status_candidates
-
-from conftest import FROZEN_NOW
-from test_monitor_snapshots import _after_changes, board_app  # noqa: F401
+import ccall_tui.ui.app
+import ccall_tui.ui.screens.cdrs
+import ccall_tui.ui.screens.extension
+import ccall_tui.ui.screens.help
+import ccall_tui.ui.screens.monitor  # noqa: F401
+from ccall_tui import i18n
+from ccall_tui.monitor.states import ExtensionState, ExtensionTile
+from ccall_tui.ui.widgets.tile_text import (
+    fit,
+    since_text,
+    state_age_text,
+    status_candidates,
+)
 
 NOW = FROZEN_NOW
 ONLINE, OFFLINE = ExtensionState.ONLINE, ExtensionState.OFFLINE

@@ -8,9 +8,10 @@ from dataclasses import replace
 import pytest
 
 from ccall_tui.factory import build_app
-from ccall_tui.monitor.history import CountHistory, ExtensionState
+from ccall_tui.monitor.history import CountHistory
 from ccall_tui.monitor.roster import seen_store_for
 from ccall_tui.monitor.seen import SEEN_FILE
+from ccall_tui.monitor.states import ExtensionState
 from ccall_tui.state import namespace_dir
 from ccall_tui.ui.screens.monitor import MonitorScreen
 from ccall_tui.ui.widgets.summary import BoardSummary, count_text
@@ -126,7 +127,7 @@ async def test_server_asking_to_wait_is_honoured(make_services, quiet, sim, cloc
 
 
 async def test_wrong_credentials_retry_at_once_when_the_keyring_changes(make_services, quiet, sim, clock):
-    from ccall_tui.credentials import CredentialStore, Credentials
+    from ccall_tui.credentials import Credentials, CredentialStore
 
     store = CredentialStore()
     app = build_app(make_services(profile=quiet, credentials=Credentials("demo", "wrong"), credential_store=store))

@@ -12,10 +12,10 @@ from textual.widgets import DataTable, Digits, Footer, Input
 
 from ccall_tui.factory import build_app
 from ccall_tui.monitor.board import SortOrder
-from ccall_tui.monitor.history import ExtensionState
 from ccall_tui.monitor.roster import seen_store_for
+from ccall_tui.monitor.states import ExtensionState
 from ccall_tui.ui.screens.monitor import MonitorScreen
-from ccall_tui.ui.widgets.board import ExtensionGrid
+from ccall_tui.ui.widgets.extension_grid import ExtensionGrid
 from ccall_tui.ui.widgets.summary import BoardSummary
 from ccall_tui.ui.widgets.textline import TextLine
 
@@ -414,8 +414,8 @@ def test_a_tile_is_redrawn_whenever_its_age_text_changes(first, offset, language
     """The grid redraws a tile when the age bucket moves; two ages in one bucket must read the
     same (the tile shows format_age's compact text), in either language."""
     from ccall_tui import i18n
-    from ccall_tui.monitor.poller import format_age
-    from ccall_tui.ui.widgets.board import age_bucket
+    from ccall_tui.monitor.poll_status import format_age
+    from ccall_tui.ui.widgets.tile_text import age_bucket
 
     second = first + offset
     i18n.set_language(language)
@@ -428,8 +428,8 @@ def test_a_tile_is_redrawn_whenever_its_age_text_changes(first, offset, language
 
 @pytest.mark.parametrize("seconds", [5, 89, 90, 91, 149, 151, 3599, 5399, 5401, 86399, 3 * 86400])
 def test_age_buckets_split_where_the_text_changes(seconds):
-    from ccall_tui.monitor.poller import format_age
-    from ccall_tui.ui.widgets.board import age_bucket
+    from ccall_tui.monitor.poll_status import format_age
+    from ccall_tui.ui.widgets.tile_text import age_bucket
 
     before, after = seconds - 0.5, seconds + 0.5
     assert format_age(before) == format_age(after) or age_bucket(before) != age_bucket(after)

@@ -6,9 +6,10 @@ import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ccall_tui.monitor.poller import Backoff, PollStatus, format_age
+from ccall_tui.monitor.poll_status import Backoff, PollStatus, format_age
 
 T0 = datetime(2026, 11, 27, 10, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 

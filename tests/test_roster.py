@@ -9,13 +9,13 @@ import pytest
 
 from ccall_tui.api.cdrs import CallRecord
 from ccall_tui.api.registrations import Registration, RegistrationsSnapshot
-from ccall_tui.monitor.board import ExtensionBoard, SortOrder, fold
-from ccall_tui.monitor.history import ExtensionState
+from ccall_tui.monitor.board import ExtensionBoard, SortOrder
 from ccall_tui.monitor.roster import (
     discovery_query,
     extensions_from_calls,
     looks_like_extension,
 )
+from ccall_tui.monitor.states import ExtensionState, fold
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2026, 11, 27, 10, 30, tzinfo=VN)

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from ccall_tui.api.registrations import Registration, RegistrationsSnapshot
 from ccall_tui.config import Profile
 from ccall_tui.monitor.board import ExtensionBoard
-from ccall_tui.monitor.history import ExtensionState
 from ccall_tui.monitor.memory import BoardMemory
 from ccall_tui.monitor.roster import load_seen_extensions, seen_store_for
 from ccall_tui.monitor.seen import SEEN_FILE, SeenStore, remember_limit
+from ccall_tui.monitor.states import ExtensionState
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2026, 11, 27, 10, 30, tzinfo=VN)

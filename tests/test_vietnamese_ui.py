@@ -73,7 +73,7 @@ async def test_board_words_are_vietnamese(vietnamese, board_app, sim, clock):
             assert word not in footer, footer
 
         # ages: 104 has been online all along (a lower bound), 103 dropped 3 s ago
-        from ccall_tui.ui.widgets.board import since_text, state_age_text
+        from ccall_tui.ui.widgets.tile_text import since_text, state_age_text
 
         now = clock()
         online = screen.board.get("104")

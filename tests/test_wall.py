@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Digits
 
 from ccall_tui.factory import build_app
-from ccall_tui.monitor.history import ExtensionState
+from ccall_tui.monitor.states import ExtensionState
 from ccall_tui.ui.screens.monitor import MonitorScreen
 from ccall_tui.ui.widgets.tile_draw import LINE, TINY
 

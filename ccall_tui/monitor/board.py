@@ -7,16 +7,16 @@ devices changed, so the screen redraws only those tiles.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from ..api.registrations import Registration, RegistrationsSnapshot, device_signature
-from .history import BoardEvent, CountHistory, EventLog, ExtensionState
+from .history import BoardEvent, CountHistory, EventLog
 from .roster import extension_sort_key
+from .states import ExtensionState, ExtensionTile, fold
 
 ONLINE = ExtensionState.ONLINE
 OFFLINE = ExtensionState.OFFLINE
@@ -32,7 +32,7 @@ class SortOrder(Enum):
     STATE = "state"
     CHANGE = "change"
 
-    def next(self) -> "SortOrder":
+    def next(self) -> SortOrder:
         members = list(SortOrder)
         return members[(members.index(self) + 1) % len(members)]
 
@@ -40,68 +40,8 @@ class SortOrder(Enum):
 _STATE_RANK = {OFFLINE: 0, UNKNOWN: 1, NEVER_SEEN: 2, ONLINE: 3}
 
 
-def fold(text: str) -> str:
-    """Lower case without diacritics: ``"Nguyễn Đức"`` -> ``"nguyen duc"`` (for the filter)."""
-    text = text.casefold().replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _registration_key(reg: Registration) -> str | None:
     return reg.call_id or reg.contact or reg.user
-
-
-@dataclass(slots=True, eq=False)
-class ExtensionTile:
-    """One extension on the board."""
-
-    extension: str
-    state: ExtensionState
-    since: datetime
-    # False when the state began before the board first looked (the time is a lower bound).
-    since_known: bool = False
-    flaps: int = 0
-    # As of when its devices last changed (the board's registrations_of has the latest figures).
-    registrations: Sequence[Registration] = ()
-    label: str | None = None
-    learned_name: str | None = None
-    # When the board last *saw* the state change (None: never, since it started watching).
-    changed_at: datetime | None = None
-    # Bumped whenever anything shown on the tile changes.
-    version: int = 0
-    _folded: str = ""
-
-    @property
-    def name(self) -> str | None:
-        return self.label or self.learned_name
-
-    @property
-    def devices(self) -> int:
-        return len(self.registrations)
-
-    def time_in_state(self, now: datetime) -> timedelta:
-        return max(now - self.since, timedelta(0))
-
-    def matches(self, folded_query: str) -> bool:
-        if not folded_query:
-            return True
-        if folded_query in self.extension:
-            return True
-        if not self._folded and self.name:
-            self._folded = fold(self.name)
-        return folded_query in self._folded
-
-    def _set_name(self, label: str | None = None, learned: str | None = None) -> bool:
-        before = self.name
-        if label is not None:
-            self.label = label
-        if learned is not None:
-            self.learned_name = learned
-        if self.name != before:
-            self._folded = ""
-            self.version += 1
-            return True
-        return False
 
 
 @dataclass(slots=True)

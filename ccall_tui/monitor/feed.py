@@ -42,7 +42,7 @@ from .events import (
     SnapshotApplied,
 )
 from .memory import BoardMemory
-from .poller import PollStatus
+from .poll_status import PollStatus
 from .roster import (
     DISCOVERY_INTERVAL_S,
     discovery_query,

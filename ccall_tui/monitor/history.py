@@ -3,45 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
-from typing import Iterator
 
 from ..i18n import _
-
-
-class ExtensionState(Enum):
-    """Where one extension stands right now."""
-
-    ONLINE = "online"
-    OFFLINE = "offline"
-    NEVER_SEEN = "never"
-    # Before the first good answer nothing is known: never drawn as offline.
-    UNKNOWN = "unknown"
-
-    @property
-    def glyph(self) -> str:
-        return _GLYPHS[self]
-
-    @property
-    def label(self) -> str:
-        """The word shown next to the glyph (translated when called)."""
-        if self is ExtensionState.ONLINE:
-            return _("online")
-        if self is ExtensionState.OFFLINE:
-            return _("offline")
-        if self is ExtensionState.UNKNOWN:
-            return _("unknown")
-        return _("never seen")
-
-
-_GLYPHS = {
-    ExtensionState.ONLINE: "●",
-    ExtensionState.OFFLINE: "○",
-    ExtensionState.NEVER_SEEN: "·",
-    ExtensionState.UNKNOWN: "?",
-}
+from .states import ExtensionState
 
 
 @dataclass(frozen=True, slots=True)

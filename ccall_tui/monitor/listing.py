@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ..api.registrations import RegistrationsSnapshot
-from .history import ExtensionState
+from .states import ExtensionState
 from .roster import extension_sort_key
 
 # ``state`` in the JSON rows: stable words, not translated.

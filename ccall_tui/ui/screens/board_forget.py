@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...i18n import _
-from ...monitor.history import ExtensionState
+from ...monitor.states import ExtensionState
 
 
 def ask_to_forget(screen: Any) -> None:

@@ -36,8 +36,8 @@ from ...monitor.extension_calls import (
     query_as_filter,
 )
 from ...monitor.format import direction_word, format_duration, format_seconds, format_timestamp
-from ...monitor.history import ExtensionState
-from ...monitor.poller import format_age
+from ...monitor.states import ExtensionState
+from ...monitor.poll_status import format_age
 from ..translate import translate_bindings
 from ..widgets.footer import AppFooter
 from ..widgets.textline import TextLine

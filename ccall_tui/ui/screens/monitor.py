@@ -20,11 +20,12 @@ from ...monitor import events as fe
 from ...monitor.board import BoardChanges, ExtensionBoard, SortOrder
 from ...monitor.credential_watch import watch_for
 from ...monitor.feed import BoardFeed
-from ...monitor.history import BoardEvent, ExtensionState
-from ...monitor.poller import PollStatus, format_age
+from ...monitor.history import BoardEvent
+from ...monitor.poll_status import PollStatus, format_age
+from ...monitor.states import ExtensionState
 from ..translate import translate_bindings
-from ..widgets.board import ExtensionGrid
 from ..widgets.changelog import ChangeLogView
+from ..widgets.extension_grid import ExtensionGrid
 from ..widgets.footer import AppFooter
 from ..widgets.summary import BoardSummary, count_text
 from ..widgets.textline import TextLine

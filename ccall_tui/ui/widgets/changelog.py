@@ -14,7 +14,8 @@ from ...api.text import clean_text
 from ...i18n import _
 from ...monitor.board import ExtensionBoard
 from ...monitor.format import format_clock, format_timestamp
-from ...monitor.history import BoardEvent, ExtensionState
+from ...monitor.history import BoardEvent
+from ...monitor.states import ExtensionState
 from .styles import StyleCache
 
 _CLASSES = {

@@ -25,25 +25,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...i18n import _
-from ...monitor.board import BoardChanges, ExtensionBoard, ExtensionTile, SortOrder
-from ...monitor.history import ExtensionState
+from ...monitor.board import BoardChanges, ExtensionBoard, SortOrder
+from ...monitor.states import ExtensionState
 from .grid_cursor import GridCursor
-from .styles import StyleCache, component_style
-from .tile_draw import BOARD, TINY, WALL_SIZES, TileLook, TileSize, draw_tile
-from .tile_text import age_bucket, fit, since_text, state_age_text, tile_age_key
-
-HIGHLIGHT_S = 10.0
-
-_STATE_CLASS = {
-    ExtensionState.ONLINE: "grid--online",
-    ExtensionState.OFFLINE: "grid--offline",
-    ExtensionState.NEVER_SEEN: "grid--never",
-    ExtensionState.UNKNOWN: "grid--unknown",
-}
-_GLYPH_CLASS = {state: "grid--glyph-" + name.split("--")[1] for state, name in _STATE_CLASS.items()}
+from .grid_rows import HIGHLIGHT_S, GridRows
+from .styles import StyleCache
+from .tile_draw import BOARD, TINY, WALL_SIZES, TileSize
+from .tile_text import fit, tile_age_key
 
 
-class ExtensionGrid(GridCursor, ScrollView, can_focus=True):
+class ExtensionGrid(GridCursor, GridRows, ScrollView, can_focus=True):
     """A grid of extension tiles over an :class:`ExtensionBoard`."""
 
     DEFAULT_CSS = """
@@ -89,11 +80,6 @@ class ExtensionGrid(GridCursor, ScrollView, can_focus=True):
         """Enter or double-click on a tile."""
 
         def __init__(self, extension: str) -> None:
-            super().__init__()
-            self.extension = extension
-
-    class Highlighted(Message):
-        def __init__(self, extension: str | None) -> None:
             super().__init__()
             self.extension = extension
 
@@ -180,7 +166,7 @@ class ExtensionGrid(GridCursor, ScrollView, can_focus=True):
                     break
             else:  # not even the glyph and the number of each: the last line counts the rest
                 size = TINY
-                columns, rows, room = self._fit(size, width, height - 1)
+                columns, _rows, room = self._fit(size, width, height - 1)
                 self.shown = min(count, room)
             self.tile_size = size
         else:
@@ -231,7 +217,6 @@ class ExtensionGrid(GridCursor, ScrollView, can_focus=True):
         self._layout()
         self._scroll_to_cursor()
         self.refresh()
-        self.post_message(self.Highlighted(self.highlighted_extension))
 
     def set_view(
         self,
@@ -373,55 +358,5 @@ class ExtensionGrid(GridCursor, ScrollView, can_focus=True):
         text = fit([" " + self.more_text(), _("+{n} more").format(n=self.hidden)], width)
         return Strip([Segment(text, base + self._style("grid--more"))], width)
 
-    def _render_row(self, row: int, now: datetime, base: Style, width: int, key: tuple) -> list[Strip]:
-        """The row's lines; ``key`` is its :meth:`_row_key` (the row's look, then one entry per
-        tile), so a tile whose entry did not change is taken from the tile cache."""
-        start = row * self.columns
-        lines: list[list[Segment]] = [[] for _ in range(self.tile_height)]
-        between = self.tile_size.gap
-        gap = Segment(" " * between, base)
-        look, tile_keys = key[:4], key[4:]
-        drawn = self._tiles
-        positions = range(start, min(start + self.columns, self.shown))
-        tiles_drawn = len(positions)
-        for column, pos in enumerate(positions):
-            tile = self.board.tiles[self.order[pos]]
-            tile_key = (look, tile_keys[column])
-            cached = drawn.get(tile.extension)
-            if cached is not None and cached[0] == tile_key:
-                tile_lines = cached[1]
-            else:
-                tile_lines = self._render_tile(tile, now, base, pos == self.cursor)
-                drawn[tile.extension] = (tile_key, tile_lines)
-            for index, segments in enumerate(tile_lines):
-                if column and between:
-                    lines[index].append(gap)
-                lines[index].extend(segments)
-        # Every tile line is tile_width cells (set_cell_size), so the row's length is known.
-        drawn_width = tiles_drawn * self.tile_width + max(tiles_drawn - 1, 0) * between
-        if drawn_width > width:
-            return [Strip(segments).crop(0, width) for segments in lines]
-        if drawn_width < width:
-            fill = Segment(" " * (width - drawn_width), base)
-            for segments in lines:
-                segments.append(fill)
-        return [Strip(segments, width) for segments in lines]
 
-    def _render_tile(self, tile: ExtensionTile, now: datetime, base: Style, is_cursor: bool) -> list[list[Segment]]:
-        state = tile.state
-        style = base + self._style(_STATE_CLASS[state])
-        glyph_style = style + self._style(_GLYPH_CLASS[state])
-        changed = tile.changed_at is not None and (now - tile.changed_at).total_seconds() < HIGHLIGHT_S
-        for active, name in ((self.stale, "grid--stale"), (is_cursor, "grid--cursor"), (changed, "grid--changed")):
-            # stale: greyed out and dim, all of it; the cursor stays visible on top
-            if active:
-                style += self._style(name)
-                glyph_style += self._style(name)
-        look = TileLook(style, glyph_style)
-        return draw_tile(self.tile_size, tile, now, look, self.tile_width, is_cursor, self.board)
-
-
-__all__ = [
-    "ExtensionGrid", "HIGHLIGHT_S", "StyleCache", "TileSize", "age_bucket", "component_style", "since_text",
-    "state_age_text",
-]
+__all__ = ["HIGHLIGHT_S", "ExtensionGrid"]

@@ -9,7 +9,7 @@ from textual.geometry import Region
 
 class GridCursor:
     """Mixed into :class:`ExtensionGrid` (which holds ``order``, ``shown``, ``columns`` and the
-    tile geometry, and defines the ``Opened`` and ``Highlighted`` messages)."""
+    tile geometry, and defines the ``Opened`` message)."""
 
 
     def _move_cursor(self, index: int) -> None:
@@ -23,7 +23,6 @@ class GridCursor:
         self._refresh_row(old_row)
         self._refresh_row(index // self.columns)
         self._scroll_to_cursor()
-        self.post_message(self.Highlighted(self.highlighted_extension))
 
     def _scroll_to_cursor(self) -> None:
         if not self.order or not self.size.height:

@@ -15,8 +15,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from ...i18n import _
-from ...monitor.history import CountHistory, ExtensionState
-from .board import StyleCache
+from ...monitor.history import CountHistory
+from ...monitor.states import ExtensionState
+from .styles import StyleCache
 
 BARS = "▁▂▃▄▅▆▇█"
 SPARK_MARGIN = 2

@@ -15,8 +15,8 @@ from rich.segment import Segment
 from rich.style import Style
 
 from ...api.text import clean_text
-from ...monitor.board import ExtensionBoard, ExtensionTile
-from ...monitor.history import ExtensionState
+from ...monitor.board import ExtensionBoard
+from ...monitor.states import ExtensionState, ExtensionTile
 from .tile_text import fit, state_age_text, status_candidates
 
 _BOLD = Style(bold=True)
@@ -145,4 +145,4 @@ def _tiny(tile: ExtensionTile, look: TileLook, width: int) -> list[list[Segment]
     return [[Segment(tile.state.glyph, look.glyph), Segment(number, look.bold)]]
 
 
-__all__ = ["BOARD", "LARGE", "LARGE_TIGHT", "LINE", "MEDIUM", "TINY", "TileLook", "TileSize", "WALL_SIZES", "draw_tile"]
+__all__ = ["BOARD", "LARGE", "LARGE_TIGHT", "LINE", "MEDIUM", "TINY", "WALL_SIZES", "TileLook", "TileSize", "draw_tile"]

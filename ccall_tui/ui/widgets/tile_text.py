@@ -12,10 +12,10 @@ from datetime import datetime
 from rich.cells import cell_len, set_cell_size
 
 from ...i18n import _, current_language
-from ...monitor.board import ExtensionBoard, ExtensionTile
+from ...monitor.board import ExtensionBoard
 from ...monitor.format import format_clock, format_timestamp
-from ...monitor.history import ExtensionState
-from ...monitor.poller import format_age
+from ...monitor.poll_status import format_age
+from ...monitor.states import ExtensionState, ExtensionTile
 
 # A state that began before the board was watching is shown as a lower bound ("≥ 3 min"),
 # and only once that bound says something.

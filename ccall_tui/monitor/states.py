@@ -1,0 +1,106 @@
+"""Where one extension stands: online, offline, never seen, or not known yet, since when,
+and with which devices (one tile of the board)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from ..api.registrations import Registration
+from ..i18n import _
+
+
+class ExtensionState(Enum):
+    """Where one extension stands right now."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+    NEVER_SEEN = "never"
+    # Before the first good answer nothing is known: never drawn as offline.
+    UNKNOWN = "unknown"
+
+    @property
+    def glyph(self) -> str:
+        return _GLYPHS[self]
+
+    @property
+    def label(self) -> str:
+        """The word shown next to the glyph (translated when called)."""
+        if self is ExtensionState.ONLINE:
+            return _("online")
+        if self is ExtensionState.OFFLINE:
+            return _("offline")
+        if self is ExtensionState.UNKNOWN:
+            return _("unknown")
+        return _("never seen")
+
+
+_GLYPHS = {
+    ExtensionState.ONLINE: "●",
+    ExtensionState.OFFLINE: "○",
+    ExtensionState.NEVER_SEEN: "·",
+    ExtensionState.UNKNOWN: "?",
+}
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: ``"Nguyễn Đức"`` -> ``"nguyen duc"`` (for the filter)."""
+    text = text.casefold().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(slots=True, eq=False)
+class ExtensionTile:
+    """One extension on the board."""
+
+    extension: str
+    state: ExtensionState
+    since: datetime
+    # False when the state began before the board first looked (the time is a lower bound).
+    since_known: bool = False
+    flaps: int = 0
+    # As of when its devices last changed (the board's registrations_of has the latest figures).
+    registrations: Sequence[Registration] = ()
+    label: str | None = None
+    learned_name: str | None = None
+    # When the board last *saw* the state change (None: never, since it started watching).
+    changed_at: datetime | None = None
+    # Bumped whenever anything shown on the tile changes.
+    version: int = 0
+    _folded: str = ""
+
+    @property
+    def name(self) -> str | None:
+        return self.label or self.learned_name
+
+    @property
+    def devices(self) -> int:
+        return len(self.registrations)
+
+    def time_in_state(self, now: datetime) -> timedelta:
+        return max(now - self.since, timedelta(0))
+
+    def matches(self, folded_query: str) -> bool:
+        if not folded_query:
+            return True
+        if folded_query in self.extension:
+            return True
+        if not self._folded and self.name:
+            self._folded = fold(self.name)
+        return folded_query in self._folded
+
+    def _set_name(self, label: str | None = None, learned: str | None = None) -> bool:
+        before = self.name
+        if label is not None:
+            self.label = label
+        if learned is not None:
+            self.learned_name = learned
+        if self.name != before:
+            self._folded = ""
+            self.version += 1
+            return True
+        return False
