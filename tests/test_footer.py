@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets._footer import FooterKey
 
 from ccall_tui.factory import build_app
+from ccall_tui.ui.textual_compat import FooterKey
 from ccall_tui.ui.widgets.footer import AppFooter
 
 

@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from ..services import AppServices
 from ..i18n import _
+from .textual_compat import mode_screens, same_styles_as_app, styles_current
 from .translate import translate_bindings
 
 
@@ -64,17 +65,16 @@ class CcallApp(App[int]):
     def _styled_already(self, screen: Screen) -> Screen:
         """A new mode screen gets its styles as its widgets mount, from a stylesheet that holds
         its rules already (CSS_PATH): Textual's extra pass over every screen's CSS is not needed."""
-        screen._css_update_count = self._css_update_count
-        return screen
+        return same_styles_as_app(screen, self)
 
     def switch_mode(self, mode: str):
         """Switch to a mode's screen. Both screens are built once and kept; going back to one
         that exists skips Textual's re-application of every style of every widget on resume
         (about 1 ms a widget, 100+ ms for the call browser) when no style changed meanwhile:
         a theme change still refreshes everything through Textual's CSS update count."""
-        stack = self._screen_stacks.get(mode)
-        screen = stack[-1] if stack and mode != self._current_mode else None
-        if screen is None or getattr(screen, "_css_update_count", None) != self._css_update_count:
+        stack = mode_screens(self, mode)
+        screen = stack[-1] if stack and mode != self.current_mode else None
+        if screen is None or not styles_current(screen, self):
             return super().switch_mode(mode)
         post = screen.post_message
 

@@ -92,12 +92,9 @@ async def board_history(stage: Stage) -> None:
 
 def _monitor(stage: Stage) -> Any:
     from .screens.monitor import MonitorScreen
+    from .textual_compat import mode_screens
 
-    for stack in stage.app._screen_stacks.values():
-        for screen in stack:
-            if isinstance(screen, MonitorScreen):
-                return screen
-    return None
+    return next((s for s in mode_screens(stage.app) if isinstance(s, MonitorScreen)), None)
 
 
 async def board(stage: Stage) -> None:

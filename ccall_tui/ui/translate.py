@@ -13,10 +13,11 @@ from dataclasses import replace
 from textual.dom import DOMNode
 
 from ..i18n import _
+from .textual_compat import key_to_bindings
 
 
 def translate_bindings(node: DOMNode) -> None:
-    key_map = node._bindings.key_to_bindings
+    key_map = key_to_bindings(node)
     for key, bindings in list(key_map.items()):
         key_map[key] = [
             replace(

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from textual import events
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from ..textual_compat import FooterKey, bindings_ready, mark_bindings_ready
 
 COMPACT_BELOW = 120
 # Actions whose keys are never hidden: how to learn every other key, and how to leave.
@@ -38,12 +39,12 @@ class AppFooter(Footer):
         )
 
     def compose(self):
-        if self._bindings_ready:
+        if bindings_ready(self):
             self._composed = self._signature()
         yield from super().compose()
 
     def bindings_changed(self, screen) -> None:
-        self._bindings_ready = True
+        mark_bindings_ready(self)
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen and not self._recompose_pending:
