@@ -116,3 +116,19 @@ async def test_datatable_still_sizes_new_rows_through_the_method_the_fast_table_
 
     await _sized(Counting(), auto=False)
     assert sum(calls) == 200
+
+
+async def test_a_column_widened_by_hand_redraws_its_cells_at_the_new_width():
+    table = compat.FixedSizeRowsTable()
+    app = Table(table)
+    async with app.run_test() as pilot:
+        table.add_column("who", width=8, key="who")
+        table.add_rows([("Nguyễn Bảo Trâm",)] * 3)
+        await pilot.pause()
+        before = table.virtual_size.width
+        assert "Trâm" not in "".join(s.text for s in table.render_line(1))
+        table.columns["who"].width = 20
+        table.column_width_changed()
+        await pilot.pause()
+        assert table.virtual_size.width == before + 12
+        assert "Nguyễn Bảo Trâm" in "".join(s.text for s in table.render_line(1))

@@ -82,3 +82,9 @@ class FixedSizeRowsTable(DataTable[Any]):
         width = sum(column.get_render_width(self) for column in self.columns.values())
         header = self.header_height if self.show_header else 0
         self.virtual_size = Size(width + self._row_label_column_width, self._total_row_height + header)
+
+    def column_width_changed(self) -> None:
+        """After a column's ``width`` was set by hand: drop the rendered rows and resize. DataTable
+        has no public way to say so (it only re-measures when rows or columns are added)."""
+        self._clear_caches()
+        self._update_dimensions([])

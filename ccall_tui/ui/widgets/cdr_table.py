@@ -195,8 +195,7 @@ class CdrTable(FixedSizeRowsTable):
         width = max(low, min(high, spare))
         if width != column.width:
             column.width = width
-            self._clear_caches()
-            self._update_dimensions([])
+            self.column_width_changed()
             self.refresh()
 
     def label_of(self, key: str) -> str:
