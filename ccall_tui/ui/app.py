@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from ..services import AppServices
 from ..i18n import _
+from .messages import CredentialsChanged
 from .textual_compat import mode_screens, same_styles_as_app, styles_current
 from .translate import translate_bindings
 
@@ -173,15 +174,10 @@ class CcallApp(App[int]):
             if first_run:
                 self._start()
             else:
-                self.post_message_to_screens_credentials_changed()
+                for screen in mode_screens(self):
+                    screen.post_message(CredentialsChanged())
 
         self.push_screen(LoginScreen(self.services, reason=reason), done)
-
-    def post_message_to_screens_credentials_changed(self) -> None:
-        for stack in self._screen_stacks.values():
-            for screen in stack:
-                if hasattr(screen, "credentials_changed"):
-                    screen.credentials_changed()
 
     # ------------------------------------------------------------------ actions
 

@@ -33,6 +33,7 @@ from ...i18n import N_, _
 from ...monitor import cdr_filter as cf
 from ...monitor.cdr_browse import CdrBrowse, Loaded
 from ...monitor.cdr_memory import filter_path
+from ..messages import CredentialsChanged
 from ..translate import translate_bindings
 from ..widgets.cdr_detail import CdrDetail
 from ..widgets.cdr_form import CdrFilterForm
@@ -197,6 +198,9 @@ class CdrBrowserScreen(BrowserJobs):
     def credentials_changed(self) -> None:
         if self.browse.query is not None:
             self.load_page(self.browse.query, keep_call_id=self._current_call_id())
+
+    def on_credentials_changed(self, _message: CredentialsChanged) -> None:
+        self.credentials_changed()
 
     # ------------------------------------------------------------------ status
 

@@ -23,6 +23,7 @@ from ...monitor.feed import BoardFeed
 from ...monitor.history import BoardEvent
 from ...monitor.poll_status import PollStatus, format_age
 from ...monitor.states import ExtensionState
+from ..messages import CredentialsChanged
 from ..translate import translate_bindings
 from ..widgets.changelog import ChangeLogView
 from ..widgets.extension_grid import ExtensionGrid
@@ -176,6 +177,9 @@ class MonitorScreen(Screen):
     def credentials_changed(self) -> None:
         """The app got new credentials: start again."""
         self.feed.credentials_changed()
+
+    def on_credentials_changed(self, _message: CredentialsChanged) -> None:
+        self.credentials_changed()
 
     def _feed_event(self, event: fe.FeedEvent) -> None:
         """Draw what the feed says happened (called on the app's loop)."""
