@@ -92,15 +92,6 @@ class ConfigError(AppError):
     def __str__(self) -> str:
         return self.message
 
-    def located(self, path: Path, line: int | None, key: str | None) -> ConfigError:
-        """The same problem, placed in a file."""
-        return ConfigError(
-            self.detail,
-            path=path,
-            line=self.line if self.line is not None else line,
-            key=self.key or key,
-        )
-
 
 # --------------------------------------------------------------------------- data
 
@@ -132,9 +123,6 @@ class Profile:
         """The roster specs expanded to extension numbers, in order, without duplicates."""
         return expand_roster(self.roster)
 
-    def label_for(self, extension: str) -> str | None:
-        return self.labels.get(extension)
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -142,9 +130,6 @@ class Settings:
     default_profile: str
     profiles: Mapping[str, Profile]
     from_file: bool = False
-
-    def profile_names(self) -> list[str]:
-        return list(self.profiles)
 
 
 # --------------------------------------------------------------------------- paths
@@ -270,20 +255,6 @@ def apply_overrides(
     if from_env:
         return replace(profile, base_url=validate_base_url(from_env, key="CCALL_BASE_URL"))
     return profile
-
-
-def load_profile(
-    name: str | None = None,
-    *,
-    base_url: str | None = None,
-    env: Mapping[str, str] | None = None,
-    path: Path | None = None,
-) -> tuple[Settings, Profile]:
-    """Load the file, pick the profile and apply overrides: what the CLI and the app need."""
-    env = os.environ if env is None else env
-    settings = load_settings(path if path is not None else config_path(env))
-    profile = apply_overrides(select_profile(settings, name, env), base_url=base_url, env=env)
-    return settings, profile
 
 
 # --------------------------------------------------------------------------- elsewhere

@@ -33,10 +33,6 @@ class Learned:
     checked_at: str | None = None  # ISO time of the doctor run that found these
     notes: tuple[str, ...] = field(default_factory=tuple)  # the findings of that run, as shown
 
-    @property
-    def changes_behaviour(self) -> bool:
-        return self.body_format != "json" or self.split_causes
-
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["notes"] = list(self.notes)

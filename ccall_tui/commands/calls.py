@@ -1,6 +1,6 @@
 """``ext``, ``cdrs`` and ``cdr``: the registrations and call records, for scripts.
 
-Tables on stdout, counts and reasons on stderr; exit codes as in :mod:`ccall_tui.cli`.
+Tables on stdout, counts and reasons on stderr; exit codes as in :class:`ccall_tui.errors.Exit`.
 """
 
 from __future__ import annotations
