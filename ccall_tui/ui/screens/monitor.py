@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -20,7 +21,6 @@ from ...monitor import events as fe
 from ...monitor.board import BoardChanges, ExtensionBoard, SortOrder
 from ...monitor.credential_watch import watch_for
 from ...monitor.feed import BoardFeed
-from ...monitor.history import BoardEvent
 from ...monitor.poll_status import PollStatus, format_age
 from ...monitor.states import ExtensionState
 from ..messages import CredentialsChanged
@@ -30,6 +30,7 @@ from ..widgets.extension_grid import ExtensionGrid
 from ..widgets.footer import AppFooter
 from ..widgets.summary import BoardSummary, count_text
 from ..widgets.textline import TextLine
+from . import board_notices as notices
 
 log = logging.getLogger("ccall_tui.monitor")
 W = TypeVar("W", bound=Widget)
@@ -81,7 +82,7 @@ class MonitorScreen(Screen):
             credential_watch=watch_for(services), credentials=lambda: services.credentials,
             replace_credentials=lambda credentials: self.app.replace_credentials(credentials),
         )
-        self.feed.subscribe(self._feed_event)
+        self.feed.subscribe(lambda event: self.post_message(self.FeedUpdate(event)))
         self.watched = frozenset(getattr(profile, "watched", ()) or ())
         self.wall = bool(services.wall)
         self._tick_timer: Timer | None = None
@@ -181,8 +182,16 @@ class MonitorScreen(Screen):
     def on_credentials_changed(self, _message: CredentialsChanged) -> None:
         self.credentials_changed()
 
-    def _feed_event(self, event: fe.FeedEvent) -> None:
-        """Draw what the feed says happened (called on the app's loop)."""
+    class FeedUpdate(Message):
+        """One event of the board feed, delivered to the screen as a message."""
+
+        def __init__(self, event: fe.FeedEvent) -> None:
+            super().__init__()
+            self.event = event
+
+    def on_monitor_screen_feed_update(self, message: FeedUpdate) -> None:
+        """Draw what the feed says happened."""
+        event = message.event
         if isinstance(event, fe.SnapshotApplied):
             self.show_changes(event.changes)
             self.call_later(self._tick_after_poll)
@@ -193,12 +202,7 @@ class MonitorScreen(Screen):
             self.grid.stale = True
             self._render_status()
             if isinstance(event, fe.AuthRejected) and event.first:
-                self.notify(
-                    _("{message} Retrying every few minutes; press l to log in again.").format(
-                        message=event.message.rstrip(".") + "."
-                    ),
-                    title=_("Wrong credentials"), severity="error", timeout=10, markup=False,
-                )
+                notices.credentials_refused(self, event.message)
         elif isinstance(event, fe.DiscoveryFinished):
             if event.added:
                 self.grid.rebuild()
@@ -206,11 +210,7 @@ class MonitorScreen(Screen):
                 self.grid.refresh_extensions(event.renamed)
             self._render_header()
         elif isinstance(event, fe.GrowthRefused):
-            self.notify(
-                _("The server listed {count} extensions not seen before: shown, but not remembered (limit {limit}).")
-                .format(count=event.count, limit=event.limit),
-                severity="warning", timeout=15, markup=False,
-            )
+            notices.growth_refused(self, event.count, event.limit)
         elif isinstance(event, fe.SeenRefused) and not self._seen_error_shown:
             self._seen_error_shown = True
             self.notify(event.message, severity="warning", markup=False)
@@ -221,26 +221,13 @@ class MonitorScreen(Screen):
         grid.stale = False
         grid.apply_changes(changes)
         if changes.events:
-            self._write_events(changes.events)
+            # The change log is a side panel: redrawn with the next second's tick, not per poll,
+            # so a poll with many changes costs only the tiles that changed.
+            self._log_dirty = True
         if changes.went_offline and self.watched:
-            self._alert([ext for ext in changes.went_offline if ext in self.watched])
+            notices.watched_offline(self, [ext for ext in changes.went_offline if ext in self.watched])
         self._render_header()
         self._render_status()
-
-    def _alert(self, extensions: list[str]) -> None:
-        if not extensions:
-            return
-        self.app.bell()
-        for ext in extensions:
-            tile = self.board.get(ext)
-            name = tile.name if tile and tile.name else ""
-            self.notify(
-                _("Watched extension {ext} {name} went offline.").format(ext=ext, name=name).replace("  ", " "),
-                title=_("Offline"),
-                severity="warning",
-                timeout=15,
-                markup=False,
-            )
 
     # ------------------------------------------------------------------ drawing
 
@@ -303,11 +290,6 @@ class MonitorScreen(Screen):
             self.grid.stale = stale and status.last_success is not None
         _kind, line = status.status_line(now)
         self._set_text("#mon-status", Text(line))
-
-    def _write_events(self, events: list[BoardEvent]) -> None:
-        # The change log is a side panel: redrawn with the next second's tick, not per poll,
-        # so a poll with many changes costs only the tiles that changed.
-        self._log_dirty = True
 
     # ------------------------------------------------------------------ actions
 
