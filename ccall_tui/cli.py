@@ -246,7 +246,7 @@ class LogFormatter(logging.Formatter):
 
         self.tz = ZoneInfo(DEFAULT_TIMEZONE)
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # logging's name
         from .monitor.format import format_timestamp
 
         return format_timestamp(datetime.fromtimestamp(record.created, self.tz), offset=True)
@@ -313,7 +313,7 @@ def _dispatch(args: argparse.Namespace, env: dict[str, str], handler: logging.Ha
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")
         return Exit.OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+    except Exception as exc:  # the last line of defence: one line, not a traceback (and a log)
         log.exception("unexpected error")
         print(
             "ccall-tui: " + _("unexpected error: {kind}. Run with --log-file to see details.").format(

@@ -42,7 +42,7 @@ def isolated(tmp_path_factory, monkeypatch):
 
         if hasattr(i18n, "set_language"):
             i18n.set_language("en", {})
-    except Exception:  # pragma: no cover - i18n must never break unrelated tests
+    except Exception:  # noqa: BLE001  # pragma: no cover - i18n must never break unrelated tests
         pass
     yield home
     keyring.set_keyring(previous)

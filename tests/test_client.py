@@ -291,7 +291,7 @@ def test_scrub_and_masks():
 def test_retry_after_reads_seconds_and_dates():
     from datetime import datetime, timezone
 
-    from ccall_tui.api.client import retry_after
+    from ccall_tui.api.answers import retry_after
 
     now = datetime(2026, 12, 1, 10, 0, 0, tzinfo=timezone.utc)
 

@@ -3,7 +3,6 @@ switches, through the client, the command line and (where it shows) the board.""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json

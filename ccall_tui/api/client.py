@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from ..i18n import _
-from .answers import (  # noqa: F401 - retry_after and RETRY_AFTER_CAP_S are re-exported
+from .answers import (
     AUTH_WORDS,
-    RETRY_AFTER_CAP_S,
     auth_message,
     exception_chain,
     fast_json,

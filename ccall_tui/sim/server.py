@@ -330,7 +330,7 @@ class _Handler(BaseHTTPRequestHandler):
         except wire.BadRequest as exc:
             self._json(400, wire.error(str(exc)))
             return
-        except Exception:  # a simulator bug: answer like a broken server, never hang up silently
+        except Exception:  # noqa: BLE001 - a simulator bug: answer like a broken server, never hang up silently
             self._json(500, wire.error("Internal server error"))
             return
         self._deliver(status, hostile.reshape(path, payload, self.pbx.faults, self.pbx.tenant.domain))
