@@ -114,7 +114,7 @@ def test_fitting_counts_cells_and_drops_parts_rather_than_cutting(vietnamese):
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_vietnamese_tiles_show_whole_words(vietnamese, board_app, sim, clock, size):  # noqa: F811
+async def test_vietnamese_tiles_show_whole_words(vietnamese, board_app, sim, clock, size):
     app = board_app()
     async with app.run_test(size=size) as pilot:
         await _after_changes(sim, clock)(pilot)

@@ -54,7 +54,7 @@ class EventLog:
 
     def latest(self, count: int) -> list[BoardEvent]:
         """Newest first."""
-        result = []
+        result: list[BoardEvent] = []
         for event in reversed(self._events):
             if len(result) >= count:
                 break

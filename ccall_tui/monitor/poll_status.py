@@ -46,7 +46,7 @@ class Backoff:
     def next_delay(self) -> float:
         """Count one more failure and return how long to wait."""
         self.failures += 1
-        raw = min(self.cap, self.base * 2 ** min(self.failures - 1, 30))
+        raw: float = min(self.cap, self.base * 2.0 ** min(self.failures - 1, 30))
         return raw * (1.0 - self.jitter * self.rng.random())
 
     def reset(self) -> None:

@@ -22,7 +22,7 @@ def component_style(widget, name: str) -> Style:
 class StyleCache:
     """Rich styles of a widget and its components, computed once per style update."""
 
-    def __init__(self, widget) -> None:  # noqa: ANN001 - any Widget
+    def __init__(self, widget) -> None:
         self.widget = widget
         self._styles: dict[str, Style] = {}
 

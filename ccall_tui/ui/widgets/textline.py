@@ -43,10 +43,10 @@ class TextLine(Widget):
         self._styles.clear()
         self._strips = None
 
-    def get_content_width(self, container, viewport) -> int:  # noqa: ANN001 - textual's signature
+    def get_content_width(self, container, viewport) -> int:
         return self._text.cell_len
 
-    def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001
+    def get_content_height(self, container, viewport, width: int) -> int:
         return 1
 
     def render_line(self, y: int) -> Strip:
@@ -98,7 +98,7 @@ class TextLine(Widget):
         top = rows // 2 if vertical == "middle" else rows if vertical == "bottom" else 0
         return [blank] * top + strips + [blank] * (rows - top)
 
-    def _line_strip(self, text: Text, width: int, base, left: int) -> Strip:  # noqa: ANN001 - a Rich Style
+    def _line_strip(self, text: Text, width: int, base, left: int) -> Strip:
         segments = list(Segment.apply_style(text.render(self.app.console), base))
         if left > 0:
             segments.insert(0, Segment(" " * left, base))
