@@ -360,7 +360,7 @@ async def test_summary_of_the_page_and_of_all_pages_cancellable(make_services, s
         # a slow server: the long fetch shows progress and escape cancels it
         sim.faults.latency_s = 0.5
         await pilot.press("A")
-        await pilot.pause(0.2)
+        await pilot.pause()  # the worker starts and shows its progress; the answer is 0.5 s away
         assert "-active" in screen.query_one("#cdr-progress").classes
         await pilot.press("escape")
         await pilot.pause()

@@ -125,15 +125,15 @@ async def test_cancelling_a_slow_download_leaves_no_part_file(sim, tmp_path):
     sim.faults.recording_huge = True
     async with client_for(sim) as client:
         url = await recorded_url(client)
-        seen = []
+        arrived = asyncio.Event()
+
+        def progress(received, total):
+            if received > 64 * 1024:
+                arrived.set()
+
         # the user said "download anyway" (no cap), then gave up while it trickled in
-        task = asyncio.ensure_future(
-            client.download(url, tmp_path / "a.wav", max_bytes=None, progress=lambda n, t: seen.append(n))
-        )
-        for _ in range(200):
-            await asyncio.sleep(0.02)
-            if seen and seen[-1] > 64 * 1024:
-                break
+        task = asyncio.ensure_future(client.download(url, tmp_path / "a.wav", max_bytes=None, progress=progress))
+        await asyncio.wait_for(arrived.wait(), 10)
         assert any(p.suffix == ".part" for p in tmp_path.iterdir())
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
