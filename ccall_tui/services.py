@@ -55,9 +55,11 @@ class AppServices:
         from .api.learned import make_client
 
         # With what 'ccall-tui doctor' learned about this server (form bodies, causes).
-        options = {"transport": self.transport} if self.transport is not None else {}
-        return make_client(self.profile, self.credentials, state_root=self.state_dir, demo=self.sim is not None,
-                           **options)
+        demo = self.sim is not None
+        if self.transport is not None:
+            return make_client(self.profile, self.credentials, state_root=self.state_dir, demo=demo,
+                               transport=self.transport)
+        return make_client(self.profile, self.credentials, state_root=self.state_dir, demo=demo)
 
     @property
     def interval(self) -> float:
