@@ -76,8 +76,8 @@ class MonitorScreen(Screen):
             profile, services.state_dir, demo=services.sim is not None,
             interval=services.interval, clock=services.now, client=lambda: self.app.client,
             timer=lambda delay, callback, name: self.set_timer(delay, callback, name=name),
-            spawn=lambda work, name: self.run_worker(
-                work(), name=name, group=name, exclusive=True, exit_on_error=False
+            spawn=lambda work, name: self.run_worker(  # a poll or a discovery runs alone; writes queue
+                work(), name=name, group=name, exclusive=name in ("poll", "discover"), exit_on_error=False
             ),
             credential_watch=watch_for(services), credentials=lambda: services.credentials,
             replace_credentials=lambda credentials: self.app.replace_credentials(credentials),
