@@ -154,7 +154,7 @@ async def test_polls_apply_answers_and_the_next_poll_follows_the_interval(make_f
     assert feed.polls_started == 12 and registration_requests(sim) == 12
 
 
-async def test_failures_back_off_keep_the_data_and_recovery_returns_to_the_interval(make_feed, quiet, sim):
+async def test_failures_back_off_keep_the_data_and_recovery_returns_to_the_interval(make_feed, quiet, sim, clock):
     feed, timers, events = make_feed(quiet)
     feed.start()
     await feed.idle()
@@ -171,11 +171,11 @@ async def test_failures_back_off_keep_the_data_and_recovery_returns_to_the_inter
     # 1, 2, 4, 8 s (each minus up to a quarter, at random)
     for n, delay in enumerate(delays):
         assert 0.75 * 2**n <= delay <= 2**n
-    assert feed.board.online_count == online and feed.status.is_stale(feed._clock())
+    assert feed.board.online_count == online and feed.status.is_stale(clock())
     sim.faults.reset()
     await timers.advance(of(events, PollFailed)[-1].delay)
     assert len(of(events, SnapshotApplied)) == 2
-    assert feed.status.failures == 0 and not feed.status.is_stale(feed._clock())
+    assert feed.status.failures == 0 and not feed.status.is_stale(clock())
     assert timers.due_in("next-poll") == pytest.approx(1.0)
 
 
