@@ -113,9 +113,9 @@ class SummaryBuilder:
     talk: list[float] = field(default_factory=list)
     mos: list[float] = field(default_factory=list)
     pdd: list[float] = field(default_factory=list)
-    causes: Counter = field(default_factory=Counter)
-    directions: Counter = field(default_factory=Counter)
-    hours: Counter = field(default_factory=Counter)
+    causes: Counter[str] = field(default_factory=Counter)
+    directions: Counter[str] = field(default_factory=Counter)
+    hours: Counter[datetime] = field(default_factory=Counter)
 
     def add(self, records: Iterable[CallRecord]) -> None:
         for record in records:
@@ -157,7 +157,7 @@ def summarize(records: Iterable[CallRecord], tz: tzinfo) -> CdrSummary:
     return builder.result()
 
 
-def hourly_series(counts: Counter | dict[datetime, int]) -> tuple[tuple[datetime, int], ...]:
+def hourly_series(counts: Counter[datetime] | dict[datetime, int]) -> tuple[tuple[datetime, int], ...]:
     """Contiguous hours from the first to the last with calls (empty hours as 0).
 
     Walks in real elapsed hours, so a daylight-saving change neither repeats nor skips an

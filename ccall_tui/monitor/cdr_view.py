@@ -24,19 +24,19 @@ SORT_COLUMNS = (
 _MISSING_LAST = (1,)
 
 
-def _text_key(value: str | None) -> tuple:
+def _text_key(value: str | None) -> tuple[Any, ...]:
     return _MISSING_LAST if not value else (0, fold(value))
 
 
-def _number_key(value: float | None) -> tuple:
+def _number_key(value: float | None) -> tuple[Any, ...]:
     return _MISSING_LAST if value is None else (0, value)
 
 
-def _time_key(value: datetime | None) -> tuple:
+def _time_key(value: datetime | None) -> tuple[Any, ...]:
     return _MISSING_LAST if value is None else (0, value.timestamp())
 
 
-def _digits_first(value: str | None) -> tuple:
+def _digits_first(value: str | None) -> tuple[Any, ...]:
     """Numbers sort as numbers (``99`` before ``100``), names after them alphabetically."""
     if not value:
         return _MISSING_LAST

@@ -16,7 +16,7 @@ from typing import IO, Any, Callable, Iterable
 
 from ..api.client import CcallClient
 from ..api.cdrs import CALL_FIELDS, CallRecord, CdrQuery
-from .paging import (  # noqa: F401 - the paging walk is part of this module's interface
+from .paging import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PAGE_SIZE,
     MAX_PAGES,
@@ -27,6 +27,12 @@ from .paging import (  # noqa: F401 - the paging walk is part of this module's i
     pin_query,
 )
 
+
+# The paging walk is part of this module's interface (the command line and the tests use it).
+__all__ = [
+    "DEFAULT_CONCURRENCY", "DEFAULT_PAGE_SIZE", "MAX_PAGES", "PageProgress", "PagingReport", "fetch_all",
+    "iter_pages", "pin_query", "CsvWriter", "JsonWriter", "make_writer", "export_to_file",
+]
 
 # ---------------------------------------------------------------------- writers
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, AsyncIterator, Callable
 
 from ..api.client import CcallClient
-from ..api.cdrs import CdrPage, CdrQuery, Paging
+from ..api.cdrs import CallRecord, CdrPage, CdrQuery, Paging
 from ..i18n import _
 
 DEFAULT_PAGE_SIZE = 500
@@ -199,8 +199,8 @@ async def fetch_all(
     progress: PageProgress | None = None,
     report: PagingReport | None = None,
     now: datetime | None = None,
-) -> list:
-    records: list = []
+) -> list[CallRecord]:
+    records: list[CallRecord] = []
     async for page in iter_pages(
         client, query, page_size=page_size, concurrency=concurrency, progress=progress,
         report=report, now=now,
@@ -221,7 +221,7 @@ class _Walk:
         self.absurd = False
         self.finished = False
         self._recent: collections.deque[set[str]] = collections.deque(maxlen=RECENT_PAGES)
-        self._previous: tuple | None = None
+        self._previous: tuple[CallRecord, ...] | None = None
 
     def plan(self, first: CdrPage) -> int | None:
         """How many pages to fetch concurrently: the announced count, within the bound."""

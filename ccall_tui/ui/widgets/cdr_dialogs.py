@@ -60,7 +60,7 @@ class _TargetDialog(ModalScreen):
             button.variant = "primary"
 
     @staticmethod
-    def OK_LABEL() -> str:  # noqa: N802 - a translated constant
+    def OK_LABEL() -> str:
         return _("Save")
 
     def _buttons(self) -> ComposeResult:
@@ -95,7 +95,7 @@ class ExportDialog(_TargetDialog):
         self._note = pages_note
 
     @staticmethod
-    def OK_LABEL() -> str:  # noqa: N802
+    def OK_LABEL() -> str:
         return _("Export")
 
     def compose(self) -> ComposeResult:
@@ -155,7 +155,7 @@ class DownloadDialog(_TargetDialog):
         self._url = url
 
     @staticmethod
-    def OK_LABEL() -> str:  # noqa: N802
+    def OK_LABEL() -> str:
         return _("Download")
 
     def compose(self) -> ComposeResult:

@@ -49,7 +49,10 @@ def summary_text(summary: CdrSummary, title: str) -> Text:
             item(label, Text(words, style=MOS_STYLES[band]) if band else "")
     else:
         item(_("MOS"), "")
-    pdd = lambda v: "" if v is None else _("{value} s").format(value=f"{v:.2f}")  # noqa: E731
+
+    def pdd(value: float | None) -> str:
+        return "" if value is None else _("{value} s").format(value=f"{value:.2f}")
+
     item(_("PDD median"), pdd(summary.pdd_median_s))
     item(_("95th percentile"), pdd(summary.pdd_p95_s))
     out.append("\n")

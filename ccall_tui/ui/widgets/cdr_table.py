@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from ...api.cdrs import CallRecord
 from ...i18n import N_, _
@@ -186,7 +187,7 @@ class CdrTable(FixedSizeRowsTable):
     def _fit_flex_column(self) -> None:
         """The caller name (or, when it is hidden, the cause) takes the width the others leave."""
         key = self._flex_key()
-        column = self.columns.get(key)  # type: ignore[call-overload]
+        column = self.columns.get(ColumnKey(key))
         if column is None or not self.size.width:
             return
         low, high = (NAME_MIN, NAME_MAX) if key == "cid_name" else (CAUSE_MIN, CAUSE_MAX)
