@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     simulate = sub.add_parser("simulate", help=_("run the simulated PBX standalone"))
     sim_cli.add_arguments(simulate)
-    simulate.set_defaults(func=sim_cli.run)
+    simulate.set_defaults(func=lambda args, _ctx: sim_cli.run(args), without_config=True)
 
     from .commands import doctor
 
@@ -289,11 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, env: dict[str, str], handler: logging.Handler | None = None) -> int:
     func = getattr(args, "func", None)
     try:
-        module = getattr(func, "__module__", "") if func is not None else ""
-        if module.endswith("sim.cli"):
-            return int(func(args) or 0)
-        if module.endswith("commands.config_cmd"):
-            # 'config path/init' must work even when the config file is broken.
+        if func is not None and getattr(args, "without_config", False):
+            # The simulator, and 'config path/init', which must work when the config file is broken.
             return int(func(args, None) or 0)
         ctx = Context(args, env)
         if handler is not None and isinstance(handler.formatter, LogFormatter):

@@ -18,6 +18,8 @@ def add_parser(subparsers: Any) -> None:
     config = subparsers.add_parser("config", help=_("show or create the configuration file"))
     actions = config.add_subparsers(dest="config_action", metavar="{path,show,init}")
     actions.required = True
+    # They read the file themselves, so that they work (or say why not) when it is broken.
+    config.set_defaults(without_config=True)
 
     path = actions.add_parser("path", help=_("print the path of the configuration file"))
     path.set_defaults(func=run_config_path)
