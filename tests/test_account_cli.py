@@ -184,11 +184,6 @@ def test_config_commands(capsys, monkeypatch, tmp_path):
     code, out, err = run(["config", "show"], capsys, monkeypatch)
     assert code == 2 and "line 2" in err and "poll_interval" in err
     assert len(err.strip().splitlines()) == 1
-    # A broken file does not stop 'config path' nor 'config init --force' (which replaces it).
-    code, out, err = run(["config", "path"], capsys, monkeypatch)
-    assert code == 0 and out.strip() == str(path)
-    code, out, err = run(["config", "init", "--force"], capsys, monkeypatch)
-    assert code == 0 and path.with_name("config.toml.bak").read_text() == "[profiles.main]\npoll_interval = 0\n"
 
 
 def test_through_the_main_command_line(pbx, capsys, monkeypatch, isolated_account):

@@ -271,3 +271,16 @@ def test_a_failure_of_any_kind_ends_as_one_line_with_its_own_code(monkeypatch, c
     code = main(["ext"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("ccall-tui: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_config_path_and_init_work_when_the_config_file_is_not_even_toml(monkeypatch, capsys, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[profiles.main\n")
+    monkeypatch.setenv("CCALL_CONFIG", str(config))
+    assert main(["ext"]) == 2
+    assert str(config) in capsys.readouterr().err
+    assert main(["config", "path"]) == 0
+    assert capsys.readouterr().out.strip() == str(config)
+    assert main(["config", "init", "--force"]) == 0
+    assert config.with_name("config.toml.bak").read_text() == "[profiles.main\n"
+    assert main(["config", "show"]) == 0
