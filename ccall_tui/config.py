@@ -19,13 +19,10 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import platformdirs
-
 from .api.text import clean_text
 from .errors import AppError, Exit
 from .i18n import _
 
-APP_NAME = "ccall-tui"
 DEFAULT_BASE_URL = "https://api.ccall.vn"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_PROFILE = "default"
@@ -130,27 +127,6 @@ class Settings:
     default_profile: str
     profiles: Mapping[str, Profile]
     from_file: bool = False
-
-
-# --------------------------------------------------------------------------- paths
-
-
-def config_path(env: Mapping[str, str] | None = None) -> Path:
-    """``$CCALL_CONFIG`` if set, else the platform's user config dir + ``config.toml``."""
-    env = os.environ if env is None else env
-    override = env.get("CCALL_CONFIG", "").strip()
-    if override:
-        return Path(override).expanduser()
-    return platformdirs.user_config_path(APP_NAME) / "config.toml"
-
-
-def state_dir(env: Mapping[str, str] | None = None) -> Path:
-    """``$CCALL_STATE_DIR`` if set, else the platform's user state dir."""
-    env = os.environ if env is None else env
-    override = env.get("CCALL_STATE_DIR", "").strip()
-    if override:
-        return Path(override).expanduser()
-    return platformdirs.user_state_path(APP_NAME)
 
 
 def _show(value: Any) -> str:

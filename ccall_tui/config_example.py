@@ -15,9 +15,9 @@ from .config import (
     DEFAULT_PROFILE,
     ConfigError,
     _show,
-    config_path,
 )
 from .i18n import _
+from .paths import config_path
 
 # The example itself is a data file, valid TOML as shipped (for the default profile); the lines
 # that name the profile, its server and its domain are replaced for the profile in use.

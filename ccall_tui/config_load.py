@@ -23,13 +23,12 @@ from .config import (
     TOP_LEVEL_KEYS,
     ConfigError,
     Profile,
-    _show,
     Settings,
-    config_path,
+    _show,
     expand_roster,
 )
 from .i18n import _
-
+from .paths import config_path
 
 
 def load_settings(path: Path | None = None) -> Settings:

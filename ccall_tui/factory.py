@@ -19,9 +19,9 @@ def build_app(services: AppServices) -> CcallApp:
 
 def build_app_from_context(ctx: Context, call_id: str | None = None) -> CcallApp:
     """From the command line's context: profile, credentials (or none: login screen)."""
-    from .config import state_dir
     from .credentials import CredentialStore, KeyringUnavailable, resolve_credentials
     from .i18n import current_language
+    from .paths import state_dir
 
     store = CredentialStore()
     keyring_error = None

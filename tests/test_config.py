@@ -15,13 +15,12 @@ from ccall_tui.config import (
     ConfigError,
     Profile,
     apply_overrides,
-    config_path,
     expand_roster,
     load_settings,
     select_profile,
-    state_dir,
     write_example,
 )
+from ccall_tui.paths import config_path, state_dir
 from ccall_tui.state import StateError, atomic_write_json, load_json
 
 

@@ -56,7 +56,7 @@ class Learned:
 
 def learned_path(profile: Any, *, state_root: Path | str | None = None, demo: bool = False) -> Path:
     if state_root is None:
-        from ..config import state_dir
+        from ..paths import state_dir
 
         state_root = state_dir()
     folder = namespace_dir(state_root, profile.name, profile.base_url, profile.domain_name, demo=demo)

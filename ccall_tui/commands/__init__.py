@@ -39,7 +39,8 @@ def environment(ctx: Any = None) -> Mapping[str, str]:
 
 def resolve(args: argparse.Namespace, ctx: Any = None):
     """``(settings, profile)`` for this invocation: the caller's context, or load them here."""
-    from ..config import apply_overrides, config_path, load_settings, select_profile
+    from ..config import apply_overrides, load_settings, select_profile
+    from ..paths import config_path
 
     env = environment(ctx)
     settings = getattr(ctx, "settings", None)

@@ -8,9 +8,10 @@ import sys
 from typing import Any
 
 from ..api.text import clean_text
-from ..config import DEFAULT_BASE_URL, DEFAULT_PROFILE, Profile, config_path, write_example
+from ..config import DEFAULT_BASE_URL, DEFAULT_PROFILE, Profile, write_example
 from ..errors import Exit
 from ..i18n import _, ngettext
+from ..paths import config_path
 from . import add_profile_option, environment, expected_failures, resolve
 
 

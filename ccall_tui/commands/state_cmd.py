@@ -43,7 +43,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _namespace(args: argparse.Namespace, ctx: Any) -> tuple[Any, Path, bool]:
-    from ..config import state_dir
+    from ..paths import state_dir
     from ..state import namespace_dir
 
     _settings, profile = resolve(args, ctx)
@@ -58,7 +58,7 @@ def _legacy_seen_file(profile_name: str, env: Any) -> Path:
     server of a profile, the demo included: no longer read)."""
     import re
 
-    from ..config import state_dir
+    from ..paths import state_dir
 
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile_name or "default")[:64] or "default"
     return state_dir(env) / f"seen-{safe}.json"

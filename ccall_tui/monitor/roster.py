@@ -42,7 +42,7 @@ def extension_sort_key(extension: str) -> tuple[int, int, str]:
 
 def seen_store_for(profile: Any, state_root: Path | None = None, *, demo: bool = False) -> SeenStore:
     """The remembered extensions of ``profile`` on its server (the demo has its own)."""
-    from ..config import state_dir
+    from ..paths import state_dir
     from ..state import namespace_dir
 
     directory = namespace_dir(
