@@ -19,6 +19,7 @@ from typing import Callable
 
 from ..api.client import CcallClient
 from ..api.download import DEFAULT_MAX_RECORDING_BYTES
+from ..i18n import _
 from ..api.cdrs import CallRecord, CdrPage, CdrQuery, Paging
 from . import cdr_filter as cf
 from .cdr_memory import load_filter, save_filter
@@ -187,8 +188,6 @@ class CdrBrowse:
 
     def page_error(self, text: str) -> str | None:
         """Why ``text`` is not a page number of the query held (None when it is one)."""
-        from ..i18n import _
-
         last = self.last_page
         try:
             number = int(text)
