@@ -14,11 +14,16 @@ import os
 import sys
 from dataclasses import replace
 from datetime import datetime
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, NoReturn, Sequence
 
 from .api.cdrs import DIRECTIONS
 from .errors import AppError, Exit, NoCredentials, exit_codes_text
 from .i18n import _
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api.client import CcallClient
+    from .credentials import Credentials
+    from .sim.server import SimulatedPbx
 
 log = logging.getLogger("ccall_tui")
 
@@ -27,7 +32,7 @@ log = logging.getLogger("ccall_tui")
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         self.exit(Exit.USAGE, f"ccall-tui: {message}\n" + _("Try 'ccall-tui --help'.") + "\n")
 
 
@@ -123,7 +128,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(minimum: float):
+def _positive_float(minimum: float) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -156,7 +161,7 @@ class Context:
         self.settings = load_settings()
         profile = select_profile(self.settings, getattr(args, "profile", None), env)
         self.profile = apply_overrides(profile, base_url=getattr(args, "base_url", None), env=env)
-        self.sim = None
+        self.sim: SimulatedPbx | None = None
         from .i18n import set_language
 
         set_language(getattr(args, "lang", None), env, configured=self.profile.language)
@@ -170,19 +175,19 @@ class Context:
         from .credentials import Credentials
         from .sim.server import SimulatedPbx
 
-        self.sim = SimulatedPbx()
-        self.sim.start()
-        numbers = self.sim.tenant.numbers
+        sim = self.sim = SimulatedPbx()
+        sim.start()
+        numbers = sim.tenant.numbers
         # The demo tenant's roster is known, as a real profile's would be from its config.
         roster = self.profile.roster or (f"{numbers[0]}-{numbers[-1]}",)
-        self.profile = replace(self.profile, base_url=self.sim.base_url, domain_name=None, roster=roster)
+        self.profile = replace(self.profile, base_url=sim.base_url, domain_name=None, roster=roster)
         self._demo_credentials = Credentials("demo", "demo")
         try:
             yield
         finally:
-            self.sim.stop()
+            sim.stop()
 
-    def credentials(self):
+    def credentials(self) -> Credentials:
         from .credentials import CredentialStore, resolve_credentials
 
         if self.sim is not None:
@@ -192,7 +197,7 @@ class Context:
             raise NoCredentials()
         return creds
 
-    def client(self):
+    def client(self) -> CcallClient:
         from .api.learned import make_client
 
         # With what 'ccall-tui doctor' learned about this server (form bodies, causes).

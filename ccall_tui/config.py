@@ -72,10 +72,10 @@ class ConfigError(AppError):
         self.path = Path(path) if path is not None else None
         self.line = line
         self.key = key
-        super().__init__(self.message)
+        super().__init__(self._located())
+        self.message = self._located()
 
-    @property
-    def message(self) -> str:
+    def _located(self) -> str:
         where = []
         if self.path is not None:
             where.append(str(self.path))

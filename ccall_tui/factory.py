@@ -19,12 +19,13 @@ def build_app(services: AppServices) -> CcallApp:
 
 def build_app_from_context(ctx: Context, call_id: str | None = None) -> CcallApp:
     """From the command line's context: profile, credentials (or none: login screen)."""
-    from .credentials import CredentialStore, KeyringUnavailable, resolve_credentials
+    from .credentials import Credentials, CredentialStore, KeyringUnavailable, resolve_credentials
     from .i18n import current_language
     from .paths import state_dir
 
     store = CredentialStore()
     keyring_error = None
+    creds: Credentials | None
     if ctx.sim is not None:
         creds, source = ctx.credentials(), "demo"
     else:

@@ -29,8 +29,10 @@ def test_layers_keep_their_contracts():
 
 
 def test_the_api_layer_and_the_app_wiring_type_check_strictly():
-    """mypy --strict on api/, the error root, the services, the factory, the clock and the
-    Textual compat module (the files are listed in pyproject.toml)."""
+    """mypy --strict on api/, the command line and its commands, settings, state, credentials,
+    the error root, the services, the factory, the clock and the Textual compat module (the
+    files are listed in pyproject.toml)."""
     cache = Path(tempfile.gettempdir()) / "ccall-tui-mypy-cache"
     result = run(sys.executable, "-m", "mypy", "--cache-dir", str(cache))
     assert result.returncode == 0, result.stdout + result.stderr
+

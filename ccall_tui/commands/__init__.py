@@ -11,10 +11,13 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AppError, Exit
 from ..i18n import _
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Profile, Settings
 
 PROG = "ccall-tui"
 
@@ -37,7 +40,7 @@ def environment(ctx: Any = None) -> Mapping[str, str]:
     return env if env is not None else os.environ
 
 
-def resolve(args: argparse.Namespace, ctx: Any = None):
+def resolve(args: argparse.Namespace, ctx: Any = None) -> tuple[Settings, Profile]:
     """``(settings, profile)`` for this invocation: the caller's context, or load them here."""
     from ..config import apply_overrides, load_settings, select_profile
     from ..paths import config_path

@@ -174,7 +174,7 @@ def _logout_name(args: argparse.Namespace, ctx: Any) -> str:
 
     name = getattr(args, "profile", None) or environment(ctx).get("CCALL_PROFILE", "").strip()
     if not name:
-        return resolve(args, ctx)[1].name
+        return str(resolve(args, ctx)[1].name)
     if not valid_profile_name(name):
         raise ConfigError(
             _("a profile name uses letters, digits, '.', '_' and '-' only (got {value})").format(

@@ -9,19 +9,25 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime
+from collections.abc import AsyncIterator
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
-from ..api.cdrs import HANGUP_CAUSES, CdrQuery
+from ..api.cdrs import HANGUP_CAUSES, CallLookup, CdrPage, CdrQuery
 from ..api.text import clean_text
 from ..cli import Context, run_tui
 from ..errors import Exit, UsageError
 from ..i18n import _
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..api.client import CcallClient
+    from ..api.registrations import RegistrationsSnapshot
+
 
 def run_ext(args: argparse.Namespace, ctx: Context) -> int:
     from ..monitor.listing import extension_rows, state_label
 
-    async def go():
+    async def go() -> RegistrationsSnapshot:
         async with ctx.client() as client:
             return await client.registrations()
 
@@ -48,7 +54,7 @@ def run_ext(args: argparse.Namespace, ctx: Context) -> int:
     return Exit.OK
 
 
-def parse_cli_time(text: str | None, tz, flag: str) -> datetime | None:
+def parse_cli_time(text: str | None, tz: tzinfo, flag: str) -> datetime | None:
     """The same dates the call browser's form takes; a date alone ends at 23:59 for --to."""
     from ..monitor.cdr_filter import parse_form_date
 
@@ -63,7 +69,7 @@ def parse_cli_time(text: str | None, tz, flag: str) -> datetime | None:
     )
 
 
-def query_from_args(args: argparse.Namespace, tz) -> CdrQuery:
+def query_from_args(args: argparse.Namespace, tz: tzinfo) -> CdrQuery:
     date_from = parse_cli_time(args.date_from, tz, "--from")
     date_to = parse_cli_time(args.date_to, tz, "--to")
     if date_from and date_to and date_from > date_to:
@@ -121,11 +127,11 @@ def run_cdrs(args: argparse.Namespace, ctx: Context) -> int:
     return Exit.SERVER if report.incomplete else Exit.OK
 
 
-async def _single(client, query):
+async def _single(client: CcallClient, query: CdrQuery) -> AsyncIterator[CdrPage]:
     yield await client.cdrs(query)
 
 
-async def _print_table(pages, tz) -> int:
+async def _print_table(pages: AsyncIterator[CdrPage], tz: tzinfo) -> int:
     from ..monitor.cdr_stats import mos_text
     from ..monitor.format import direction_word, format_duration, format_seconds, format_timestamp
 
@@ -158,7 +164,7 @@ def run_cdr(args: argparse.Namespace, ctx: Context) -> int:
     if not args.json:
         return run_tui(args, ctx, call_id=args.call_id)
 
-    async def go():
+    async def go() -> CallLookup:
         async with ctx.client() as client:
             return await client.lookup(args.call_id)
 

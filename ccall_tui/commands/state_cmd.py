@@ -10,11 +10,14 @@ import argparse
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Exit
 from ..i18n import _, ngettext
 from . import add_profile_option, expected_failures, resolve
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..monitor.seen import SeenStore
 
 # Kept by ``clear``: removing a lock file another instance holds would break the lock.
 _LOCK_SUFFIX = ".lock"
@@ -90,7 +93,7 @@ def _size(path: Path) -> str:
     return f"{size} B" if size < 1024 else f"{size / 1024:.1f} kB"
 
 
-def _store(profile: Any, folder: Path):
+def _store(profile: Any, folder: Path) -> SeenStore:
     from ..monitor.roster import seen_store_for
     from ..monitor.seen import SeenStore
 
@@ -190,6 +193,6 @@ def run_clear(args: argparse.Namespace, ctx: Any = None) -> int:
             forgotten,
         ).format(n=forgotten, name=profile.name, server=where)
     )
-    for path in removed:
-        print(_("Removed {path}").format(path=path))
+    for name in removed:
+        print(_("Removed {path}").format(path=name))
     return Exit.OK
