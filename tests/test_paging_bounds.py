@@ -314,6 +314,28 @@ async def test_browser_export_shows_why_paging_stopped(make_services, sim, tmp_p
         assert "Exported" in status and "1,000,000,000 pages" in status
 
 
+async def test_browser_pager_believes_the_rows_not_a_lying_page_count(make_services, sim):
+    sim.faults.page_count_lie = True
+    app = build_app(make_services())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_browser(app, pilot)
+        paging = screen.browse.page.paging
+        fill = -(-paging.record_count // paging.limit)
+        line = str(screen.query_one("#page-info").render())
+        assert f"of {fill} " in line and "1,000,000,000 pages" in line
+        assert screen.browse.last_page == fill
+
+
+def test_cli_footer_counts_the_pages_the_rows_fill(sim, monkeypatch, capsys):
+    sim.faults.page_count_lie = True
+    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
+    monkeypatch.setenv("CCALL_API_KEY", "demo")
+    monkeypatch.setenv("CCALL_API_SECRET", "demo")
+    assert main(["cdrs", "--limit", "50", "--from", "2026-11-27 00:00", "--to", "2026-11-27 10:00"]) == 0
+    footer = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "1000000000" not in footer.replace(",", "") and footer.startswith("page 1 of ")
+
+
 # --------------------------------------------------------------------------- switches
 
 

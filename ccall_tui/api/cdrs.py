@@ -106,6 +106,30 @@ class Paging:
     txtdesc: str | None = None
 
     @property
+    def pages_by_count(self) -> int | None:
+        """The pages ``record_count`` fills at ``limit`` rows a page, when both are known."""
+        if self.record_count is None or not self.limit or self.limit <= 0:
+            return None
+        return max(1, -(-max(0, self.record_count) // self.limit))
+
+    @property
+    def pages(self) -> int | None:
+        """How many pages there are, as far as the metadata can justify: a ``page_count``
+        beyond what ``record_count`` fills (a billion pages for a thousand calls) is not
+        believed; the count the rows justify is."""
+        filled = self.pages_by_count
+        if self.page_count is None or self.page_count <= 0:
+            return filled
+        if filled is not None and self.page_count > filled + 1:
+            return filled
+        return self.page_count
+
+    @property
+    def page_count_doubtful(self) -> bool:
+        """True when the server's ``page_count`` is more than its ``record_count`` fills."""
+        return self.page_count is not None and self.pages is not None and self.page_count > self.pages
+
+    @property
     def has_prev(self) -> bool:
         if self.prev_page is not None:
             return self.prev_page

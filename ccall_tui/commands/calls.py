@@ -147,10 +147,10 @@ async def _print_table(pages: AsyncIterator[CdrPage], tz: tzinfo) -> int:
             )
         count += len(page.records)
         last_paging = page.paging or last_paging
-    if last_paging and last_paging.page_count:
+    if last_paging and last_paging.pages:
         print(
             _("page {page} of {pages} · {count} calls").format(
-                page=last_paging.page_current or 1, pages=last_paging.page_count,
+                page=last_paging.page_current or 1, pages=last_paging.pages,
                 count=last_paging.record_count if last_paging.record_count is not None else count,
             ),
             file=sys.stderr,

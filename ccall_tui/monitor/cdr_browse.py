@@ -118,7 +118,7 @@ class CdrBrowse:
     @property
     def last_page(self) -> int | None:
         paging = self.paging
-        return paging.page_count if paging is not None and paging.page_count else None
+        return paging.pages if paging is not None and paging.pages else None
 
     @property
     def has_next(self) -> bool:

@@ -26,10 +26,12 @@ def paging_text(page: CdrPage, paging: Paging | None) -> Text:
         text = Text(_("page 1 of 1 · {count:,} calls").format(count=len(page.records)))
         return text
     current = paging.page_current or 1
-    total = paging.page_count
+    total = paging.pages
     count = paging.record_count
     if total is not None:
         head = _("page {page} of {total}").format(page=current, total=total)
+        if paging.page_count_doubtful:
+            head += " " + _("(the server says {claimed:,} pages)").format(claimed=paging.page_count)
     else:
         head = _("page {page}").format(page=current)
     if count is not None:
@@ -78,7 +80,7 @@ class PagingBar(Horizontal):
         self.query_one("#page-first", Button).disabled = not has_prev
         self.query_one("#page-prev", Button).disabled = not has_prev
         self.query_one("#page-next", Button).disabled = not has_next
-        self.query_one("#page-last", Button).disabled = not (has_next and paging is not None and paging.page_count)
-        self.query_one("#page-goto").disabled = paging is None or (paging.page_count or 1) <= 1
+        self.query_one("#page-last", Button).disabled = not (has_next and paging is not None and paging.pages)
+        self.query_one("#page-goto").disabled = paging is None or (paging.pages or 1) <= 1
         info = self.query_one("#page-info", Static)
         info.update(paging_text(page, paging) if page is not None else Text(""), layout=False)
