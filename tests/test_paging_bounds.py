@@ -275,7 +275,7 @@ def test_cli_all_with_a_stuck_page_exits_non_zero_because_calls_are_missing(env,
     assert code == 5 and len(rows) == 500
     expected = cli_count(env)
     assert err.splitlines()[-1] == (
-        "stopped after page 2: asked for page 2, the server sent page 1 again; "
+        "ccall-tui: stopped after page 2: asked for page 2, the server sent page 1 again; "
         f"{expected - 500:,} of {expected:,} calls not read"
     )
 

@@ -123,7 +123,9 @@ def run_cdrs(args: argparse.Namespace, ctx: Context) -> int:
     if fmt != "table":
         print(_("{count} calls").format(count=count), file=sys.stderr)
     if report.message():  # why paging stopped early, repeated calls dropped: one line
-        print(report.message(), file=sys.stderr)
+        # Calls left unread make it an error line, said the way every error line is.
+        prefix = "ccall-tui: " if report.incomplete else ""
+        print(prefix + report.message(), file=sys.stderr)
     return Exit.SERVER if report.incomplete else Exit.OK
 
 
