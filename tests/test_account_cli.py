@@ -180,6 +180,10 @@ def test_config_commands(capsys, monkeypatch, tmp_path):
     assert '"100" = "Lễ tân"' in out and "3 extensions" in out
     assert SECRET not in out and KEY not in out
 
+    path.write_text('[profiles.main]\nbase_url = "https://ops:Hunter2pw@pbx.example"\n', encoding="utf-8")
+    code, out, err = run(["config", "show"], capsys, monkeypatch)
+    assert code == 0 and "Hunter2pw" not in out and "pbx.example" in out
+
     path.write_text("[profiles.main]\npoll_interval = 0\n")
     code, out, err = run(["config", "show"], capsys, monkeypatch)
     assert code == 2 and "line 2" in err and "poll_interval" in err

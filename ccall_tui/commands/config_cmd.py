@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ..api.text import clean_text
+from ..api.text import clean_text, mask_url
 from ..config import DEFAULT_BASE_URL, DEFAULT_PROFILE, Profile, write_example
 from ..errors import Exit
 from ..i18n import _, ngettext
@@ -53,7 +53,7 @@ def _toml_string(value: str) -> str:
 def render_profile(profile: Profile) -> list[str]:
     """The effective settings of ``profile`` as TOML lines (it holds no secrets)."""
     lines = [f"[profiles.{profile.name}]"]
-    lines.append(f"base_url = {_toml_string(profile.base_url)}")
+    lines.append(f"base_url = {_toml_string(mask_url(profile.base_url))}")
     if profile.domain_name:
         lines.append(f"domain_name = {_toml_string(profile.domain_name)}")
     lines.append(f"timezone = {_toml_string(profile.timezone.key)}")
