@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from ..services import AppServices
-from ..i18n import _
+from ..i18n import N_, _
 from .messages import CredentialsChanged
 from .textual_compat import mode_screens, same_styles_as_app, styles_current
 from .translate import translate_bindings
@@ -29,12 +29,12 @@ class CcallApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("f1,m", "switch_mode('monitor')", _("Extensions"), priority=False),
-        Binding("f2,c", "switch_mode('cdrs')", _("Calls"), priority=False),
-        Binding("question_mark", "help", _("Help"), key_display="?"),
-        Binding("p", "switch_profile", _("Switch profile"), show=False),
-        Binding("q", "quit", _("Quit")),
-        Binding("ctrl+p", "command_palette", _("Commands"), show=False, priority=True),
+        Binding("f1,m", "switch_mode('monitor')", N_("Extensions"), priority=False),
+        Binding("f2,c", "switch_mode('cdrs')", N_("Calls"), priority=False),
+        Binding("question_mark", "help", N_("Help"), key_display="?"),
+        Binding("p", "switch_profile", N_("Switch profile"), show=False),
+        Binding("q", "quit", N_("Quit")),
+        Binding("ctrl+p", "command_palette", N_("Commands"), show=False, priority=True),
     ]
 
     def __init__(self, services: AppServices, **kwargs: Any) -> None:

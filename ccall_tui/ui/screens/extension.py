@@ -83,6 +83,7 @@ class ExtensionScreen(Screen):
 
     # Message ids, translated where shown (a class body runs once, in whatever language).
     HELP_TITLE = N_("Extension details")
+    HELP_STATES = True  # the help screen explains the four state words
 
     DEFAULT_CSS = """
     ExtensionScreen #ext-stale { display: none; height: 1; padding: 0 1; }

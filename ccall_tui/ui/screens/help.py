@@ -9,7 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...i18n import _
+from ...i18n import N_, _
+from ...monitor.states import ExtensionState
 from ..translate import translate_bindings
 
 
@@ -21,7 +22,7 @@ class HelpScreen(ModalScreen[None]):
         border: round $accent; background: $surface; padding: 1 2;
     }
     """
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", _("Close"))]
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", N_("Close"))]
 
     def __init__(self) -> None:
         super().__init__()
@@ -57,8 +58,24 @@ class HelpScreen(ModalScreen[None]):
                 text.append(f"  {keys:<16}", style="bold")
                 text.append(f"{description}\n")
             text.append("\n")
+        if getattr(under, "HELP_STATES", False):
+            text.append(_("States") + "\n", style="bold underline")
+            for state, meaning in _state_legend():
+                text.append(f"  {state.glyph} {state.label:<14}", style="bold")
+                text.append(f"{meaning}\n")
+            text.append("\n")
         text.append(_("Ctrl+P opens the command palette: every action, found by name."), style="italic")
         return text
+
+
+def _state_legend() -> list[tuple[ExtensionState, str]]:
+    """The four words the board, the details, the wall and `ccall-tui ext` use, explained."""
+    return [
+        (ExtensionState.ONLINE, _("registered now: at least one phone answered the last poll")),
+        (ExtensionState.OFFLINE, _("was registered before, not in the last answer")),
+        (ExtensionState.NEVER_SEEN, _("known from the roster or call records, never seen registered")),
+        (ExtensionState.UNKNOWN, _("no good answer from the server yet: nothing is known")),
+    ]
 
 
 def _bindings_of(node) -> list[Binding]:

@@ -16,14 +16,14 @@ from textual.widgets import Button, Input, Label, Static
 from ...api.learned import make_client
 from ...api.errors import CcallError
 from ...api.text import mask_url
-from ...i18n import _
+from ...i18n import N_, _
 from ..translate import translate_bindings
 
 
 class LoginScreen(ModalScreen[Any]):
     """Ask for the API key and secret. Dismisses with Credentials, or None when cancelled."""
 
-    HELP_TITLE = _("Log in")
+    HELP_TITLE = N_("Log in")
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
     LoginScreen > VerticalScroll {
@@ -42,9 +42,9 @@ class LoginScreen(ModalScreen[Any]):
     LoginScreen .hint { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", _("Cancel")),
-        Binding("ctrl+t", "test", _("Test connection")),
-        Binding("ctrl+s", "save", _("Save")),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+t", "test", N_("Test connection")),
+        Binding("ctrl+s", "save", N_("Save")),
     ]
 
     def __init__(self, services: Any, reason: str | None = None) -> None:

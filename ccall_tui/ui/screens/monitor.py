@@ -52,6 +52,7 @@ class MonitorScreen(Screen):
     # Message ids, translated where shown (translate_bindings, the help screen): a class body
     # runs once, at import, in whatever language is active then.
     HELP_TITLE = N_("Extensions")
+    HELP_STATES = True  # the help screen explains the four state words
     CSS_PATH = "../monitor.tcss"
 
     BINDINGS = [

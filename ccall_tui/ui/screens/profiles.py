@@ -11,7 +11,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...api.text import mask_url
-from ...i18n import _
+from ...i18n import N_, _
 from ..translate import translate_bindings
 
 
@@ -26,7 +26,7 @@ class ProfilePicker(ModalScreen[str | None]):
     }
     ProfilePicker OptionList { height: auto; max-height: 20; margin-top: 1; }
     """
-    BINDINGS = [Binding("escape", "cancel", _("Cancel"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, profiles: list[tuple[str, str]], current: str) -> None:
         super().__init__()

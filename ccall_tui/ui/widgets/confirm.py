@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ...i18n import _
+from ...i18n import N_, _
 from ..translate import translate_bindings
 
 
@@ -26,8 +26,8 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Button { margin-left: 2; }
     """
     BINDINGS = [
-        Binding("escape,n", "answer(False)", _("Cancel")),
-        Binding("y", "answer(True)", _("Yes")),
+        Binding("escape,n", "answer(False)", N_("Cancel")),
+        Binding("y", "answer(True)", N_("Yes")),
     ]
 
     def __init__(self, question: str, action: str) -> None:
