@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+from textual.widgets import Button, Input, Static
+
 from ccall_tui.factory import build_app
+from ccall_tui.monitor.cdr_filter import CdrFilter
+from ccall_tui.monitor.cdr_memory import filter_path
+from ccall_tui.ui.screens.cdr_messages import FilterExtension, ShowCall
 from ccall_tui.ui.screens.cdrs import CdrBrowserScreen
 
 SIZE = (160, 48)
@@ -36,15 +44,6 @@ async def test_opens_with_today_and_shows_a_page(make_services, sim):
         body = cdr_bodies(sim)[-1]
         assert body == {"date_range": {"from": "2026-11-27 00:00", "to": "2026-11-27 23:59"}, "page": 1, "limit": 50}
 
-
-from dataclasses import replace
-from pathlib import Path
-
-from textual.widgets import Button, Input, Static
-
-from ccall_tui.monitor.cdr_filter import CdrFilter
-from ccall_tui.monitor.cdr_memory import filter_path
-from ccall_tui.ui.screens.cdr_messages import FilterExtension, ShowCall
 
 
 def status_of(screen) -> str:

@@ -9,7 +9,6 @@ from ccall_tui.factory import build_app
 from ccall_tui.monitor.cdr_filter import CdrFilter
 from ccall_tui.monitor.cdr_view import fold
 from ccall_tui.ui.screens.cdr_messages import ShowCall
-from ccall_tui.ui.screens.cdrs import CdrBrowserScreen
 from ccall_tui.ui.widgets.cdr_table import CORE_COLUMNS
 
 from test_cdr_browser import cdr_bodies, open_browser, settle

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-
 import pytest
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 from ccall_tui import i18n
 # Imported here, in English: the app's and the screens' key lists are built when their
 # modules are imported, and a first import inside a Vietnamese test would keep them Vietnamese
 # for every later test.
-import ccall_tui.ui.app  # noqa: F401,E402
-import ccall_tui.ui.screens.cdrs  # noqa: F401,E402
-import ccall_tui.ui.screens.extension  # noqa: F401,E402
-import ccall_tui.ui.screens.help  # noqa: F401,E402
-import ccall_tui.ui.screens.monitor  # noqa: F401,E402
+import ccall_tui.ui.app
+import ccall_tui.ui.screens.cdrs
+import ccall_tui.ui.screens.extension
+import ccall_tui.ui.screens.help
+import ccall_tui.ui.screens.monitor  # noqa: F401 - imported for its English key lists
 from ccall_tui.cli import main
+from ccall_tui.ui.textual_compat import FooterKey
 from ccall_tui.ui.widgets.summary import BoardSummary
 from ccall_tui.ui.widgets.textline import TextLine
 

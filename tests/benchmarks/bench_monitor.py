@@ -265,7 +265,7 @@ async def bench_switch(base_url: str, rounds: int) -> dict[str, float]:
     frames: list[tuple[float, object]] = []
     display = app._display
 
-    def recording_display(screen, renderable):  # noqa: ANN001 - Textual's signature
+    def recording_display(screen, renderable):  # Textual's signature
         if renderable is not None:
             frames.append((time.perf_counter(), screen))
         return display(screen, renderable)

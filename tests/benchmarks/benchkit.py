@@ -60,7 +60,7 @@ class Simulator:
             self.proc.kill()
 
 
-def app_services(profile: Profile, *, clock=None, interval: float) -> AppServices:  # noqa: ANN001
+def app_services(profile: Profile, *, clock=None, interval: float) -> AppServices:
     """Demo credentials and a fresh state directory: nothing of the user's is read."""
     return AppServices(
         profile=profile,
