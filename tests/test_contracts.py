@@ -29,10 +29,15 @@ def test_layers_keep_their_contracts():
 
 
 def test_the_api_layer_and_the_app_wiring_type_check_strictly():
-    """mypy --strict on api/, the command line and its commands, settings, state, credentials,
+    """mypy --strict on api/, monitor/, the command line and its commands, settings, state, credentials,
     the error root, the services, the factory, the clock and the Textual compat module (the
     files are listed in pyproject.toml)."""
     cache = Path(tempfile.gettempdir()) / "ccall-tui-mypy-cache"
     result = run(sys.executable, "-m", "mypy", "--cache-dir", str(cache))
     assert result.returncode == 0, result.stdout + result.stderr
 
+
+def test_the_code_passes_its_lint_rules():
+    """ruff with the rules in pyproject.toml, over the package and the tests."""
+    result = run(sys.executable, "-m", "ruff", "check", "--no-cache", "ccall_tui", "tests")
+    assert result.returncode == 0, result.stdout + result.stderr

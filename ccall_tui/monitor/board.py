@@ -207,6 +207,7 @@ class ExtensionBoard:
         # In number order: a set's order changes with the process's string hashing, and the
         # change log (and its snapshots) must not.
         dropped = sorted(self.latest.keys() - online.keys(), key=extension_sort_key)
+        tile: ExtensionTile | None
         for extension in dropped:
             tile = tiles[extension]
             old_devices = tile.devices
