@@ -112,3 +112,21 @@ def make_services(sim, clock, credentials, profile, isolated):
         return AppServices(**values)
 
     return make
+
+
+@pytest.fixture
+def env(monkeypatch, sim):
+    """The command line pointed at the simulator with its demo credentials in the environment."""
+    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
+    monkeypatch.setenv("CCALL_API_KEY", "demo")
+    monkeypatch.setenv("CCALL_API_SECRET", "demo")
+    return sim
+
+
+def run_cli(capsys, *argv):
+    """Run ``ccall-tui ARGV`` in-process: (exit code, stdout, stderr)."""
+    from ccall_tui.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -14,21 +14,12 @@ import pytest
 
 from ccall_tui.cli import main
 
+from conftest import run_cli
+
 SECRET = "demo"
 
 
-@pytest.fixture
-def env(monkeypatch, sim):
-    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
-    monkeypatch.setenv("CCALL_API_KEY", "demo")
-    monkeypatch.setenv("CCALL_API_SECRET", "demo")
-    return sim
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def test_ext_json_lists_registered_extensions(env, capsys):

@@ -17,24 +17,14 @@ import pytest
 
 from ccall_tui.api.learned import load_learned
 from ccall_tui.api.cdrs import CdrQuery
-from ccall_tui.cli import main
+
+from conftest import run_cli
 from ccall_tui.config import Profile
 
 DAY = "2026-11-27"  # the simulator's frozen clock: 2026-11-27 10:30 PBX time
 
 
-@pytest.fixture
-def env(monkeypatch, sim):
-    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
-    monkeypatch.setenv("CCALL_API_KEY", "demo")
-    monkeypatch.setenv("CCALL_API_SECRET", "demo")
-    return sim
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def doctor(capsys, *extra):

@@ -18,9 +18,8 @@ import pytest
 from ccall_tui.api.client import CcallClient
 from ccall_tui.api.errors import ProtocolError, ServerError, TimeoutError_, TransportError
 from ccall_tui.api.cdrs import CdrQuery
-from ccall_tui.cli import main
 
-from conftest import VN, DemoCredentials
+from conftest import run_cli, VN, DemoCredentials
 
 MB = 1024 * 1024
 
@@ -51,10 +50,7 @@ def env(monkeypatch, sim, isolated):
     return sim
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 # --------------------------------------------------------------------------- never hang

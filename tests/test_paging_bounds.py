@@ -24,7 +24,7 @@ from ccall_tui.monitor.paging import pin_query
 from ccall_tui.monitor.export import export_to_file
 from ccall_tui.ui.widgets.cdr_dialogs import ExportDialog
 
-from conftest import FROZEN_NOW, VN, DemoCredentials
+from conftest import run_cli, FROZEN_NOW, VN, DemoCredentials
 from test_cdr_browser import SIZE, open_browser, settle, status_of
 
 # Friday 08:00-09:59 at the simulated PBX: a few hundred calls, three or more pages of 100.
@@ -221,18 +221,7 @@ async def test_export_to_file_writes_what_was_read_and_reports_why_it_stopped(si
 # --------------------------------------------------------------------------- command line
 
 
-@pytest.fixture
-def env(monkeypatch, sim):
-    monkeypatch.setenv("CCALL_BASE_URL", sim.base_url)
-    monkeypatch.setenv("CCALL_API_KEY", "demo")
-    monkeypatch.setenv("CCALL_API_SECRET", "demo")
-    return sim
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def cli_count(sim) -> int:
