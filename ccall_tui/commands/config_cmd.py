@@ -59,6 +59,8 @@ def render_profile(profile: Profile) -> list[str]:
     lines.append(f"timezone = {_toml_string(profile.timezone.key)}")
     lines.append(f"poll_interval = {profile.poll_interval:g}")
     lines.append(f"timeout = {profile.timeout:g}")
+    lines.append(f"max_answer_mb = {profile.max_answer_mb:g}")
+    lines.append(f"forget_after_days = {profile.forget_after_days:g}")
     lines.append("roster = [" + ", ".join(_toml_string(s) for s in profile.roster) + "]")
     lines.append("watched = [" + ", ".join(_toml_string(s) for s in sorted(profile.watched, key=_num_key)) + "]")
     lines.append(f"theme = {_toml_string(profile.theme)}")
