@@ -130,3 +130,19 @@ def run_cli(capsys, *argv):
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+class NotificationLog(list):
+    """What the app told the user with ``notify()``, read from the ``Notify`` messages Textual
+    posts: pass it as ``run_test(message_hook=...)``."""
+
+    def __call__(self, message) -> None:
+        from textual.notifications import Notify
+
+        if isinstance(message, Notify):
+            self.append(message.notification)
+
+
+@pytest.fixture
+def notes() -> NotificationLog:
+    return NotificationLog()

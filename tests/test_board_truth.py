@@ -51,14 +51,14 @@ def quiet(profile):
     return replace(profile, discover_from_cdrs=False)
 
 
-async def test_starting_in_an_outage_shows_unknown_not_offline(make_services, quiet, sim, clock, isolated):
+async def test_starting_in_an_outage_shows_unknown_not_offline(make_services, quiet, sim, clock, isolated, notes):
     remembered = [str(n) for n in range(100, 130)]
     remember(quiet, isolated / "state", clock, remembered)
     watched = replace(quiet, watched=frozenset({"100"}))
     sim.faults.status_5xx = 502
     sim.tenant.force_offline("100")
     app = build_app(make_services(profile=watched))
-    async with app.run_test(size=(160, 48)) as pilot:
+    async with app.run_test(size=(160, 48), message_hook=notes) as pilot:
         await settle(app, pilot)
         screen = monitor(app)
         board = screen.board
@@ -72,7 +72,7 @@ async def test_starting_in_an_outage_shows_unknown_not_offline(make_services, qu
         await settle(app, pilot)
         assert board.counts[UNKNOWN] == 0 and board.tiles["100"].state is OFFLINE
         assert not list(board.events) and all(tile.flaps == 0 for tile in board.tiles.values())
-        assert not any("went offline" in str(n.message) for n in app._notifications)
+        assert not any("went offline" in str(n.message) for n in notes)
         assert "unknown" not in counts_text(screen)
 
 
@@ -152,14 +152,14 @@ async def test_wrong_credentials_retry_at_once_when_the_keyring_changes(make_ser
         assert not screen.status.auth_failed and screen.board.updated_at is not None
 
 
-async def test_forget_an_extension_from_the_board(make_services, quiet, sim, clock, isolated):
+async def test_forget_an_extension_from_the_board(make_services, quiet, sim, clock, isolated, notes):
     state = isolated / "state"
     roster = replace(quiet, roster=("100-101",))
     sim.tenant.force_offline("100")
     sim.tenant.force_offline("101")
     remember(roster, state, clock, ["101", "777"])
     app = build_app(make_services(profile=roster))
-    async with app.run_test(size=(160, 48)) as pilot:
+    async with app.run_test(size=(160, 48), message_hook=notes) as pilot:
         await settle(app, pilot)
         screen = monitor(app)
         grid = screen.grid
@@ -188,8 +188,8 @@ async def test_forget_an_extension_from_the_board(make_services, quiet, sim, clo
         await pilot.press("x")
         await pilot.pause()
         assert app.screen is screen and "100" in screen.board
-        assert any("nothing to forget" in str(n.message) for n in app._notifications)
-        assert any("configured roster" in str(n.message) for n in app._notifications)
+        assert any("nothing to forget" in str(n.message) for n in notes)
+        assert any("configured roster" in str(n.message) for n in notes)
     remembered = seen_store_for(roster, state).load(clock())
     assert "777" not in remembered and "101" not in remembered
 

@@ -97,14 +97,14 @@ async def test_login_screen_names_a_plain_text_keyring_and_warns(make_services, 
         assert warning.startswith("Warning: plain-text file") and "not encrypted" in warning
 
 
-async def test_login_screen_without_a_keyring_says_so_up_front(make_services):
+async def test_login_screen_without_a_keyring_says_so_up_front(make_services, notes):
     from keyring.backends import fail
 
     from ccall_tui.credentials import CredentialStore
 
     keyring.set_keyring(fail.Keyring())
     app = build_app(make_services(credentials=None, credential_store=CredentialStore()))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), message_hook=notes) as pilot:
         await pilot.pause()
         warning = str(app.screen.query_one("#keyring-warning").render())
         assert warning.startswith("No keyring is available on this machine")
@@ -115,12 +115,12 @@ async def test_login_screen_without_a_keyring_says_so_up_front(make_services):
         await pilot.press("ctrl+s")
         await _until(pilot, lambda: not isinstance(app.screen, LoginScreen))
         assert app.services.credentials is not None
-        assert [n.message for n in app._notifications] == ["Credentials in use for this session only."]
+        assert [n.message for n in notes] == ["Credentials in use for this session only."]
 
 
-async def test_escape_from_a_later_login_says_cancelled(make_services):
+async def test_escape_from_a_later_login_says_cancelled(make_services, notes):
     app = build_app(make_services())
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), message_hook=notes) as pilot:
         await pilot.pause()
         app.ask_for_login()
         await pilot.pause()
@@ -128,5 +128,5 @@ async def test_escape_from_a_later_login_says_cancelled(make_services):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, LoginScreen)
-        assert "Cancelled." in [n.message for n in app._notifications]
+        assert "Cancelled." in [n.message for n in notes]
         assert app.services.credentials is not None

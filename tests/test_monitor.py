@@ -229,15 +229,15 @@ async def test_wall_mode(make_services, roster_profile, sim, clock):
         assert screen.query_one(Footer).display
 
 
-async def test_auth_failure_slows_polling_and_new_credentials_resume(make_services, roster_profile, sim, clock):
+async def test_auth_failure_slows_polling_and_new_credentials_resume(make_services, roster_profile, sim, clock, notes):
     app = build_app(make_services(profile=roster_profile))
-    async with app.run_test(size=(160, 48)) as pilot:
+    async with app.run_test(size=(160, 48), message_hook=notes) as pilot:
         await settle(app, pilot)
         sim.faults.auth_failure = True
         screen = await poll_now(app, pilot)
         assert screen.status.auth_failed and 180 <= screen.status.retry_in(clock()) <= 300
         assert "log in again" in status_text(screen)
-        assert any(n.severity == "error" for n in app._notifications)
+        assert any(n.severity == "error" for n in notes)
         count = registration_requests(sim)  # no poll before retry_in: tests/test_board_feed.py
         sim.faults.reset()
         screen.credentials_changed()
@@ -289,21 +289,21 @@ async def test_discovery_adds_extensions_from_local_calls(make_services, profile
         assert len(board) >= board.online_count
 
 
-async def test_watched_extension_going_offline_rings_and_notifies(make_services, profile, sim, clock):
+async def test_watched_extension_going_offline_rings_and_notifies(make_services, profile, sim, clock, notes):
     sim.tenant.force_online("107")
     watched = replace(profile, watched=frozenset({"107"}), labels={"107": "[b]Kho[/b]"}, discover_from_cdrs=False)
     app = build_app(make_services(profile=watched))
     bells = []
     app.bell = lambda: bells.append(1)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), message_hook=notes) as pilot:
         await settle(app, pilot)
         sim.tenant.force_offline("107")
         clock.advance(5)
         await poll_now(app, pilot)
         assert bells == [1]
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in notes]
         assert any("107 [b]Kho[/b] went offline" in m for m in messages)
-        note = [n for n in app._notifications if "107" in n.message][0]
+        note = [n for n in notes if "107" in n.message][0]
         assert note.markup is False
 
 
@@ -494,18 +494,18 @@ async def test_footer_shows_only_whole_keys(make_services, roster_profile, sim, 
 
 
 async def test_a_state_directory_that_refuses_writes_warns_once_and_the_board_goes_on(
-    make_services, profile, sim, clock, tmp_path
+    make_services, profile, sim, clock, tmp_path, notes
 ):
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where the state directory should be")
     sim.tenant.force_online("120")
     app = build_app(make_services(profile=replace(profile, discover_from_cdrs=False), state_dir=blocked))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), message_hook=notes) as pilot:
         await settle(app, pilot)
         sim.tenant.force_online("121")
         clock.advance(5)
         screen = await poll_now(app, pilot)
-        warnings = [n for n in app._notifications if n.severity == "warning"]
+        warnings = [n for n in notes if n.severity == "warning"]
         assert len(warnings) == 1 and "Could not save" in warnings[0].message
         assert screen.board.tiles["121"].state is ONLINE
     assert blocked.read_text().startswith("a file")

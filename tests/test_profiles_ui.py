@@ -20,13 +20,13 @@ async def test_pick_another_profile(make_services):
     assert app.next_profile == "branch"
 
 
-async def test_one_profile_says_how_to_add_more(make_services):
+async def test_one_profile_says_how_to_add_more(make_services, notes):
     app = build_app(make_services())
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), message_hook=notes) as pilot:
         await pilot.pause()
         await pilot.press("p")
         await pilot.pause()
         assert not isinstance(app.screen, ProfilePicker)
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in notes]
         assert any("config" in m for m in messages)
     assert app.next_profile is None
