@@ -17,7 +17,6 @@ import json
 import re
 import socket
 import threading
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
@@ -233,7 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
         if hostile.refuse(self):
             return True
         if faults.status_5xx is not None:
-            phrase = _phrase(faults.status_5xx)
+            phrase = wire.status_phrase(faults.status_5xx)
             self._send(faults.status_5xx, f"{faults.status_5xx} {phrase}\n".encode(), "text/plain")
             return True
         if faults.html_error:
@@ -395,9 +394,3 @@ class _Handler(BaseHTTPRequestHandler):
             message = exc.args[0] if exc.args else "invalid request"
             self._json(400, wire.error(str(message)))
 
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Server Error"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from http import HTTPStatus
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -329,3 +330,11 @@ def one_call_answer(tenant: Tenant, call: Call | None, base_url: str, faults: Fa
     if call is None:
         return {"response": []}
     return {"response": [{"Cdr": cdr_record(tenant, call, base_url, faults)}]}
+
+
+def status_phrase(status: int) -> str:
+    """The reason phrase a server sends with ``status`` (``Service Unavailable``)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Server Error"
