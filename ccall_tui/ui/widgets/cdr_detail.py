@@ -129,8 +129,10 @@ class CdrDetail(Horizontal):
 
     DEFAULT_CSS = """
     CdrDetail { height: 1fr; }
-    CdrDetail #detail-fields { width: 3fr; min-width: 40; padding: 0 1; }
-    CdrDetail #detail-raw { width: 2fr; border-left: vkey $foreground 20%; padding: 0 1; }
+    /* A stable gutter: a line that only fits without the scrollbar would otherwise make the
+       layout flip between two answers (wrap, scrollbar, narrower, wrap) from one run to the next. */
+    CdrDetail #detail-fields { width: 3fr; min-width: 40; padding: 0 1; scrollbar-gutter: stable; }
+    CdrDetail #detail-raw { width: 2fr; border-left: vkey $foreground 20%; padding: 0 1; scrollbar-gutter: stable; }
     CdrDetail #detail-raw-title { color: $text-muted; }
     """
 
