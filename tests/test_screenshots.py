@@ -19,8 +19,9 @@ async def test_committed_screenshots_match_what_the_command_produces(tmp_path: P
     assert {p.name for p in fresh} == {f"{shot.name}.svg" for shot in SHOTS}
     differing = {p.stem for p in fresh if _differs(p)}
     if differing:
-        # One more take of just those: a picture that drifted for real differs again; a rare
-        # race seen once in the extension details (cause not yet found) does not.
+        # One more take of just those: a picture that drifted for real differs again. (The rare
+        # difference seen before came from a pane whose line fitted only without its scrollbar,
+        # so the layout could settle two ways; the detail pane now keeps a stable gutter.)
         fresh = [p for p in fresh if p.stem not in differing]
         fresh += await take_all(tmp_path / "again", differing)
     stale, changes = [], []
