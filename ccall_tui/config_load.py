@@ -194,10 +194,21 @@ def _wrong_type(key: str, allowed: str, value: Any) -> ConfigError:
     return ConfigError(_("must be {allowed} (got {value})").format(allowed=allowed, value=_show(value)), key=key)
 
 
-def _number(key: str, value: Any) -> float:
+def _number(key: str, value: Any, kind: str | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _wrong_type(key, _("a number of seconds"), value)
+        raise _wrong_type(key, kind or _("a number of seconds"), value)
     return float(value)
+
+
+def _number_within(
+    key: str, value: Any, low: float, high: float, rule: str, *, kind: str | None = None, above: bool = False
+) -> float:
+    """``value`` as a number from ``low`` (or above it, with ``above``) to ``high``; otherwise
+    a :class:`ConfigError` on ``key`` saying ``rule`` (its ``{value}`` is what was written)."""
+    number = _number(key, value, kind)
+    if not (low < number if above else low <= number) or number > high:
+        raise ConfigError(rule.format(value=_show(value)), key=key)
+    return number
 
 
 def _string(key: str, value: Any, allowed: str | None = None) -> str:
@@ -258,31 +269,20 @@ def _parse_profile(name: str, raw: dict[str, Any]) -> Profile:
                 key="timezone",
             ) from None
     if "poll_interval" in raw:
-        interval = _number("poll_interval", raw["poll_interval"])
-        if not 1 <= interval <= 3600:
-            raise ConfigError(
-                _("must be a number of seconds from 1 to 3600 (got {value})").format(value=_show(raw["poll_interval"])),
-                key="poll_interval",
-            )
-        values["poll_interval"] = interval
+        values["poll_interval"] = _number_within(
+            "poll_interval", raw["poll_interval"], 1, 3600,
+            _("must be a number of seconds from 1 to 3600 (got {value})"),
+        )
     if "timeout" in raw:
-        timeout = _number("timeout", raw["timeout"])
-        if not 0 < timeout <= 300:
-            raise ConfigError(
-                _("must be a number of seconds above 0 and at most 300 (got {value})").format(
-                    value=_show(raw["timeout"])
-                ),
-                key="timeout",
-            )
-        values["timeout"] = timeout
+        values["timeout"] = _number_within(
+            "timeout", raw["timeout"], 0, 300,
+            _("must be a number of seconds above 0 and at most 300 (got {value})"), above=True,
+        )
     if "max_answer_mb" in raw:
-        size = _number("max_answer_mb", raw["max_answer_mb"])
-        if not 1 <= size <= 1024:
-            raise ConfigError(
-                _("must be a number of MB from 1 to 1024 (got {value})").format(value=_show(raw["max_answer_mb"])),
-                key="max_answer_mb",
-            )
-        values["max_answer_mb"] = size
+        values["max_answer_mb"] = _number_within(
+            "max_answer_mb", raw["max_answer_mb"], 1, 1024,
+            _("must be a number of MB from 1 to 1024 (got {value})"), kind=_("a number of MB"),
+        )
     if "roster" in raw:
         specs = _string_list("roster", raw["roster"])
         try:
@@ -322,13 +322,8 @@ def _parse_profile(name: str, raw: dict[str, Any]) -> Profile:
             raise _wrong_type("discover_from_cdrs", _("true or false"), flag)
         values["discover_from_cdrs"] = flag
     if "forget_after_days" in raw:
-        days = raw["forget_after_days"]
-        if isinstance(days, bool) or not isinstance(days, (int, float)):
-            raise _wrong_type("forget_after_days", _("a number of days"), days)
-        if not 1 <= days <= 3650:
-            raise ConfigError(
-                _("must be a number of days from 1 to 3650 (got {value})").format(value=_show(raw["forget_after_days"])),
-                key="forget_after_days",
-            )
-        values["forget_after_days"] = float(days)
+        values["forget_after_days"] = _number_within(
+            "forget_after_days", raw["forget_after_days"], 1, 3650,
+            _("must be a number of days from 1 to 3650 (got {value})"), kind=_("a number of days"),
+        )
     return Profile(**values)
