@@ -271,10 +271,10 @@ def test_key_descriptions_follow_the_language_chosen_after_import():
 from ccall_tui import i18n
 i18n.set_language("vi", {})
 from ccall_tui.ui.screens import cdrs
-from ccall_tui.ui.widgets import cdr_table, cdr_form, cdr_dialogs, cdr_paging, download_question
+from ccall_tui.ui.widgets import cdr_table, cdr_form, cdr_dialogs, cdr_paging, confirm
 classes = [cdrs.CdrBrowserScreen, cdr_table.CdrTable, cdr_form.CdrFilterForm, cdr_form.FormInput,
            cdr_form.FormSelect, cdr_form.CausePicker, cdr_dialogs.ExportDialog, cdr_paging.LineInput,
-           download_question.DownloadQuestion]
+           confirm.ConfirmDialog]
 for language in ("en", "vi"):
     i18n.set_language(language, {})
     words = set()

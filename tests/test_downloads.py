@@ -211,7 +211,7 @@ async def _download_dialog(app, pilot, folder):
 
 async def test_browser_shows_a_redirect_to_another_host_and_follows_it_only_on_yes(make_services, sim, tmp_path):
     from ccall_tui.factory import build_app
-    from ccall_tui.ui.widgets.download_question import DownloadQuestion
+    from ccall_tui.ui.widgets.confirm import ConfirmDialog
     from test_cdr_browser import SIZE, settle, status_of
 
     sim.faults.recording_redirect = "other"
@@ -219,8 +219,8 @@ async def test_browser_shows_a_redirect_to_another_host_and_follows_it_only_on_y
     async with app.run_test(size=SIZE) as pilot:
         screen = await _download_dialog(app, pilot, tmp_path)
         question = app.screen
-        assert isinstance(question, DownloadQuestion)
-        shown = str(question.query_one("#question-target").render())
+        assert isinstance(question, ConfirmDialog)
+        shown = str(question.query_one("#confirm-detail").render())
         assert shown.startswith("http://localhost:") and "/recordings/" in shown
         assert list(tmp_path.iterdir()) == []
         await pilot.press("y")
@@ -247,17 +247,17 @@ async def test_browser_refuses_a_web_page_as_a_recording(make_services, sim, tmp
 
 async def test_browser_asks_before_a_huge_recording_and_no_keeps_the_folder_empty(make_services, sim, tmp_path):
     from ccall_tui.factory import build_app
-    from ccall_tui.ui.widgets.download_question import DownloadQuestion
+    from ccall_tui.ui.widgets.confirm import ConfirmDialog
     from test_cdr_browser import SIZE, settle, status_of
 
     sim.faults.recording_huge = True
     app = build_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
         screen = await _download_dialog(app, pilot, tmp_path)
-        assert isinstance(app.screen, DownloadQuestion)
-        assert "10.0 GB, more than the limit of 200.0 MB" in str(app.screen.query_one("#question-text").render())
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "10.0 GB, more than the limit of 200.0 MB" in str(app.screen.query_one("#confirm-question").render())
         await pilot.press("n")
         await settle(app, pilot)
-        assert not isinstance(app.screen, DownloadQuestion)
+        assert not isinstance(app.screen, ConfirmDialog)
         assert "10.0 GB" in status_of(screen)
         assert list(tmp_path.iterdir()) == []

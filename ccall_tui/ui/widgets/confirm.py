@@ -19,9 +19,10 @@ class ConfirmDialog(ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmDialog { align: center middle; }
     ConfirmDialog > Vertical {
-        width: 64; max-width: 95%; height: auto;
+        width: 76; max-width: 95%; height: auto;
         border: round $warning; background: $surface; padding: 1 2;
     }
+    ConfirmDialog #confirm-detail { color: $text-warning; margin-top: 1; }
     ConfirmDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     ConfirmDialog Button { margin-left: 2; }
     """
@@ -30,18 +31,23 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("y", "answer(True)", N_("Yes")),
     ]
 
-    def __init__(self, question: str, action: str) -> None:
+    def __init__(self, question: str, action: str, detail: str = "") -> None:
+        """``detail`` (e.g. the address a download would come from) is shown under the question;
+        all three may hold text from outside and are never read as markup."""
         super().__init__()
         translate_bindings(self)
         self.question = question
         self.action_label = action
+        self.detail = detail
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.question), id="confirm-question")
+            if self.detail:
+                yield Static(Text(self.detail), id="confirm-detail")
             with Horizontal():
-                yield Button(_("Cancel"), id="confirm-no")
-                yield Button(self.action_label, id="confirm-yes", variant="warning")
+                yield Button(Text(_("Cancel")), id="confirm-no")
+                yield Button(Text(self.action_label), id="confirm-yes", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
