@@ -44,6 +44,8 @@ PROFILE_KEYS = (
     "language",
     "discover_from_cdrs",
     "forget_after_days",
+    "history_days",
+    "history_max_mb",
 )
 
 _RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
@@ -111,6 +113,8 @@ class Profile:
     language: str = "auto"
     discover_from_cdrs: bool = True
     forget_after_days: float = 30.0
+    history_days: float = 30.0  # the flight recorder keeps this many days
+    history_max_mb: float = 500.0  # and prunes its oldest days past this size
 
     @classmethod
     def default(cls, name: str = DEFAULT_PROFILE) -> Profile:

@@ -326,4 +326,14 @@ def _parse_profile(name: str, raw: dict[str, Any]) -> Profile:
             "forget_after_days", raw["forget_after_days"], 1, 3650,
             _("must be a number of days from 1 to 3650 (got {value})"), kind=_("a number of days"),
         )
+    if "history_days" in raw:
+        values["history_days"] = _number_within(
+            "history_days", raw["history_days"], 1, 3650,
+            _("must be a number of days from 1 to 3650 (got {value})"), kind=_("a number of days"),
+        )
+    if "history_max_mb" in raw:
+        values["history_max_mb"] = _number_within(
+            "history_max_mb", raw["history_max_mb"], 10, 100_000,
+            _("must be a number of MB from 10 to 100000 (got {value})"), kind=_("a number of MB"),
+        )
     return Profile(**values)
