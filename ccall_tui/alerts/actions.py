@@ -1,0 +1,420 @@
+"""Delivery: alerts that reach people. Subscribes to the alert engine's events.
+
+Configured per profile in the rules file::
+
+    [profiles.main.actions]
+    events = ["fired", "resolved"]   # which events are delivered (default: fired, resolved,
+                                     # snooze_ended)
+    retries = 3                      # more attempts after a failure, with backoff
+    terminal = true                  # desktop notifications through the terminal (the TUI)
+    osc = "both"                     # "9", "777" or "both"
+
+    [[profiles.main.actions.exec]]
+    command = ["/usr/local/bin/page-oncall", "--team", "voice"]
+    timeout = 10                     # seconds; the command is killed after it
+    severity = "critical"            # only these (default: every severity)
+
+    [[profiles.main.actions.apprise]]
+    urls = ["tgram://BOT_TOKEN/CHAT_ID"]   # needs pip install 'ccall-tui[notify]'
+
+``exec`` runs the command itself, never through a shell, with the alert as JSON on stdin and as
+``CCALL_ALERT_*`` environment variables (the API credentials are taken out of its environment).
+Deliveries run on one worker thread from a bounded queue: polling never waits for them. A
+failure is logged and tried again after 2, 4, 8 … seconds (capped), ``retries`` times.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import logging
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..api.text import clean_text
+from ..config import ConfigError, _show
+from ..config_load import _number_within, _suggest
+from ..i18n import _
+from .model import AlertAcknowledged, AlertEvent, AlertFired, AlertResolved, AlertSnoozed, AlertSnoozeEnded
+from .osc import osc_notification
+
+log = logging.getLogger("ccall_tui.alerts.delivery")
+
+EVENT_WORDS: dict[type, str] = {
+    AlertFired: "fired", AlertResolved: "resolved", AlertAcknowledged: "acknowledged",
+    AlertSnoozed: "snoozed", AlertSnoozeEnded: "snooze_ended",
+}
+DEFAULT_EVENTS = frozenset({"fired", "resolved", "snooze_ended"})
+ACTION_KEYS = ("events", "retries", "terminal", "osc", "exec", "apprise")
+EXEC_KEYS = ("command", "timeout", "severity", "events")
+APPRISE_KEYS = ("urls", "severity", "events")
+OSC_MODES = ("9", "777", "both")
+QUEUE_LIMIT = 1000
+BACKOFF_BASE_S = 2.0
+BACKOFF_CAP_S = 300.0
+# Never handed to a command: the API credentials of the environment.
+SECRET_ENV = ("CCALL_API_KEY", "CCALL_API_SECRET")
+INSTALL_HINT = "pip install 'ccall-tui[notify]'"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One place alerts go: ``kind`` "exec" (``command``) or "apprise" (``urls``)."""
+
+    kind: str
+    index: int
+    command: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    timeout: float = 10.0
+    severities: frozenset[str] | None = None
+    events: frozenset[str] | None = None
+
+    @property
+    def name(self) -> str:
+        """How logs name it: never the URL (it holds tokens) or the arguments."""
+        if self.kind == "exec":
+            return f"exec[{self.index}] {Path(self.command[0]).name}"
+        schemes = sorted({url.split("://", 1)[0] for url in self.urls if "://" in url})
+        return f"apprise[{self.index}] {','.join(schemes)}"
+
+    def wants(self, event: str, severity: str, default_events: frozenset[str]) -> bool:
+        if self.severities is not None and severity not in self.severities:
+            return False
+        return event in (self.events if self.events is not None else default_events)
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    targets: tuple[Target, ...] = ()
+    events: frozenset[str] = DEFAULT_EVENTS
+    retries: int = 3
+    terminal: bool = True
+    osc: str = "both"
+
+
+def parse_actions(raw: Any, profile: str, locate: Callable[..., int | None] | None = None,
+                  path: Path | None = None) -> DeliverySettings:
+    """The ``[profiles.<profile>.actions]`` table -> settings; a located :class:`ConfigError`
+    on any problem. ``locate(table, key, index)`` finds a line (``RuleFile.line_of``)."""
+    if raw is None:
+        return DeliverySettings()
+    base = ("profiles", profile, "actions")
+
+    def fail(detail: str, key: str | None, sub: str | None = None, index: int | None = None) -> ConfigError:
+        table = base + ((sub,) if sub else ())
+        line = locate(table, key, index) if locate is not None else None
+        dotted = ".".join(clean_text(p, limit=40) for p in table + ((key,) if key else ()))
+        return ConfigError(detail, path=path, line=line, key=dotted)
+
+    if not isinstance(raw, dict):
+        raise fail(_("must be a table, like [profiles.{name}.actions]").format(name=profile), None)
+    for key in raw:
+        if key not in ACTION_KEYS:
+            raise fail(_("unknown key; {hint}").format(hint=_suggest(key, ACTION_KEYS)), clean_text(key, limit=40))
+    try:
+        events = _events("events", raw["events"]) if "events" in raw else DEFAULT_EVENTS
+        retries = raw.get("retries", 3)
+        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
+            raise ConfigError(_("must be a whole number from 0 to 10 (got {value})").format(value=_show(retries)),
+                              key="retries")
+        terminal = raw.get("terminal", True)
+        if not isinstance(terminal, bool):
+            raise ConfigError(_("must be true or false (got {value})").format(value=_show(terminal)), key="terminal")
+        osc = raw.get("osc", "both")
+        if osc not in OSC_MODES:
+            raise ConfigError(_("must be \"9\", \"777\" or \"both\" (got {value})").format(value=_show(osc)), key="osc")
+    except ConfigError as exc:
+        raise fail(exc.detail, exc.key) from None
+    targets: list[Target] = []
+    for kind, keys in (("exec", EXEC_KEYS), ("apprise", APPRISE_KEYS)):
+        tables = raw.get(kind, [])
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            raise fail(_("must be a list of tables, like [[profiles.{name}.actions.{kind}]]").format(
+                name=profile, kind=kind), kind)
+        for index, table in enumerate(tables):
+            try:
+                targets.append(_target(kind, keys, table, len(targets)))
+            except ConfigError as exc:
+                raise fail(exc.detail, exc.key, kind, index) from None
+    return DeliverySettings(tuple(targets), events, retries, terminal, str(osc))
+
+
+def _events(key: str, value: Any) -> frozenset[str]:
+    allowed = ", ".join(sorted(set(EVENT_WORDS.values())))
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in EVENT_WORDS.values() for v in value):
+        raise ConfigError(_("must be a list of event names from {allowed} (got {value})").format(
+            allowed=allowed, value=_show(value)), key=key)
+    return frozenset(value)
+
+
+def _target(kind: str, keys: tuple[str, ...], table: Mapping[str, Any], index: int) -> Target:
+    for key in table:
+        if key not in keys:
+            raise ConfigError(_("unknown key; {hint}").format(hint=_suggest(key, keys)), key=clean_text(key, limit=40))
+    values: dict[str, Any] = {}
+    if "severity" in table:
+        severity = table["severity"]
+        items = [severity] if isinstance(severity, str) else severity
+        if not isinstance(items, list) or not items or not all(s in ("warning", "critical") for s in items):
+            raise ConfigError(_("must be \"warning\", \"critical\" or a list of them (got {value})").format(
+                value=_show(severity)), key="severity")
+        values["severities"] = frozenset(items)
+    if "events" in table:
+        values["events"] = _events("events", table["events"])
+    if kind == "exec":
+        command = table.get("command")
+        if (not isinstance(command, list) or not command or not all(isinstance(a, str) for a in command)
+                or not command[0].strip()):
+            raise ConfigError(_("must be the program and its arguments as a list of strings, like "
+                                "[\"/usr/local/bin/notify\", \"--urgent\"] (no shell)"), key="command")
+        values["command"] = tuple(command)
+        if "timeout" in table:
+            values["timeout"] = _number_within("timeout", table["timeout"], 0, 600,
+                                               _("must be a number of seconds above 0, at most 600 (got {value})"),
+                                               above=True)
+    else:
+        urls = table.get("urls")
+        urls = [urls] if isinstance(urls, str) else urls
+        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and "://" in u for u in urls):
+            # Never show the value: Apprise URLs carry tokens and passwords.
+            raise ConfigError(_("must be a list of Apprise URLs, like [\"tgram://TOKEN/CHAT\"]"), key="urls")
+        values["urls"] = tuple(u.strip() for u in urls)
+    return Target(kind, index, **values)
+
+
+# ---------------------------------------------------------------------- what is sent
+
+
+def alert_title(event: str, alert: Any) -> str:
+    """A short title in the current (the profile's) language."""
+    severity = {"critical": _("CRITICAL"), "warning": _("WARNING")}.get(alert.severity, alert.severity.upper())
+    words = {
+        "fired": _("{severity}: {rule}"),
+        "resolved": _("Resolved: {rule}"),
+        "acknowledged": _("Acknowledged: {rule}"),
+        "snoozed": _("Snoozed: {rule}"),
+        "snooze_ended": _("Still {severity}: {rule}"),
+    }
+    return clean_text(words.get(event, "{rule}").format(severity=severity, rule=alert.rule), limit=120)
+
+
+def alert_payload(event: str, alert: Any, profile: str) -> dict[str, Any]:
+    return {"event": event, "profile": profile, "title": alert_title(event, alert),
+            "message": clean_text(alert.message, limit=1000), "alert": alert.to_json()}
+
+
+def alert_environment(payload: Mapping[str, Any], base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The command's environment: ours without the credentials, plus ``CCALL_ALERT_*``."""
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k not in SECRET_ENV}
+    alert = payload["alert"]
+    fields = {
+        "EVENT": payload["event"], "PROFILE": payload["profile"], "TITLE": payload["title"],
+        "MESSAGE": payload["message"], "ID": alert.get("id"), "RULE": alert.get("rule"),
+        "KIND": alert.get("kind"), "SEVERITY": alert.get("severity"), "KEY": alert.get("key"),
+        "EXTENSION": alert.get("extension"), "NUMBER": alert.get("number"), "VALUE": alert.get("value"),
+        "FIRED_AT": alert.get("fired_at"), "RESOLVED_AT": alert.get("resolved_at"),
+    }
+    for name, value in fields.items():
+        env["CCALL_ALERT_" + name] = "" if value is None else clean_text(value, limit=1000)
+    return env
+
+
+# ---------------------------------------------------------------------- the worker
+
+
+class DeliveryFailed(Exception):
+    """One attempt failed; ``permanent`` when trying again cannot help."""
+
+    def __init__(self, reason: str, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+@dataclass
+class _Job:
+    target: Target
+    payload: dict[str, Any]
+    attempt: int = 0
+
+
+class Delivery:
+    """Subscribe it to the engine (``engine.subscribe(delivery)``); ``close()`` when done.
+
+    ``terminal``: writes a string to the user's terminal (the TUI passes one that goes through
+    its driver); None without a terminal (``watch``). ``backoff`` is the first wait before a
+    retry (doubled each time, capped).
+    """
+
+    def __init__(self, settings: DeliverySettings, *, profile: str,
+                 terminal: Callable[[str], object] | None = None,
+                 backoff: float = BACKOFF_BASE_S,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.backoff = backoff
+        self.profile = profile
+        self.terminal = terminal
+        self._monotonic = monotonic
+        self._heap: list[tuple[float, int, _Job | None]] = []
+        self._order = itertools.count()
+        self._cond = threading.Condition()
+        self._closed = False
+        self._busy = False
+        self.delivered = 0
+        self.failed = 0
+        self.dropped = 0
+        self._apprise_missing_said = False
+        self._thread: threading.Thread | None = None
+        if settings.targets:
+            self._thread = threading.Thread(target=self._work, name="ccall-alert-delivery", daemon=True)
+            self._thread.start()
+
+    def __call__(self, event: AlertEvent) -> None:
+        """The engine's subscriber: queue the deliveries, write the terminal notice; never waits."""
+        word = EVENT_WORDS.get(type(event))
+        if word is None:
+            return
+        alert = event.alert
+        if word == "fired" and alert.snoozed(event.at):
+            return  # a snoozed key: recorded by the engine, asks for nobody
+        payload = alert_payload(word, alert, self.profile)
+        if self.terminal is not None and self.settings.terminal and word in self.settings.events:
+            try:
+                self.terminal(osc_notification(payload["title"], payload["message"], self.settings.osc))
+            except Exception:  # the terminal may be gone; delivery elsewhere goes on (logged)
+                log.exception("terminal notification failed")
+        for target in self.settings.targets:
+            if target.wants(word, alert.severity, self.settings.events):
+                self._push(0.0, _Job(target, payload))
+
+    def _push(self, delay: float, job: _Job | None) -> None:
+        with self._cond:
+            if self._closed and job is not None:
+                return
+            if job is not None and len(self._heap) >= QUEUE_LIMIT:
+                self.dropped += 1
+                log.warning("alert delivery queue full (%d): %s dropped", QUEUE_LIMIT, job.target.name)
+                return
+            heapq.heappush(self._heap, (self._monotonic() + delay, next(self._order), job))
+            self._cond.notify_all()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop: what is due now is still tried (within ``timeout``), pending retries are not."""
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            heapq.heappush(self._heap, (self._monotonic(), next(self._order), None))
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        with self._cond:
+            left = sum(1 for _due, _n, job in self._heap if job is not None)
+        if left:
+            log.warning("alert delivery stopped with %d deliveries not done", left)
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    if self._heap:
+                        due = self._heap[0][0] - self._monotonic()
+                        if due <= 0:
+                            break
+                        self._cond.wait(due)
+                    else:
+                        self._cond.wait()
+                _due, _n, job = heapq.heappop(self._heap)
+                self._busy = job is not None
+            if job is None:
+                return
+            try:
+                self._attempt(job)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until nothing is queued or running (retries included); False on timeout."""
+        deadline = self._monotonic() + timeout
+        with self._cond:
+            while self._busy or any(job is not None for _due, _n, job in self._heap):
+                left = deadline - self._monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def _attempt(self, job: _Job) -> None:
+        job.attempt += 1
+        try:
+            if job.target.kind == "exec":
+                run_command(job.target, job.payload)
+            else:
+                self._apprise(job.target, job.payload)
+        except DeliveryFailed as exc:
+            if exc.permanent or job.attempt > self.settings.retries:
+                self.failed += 1
+                log.error("alert %s not delivered by %s: %s (gave up after %d attempts)",
+                          job.payload["alert"].get("id"), job.target.name, exc.reason, job.attempt)
+                return
+            delay = min(BACKOFF_CAP_S, self.backoff * 2 ** (job.attempt - 1))
+            log.warning("alert %s: %s failed: %s; retry %d of %d in %.0f s", job.payload["alert"].get("id"),
+                        job.target.name, exc.reason, job.attempt, self.settings.retries, delay)
+            self._push(delay, job)
+            return
+        except Exception:  # a bug in one delivery must not stop the others (logged)
+            self.failed += 1
+            log.exception("alert delivery by %s failed", job.target.name)
+            return
+        self.delivered += 1
+        log.info("alert %s (%s) delivered by %s", job.payload["alert"].get("id"), job.payload["event"],
+                 job.target.name)
+
+    def _apprise(self, target: Target, payload: Mapping[str, Any]) -> None:
+        try:
+            import apprise
+        except ImportError:
+            if not self._apprise_missing_said:
+                self._apprise_missing_said = True
+                log.error("%s", apprise_missing())
+            raise DeliveryFailed(apprise_missing(), permanent=True) from None
+        sender = apprise.Apprise()
+        for url in target.urls:
+            if not sender.add(url):
+                raise DeliveryFailed(_("an Apprise URL was not understood"), permanent=True)
+        if not sender.notify(body=payload["message"], title=payload["title"]):
+            raise DeliveryFailed(_("Apprise could not send the notification"))
+
+
+def apprise_missing() -> str:
+    return _("apprise URLs are set but Apprise is not installed: {hint}").format(hint=INSTALL_HINT)
+
+
+def run_command(target: Target, payload: Mapping[str, Any]) -> None:
+    """Run the command once: JSON on stdin, ``CCALL_ALERT_*`` in the environment, no shell."""
+    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    try:
+        done = subprocess.run(  # argv from the user's own rules file, no shell
+            list(target.command), input=data, env=alert_environment(payload), capture_output=True,
+            timeout=target.timeout, shell=False, check=False,
+        )
+    except FileNotFoundError:
+        raise DeliveryFailed(_("no such program"), permanent=True) from None
+    except PermissionError:
+        raise DeliveryFailed(_("the program may not be run (permission denied)"), permanent=True) from None
+    except subprocess.TimeoutExpired:
+        raise DeliveryFailed(_("no answer within {seconds:g} s (stopped)").format(seconds=target.timeout)) from None
+    except OSError as exc:
+        raise DeliveryFailed(exc.strerror or type(exc).__name__) from None
+    if done.returncode != 0:
+        said = clean_text(done.stderr.decode("utf-8", "replace"), limit=200)
+        raise DeliveryFailed(_("exit status {code}").format(code=done.returncode) + (f": {said}" if said else ""))
