@@ -3,24 +3,31 @@ strips, timelines, the board at a past minute and availability reports. No Textu
 
 from __future__ import annotations
 
+from .history import History, open_history
 from .model import (
     DEVICE_CHANGE_KINDS,
     Availability,
     BoardAt,
     DeviceChange,
+    HistoryProblem,
     PollGap,
     RecordedEvent,
     StateChange,
     Strip,
 )
+from .recorder import FlightRecorder
 
 __all__ = [
     "DEVICE_CHANGE_KINDS",
     "Availability",
     "BoardAt",
     "DeviceChange",
+    "FlightRecorder",
+    "History",
+    "HistoryProblem",
     "PollGap",
     "RecordedEvent",
     "StateChange",
     "Strip",
+    "open_history",
 ]

@@ -106,3 +106,11 @@ class RecordedEvent:
     kind: str
     extension: str | None
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryProblem:
+    """The history cannot be written (locked, unwritable, corrupt, disk full): one line for
+    the status line; monitoring goes on."""
+
+    message: str
