@@ -28,3 +28,12 @@ def state_dir(env: Mapping[str, str] | None = None) -> Path:
     if override:
         return Path(override).expanduser()
     return platformdirs.user_state_path(APP_NAME)
+
+
+def alerts_path(env: Mapping[str, str] | None = None) -> Path:
+    """``$CCALL_ALERTS`` if set, else ``alerts.toml`` beside the config file."""
+    env = os.environ if env is None else env
+    override = env.get("CCALL_ALERTS", "").strip()
+    if override:
+        return Path(override).expanduser()
+    return config_path(env).parent / "alerts.toml"
