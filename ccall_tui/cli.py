@@ -14,9 +14,8 @@ import os
 import sys
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable, Iterator, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn, Sequence
 
-from .api.cdrs import DIRECTIONS
 from .errors import AppError, Exit, NoCredentials, exit_codes_text
 from .i18n import _
 
@@ -32,6 +31,28 @@ log = logging.getLogger("ccall_tui")
 
 
 class _Parser(argparse.ArgumentParser):
+    """One-line errors. A subcommand's parser may be given ``define``, the function that adds its
+    arguments: it runs the first time those arguments are needed (the command is chosen, its help
+    is printed, or a test reads its ``_actions``), so what they import (the simulator, the API's
+    models) is imported only by the command that uses it, never by ``--help`` or another command."""
+
+    def __init__(self, *args: Any, define: Callable[[argparse.ArgumentParser], None] | None = None,
+                 **kwargs: Any) -> None:
+        self._define: Callable[[argparse.ArgumentParser], None] | None = None
+        super().__init__(*args, **kwargs)
+        self._define = define
+
+    @property
+    def _actions(self) -> list[argparse.Action]:
+        define, self._define = self._define, None
+        if define is not None:
+            define(self)
+        return self.__dict__["_actions"]  # type: ignore[no-any-return]
+
+    @_actions.setter
+    def _actions(self, value: list[argparse.Action]) -> None:
+        self.__dict__["_actions"] = value
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         self.exit(Exit.USAGE, f"ccall-tui: {message}\n" + _("Try 'ccall-tui --help'.") + "\n")
 
@@ -57,15 +78,41 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version(),
                         help=_("print the version and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Each command module registers itself with add_parser(sub) and imports what its handler
+    # needs inside the handler (tests/test_import_cost.py checks what a command imports).
+    sub.add_parser("ext", help=_("list extensions and their registrations"), define=_define_ext)
+    sub.add_parser("cdrs", help=_("list call records"), define=_define_cdrs)
+    sub.add_parser("cdr", help=_("show one call by its call id"), define=_define_cdr)
+    sub.add_parser("simulate", help=_("run the simulated PBX standalone"), define=_define_simulate)
+
+    from .commands import doctor
+
+    doctor.add_parser(sub)
+    with contextlib.suppress(ImportError):
+        from .commands import account, config_cmd, state_cmd
+
+        account.add_parser(sub)
+        config_cmd.add_parser(sub)
+        state_cmd.add_parser(sub)
+    return parser
+
+
+def _define_ext(ext: argparse.ArgumentParser) -> None:
     from .commands import calls
 
-    ext = sub.add_parser("ext", help=_("list extensions and their registrations"))
     _add_common(ext)
     ext.add_argument("--json", action="store_true", help=_("print JSON"))
     ext.add_argument("--online", action="store_true", help=_("only online extensions"))
+    from .alerts.check import add_check_arguments
+
+    add_check_arguments(ext)
     ext.set_defaults(func=calls.run_ext)
 
-    cdrs = sub.add_parser("cdrs", help=_("list call records"))
+
+def _define_cdrs(cdrs: argparse.ArgumentParser) -> None:
+    from .api.cdrs import DIRECTIONS
+    from .commands import calls
+
     _add_common(cdrs)
     cdrs.add_argument("--from", dest="date_from", metavar="'YYYY-MM-DD HH:mm'", help=_("start of the range, PBX time"))
     cdrs.add_argument("--to", dest="date_to", metavar="'YYYY-MM-DD HH:mm'", help=_("end of the range, PBX time"))
@@ -86,28 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     cdrs.add_argument("--concurrency", type=_positive_int, default=4, help=_("pages fetched at once with --all"))
     cdrs.set_defaults(func=calls.run_cdrs)
 
-    cdr = sub.add_parser("cdr", help=_("show one call by its call id"))
+
+def _define_cdr(cdr: argparse.ArgumentParser) -> None:
+    from .commands import calls
+
     _add_common(cdr)
     cdr.add_argument("call_id")
     cdr.add_argument("--json", action="store_true", help=_("print JSON instead of opening the TUI"))
     cdr.set_defaults(func=calls.run_cdr)
 
+
+def _define_simulate(simulate: argparse.ArgumentParser) -> None:
     from .sim import cli as sim_cli
 
-    simulate = sub.add_parser("simulate", help=_("run the simulated PBX standalone"))
     sim_cli.add_arguments(simulate)
     simulate.set_defaults(func=lambda args, _ctx: sim_cli.run(args), without_config=True)
-
-    from .commands import doctor
-
-    doctor.add_parser(sub)
-    with contextlib.suppress(ImportError):
-        from .commands import account, config_cmd, state_cmd
-
-        account.add_parser(sub)
-        config_cmd.add_parser(sub)
-        state_cmd.add_parser(sub)
-    return parser
 
 
 def _add_common(parser: argparse.ArgumentParser, top: bool = False) -> None:
@@ -198,10 +238,11 @@ class Context:
         return creds
 
     def client(self) -> CcallClient:
+        credentials = self.credentials()  # first: without any, no HTTP client is even imported
         from .api.learned import make_client
 
         # With what 'ccall-tui doctor' learned about this server (form bodies, causes).
-        return make_client(self.profile, self.credentials(), demo=self.sim is not None)
+        return make_client(self.profile, credentials, demo=self.sim is not None)
 
 
 # ---------------------------------------------------------------------- commands

@@ -7,6 +7,10 @@ moment a request body is built.
 Every keyring call runs in a daemon thread with a timeout: a locked keyring (an unlock prompt
 nobody will answer over SSH) can otherwise block forever, and a daemon thread cannot keep the
 process alive at exit.
+
+``keyring`` (and its backends' discovery, some 20 ms) is imported the first time the keyring is
+used, not with this module: the demo, the environment's credentials and most commands never
+need it.
 """
 
 from __future__ import annotations
@@ -16,9 +20,6 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-
-import keyring
-import keyring.errors
 
 from .errors import AppError, Exit
 from .i18n import _
@@ -230,6 +231,8 @@ class CredentialStore:
     # ------------------------------------------------------------------ plumbing
 
     def _backend(self) -> Any:
+        import keyring
+
         return keyring.get_keyring()
 
     def backend_name(self) -> str:
@@ -281,6 +284,8 @@ class CredentialStore:
                 .format(backend=name, seconds=self.timeout)
             )
         if "error" in box:
+            import keyring.errors
+
             error = box["error"]
             if isinstance(error, keyring.errors.PasswordDeleteError):
                 raise error
@@ -308,6 +313,8 @@ class CredentialStore:
 
     def delete(self, profile: str) -> bool:
         """Remove the entry; False when there was none."""
+        import keyring.errors
+
         try:
             self._call(lambda kr: kr.delete_password(self.service, profile))
         except keyring.errors.PasswordDeleteError:

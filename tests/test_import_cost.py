@@ -1,0 +1,108 @@
+"""A command imports only what it uses: no Textual without the TUI, no simulator without --demo or
+'simulate', no keyring unless credentials are read from it, no httpx without a request.
+
+Each command runs in a fresh interpreter (``ccall_tui.cli.main([...])`` through a small ``-c``
+wrapper), which then writes the names in ``sys.modules`` to a file: what the command really
+imported, from the first import on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+WRAPPER = """
+import json, sys
+from ccall_tui.cli import main
+
+argv, out = json.loads(sys.argv[1]), sys.argv[2]
+if "--demo" in argv:
+    # The TUI, headless: it stops once the board has shown the simulator's first answer.
+    from textual.app import App
+    from ccall_tui.ui.app import CcallApp
+
+    async def until_first_data(pilot):
+        for _ in range(200):
+            await pilot.pause(0.05)
+            screen = pilot.app.screen
+            if getattr(screen, "polls_started", 0) and screen.status.last_success is not None:
+                break
+        pilot.app.exit()
+
+    CcallApp.run = lambda self: App.run(self, headless=True, auto_pilot=until_first_data)
+try:
+    code = main(argv)
+except SystemExit as stop:
+    code = stop.code
+with open(out, "w") as file:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, file)
+"""
+
+HEAVY = ("textual", "httpx", "keyring", "ccall_tui.sim")
+
+
+def imported(tmp_path: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[int, set[str]]:
+    """Run ``ccall-tui ARGV`` in a new interpreter: (exit code, every module it imported)."""
+    out = tmp_path / "modules.json"
+    environ = dict(os.environ, **(env or {}))
+    # A keyring that stores nothing: a command that reads it finds no credentials, and the
+    # developer's own keyring is never touched.
+    environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    subprocess.run(
+        [sys.executable, "-c", WRAPPER, json.dumps(list(argv)), str(out)],
+        cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+        check=False,
+    )
+    result = json.loads(out.read_text())
+    return result["code"], set(result["modules"])
+
+
+def loaded(modules: set[str], package: str) -> bool:
+    return package in modules or any(name.startswith(package + ".") for name in modules)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["config", "path"], ["--version"], ["config", "show"],
+                                  ["cdrs", "--help"]])
+def test_help_and_config_import_nothing_heavy(tmp_path, argv):
+    code, modules = imported(tmp_path, *argv)
+    assert code == 0
+    assert [p for p in HEAVY if loaded(modules, p)] == []
+
+
+def test_simulate_imports_the_simulator_but_no_client_keyring_or_textual(tmp_path):
+    code, modules = imported(tmp_path, "simulate", "--help")
+    assert code == 0
+    assert loaded(modules, "ccall_tui.sim")
+    assert [p for p in ("textual", "httpx", "keyring") if loaded(modules, p)] == []
+
+
+def test_ext_with_credentials_in_the_environment_imports_neither_textual_nor_simulator_nor_keyring(
+    tmp_path, sim
+):
+    code, modules = imported(tmp_path, "ext", "--json", env={
+        "CCALL_BASE_URL": sim.base_url, "CCALL_API_KEY": "demo", "CCALL_API_SECRET": "demo"})
+    assert code == 0
+    assert loaded(modules, "httpx")  # the request was made
+    assert [p for p in ("textual", "ccall_tui.sim", "keyring") if loaded(modules, p)] == []
+
+
+def test_ext_without_credentials_in_the_environment_reads_the_keyring(tmp_path, sim):
+    """The other side of the line above: keyring is imported exactly when it is read."""
+    code, modules = imported(tmp_path, "ext", env={"CCALL_BASE_URL": sim.base_url})
+    assert code == 3  # nothing in the (empty) keyring
+    assert loaded(modules, "keyring")
+    assert [p for p in ("textual", "ccall_tui.sim", "httpx") if loaded(modules, p)] == []
+
+
+def test_demo_shows_data_without_the_keyring(tmp_path):
+    code, modules = imported(tmp_path, "--demo")
+    assert code == 0
+    assert loaded(modules, "textual") and loaded(modules, "ccall_tui.sim") and loaded(modules, "httpx")
+    assert "ccall_tui.ui.screens.monitor" in modules
+    assert not loaded(modules, "keyring")
