@@ -15,6 +15,7 @@ from .credentials import Credentials, CredentialStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api.client import CcallClient
+    from .recorder.history import History
 
 
 class DemoServer(Protocol):
@@ -45,6 +46,10 @@ class AppServices:
     keyring_error: str | None = None
     # An httpx transport for the API client (tests and the screenshot script route with it).
     transport: httpx.AsyncBaseTransport | None = None
+    # The flight recorder's history (set once opened, in a thread, after the board is up) and
+    # why there is none, in one line.
+    history: History | None = None
+    history_problem: str | None = None
 
     def now(self) -> datetime:
         if self.clock is not None:

@@ -131,10 +131,25 @@ class MonitorScreen(Screen):
         self._render_header()
         self._arm_tick(TICK_S)
         self.feed.start()
+        self.run_worker(self._record(), name="history", group="history", exit_on_error=False)
 
     def on_unmount(self) -> None:
         """Quitting right after a new extension appeared: its write happens now."""
         self.feed.stop()
+        recording = getattr(self, "_recording", None)
+        if recording is not None:
+            recording.close()
+
+    async def _record(self) -> None:
+        """Record the board into the profile's history, opened in a thread after the first paint."""
+        from ...recorder.attach import attach_to_services
+
+        recording = await attach_to_services(
+            self.feed, self.services, lambda message: self.notify(message, severity="warning", markup=False))
+        if recording is not None and self.feed.stopped:  # the screen went away meanwhile
+            recording.close()
+        else:
+            self._recording = recording
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
