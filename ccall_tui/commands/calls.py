@@ -25,6 +25,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def run_ext(args: argparse.Namespace, ctx: Context) -> int:
+    if getattr(args, "check", False):  # the monitoring plugin: one status line, exit 0-3
+        from ..alerts.check import run_check
+
+        return run_check(args, ctx)
     from ..monitor.listing import extension_rows, state_label
 
     async def go() -> RegistrationsSnapshot:

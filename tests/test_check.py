@@ -1,0 +1,122 @@
+"""``ccall-tui ext --check``: the Nagios / Icinga plugin against the simulator. Exit codes 0, 1,
+2 and 3, one status line, perfdata a monitoring server can parse."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import run_cli
+
+PERF = re.compile(r"(\w+)=([0-9.]+)(s?);([0-9.]*);([0-9.]*);([0-9.]*);([0-9.]*)")
+
+
+@pytest.fixture
+def roster(env, isolated, monkeypatch):
+    """The profile knows its 60 extensions (offline ones are known only from a roster)."""
+    config = isolated / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[profiles.default]\nroster = ["100-159"]\nwatched = ["105"]\n', encoding="utf-8")
+    rules = isolated / "config" / "alerts.toml"
+    monkeypatch.setenv("CCALL_ALERTS", str(rules))
+    return rules
+
+
+def check(capsys, *flags):
+    code, out, err = run_cli(capsys, "ext", "--check", *flags)
+    lines = out.splitlines()
+    assert len(lines) == 1, out  # one status line, nothing else on stdout
+    assert err == ""
+    return code, lines[0]
+
+
+def perfdata(line: str) -> dict[str, tuple]:
+    text, _bar, perf = line.partition(" | ")
+    assert "|" not in text
+    return {m.group(1): m.groups()[1:] for m in PERF.finditer(perf)}
+
+
+def test_ok_warning_critical_by_counts_and_shares(capsys, roster, sim):
+    code, line = check(capsys)
+    assert code == 0 and line.startswith("CCALL OK - ")
+    perf = perfdata(line)
+    online, down = int(perf["online"][0]), int(perf["offline"][0])
+    assert online + down == 60 and perf["online"][-1] == "60"
+    assert online == len(sim.tenant.online_extensions() & {str(n) for n in range(100, 160)})
+    assert f"{down} of 60 not online" in line
+
+    code, line = check(capsys, "--warning-offline", str(down - 1), "--critical-offline", str(down + 5))
+    assert code == 1 and line.startswith("CCALL WARNING - ")
+    assert perfdata(line)["offline"][2:4] == (str(down - 1), str(down + 5))
+
+    code, line = check(capsys, "--warning-offline", str(down), "--critical-offline", str(down + 5))
+    assert code == 0  # more than N: exactly N is still OK
+
+    forced = [n for n in map(str, range(100, 160)) if n in sim.tenant.online_extensions()][:6]
+    for number in forced:
+        sim.tenant.force_offline(number)
+    code, line = check(capsys, "--warning-offline", str(down - 1), "--critical-offline", str(down + 5))
+    assert code == 2 and line.startswith("CCALL CRITICAL - ")
+    assert int(perfdata(line)["offline"][0]) == down + 6
+
+    share = 100 * (down + 6) / 60
+    code, line = check(capsys, "--critical-offline", f"{share - 1:.0f}%")
+    assert code == 2
+    code, line = check(capsys, "--critical-offline", f"{share + 1:.0f}%")
+    assert code == 0
+
+
+@pytest.mark.parametrize("fault", [{"status_5xx": 503}, {"html_error": True}, {"malformed_json": True},
+                                   {"auth_failure": True}])
+def test_any_failure_to_read_the_answer_is_unknown(capsys, roster, sim, fault):
+    for name, value in fault.items():
+        setattr(sim.faults, name, value)
+    code, line = check(capsys, "--critical-offline", "0")
+    assert code == 3 and line.startswith("CCALL UNKNOWN - ")
+    assert "Traceback" not in line
+
+
+def test_bad_thresholds_and_missing_credentials_are_unknown(capsys, roster, monkeypatch):
+    code, line = check(capsys, "--warning-offline", "lots")
+    assert code == 3 and "--warning-offline: 'lots' is not a count or a percentage" in line
+    code, line = check(capsys, "--critical-offline", "150%")
+    assert code == 3
+    monkeypatch.delenv("CCALL_API_SECRET")
+    code, line = check(capsys)
+    assert code == 3 and line.startswith("CCALL UNKNOWN - ")
+
+
+def test_rules_are_evaluated_once(capsys, roster, sim):
+    sim.tenant.force_online("105")
+    assert check(capsys)[0] == 0  # seen online once: remembered, so offline later (not "never seen")
+    sim.tenant.force_offline("105")
+    sim.tenant.set_name("105", "Lễ tân | x=1")
+    roster.write_text(
+        '[[profiles.default.rules]]\nname = "reception offline"\nkind = "offline"\nextensions = ["105"]\n'
+        'minutes = 0\nseverity = "critical"\n\n'
+        '[[profiles.default.rules]]\nname = "missed calls"\nkind = "missed_call"\n',  # calls: not judged by one poll
+        encoding="utf-8")
+    code, line = check(capsys, "--rules")
+    assert code == 2 and line.startswith("CCALL CRITICAL - ")
+    assert "reception offline: " in line and "105" in line
+    assert "missed calls" not in line
+    assert perfdata(line)["alerts"][0] == "1"
+
+    code, line = check(capsys)  # without --rules the rules are not read
+    assert code == 0
+
+    roster.write_text(roster.read_text(encoding="utf-8").replace('"critical"', '"warning"'), encoding="utf-8")
+    code, line = check(capsys, "--rules")
+    assert code == 1
+
+    sim.tenant.clear_override("105")
+    sim.tenant.force_online("105")
+    code, line = check(capsys, "--rules")
+    assert code == 0 and perfdata(line)["alerts"][0] == "0"
+
+
+def test_a_broken_rules_file_is_unknown_with_its_line(capsys, roster):
+    roster.write_text('[[profiles.default.rules]]\nname = "x"\nkind = "offline"\nminutes = "five"\n', encoding="utf-8")
+    code, line = check(capsys, "--rules")
+    assert code == 3 and "line 4" in line and "minutes" in line
