@@ -38,16 +38,26 @@ class Closable(Protocol):
 Plugin = Callable[["BoardFeed", "History | None"], Closable]
 
 
+class _PbxTimeFormatter(logging.Formatter):
+    """The command line's log format (PBX time with its offset), without importing the command
+    line (which knows the screens and the simulator)."""
+
+    def __init__(self, tz: Any) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # logging's name
+        from .monitor.format import format_timestamp
+
+        return format_timestamp(datetime.fromtimestamp(record.created, self.tz), offset=True)
+
+
 def log_to_stderr(ctx: Any) -> logging.Handler | None:
     """Info lines on stderr in PBX time, unless a ``--log-file`` already takes them."""
     if getattr(ctx.args, "log_file", None):
         return None
-    from .cli import LogFormatter
-
     handler = logging.StreamHandler(sys.stderr)
-    formatter = LogFormatter()
-    formatter.tz = ctx.profile.timezone
-    handler.setFormatter(formatter)
+    handler.setFormatter(_PbxTimeFormatter(ctx.profile.timezone))
     root = logging.getLogger("ccall_tui")
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
