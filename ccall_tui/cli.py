@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .commands import doctor
 
     doctor.add_parser(sub)
+    from .commands import watch_cmd
+    watch_cmd.add_parser(sub)
     from .commands import history_cmd
     history_cmd.add_parser(sub)
     with contextlib.suppress(ImportError):
