@@ -28,7 +28,7 @@ CHECKPOINT_EVERY_S = 1800.0
 PRUNE_EVERY_S = 3600.0
 DAY_S = 86400.0
 
-UNKNOWN = 0  # db.STATE_CODES[ExtensionState.UNKNOWN]
+UNKNOWN, OFFLINE, NEVER_SEEN = 0, 2, 3  # db.STATE_CODES
 
 
 @dataclass(slots=True)
@@ -279,6 +279,8 @@ class HistoryWriter:
             if state == UNKNOWN:
                 continue
             before = self.current.get(ext)
+            if before is not None and before.state == OFFLINE and state == NEVER_SEEN:
+                state = OFFLINE  # the history saw it online; this board just does not remember it
             if before is None or before.state != state or before.devices != count:
                 old = before.state if before is not None else UNKNOWN
                 conn.execute("INSERT INTO states (t, ext, old, new, devices) VALUES (?, ?, ?, ?, ?)",
