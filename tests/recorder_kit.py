@@ -53,17 +53,18 @@ class Recording:
         self.history.close()
 
 
-def start_recording(profile, clock, sim, credentials, root=None, **history_kwargs) -> Recording:
+def start_recording(profile, clock, sim, credentials, root=None, **profile_changes) -> Recording:
     from ccall_tui.api.client import CcallClient
 
     # "default": the profile the command line uses when no config file names one
-    profile = replace(profile, name="default", roster=(f"{sim.tenant.numbers[0]}-{sim.tenant.numbers[-1]}",))
+    profile = replace(profile, name="default", roster=(f"{sim.tenant.numbers[0]}-{sim.tenant.numbers[-1]}",),
+                      **profile_changes)
     client = CcallClient(profile.base_url, credentials, timeout=5.0, tz=profile.timezone)
     feed = BoardFeed.for_profile(
         profile, None, interval=60.0, clock=clock, client=lambda: client, timer=no_timer, discover=False,
     )
     problems: list[str] = []
-    history = open_history(profile, root=root, record=True, clock=clock, on_problem=problems.append, **history_kwargs)
+    history = open_history(profile, root=root, record=True, clock=clock, on_problem=problems.append)
     recorder = FlightRecorder(feed, history, clock=clock)
     return Recording(feed, history, recorder, clock, sim, problems=problems)
 

@@ -263,3 +263,26 @@ async def test_the_command_line_says_what_the_history_says(day, capsys, env):
 
     code, out, _err = run_cli(capsys, "history", "100", "--since", "30d")
     assert code == 0 and "online -> offline" in out and "offline -> online" in out
+
+
+async def test_old_history_is_pruned_and_what_is_kept_can_still_be_rebuilt(profile, clock, sim, credentials):
+    rec = start_recording(profile, clock, sim, credentials, history_days=1)
+    start = clock()
+    sim.tenant.force_online("100")
+    await rec.poll()
+    for _ in range(15):  # 30 hours, 100 going offline and online every two hours
+        sim.tenant.force_offline("100")
+        await rec.run(60, every_s=300)
+        sim.tenant.force_online("100")
+        await rec.run(60, every_s=300)
+    rec.flush()
+    history, end = rec.history, clock()
+    first = history.first_record()
+    assert end - timedelta(days=1, hours=1) <= first <= end - timedelta(days=1) + timedelta(minutes=5)
+    assert history.board_at(start + timedelta(hours=2)).known is False
+    assert history.changes(start, first) == []
+    kept = history.board_at(first + timedelta(minutes=1))
+    answer = [online for t, online in rec.truth if t <= first + timedelta(minutes=1)][-1]
+    assert kept.known and {e for e, s in kept.states.items() if s is ONLINE} == set(answer)
+    assert len(history.changes(first, end, "100")) >= 22
+    rec.close()

@@ -20,13 +20,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import db
+from .retention import prune
 from .devices import Device, compare, devices_of, reachable, refreshed
 
 log = logging.getLogger("ccall_tui.recorder")
 
 CHECKPOINT_EVERY_S = 1800.0
 PRUNE_EVERY_S = 3600.0
-DAY_S = 86400.0
 
 UNKNOWN, OFFLINE, NEVER_SEEN = 0, 2, 3  # db.STATE_CODES
 
@@ -90,6 +90,7 @@ class HistoryWriter:
         self._last_prune = 0.0
         self._last_at = 0.0
         self._failing: str | None = None
+        self._transient = False
         self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
 
     # ------------------------------------------------------------------ loop side
@@ -172,6 +173,10 @@ class HistoryWriter:
         return True
 
     def _load(self) -> None:
+        self._load_memory()
+        self._prune(self._wall())
+
+    def _load_memory(self) -> None:
         conn = self._require()
         self.current = {
             ext: Current(state, since, bool(exact), devices)
@@ -185,7 +190,6 @@ class HistoryWriter:
         self.live = live
         row = conn.execute("SELECT ok, reason FROM polls ORDER BY t DESC LIMIT 1").fetchone()
         self._failing = row[1] if row is not None and not row[0] else None
-        self._prune(self._wall())
 
     def _require(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -206,6 +210,10 @@ class HistoryWriter:
             return
         try:
             work()
+            if self._transient:  # the lock was released: the warning no longer holds
+                self._transient = False
+                self.warning = None
+                log.info("history writes again")
         except (sqlite3.Error, OSError) as exc:
             if conn.in_transaction:
                 try:
@@ -215,6 +223,8 @@ class HistoryWriter:
             fault = db.describe(exc, self.path)
             if fault.kind == "locked":  # another program holds it for a moment: try the next batch
                 self._warn(fault.message, fault=False)
+                self._transient = True
+                self._load_memory_quietly()  # what the lost batch changed in memory
                 return
             self._close_conn()
             if fault.kind == "corrupt" and db.move_aside(self.path) is not None:
@@ -228,6 +238,12 @@ class HistoryWriter:
                     self._close_conn()
                     fault = db.describe(again, self.path)
             self._warn(fault.message)
+
+    def _load_memory_quietly(self) -> None:
+        try:
+            self._load_memory()
+        except sqlite3.Error:
+            pass  # still locked: the next batch tries again
 
     def _warn(self, message: str, *, fault: bool = True) -> None:
         """One warning per problem: a log line and the callback (the status line)."""
@@ -380,41 +396,8 @@ class HistoryWriter:
     # ------------------------------------------------------------------ retention
 
     def _prune(self, now: float) -> None:
-        """Rows older than ``history_days``, then whole oldest days while over the size cap.
-        A checkpoint is kept at the new floor so the oldest minute kept can still be rebuilt."""
         self._last_prune = now
-        conn = self._require()
-        self._prune_before(conn, now - self.history_days * DAY_S)
-        for _step in range(3660):
-            if self._used_bytes(conn) <= self.max_bytes:
-                break
-            row = conn.execute("SELECT min(t) FROM checkpoints").fetchone()
-            oldest = row[0] if row and row[0] is not None else None
-            later = conn.execute("SELECT min(t) FROM checkpoints WHERE t >= ?", ((oldest or now) + DAY_S,)).fetchone()
-            if oldest is None or later is None or later[0] is None:
-                break
-            self._prune_before(conn, float(later[0]))
-        conn.execute("PRAGMA incremental_vacuum")
-
-    def _prune_before(self, conn: sqlite3.Connection, cutoff: float) -> None:
-        row = conn.execute("SELECT max(t) FROM checkpoints WHERE t <= ?", (cutoff,)).fetchone()
-        floor = row[0] if row and row[0] is not None else None
-        if floor is None:
-            return
-        conn.execute("BEGIN")
-        for table in ("states", "devices", "polls", "counts", "events"):
-            conn.execute(f"DELETE FROM {table} WHERE t < ?", (floor,))
-        conn.execute("DELETE FROM checkpoints WHERE t < ?", (floor,))
-        conn.execute("DELETE FROM sessions WHERE last < ?", (floor,))
-        conn.execute("UPDATE sessions SET start = ? WHERE start < ?", (floor, floor))
-        conn.execute("COMMIT")
-
-    @staticmethod
-    def _used_bytes(conn: sqlite3.Connection) -> int:
-        pages = conn.execute("PRAGMA page_count").fetchone()[0]
-        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
-        size = conn.execute("PRAGMA page_size").fetchone()[0]
-        return int((pages - free) * size)
+        prune(self._require(), now, self.history_days, self.max_bytes)
 
     def _stamp(self, ts: float) -> str:
         return datetime.fromtimestamp(ts, self.tz).strftime("%Y-%m-%d %H:%M:%S")
