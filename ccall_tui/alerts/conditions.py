@@ -96,6 +96,16 @@ def _minutes(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds() // 60))
 
 
+def duration_text(delta: timedelta) -> str:
+    """``45 s``, ``5 min``, ``2 h 5 min`` (whole units, rounded down)."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return _("{n} s").format(n=seconds)
+    if seconds < 3600:
+        return _("{n} min").format(n=seconds // 60)
+    return _("{h} h {m} min").format(h=seconds // 3600, m=seconds // 60 % 60)
+
+
 def _pct(value: float) -> str:
     return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
 
@@ -113,7 +123,8 @@ def offline(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Finding] | 
             minutes = _minutes(ctx.now - tile.since)
             found[tile.extension] = Finding(
                 tile.extension,
-                _("{who} has been offline for {minutes} min").format(who=who(tile, tile.extension), minutes=minutes),
+                _("{who} has been offline for {duration}").format(
+                    who=who(tile, tile.extension), duration=duration_text(ctx.now - tile.since)),
                 extension=tile.extension, value=float(minutes),
                 details={"since": tile.since.isoformat(), "since_known": tile.since_known},
             )
@@ -178,8 +189,8 @@ def unreachable(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Finding
         minutes = _minutes(ctx.now - since)
         found[extension] = Finding(
             extension,
-            _("{who} is registered but has not answered pings for {minutes} min").format(
-                who=who(tile, extension), minutes=minutes),
+            _("{who} is registered but has not answered pings for {duration}").format(
+                who=who(tile, extension), duration=duration_text(ctx.now - since)),
             extension=extension, value=float(minutes), details={"since": since.isoformat()},
         )
     return found
@@ -192,8 +203,8 @@ def polling_failing(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Fin
     minutes = _minutes(ctx.now - since)
     return {"": Finding(
         "",
-        _("Polling has been failing for {minutes} min: {reason}").format(
-            minutes=minutes, reason=ctx.failure_reason or "-"),
+        _("Polling has been failing for {duration}: {reason}").format(
+            duration=duration_text(ctx.now - since), reason=ctx.failure_reason or "-"),
         value=float(minutes), details={"since": since.isoformat(), "reason": ctx.failure_reason},
     )}
 
