@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--wall", action="store_true", help=_("start in wall mode (big, no chrome)"))
     parser.add_argument("--poll-interval", type=_positive_float(1.0), metavar="S",
                         help=_("seconds between polls (>= 1)"))
+    parser.add_argument("--metrics", metavar="HOST:PORT",
+                        help=_("serve OpenMetrics here, e.g. 127.0.0.1:9464 (the host defaults to 127.0.0.1)"))
     parser.add_argument("--version", action="version", version=_version(),
                         help=_("print the version and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -314,6 +316,10 @@ def _setup_logging(path: str | None) -> logging.Handler | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Importing httpx also imports its own command line (click, pygments, rich's progress bars:
+    # some 15 ms) unless that fails; this program never runs it, so it is made to fail the way
+    # httpx expects when its CLI extras are not installed (None in sys.modules: ImportError).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     env = dict(os.environ)
     try:
         from .i18n import set_language

@@ -47,5 +47,10 @@ def build_app_from_context(ctx: Context, call_id: str | None = None) -> CcallApp
         language=current_language(),
         profiles=tuple((name, p.base_url) for name, p in sorted(ctx.settings.profiles.items())),
         keyring_error=keyring_error,
+        metrics=getattr(ctx.args, "metrics", None),
     )
+    if services.metrics:
+        from .alerts.metrics_http import parse_address
+
+        parse_address(services.metrics)  # a bad address stops here, with one line (exit 2)
     return build_app(services)

@@ -50,6 +50,8 @@ class AppServices:
     # why there is none, in one line.
     history: History | None = None
     history_problem: str | None = None
+    # --metrics HOST:PORT: serve OpenMetrics while the board runs (ccall_tui.alerts.metrics).
+    metrics: str | None = None
 
     def now(self) -> datetime:
         if self.clock is not None:

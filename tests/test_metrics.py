@@ -11,13 +11,8 @@ import httpx
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-from ccall_tui.alerts.metrics import (
-    AlertState,
-    BoardMetrics,
-    is_loopback,
-    parse_address,
-    serve_metrics,
-)
+from ccall_tui.alerts.metrics import AlertState, BoardMetrics
+from ccall_tui.alerts.metrics_http import is_loopback, parse_address, serve_metrics
 from ccall_tui.api.cdrs import CdrQuery
 from ccall_tui.errors import UsageError
 from ccall_tui.monitor.feed import BoardFeed
@@ -173,3 +168,44 @@ def test_the_dashboard_is_package_data_and_uses_the_metrics():
     for name in ("ccall_extension_up", "ccall_poll_duration_seconds_bucket", "ccall_poll_errors_total",
                  "ccall_calls_total", "ccall_asr_ratio", "ccall_mos_average", "ccall_alert_active"):
         assert name in exprs
+
+
+async def test_the_board_serves_its_metrics_with_the_flag(make_services, profile, sim, notes):
+    import asyncio
+
+    from ccall_tui.factory import build_app
+    from ccall_tui.ui.screens.monitor import MonitorScreen
+
+    sim.tenant.force_offline("103")
+    app = build_app(make_services(profile=replace(profile, roster=("100-159",), discover_from_cdrs=False),
+                                  metrics="127.0.0.1:0"))
+    async with app.run_test(size=(120, 40), message_hook=notes) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        server = screen._metrics.server
+        for _ in range(50):  # the first answer, then the call follower's first read
+            await pilot.pause(0.05)
+            if screen.feed.status.last_success is not None and screen._metrics.follower.reads:
+                break
+        page = await asyncio.to_thread(scrape, server)
+        up = {s.labels["extension"]: s.value for s in samples(page["ccall_extension_up"])}
+        assert up["103"] == 0.0 and sum(up.values()) == screen.board.online_count
+        assert sum(s.value for s in samples(page["ccall_calls"], "ccall_calls_total")) == \
+            screen._metrics.follower.delivered
+        # a second board asking for the same port says so in one line and goes on
+        taken = build_app(make_services(metrics=f"127.0.0.1:{server.address[1]}"))
+        async with taken.run_test(size=(120, 40), message_hook=notes) as other:
+            await other.pause()
+            assert getattr(taken.screen, "_metrics", None) is None
+        assert any("cannot listen on" in str(n.message) for n in notes)
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(server.url, timeout=1)  # closed with the screen
+
+
+def test_a_bad_address_for_the_board_is_a_usage_error(env, capsys):
+    from conftest import run_cli
+
+    code, out, err = run_cli(capsys, "--metrics", "nowhere:port")
+    assert code == 2 and "--metrics: 'nowhere:port' is not HOST:PORT" in err

@@ -2,8 +2,8 @@
 
 :class:`BoardMetrics` is a custom collector: the board is read when Prometheus scrapes, so a poll
 costs nothing more than a few counter bumps (poll durations, errors by kind, calls by direction
-and cause). ``prometheus_client`` is imported only by :func:`serve_metrics` and
-:meth:`BoardMetrics.collect`, so commands without ``--metrics`` never load it.
+and cause). ``prometheus_client`` is imported only by :meth:`BoardMetrics.collect` and the
+endpoint (:mod:`.metrics_http`), so commands without ``--metrics`` never load it.
 
 Label values come from outside (names, causes): they are cleaned of control characters and cut
 short; causes and directions outside the known words are counted as ``other``.
@@ -11,7 +11,6 @@ short; causes and directions outside the known words are counted as ``other``.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 import time
@@ -23,8 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..api.cdrs import HANGUP_CAUSES, CallRecord
 from ..api.text import clean_text
-from ..errors import UsageError
-from ..i18n import _
 from ..monitor.events import FeedEvent, PollFailed, PollStarted, SnapshotApplied
 from ..monitor.states import ExtensionState
 
@@ -276,84 +273,14 @@ def _copy_tiles(board: Any) -> list[Any]:
     return []
 
 
-# ---------------------------------------------------------------------- the endpoint
-
-
-def parse_address(text: str) -> tuple[str, int]:
-    """``HOST:PORT``, ``:PORT`` or ``PORT`` (host 127.0.0.1), ``[::1]:PORT``; a bad one is a
-    usage error naming what is wrong."""
-    text = text.strip()
-    host, port_text = DEFAULT_HOST, text
-    if text.startswith("["):
-        end = text.find("]")
-        if end < 0 or not text[end + 1:].startswith(":"):
-            raise UsageError(_("--metrics: '{value}' is not HOST:PORT").format(value=clean_text(text, limit=80)))
-        host, port_text = text[1:end], text[end + 2:]
-    elif ":" in text:
-        host, port_text = text.rsplit(":", 1)
-        host = host or DEFAULT_HOST
-    try:
-        port = int(port_text)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise UsageError(_("--metrics: '{value}' is not HOST:PORT").format(value=clean_text(text, limit=80)))
-    return host, port
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-class MetricsServer:
-    """The running endpoint: ``address`` is where it listens; ``close()`` stops it."""
-
-    def __init__(self, server: Any, thread: threading.Thread, metrics: BoardMetrics) -> None:
-        self._server = server
-        self._thread = thread
-        self.metrics = metrics
-        host, port = server.server_address[:2]
-        self.address = (str(host), int(port))
-
-    @property
-    def url(self) -> str:
-        host, port = self.address
-        return f"http://{'[' + host + ']' if ':' in host else host}:{port}/metrics"
-
-    def close(self) -> None:
-        self.metrics.close()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-
-def serve_metrics(metrics: BoardMetrics, address: str) -> MetricsServer:
-    """Serve ``metrics`` on ``address`` (see :func:`parse_address`) in a daemon thread.
-    Fails with one line when the port cannot be had."""
-    from prometheus_client import CollectorRegistry, start_http_server
-
-    host, port = parse_address(address)
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(metrics)
-    try:
-        server, thread = start_http_server(port, addr=host, registry=registry)
-    except OSError as exc:
-        metrics.close()
-        raise MetricsUnavailable(
-            _("--metrics: cannot listen on {address}: {reason}").format(
-                address=clean_text(address, limit=80), reason=exc.strerror or type(exc).__name__)
-        ) from None
-    served = MetricsServer(server, thread, metrics)
-    if not is_loopback(host):
-        log.warning("metrics listen on %s, beyond this machine", served.url)
-    log.info("metrics at %s", served.url)
-    return served
-
-
-class MetricsUnavailable(UsageError):
-    """The metrics port could not be opened."""
+def alert_states(engine: Any, now: datetime) -> list[AlertState]:
+    """The engine's unresolved alerts as the metrics show them (read from the server's thread:
+    the loop may change them meanwhile, so the copy is tried again)."""
+    if engine is None:
+        return []
+    for _attempt in range(5):
+        try:
+            return [AlertState(a.rule, a.severity, a.state(now), a.extension) for a in list(engine.active)]
+        except RuntimeError:  # changed size while being read
+            continue
+    return []

@@ -35,7 +35,7 @@ def add_parser(subparsers: Any) -> None:
     add_profile_option(watch)
     watch.add_argument("--base-url", default=argparse.SUPPRESS, help=_("API base URL (env CCALL_BASE_URL)"))
     watch.add_argument("--log-file", default=argparse.SUPPRESS, metavar="PATH", help=_("write a debug log here"))
-    watch.add_argument("--metrics", metavar="HOST:PORT",
+    watch.add_argument("--metrics", metavar="HOST:PORT", default=argparse.SUPPRESS,
                        help=_("serve OpenMetrics here, e.g. 127.0.0.1:9464 (the host defaults to 127.0.0.1)"))
     watch.set_defaults(func=run_watch)
 
@@ -53,11 +53,12 @@ def run_dashboard(args: argparse.Namespace, ctx: Any) -> int:
 
 
 def run_watch(args: argparse.Namespace, ctx: Any) -> int:
-    from ..alerts.metrics import parse_address
+    from ..alerts.metrics_http import parse_address
     from ..headless import run_headless
 
-    if args.metrics:
-        parse_address(args.metrics)  # a bad address is a usage error before anything starts
+    address = getattr(args, "metrics", None)
+    if address:
+        parse_address(address)  # a bad address is a usage error before anything starts
     profile_rules, settings = load_watch_rules(ctx)
     life = None
     if ctx.sim is not None:  # the demo moves: phones drop and return, calls finish
@@ -65,7 +66,7 @@ def run_watch(args: argparse.Namespace, ctx: Any) -> int:
 
         life = DemoLife(ctx.sim.tenant).start()
     try:
-        return run_headless(ctx, plugins=[AlertsPlugin(ctx, profile_rules.enabled, settings, args.metrics)])
+        return run_headless(ctx, plugins=[AlertsPlugin(ctx, profile_rules.enabled, settings, address)])
     finally:
         if life is not None:
             life.stop()
@@ -117,7 +118,6 @@ class Running:
             return datetime.now(tz)
 
         self._ctx = ctx
-        self._clock = clock
         self._loop = asyncio.get_running_loop()
         self._client: Any = None
         self.follower = CallFollower(self._api, clock=clock)
@@ -134,9 +134,10 @@ class Running:
                 profile=profile.name))
         self.metrics_server = None
         if plugin.metrics_address:
-            from ..alerts.metrics import BoardMetrics, serve_metrics
+            from ..alerts.metrics import BoardMetrics, alert_states
+            from ..alerts.metrics_http import serve_metrics
 
-            metrics = BoardMetrics(feed, clock=clock, alerts=self._alert_states)
+            metrics = BoardMetrics(feed, clock=clock, alerts=lambda: alert_states(self.engine, clock()))
             self.follower.subscribe(metrics.add_calls)
             self.metrics_server = serve_metrics(metrics, plugin.metrics_address)
             self.follower.start()  # the call figures need the calls, rules or not
@@ -149,17 +150,6 @@ class Running:
         if self._client is None:
             self._client = self._ctx.client()
         return self._client
-
-    def _alert_states(self) -> list[Any]:
-        from ..alerts.metrics import AlertState
-
-        now = self._clock()
-        for _attempt in range(5):
-            try:
-                return [AlertState(a.rule, a.severity, a.state(now), a.extension) for a in self.engine.active]
-            except RuntimeError:  # the loop changed the alerts while this thread read them
-                continue
-        return []
 
     def close(self) -> None:
         self.engine.stop()

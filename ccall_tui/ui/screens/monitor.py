@@ -132,6 +132,11 @@ class MonitorScreen(Screen):
         self._arm_tick(TICK_S)
         self.feed.start()
         self.run_worker(self._record(), name="history", group="history", exit_on_error=False)
+        if getattr(self.services, "metrics", None):  # --metrics: the board served to Prometheus
+            from ...alerts.metrics_http import attach_to_services as attach_metrics
+
+            self._metrics = attach_metrics(self.feed, self.services, lambda: self.app.client,
+                                           lambda message: self.notify(message, severity="warning", markup=False))
 
     def on_unmount(self) -> None:
         """Quitting right after a new extension appeared: its write happens now."""
@@ -139,6 +144,9 @@ class MonitorScreen(Screen):
         recording = getattr(self, "_recording", None)
         if recording is not None:
             recording.close()
+        metrics = getattr(self, "_metrics", None)
+        if metrics is not None:
+            metrics.close()
 
     async def _record(self) -> None:
         """Record the board into the profile's history, opened in a thread after the first paint."""
