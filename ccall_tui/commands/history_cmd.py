@@ -58,7 +58,7 @@ def add_parser(subparsers: Any) -> None:
 
     report = subparsers.add_parser("report", help=_("reports from the recorded history"))
     kinds = report.add_subparsers(dest="report_kind", metavar="REPORT", required=True)
-    availability = kinds.add_parser("availability", help=_("uptime %, flaps and longest outage per extension"))
+    availability = kinds.add_parser("availability", help=_("uptime percentage, flaps and longest outage per extension"))
     output(availability, "7d")
     availability.set_defaults(func=run_availability)
 
@@ -214,6 +214,4 @@ def _duration(seconds: float) -> str:
 def run_record(args: argparse.Namespace, ctx: Any = None) -> int:
     from ..headless import run_headless
 
-    if ctx is None:  # pragma: no cover - the command line always passes one
-        raise UsageError(_("record needs the command line's context"))
-    return run_headless(ctx)
+    return run_headless(ctx)  # the command line's context: profile, credentials, the demo

@@ -195,7 +195,7 @@ def migrate(conn: sqlite3.Connection) -> int:
     found = _version(conn)
     if found > SCHEMA_VERSION:
         raise HistoryFault(
-            _("History {version} is newer than this program reads: not touched").format(version=found), "newer")
+            _("The history file is version {version}, newer than this program reads: not touched").format(version=found), "newer")
     if found == SCHEMA_VERSION:
         return found
     with conn:
