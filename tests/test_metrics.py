@@ -93,6 +93,13 @@ async def test_the_page_shows_the_board_polls_and_calls(feed, sim, clock):
         assert samples(page["ccall_poll_stale"])[0].value == 1.0
         assert [s.value for s in samples(page["ccall_poll_duration_seconds"], "ccall_poll_duration_seconds_count")] == [3.0]
         sim.faults.status_5xx = None
+        sim.faults.auth_failure = True  # wrong credentials count as their own reason
+        feed.poll_now()
+        await feed.idle()
+        sim.faults.auth_failure = False
+        page = scrape(server)
+        reasons = {s.labels["reason"]: s.value for s in samples(page["ccall_poll_errors"], "ccall_poll_errors_total")}
+        assert reasons == {"server": 1.0, "auth": 1.0}
 
         # calls: counted by direction and cause; ASR and MOS over the window
         page_of_calls = await feed._client().cdrs(CdrQuery(date_from=clock().replace(hour=0, minute=0),

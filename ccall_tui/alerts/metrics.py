@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..api.cdrs import HANGUP_CAUSES, CallRecord
 from ..api.text import clean_text
-from ..monitor.events import FeedEvent, PollFailed, PollStarted, SnapshotApplied
+from ..monitor.events import AuthRejected, FeedEvent, PollFailed, PollStarted, SnapshotApplied
 from ..monitor.states import ExtensionState
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,13 +112,15 @@ class BoardMetrics:
     def on_event(self, event: FeedEvent) -> None:
         if isinstance(event, PollStarted):
             self._poll_began = self._monotonic()
-        elif isinstance(event, SnapshotApplied | PollFailed):
+        elif isinstance(event, SnapshotApplied | PollFailed | AuthRejected):
             began, self._poll_began = self._poll_began, None
             with self._lock:
                 if began is not None:
                     self._observe_poll(self._monotonic() - began)
                 if isinstance(event, PollFailed):
                     self._errors[label(event.kind) or "error"] += 1
+                elif isinstance(event, AuthRejected):
+                    self._errors["auth"] += 1
 
     def _observe_poll(self, seconds: float) -> None:
         seconds = max(seconds, 0.0)
@@ -137,10 +139,6 @@ class BoardMetrics:
                 self._calls[(_direction(record.direction), _cause(record.status))] += 1
                 if record.start is not None:
                     self._recent.append((record.start, record.answered, record.mos))
-
-    def on_auth_rejected(self) -> None:
-        with self._lock:
-            self._errors["auth"] += 1
 
     # ------------------------------------------------------------------ reading (a scrape)
 
