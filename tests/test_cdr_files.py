@@ -121,3 +121,140 @@ async def test_export_writes_every_page_and_never_half_a_file(make_services, sim
         await settle(app, pilot)
         assert sorted(p.name for p in tmp_path.iterdir()) == ["calls.csv", "calls.json"]
         assert "Export failed" in status_of(screen)
+
+
+# --------------------------------------------------------------------------- export, engine level
+
+
+def _old_csv(records) -> str:
+    """The CSV as the export wrote it before it was made cheaper (DictWriter over to_json):
+    the file must not change by a byte."""
+    import io
+
+    from ccall_tui.api.cdrs import CALL_FIELDS
+
+    def cell(value):
+        if value is None:
+            return ""
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+            try:
+                float(value)
+            except ValueError:
+                return "'" + value
+        return value
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(CALL_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: cell(v) for k, v in record.to_json().items()})
+    return out.getvalue()
+
+
+async def _export(sim, tmp_path, name, fmt="csv", ahead_s=0, **query):
+    from datetime import timedelta
+
+    from ccall_tui.api.cdrs import CdrQuery
+    from ccall_tui.api.client import CcallClient
+    from ccall_tui.credentials import Credentials
+    from ccall_tui.monitor.export import PagingReport, export_to_file, fetch_all
+
+    # ahead_s: the client's clock runs ahead of the PBX, so calls that arrive while the pages
+    # are read fall inside the pinned range and shift rows into the next page.
+    now = sim.tenant.now() + timedelta(seconds=ahead_s)
+    query = CdrQuery(date_from=now - timedelta(days=3), **query)
+    report = PagingReport()
+    async with CcallClient(sim.base_url, Credentials("demo", "demo")) as client:
+        count = await export_to_file(
+            client, query, tmp_path / name, fmt, page_size=100, report=report, now=now,
+            concurrency=1 if ahead_s else 4,
+        )
+        records = await fetch_all(client, query, page_size=100, now=now)
+    return count, records, report
+
+
+async def test_export_csv_is_the_same_file_as_before_with_hostile_names(sim, tmp_path):
+    # Caller names that start like formulas, a terminal escape, markup; numbers as strings.
+    hostile = ["=HYPERLINK(\"http://x\")", "-5 Lê \x1b]52;c;ZXZpbA==\x07 [bold]x[/]", "+84 909", "@SUM(1)"]
+    for index, number in enumerate(sim.tenant.numbers):
+        sim.tenant.set_name(number, hostile[index % len(hostile)])
+    sim.faults.quirks = {"string_numbers", "null_strings"}
+    count, records, report = await _export(sim, tmp_path, "calls.csv")
+    text = (tmp_path / "calls.csv").read_text(encoding="utf-8")
+    assert count == len(records) > 300 and report.incomplete is False
+    assert text == _old_csv(records)
+    assert "\x1b" not in text and "\x07" not in text
+    rows = list(csv.DictReader(text.splitlines()))
+    names = {row["cid_name"] for row in rows}
+    assert {"'=HYPERLINK(\"http://x\")", "'+84 909", "'@SUM(1)", "'-5 Lê ]52;c;ZXZpbA== [bold]x[/]"} <= names
+    answered = [row for row in rows if row["duration_s"] and float(row["duration_s"]) > 0]
+    assert answered and all(row["recording_url"].startswith("http://127.0.0.1") for row in answered)
+    assert all(row["start"].endswith("+07:00") for row in rows)
+
+
+async def test_export_json_keeps_every_column_and_drops_repeats(sim, tmp_path):
+    sim.faults.calls_arriving = 3  # newer calls finish while pages are read: rows shift and repeat
+    count, _records, report = await _export(sim, tmp_path, "calls.json", "json", ahead_s=1800)
+    data = json.loads((tmp_path / "calls.json").read_text(encoding="utf-8"))
+    assert len(data) == count
+    ids = [row["call_id"] for row in data]
+    assert len(set(ids)) == len(ids)
+    assert report.repeated > 0 and "repeated calls dropped" in report.message()
+    assert list(data[0]) == ["call_id", "start", "direction", "source", "cid_name", "destination", "status",
+                             "tta_s", "duration_s", "pdd_s", "mos", "recording_url"]
+
+
+def test_raw_fields_are_made_safe_when_read_not_when_parsed():
+    from zoneinfo import ZoneInfo
+
+    from ccall_tui.api.cdrs import parse_call
+
+    sent = {"call_id": "c1", "start": "2026-11-27 10:30:00", "x_note": "a\x1b[31mb\u202e", "n": 3}
+    record = parse_call({"Cdr": sent}, ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert record.raw == {"call_id": "c1", "start": "2026-11-27 10:30:00", "x_note": "a[31mb", "n": 3}
+    assert record.raw is record.raw  # cleaned once
+    assert "x_note" not in repr(record)
+
+
+def test_fast_call_readers_read_like_the_tolerant_ones():
+    from zoneinfo import ZoneInfo
+
+    from ccall_tui.api import call_values as fast
+    from ccall_tui.api import values as slow
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    shapes = [
+        None, "", " ", "null", "NULL ", "n/a", "-", "undefined", "x", " 1001 ", "Lê Thị Bích",
+        "a\x1bb", "\u202eevil", "x" * 600, "\ud800", 7, 7.5, -1, 10**30, float("nan"), float("inf"),
+        True, False, [], {}, "7s", "0.85 s", "00:01:05", "01:02:03", "99:59:59", "1:02:03", "00:61:00",
+        "-0:00:05", "inf:00:00", "٠٠:٠١:٠٥", "00:01:0x", "2026-11-27 10:30:00", "2026-11-27 10:30",
+        "2026-11-27T10:30:00", " 2026-11-27 10:30:00 ", "2026-02-30 10:30:00", "2026-11-27 10:30:00.5",
+    ]
+    for value in shapes:
+        assert fast.text(value) == slow.text_or_none(value), value
+        for limit in (3600.0, slow.MAX_CALL_SECONDS):
+            assert fast.seconds(value, limit) == slow.bounded(slow.seconds_or_none(value), limit), value
+            assert fast.clock(value, limit) == slow.bounded(slow.clock_seconds(value), limit), value
+        assert fast.moment(value, tz) == slow.pbx_time(value, tz), value
+
+
+def test_repeats_are_dropped_within_sixteen_pages_and_forgotten_after():
+    from ccall_tui.api.cdrs import CallRecord, CdrPage, Paging
+    from ccall_tui.monitor.paging import RECENT_PAGES, PagingReport, _Walk
+
+    def page(*ids):
+        records = tuple(
+            CallRecord(i, None, None, None, None, None, None, None, None, None, None, None) for i in ids
+        )
+        return CdrPage(records, Paging(page_current=None, next_page=True))
+
+    report = PagingReport()
+    walk = _Walk(report, 2, 100)
+    assert len(walk.accept(1, page("a", "b"))) == 2
+    assert [r.call_id for r in walk.accept(2, page("b", "c")).records] == ["c"]  # b: page 1's
+    for number in range(3, 3 + RECENT_PAGES):
+        walk.accept(number, page(f"p{number}", f"q{number}"))
+    # "a" left the window of recent pages: it counts again; "p3" is still remembered.
+    kept = walk.accept(3 + RECENT_PAGES, page("a", f"p{3 + RECENT_PAGES - 1}", None))
+    assert [r.call_id for r in kept.records] == ["a", None]
+    assert report.repeated == 2

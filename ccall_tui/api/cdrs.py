@@ -18,16 +18,16 @@ from zoneinfo import ZoneInfo
 
 from ..i18n import _
 from .errors import ProtocolError
+from .call_values import clock as read_clock
+from .call_values import moment as read_moment
+from .call_values import seconds as read_seconds
+from .call_values import text as read_text
 from .values import (
     MAX_CALL_SECONDS,
     MAX_PDD_SECONDS,
     PBX_TIMEZONE,
-    bounded,
-    clock_seconds,
     float_or_none,
     kind_of,
-    pbx_time,
-    seconds_or_none,
     text_or_none,
 )
 from .values import bool_or_none as _bool
@@ -66,7 +66,19 @@ class CallRecord:
     pdd_s: float | None
     mos: float | None
     recording_url: str | None
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    sent: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    """The record as the server sent it, *not* made safe: read :attr:`raw` instead."""
+    _raw: Mapping[str, Any] | None = field(default=None, init=False, compare=False, hash=False, repr=False)
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """What the server sent for this call, every string made terminal-safe. Cleaned on
+        first use and kept: an export or a page in the table never needs it, the details do."""
+        cleaned = self._raw
+        if cleaned is None:
+            cleaned = _clean_raw(self.sent)
+            object.__setattr__(self, "_raw", cleaned)
+        return cleaned
 
     @property
     def answered(self) -> bool:
@@ -206,7 +218,9 @@ def parse_paging(raw: Mapping[str, Any] | None) -> Paging | None:
 
 
 def _direction(value: Any) -> str | None:
-    text = text_or_none(value)
+    if type(value) is str and value in _DIRECTION_SET:
+        return value
+    text = read_text(value)
     if text is None:
         return None
     lowered = text.lower()
@@ -215,53 +229,67 @@ def _direction(value: Any) -> str | None:
 
 def _cause(value: Any) -> str | None:
     """A hangup cause, trimmed. ``NONE`` is a real FreeSWITCH cause, not a blank."""
-    if isinstance(value, str) and value.strip().upper() == "NONE":
-        return "NONE"
-    return text_or_none(value)
+    if type(value) is str:
+        if value in _CAUSE_SET:
+            return value
+        if value.strip().upper() == "NONE":
+            return "NONE"
+    return read_text(value)
 
 
 def _url(value: Any) -> str | None:
-    text = text_or_none(value)
+    text = read_text(value)
     if text is None or " " in text:
         return None
-    if not text.lower().startswith(("http://", "https://")):
+    if not text.startswith(("http://", "https://")) and not text.lower().startswith(("http://", "https://")):
         return None
     return text
 
 
+_DIRECTION_SET = frozenset(DIRECTIONS)
+_CAUSE_SET = frozenset(HANGUP_CAUSES)
+_CALL_KEYS = ("start", "source", "destination", "direction", *CALL_ID_FIELDS)
+
+
 def parse_call(item: Any, tz: ZoneInfo) -> CallRecord | None:
-    """One ``{"Cdr": {...}}`` (or a bare record object) -> CallRecord, None if unusable."""
-    if not isinstance(item, Mapping):
+    """One ``{"Cdr": {...}}`` (or a bare record object) -> CallRecord, None if unusable.
+
+    Only the fields the record keeps are read here; what the server sent is kept as it came
+    and made safe when first shown (:attr:`CallRecord.raw`)."""
+    if type(item) is not dict and not isinstance(item, Mapping):
         return None
     record = item.get("Cdr", item)
-    if not isinstance(record, Mapping):
+    if type(record) is not dict and not isinstance(record, Mapping):
         return None
-    if not any(k in record for k in ("start", "source", "destination", "direction", *CALL_ID_FIELDS)):
+    if "start" not in record and not any(k in record for k in _CALL_KEYS):
         return None
-    call_id = None
-    for key in CALL_ID_FIELDS:
-        call_id = text_or_none(record.get(key))
-        if call_id:
-            break
-    duration = bounded(clock_seconds(record.get("duration")), MAX_CALL_SECONDS)
-    recording = _url(record.get("recording")) or _url(record.get("recording_file"))
-    mos = float_or_none(record.get("mos"))
-    if mos is not None and not 0.0 < mos <= 5.0:
-        mos = None
+    get = record.get
+    call_id = read_text(get("call_id"))
+    if not call_id:
+        for key in CALL_ID_FIELDS[1:]:
+            call_id = read_text(get(key))
+            if call_id:
+                break
+    recording = _url(get("recording")) or _url(get("recording_file"))
+    mos = get("mos")
+    if type(mos) is not float or not 0.0 < mos <= 5.0:
+        mos = float_or_none(mos)
+        if mos is not None and not 0.0 < mos <= 5.0:
+            mos = None
     return CallRecord(
         call_id=call_id,
-        start=pbx_time(record.get("start"), tz),
-        direction=_direction(record.get("direction")),
-        source=text_or_none(record.get("source")),
-        cid_name=text_or_none(record.get("cid_name")),
-        destination=text_or_none(record.get("destination")),
-        status=_cause(record.get("status")),
-        tta_s=bounded(seconds_or_none(record.get("tta")), MAX_CALL_SECONDS),
-        duration_s=duration,
-        pdd_s=bounded(seconds_or_none(record.get("pdd")), MAX_PDD_SECONDS),
+        start=read_moment(get("start"), tz),
+        direction=_direction(get("direction")),
+        source=read_text(get("source")),
+        cid_name=read_text(get("cid_name")),
+        destination=read_text(get("destination")),
+        status=_cause(get("status")),
+        tta_s=read_seconds(get("tta"), MAX_CALL_SECONDS),
+        duration_s=read_clock(get("duration"), MAX_CALL_SECONDS),
+        pdd_s=read_seconds(get("pdd"), MAX_PDD_SECONDS),
         mos=mos,
         recording_url=recording,
-        raw=_clean_raw(record),
+        sent=record,
     )
 
 

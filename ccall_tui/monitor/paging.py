@@ -220,7 +220,11 @@ class _Walk:
         self.bound = ceiling
         self.absurd = False
         self.finished = False
-        self._recent: collections.deque[set[str]] = collections.deque(maxlen=RECENT_PAGES)
+        # The ids of the last RECENT_PAGES pages, page by page (to forget the oldest) and
+        # all together (one look-up a record). A page keeps only ids no recent page had, so
+        # the pages' sets never overlap and forgetting one page is a set difference.
+        self._recent: collections.deque[set[str]] = collections.deque()
+        self._recent_ids: set[str] = set()
         self._previous: tuple[CallRecord, ...] | None = None
 
     def plan(self, first: CdrPage) -> int | None:
@@ -275,22 +279,26 @@ class _Walk:
                 self._stop(ABSURD if self.absurd else EMPTY, number)
             self.finished = True
             return page if number == 1 else None
-        ids = tuple(r.call_id for r in page.records)
         if number > 1 and self._previous is not None and page.records == self._previous:
             self._stop(REPEATED, number)
             return None
         self._previous = page.records
-        seen = set()
+        recent = self._recent_ids
+        seen: set[str] = set()
         kept = []
         dropped = 0
-        for record, call_id in zip(page.records, ids):
+        for record in page.records:
+            call_id = record.call_id
             if call_id is not None:
-                if call_id in seen or any(call_id in earlier for earlier in self._recent):
+                if call_id in seen or call_id in recent:
                     dropped += 1
                     continue
                 seen.add(call_id)
             kept.append(record)
+        if len(self._recent) == RECENT_PAGES:
+            recent -= self._recent.popleft()
         self._recent.append(seen)
+        recent |= seen
         report.repeated += dropped
         report.records += len(kept)
         if dropped:
