@@ -333,6 +333,24 @@ class ExtensionBoard:
         self.counts[tile.state] -= 1
         return "forgotten"
 
+    def seed_since(
+        self, starts: Mapping[str, tuple[ExtensionState, datetime]], inexact: Iterable[str] = ()
+    ) -> list[str]:
+        """A recorded history's starts: each tile still in the state the history last saw,
+        whose start the board only bounds, gets the earlier start (exact, unless ``inexact``
+        names it). Returns the tiles that changed."""
+        bounds, changed = frozenset(inexact), []
+        for extension, (state, since) in starts.items():
+            tile = self.tiles.get(extension)
+            if tile is None or tile.since_known or tile.state is not state or since >= tile.since:
+                continue
+            if state is UNKNOWN or state is NEVER_SEEN:
+                continue
+            tile.since, tile.since_known = since, extension not in bounds
+            tile.version += 1
+            changed.append(extension)
+        return changed
+
     def registrations_of(self, extension: str) -> Sequence[Registration]:
         """The extension's registrations in the latest answer (fresh expiry and ping figures;
         a tile keeps the ones from when its devices last changed)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 REACHABLE_WORDS = ("reachable",)
@@ -94,9 +94,3 @@ def _changes_of(before: Device, after: Device) -> list[Change]:
     if was is not None and now is not None and was != now:
         found.append(("reachable" if now else "unreachable", after, before.ping))
     return found
-
-
-def refreshed(old: Sequence[Device], new: Sequence[Device]) -> list[Device]:
-    """The new figures (ping, expiry) of the same devices, for the remembered list."""
-    by_key = {d.key: d for d in new}
-    return [replace(d, ping=by_key[d.key].ping, expires=by_key[d.key].expires) if d.key in by_key else d for d in old]

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from . import db
 from .retention import prune
-from .devices import Device, compare, devices_of, reachable, refreshed
+from .devices import Device, compare, devices_of
 
 log = logging.getLogger("ccall_tui.recorder")
 
@@ -347,28 +347,23 @@ class HistoryWriter:
             self.live.pop(ext, None)
 
     def _scan(self, conn: sqlite3.Connection, at: float, latest: Mapping[str, Any]) -> None:
-        """Once a minute: ping status changes and devices still listed after their expiry."""
+        """Once a minute, the whole answer: what changed on devices that kept their
+        registration (agent, address, transport, ping status), and devices still listed
+        after their expiry (a phone that only re-registers once expired)."""
         for ext, regs in latest.items():
             known = self.live.get(ext)
             if not known:
                 continue
             fresh = devices_of(regs)
-            by_key = {d.key: d for d in fresh}
-            changed = False
-            for device in known:
-                now = by_key.get(device.key)
-                if now is None:
-                    continue
-                was, is_ = reachable(device.ping), reachable(now.ping)
-                if was is not None and is_ is not None and was != is_:
-                    self._device_row(conn, at, ext, "reachable" if is_ else "unreachable", now, device.ping)
-                if now.ping != device.ping or now.expires != device.expires:
-                    changed = True
-                if now.expires is not None and now.expires < at and (ext, now.key) not in self._expired:
-                    self._expired.add((ext, now.key))
-                    self._device_row(conn, at, ext, "expired", now, self._stamp(now.expires))
-            if changed:
-                self._store_live(conn, ext, refreshed(known, fresh))
+            changes = compare(known, fresh)
+            for kind, device, detail in changes:
+                self._device_row(conn, at, ext, kind, device, detail)
+            for device in fresh:
+                if device.expires is not None and device.expires < at and (ext, device.key) not in self._expired:
+                    self._expired.add((ext, device.key))
+                    self._device_row(conn, at, ext, "expired", device, self._stamp(device.expires))
+            if changes or fresh != known:
+                self._store_live(conn, ext, fresh)
 
     def _fail(self, conn: sqlite3.Connection, item: FailItem) -> None:
         self._ensure_session(conn, item.at)

@@ -1,4 +1,6 @@
-"""One extension in detail: each registered device, and its calls of the last 24 hours.
+"""One extension in detail: each registered device, its availability over the last day and
+week with a timeline of its states and devices (from the flight recorder's history), and its
+calls of the last 24 hours.
 
 The calls listed are exactly what ``c`` opens in the call browser: one query
 (:func:`ccall_tui.monitor.extension_calls.extension_calls_query`), one side at a time (the API
@@ -39,6 +41,8 @@ from ...monitor.format import direction_word, format_duration, format_seconds, f
 from ...monitor.states import ExtensionState
 from ...monitor.poll_status import format_age
 from ..translate import translate_bindings
+from ..history_view import ask
+from ..widgets.extension_history import ExtensionHistory, fetch
 from ..widgets.footer import AppFooter
 from ..widgets.textline import TextLine
 from ..widgets.tile_text import since_text
@@ -78,6 +82,12 @@ def expiry_text(reg: Registration, now: datetime, polled_at: datetime | None) ->
     return format_duration(math.ceil(remaining))  # whole seconds left: 7:30 … 0:01, never 0:00
 
 
+# The history panel is read again this often (the strips' current cell grows, the timeline too).
+HISTORY_REFRESH_S = 60.0
+# Below this many lines the devices and the timeline take fewer rows, leaving room for the calls.
+SHORT_HEIGHT = 34
+
+
 class ExtensionScreen(Screen):
     """Details of one extension, live while the board keeps polling."""
 
@@ -90,6 +100,7 @@ class ExtensionScreen(Screen):
     ExtensionScreen #ext-stale.-stale { display: block; color: $text; background: $error; text-style: bold; }
     ExtensionScreen #ext-title { height: auto; padding: 0 1; background: $panel; }
     ExtensionScreen #ext-regs { height: auto; max-height: 12; }
+    ExtensionScreen.-short #ext-regs { max-height: 6; }
     ExtensionScreen #ext-calls { height: 1fr; }
     ExtensionScreen #ext-calls-status { height: 1; padding: 0 1; color: $text-muted; }
     ExtensionScreen #ext-calls-status.-error { color: $error; text-style: bold; }
@@ -124,6 +135,9 @@ class ExtensionScreen(Screen):
         regs = DataTable(id="ext-regs", cursor_type="row", zebra_stripes=True, classes="panel")
         regs.border_title = _("Devices")
         yield regs
+        history = ExtensionHistory(id="ext-history", classes="panel")
+        history.border_title = _("History (PBX time)")
+        yield history
         calls = DataTable(id="ext-calls", cursor_type="row", zebra_stripes=True, classes="panel")
         calls.border_title = self._calls_title()
         yield calls
@@ -147,6 +161,8 @@ class ExtensionScreen(Screen):
         self.refresh_live()
         self.set_interval(1.0, self.refresh_live, name="extension-live")
         self.load_calls()
+        self.load_history()
+        self.set_interval(HISTORY_REFRESH_S, self.load_history, name="extension-history")
         calls.focus()
 
     # ------------------------------------------------------------------ live part
@@ -216,6 +232,21 @@ class ExtensionScreen(Screen):
                 table.update_cell(str(index), _("Ping"), Text(ping_text(reg)))
             except Exception:  # noqa: BLE001 - the row went away between two polls
                 self._regs_version = None
+
+    def on_resize(self) -> None:
+        short = self.size.height < SHORT_HEIGHT
+        self.set_class(short, "-short")
+        self.query_one("#ext-history", ExtensionHistory).set_class(short, "-short")
+
+    # ------------------------------------------------------------------ history
+
+    @work(exclusive=True, exit_on_error=False, name="extension-history", group="extension-history")
+    async def load_history(self) -> None:
+        """The strips and the timeline, read from the history in a thread."""
+        now = self.services.now()
+        extension = self.extension
+        answer = await ask(self.services, lambda history: fetch(history, extension, now))
+        self.query_one("#ext-history", ExtensionHistory).show(answer, now)
 
     # ------------------------------------------------------------------ calls
 

@@ -28,9 +28,11 @@ from ..translate import translate_bindings
 from ..widgets.changelog import ChangeLogView
 from ..widgets.extension_grid import ExtensionGrid
 from ..widgets.footer import AppFooter
+from ..widgets.since_panel import SincePanel, since_hidden
 from ..widgets.summary import BoardSummary, count_text
 from ..widgets.textline import TextLine
 from . import board_notices as notices
+from .board_history import BoardHistory
 
 log = logging.getLogger("ccall_tui.monitor")
 W = TypeVar("W", bound=Widget)
@@ -66,6 +68,8 @@ class MonitorScreen(Screen):
         Binding("r", "retry", N_("Refresh now")),
         Binding("l", "login", N_("Log in again")),
         Binding("x,delete", "forget", N_("Forget extension"), show=False),
+        Binding("less_than_sign", "rewind", N_("Rewind"), key_display="<"),
+        Binding("g", "go_to_time", N_("Go to time"), show=False),
     ]
 
     def __init__(self, services: Any) -> None:
@@ -84,6 +88,7 @@ class MonitorScreen(Screen):
             replace_credentials=lambda credentials: self.app.replace_credentials(credentials),
         )
         self.feed.subscribe(lambda event: self.post_message(self.FeedUpdate(event)))
+        self.history_ui = BoardHistory(self)
         self.watched = frozenset(getattr(profile, "watched", ()) or ())
         self.wall = bool(services.wall)
         self._tick_timer: Timer | None = None
@@ -110,6 +115,7 @@ class MonitorScreen(Screen):
             events = ChangeLogView(self.board, id="mon-events", classes="panel")
             events.border_title = _("Changes")
             yield events
+            yield SincePanel(self.services, lambda: self.board, id="mon-since")
         yield AppFooter()
 
     def _one(self, selector: str, kind: type[W]) -> W:
@@ -132,6 +138,7 @@ class MonitorScreen(Screen):
         self._arm_tick(TICK_S)
         self.feed.start()
         self.run_worker(self._record(), name="history", group="history", exit_on_error=False)
+        self.history_ui.start()
         if getattr(self.services, "metrics", None):  # --metrics: the board served to Prometheus
             from ...alerts.metrics_http import attach_to_services as attach_metrics
 
@@ -161,6 +168,7 @@ class MonitorScreen(Screen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+        self.set_class(since_hidden(self.size), "-no-since")
 
     def _tick(self, next_in: float = TICK_S) -> None:
         """Once a second: the data's age, the tiles' ages and highlights, the change log."""
@@ -313,7 +321,7 @@ class MonitorScreen(Screen):
         if self.grid.stale != (stale and status.last_success is not None):
             self.grid.stale = stale and status.last_success is not None
         _kind, line = status.status_line(now)
-        self._set_text("#mon-status", Text(line))
+        self._set_text("#mon-status", Text(line + self.history_ui.status_note()))
 
     # ------------------------------------------------------------------ actions
 
@@ -393,6 +401,17 @@ class MonitorScreen(Screen):
     def action_login(self) -> None:
         reason = self.status.last_error.message if self.status.auth_failed and self.status.last_error else None
         self.app.ask_for_login(reason=reason)
+
+    def action_rewind(self) -> None:
+        """The board a minute ago, from the history (``<`` / ``>`` / ``g`` move in time there)."""
+        from .rewind import open_rewind
+
+        open_rewind(self)
+
+    def action_go_to_time(self) -> None:
+        from .rewind import ask_and_rewind
+
+        ask_and_rewind(self)
 
     def action_forget(self) -> None:
         """Forget the highlighted extension (asks first): it is no longer remembered here or

@@ -1,0 +1,99 @@
+"""What the live board takes from the flight recorder's history.
+
+- Time in state survives restarts: once the board has its first answer and the history its
+  starts, every tile still in the state the history last recorded for it gets that state's
+  real start ("offline 2 d", "since Mon 18:02"), where the board alone could only say "≥".
+- The recorder's warning (database locked, corrupt, unwritable, full) is said once, on the
+  status line, for as long as it holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from ...i18n import _
+from ...monitor import events as fe
+from ...monitor.states import ExtensionState
+from ..history_view import ask, history_of, history_problem
+
+log = logging.getLogger("ccall_tui.history")
+
+# The history may open after the board's first answer (it is opened in a thread): the starts
+# are asked for again with each of this many answers until they come.
+SEED_ATTEMPTS = 10
+
+
+def _starts(history: Any) -> tuple[dict[str, tuple[ExtensionState, datetime]], set[str]]:
+    inexact = getattr(history, "inexact_starts", None)
+    return history.starts(), (inexact() if inexact is not None else set())
+
+
+class BoardHistory:
+    """Attached to the live board's screen: seeds its tiles' times, carries the warning."""
+
+    def __init__(self, screen: Any) -> None:
+        self.screen = screen
+        self.starts: dict[str, tuple[ExtensionState, datetime]] | None = None
+        # the starts that are only lower bounds (the state held when recording began)
+        self.inexact: set[str] = set()
+        self.seeded: list[str] | None = None
+        self.attempts = 0
+        self._asking = False
+        self.unsubscribe = screen.feed.subscribe(self._on_event)
+
+    @property
+    def board(self) -> Any:
+        return self.screen.board
+
+    def start(self) -> None:
+        self._ask_starts()
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, fe.SnapshotApplied):
+            if self.starts is None:
+                self._ask_starts()
+            else:
+                self._seed()
+        if type(event).__name__ == "HistoryProblem":  # the recorder's warning: say it now
+            self.screen.call_later(self.screen._render_status)
+
+    def _ask_starts(self) -> None:
+        if self._asking or self.starts is not None or self.attempts >= SEED_ATTEMPTS:
+            return
+        if history_of(self.screen.services) is None:
+            return
+        self.attempts += 1
+        self._asking = True
+        self.screen.run_worker(self._load_starts(), name="history-starts", group="history-starts",
+                               exit_on_error=False)
+
+    async def _load_starts(self) -> None:
+        try:
+            answer = await ask(self.screen.services, _starts)
+        finally:
+            self._asking = False
+        if answer.value is not None:
+            self.starts, self.inexact = answer.value
+            self._seed()
+        elif answer.problem:
+            log.info("no time in state from the history: %s", answer.problem)
+
+    def _seed(self) -> None:
+        """Once: when both the first answer and the starts are here."""
+        if self.seeded is not None or self.starts is None or self.board.updated_at is None:
+            return
+        self.seeded = self.board.seed_since(self.starts, self.inexact)
+        if self.seeded:
+            self.screen.grid.refresh_extensions(self.seeded)
+
+    def status_note(self) -> str:
+        """`` · history: database is locked`` while the recorder has a problem, else empty."""
+        problem = history_problem(self.screen.services)
+        if not problem:
+            return ""
+        return " · " + _("history: {reason}").format(reason=problem)
+
+
+__all__ = ["BoardHistory"]

@@ -1,0 +1,142 @@
+"""The wall's "since you last looked": the last 12 hours' changes and who was offline longest,
+read from the flight recorder's history. A side panel shown in wall mode only, and only when
+the terminal has room to spare for it (the board's tiles come first)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.widgets import Static
+
+from ...api.text import clean_text
+from ...i18n import _, ngettext
+from ...monitor.poll_status import format_age
+from ...monitor.states import ExtensionState
+from ...recorder.model import Availability, StateChange
+from ..history_view import HistoryReader, ask, history_of, moment_text, state_change_text
+
+WINDOW = timedelta(hours=12)
+REFRESH_S = 60.0
+LONGEST = 5  # extensions listed under "offline longest"
+LATEST = 12  # changes listed under "latest"
+WAIT_FOR_HISTORY = 30  # seconds the panel looks for a history being opened
+# Below this size the wall keeps all its room for the tiles.
+MIN_WIDTH = 140
+MIN_HEIGHT = 30
+
+
+def since_hidden(size: Any) -> bool:
+    """True when a terminal of ``size`` is too small to spare room for the panel."""
+    return bool(size.width < MIN_WIDTH or size.height < MIN_HEIGHT)
+
+
+def names_of(board: Any) -> dict[str, str]:
+    return {ext: tile.name for ext, tile in board.tiles.items() if tile.name}
+
+
+@dataclass(frozen=True)
+class SinceData:
+    changes: list[StateChange] = field(default_factory=list)
+    outages: list[Availability] = field(default_factory=list)
+
+
+def fetch_since(history: HistoryReader, now: datetime) -> SinceData | None:
+    """The last 12 hours: every state change (newest first) and the longest outages; None
+    while nothing was ever recorded."""
+    if history.first_record() is None:
+        return None
+    since = now - WINDOW
+    changes = sorted(history.changes(since, now), key=lambda c: c.at, reverse=True)
+    outages = [a for a in history.availability(since, now) if a.longest_outage_s > 0]
+    outages.sort(key=lambda a: (-a.longest_outage_s, a.extension))
+    return SinceData(changes, outages[:LONGEST])
+
+
+def since_lines(data: SinceData, now: datetime, names: dict[str, str], limit: int = LATEST) -> Text:
+    """The panel's text: a count, who was offline longest, the latest changes."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    offline = sum(1 for c in data.changes if c.new is ExtensionState.OFFLINE)
+    online = sum(1 for c in data.changes if c.new is ExtensionState.ONLINE)
+    if not data.changes:
+        text.append(_("No changes in the last 12 hours"), style="dim")
+    else:
+        text.append(ngettext("{n} change", "{n} changes", len(data.changes)).format(n=len(data.changes)), style="bold")
+        text.append(": " + _("{off} went offline, {on} came online").format(off=offline, on=online))
+    if data.outages:
+        text.append("\n\n" + _("Offline longest") + "\n", style="bold underline")
+        for outage in data.outages:
+            text.append(ExtensionState.OFFLINE.glyph + " ", style="bold red")
+            text.append(f"{outage.extension} ", style="bold")
+            text.append(format_age(outage.longest_outage_s))
+            if outage.longest_outage_from is not None:
+                text.append(" " + _("from {time}").format(time=moment_text(outage.longest_outage_from, now)), style="dim")
+            name = names.get(outage.extension)
+            if name:
+                text.append(" " + clean_text(name, limit=40), style="dim")
+            text.append("\n")
+        text.rstrip()
+    if data.changes:
+        text.append("\n\n" + _("Latest") + "\n", style="bold underline")
+        for index, change in enumerate(data.changes[:limit]):
+            if index:
+                text.append("\n")
+            text.append_text(state_change_text(change, now, names.get(change.extension)))
+        if len(data.changes) > limit:
+            text.append("\n" + _("… and {n} earlier").format(n=len(data.changes) - limit), style="dim")
+    return text
+
+
+class SincePanel(Static):
+    """"Since you last looked", refreshed every minute while it is shown."""
+
+    SCOPED_CSS = False  # its rules depend on the board screen's wall and size classes
+    DEFAULT_CSS = """
+    SincePanel {
+        display: none; width: 44; height: 1fr; padding: 0 1;
+        border: round $primary-darken-2; border-title-color: $text-muted; border-title-style: bold;
+        background: $surface;
+    }
+    MonitorScreen.-wall SincePanel { display: block; }
+    MonitorScreen.-wall.-no-since SincePanel { display: none; }
+    """
+
+    def __init__(self, services: Any, board: Callable[[], Any], *,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes, markup=False)
+        self.services = services
+        self.board = board
+        self.border_title = _("Since you last looked (12 h)")
+        self.shown_text: Text = Text()
+        self._waits = 0
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH_S, self._refresh_if_shown, name="since-panel")
+
+    def on_show(self) -> None:
+        self.load()
+
+    def _refresh_if_shown(self) -> None:
+        if self.display and self.screen.is_current and self.region.width:
+            self.load()
+
+    @work(exclusive=True, exit_on_error=False, name="since-panel", group="since-panel")
+    async def load(self) -> None:
+        now = self.services.now()
+        if history_of(self.services) is None and self._waits < WAIT_FOR_HISTORY:
+            # opened in a thread as the app starts: look again in a moment
+            self._waits += 1
+            self.set_timer(1.0, self._refresh_if_shown, name="since-panel-wait")
+        answer = await ask(self.services, lambda history: fetch_since(history, now))
+        if answer.value is None:
+            self.shown_text = Text(answer.problem or _("No history yet"), style="dim")
+        else:
+            self.shown_text = since_lines(answer.value, now, names_of(self.board()))
+        self.update(self.shown_text)
+
+
+__all__ = ["SincePanel", "SinceData", "fetch_since", "names_of", "since_hidden", "since_lines"]

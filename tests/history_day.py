@@ -1,0 +1,94 @@
+"""A simulated day recorded into a history on the manual clock, for the history screens' tests:
+a board feed polling the simulator every few minutes with the flight recorder attached, and
+what the simulator answered at every poll."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from ccall_tui.monitor.feed import BoardFeed
+from ccall_tui.monitor.states import ExtensionState
+from ccall_tui.recorder.history import History, open_history
+from ccall_tui.recorder.recorder import FlightRecorder
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+A, B = "100", "101"  # A drops for three hours in the night; B changes phone in the evening
+OUTAGE = (datetime(2026, 11, 28, 2, 0, tzinfo=VN), datetime(2026, 11, 28, 5, 0, tzinfo=VN))
+NEW_PHONE = datetime(2026, 11, 27, 19, 0, tzinfo=VN)
+END = datetime(2026, 11, 28, 10, 30, tzinfo=VN)
+STEP_S = 300.0
+
+
+class _NoTimer:
+    def stop(self) -> None:
+        pass
+
+
+@dataclass
+class Day:
+    feed: BoardFeed
+    history: History
+    recorder: FlightRecorder
+    # (time, extensions online) as the simulator answered each poll
+    truth: list[tuple[datetime, frozenset[str]]] = field(default_factory=list)
+
+    def online_at(self, moment: datetime) -> frozenset[str]:
+        """Who was online at ``moment``: the last answer at or before it."""
+        return [up for at, up in self.truth if at <= moment][-1]
+
+    def close(self) -> None:
+        self.feed.stop()
+        self.recorder.close()
+        self.history.close()
+
+
+async def record_day(sim, clock, profile, credentials, root=None) -> Day:
+    """From the clock's start (Friday 10:30) to Saturday 10:30, a poll every 5 minutes: A
+    forced offline from 02:00 to 05:00, B's phone replaced at 19:00, everyone else as the
+    simulated tenant lives. Recorded where the app looks for ``profile``'s history (unless
+    ``root`` says elsewhere): an app started meanwhile follows this recording."""
+    from ccall_tui.api.client import CcallClient
+
+    profile = replace(profile, roster=(f"{sim.tenant.numbers[0]}-{sim.tenant.numbers[-1]}",))
+    client = CcallClient(profile.base_url, credentials, timeout=5.0, tz=profile.timezone)
+    feed = BoardFeed.for_profile(profile, None, interval=STEP_S, clock=clock, client=lambda: client,
+                                 timer=lambda delay, callback, name: _NoTimer(), discover=False)
+    history = open_history(profile, root=root, record=True, clock=clock)
+    day = Day(feed, history, FlightRecorder(feed, history, clock=clock))
+    sim.tenant.force_online(A)
+    sim.tenant.force_online(B)
+
+    async def poll() -> None:
+        feed.poll_now()
+        await feed.idle()
+        online = frozenset(e for e, t in feed.board.tiles.items() if t.state is ExtensionState.ONLINE)
+        day.truth.append((clock(), online))
+
+    await poll()
+    while clock() < END:
+        at = clock.advance(STEP_S)
+        if at == NEW_PHONE:
+            sim.tenant.set_agent(B, "Yealink [bold]T54W[/] 96.86")
+        if at == OUTAGE[0]:
+            sim.tenant.force_offline(A)
+        if at == OUTAGE[1]:
+            sim.tenant.force_online(A)
+        await poll()
+    assert history.flush(), "the history writer did not finish"
+    return day
+
+
+def expected_online_seconds(day: Day, ext: str, since: datetime, until: datetime) -> tuple[float, float]:
+    """(online, observed) seconds of ``ext``: each answer holds until the next poll."""
+    online = observed = 0.0
+    for (at, up), (nxt, _) in zip(day.truth, day.truth[1:]):
+        a, b = max(at, since), min(nxt, until)
+        if b > a:
+            observed += (b - a).total_seconds()
+            online += (b - a).total_seconds() if ext in up else 0.0
+    return online, observed
+
+
+__all__ = ["A", "B", "END", "NEW_PHONE", "OUTAGE", "Day", "expected_online_seconds", "record_day", "timedelta"]

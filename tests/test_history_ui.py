@@ -1,0 +1,249 @@
+"""The flight recorder's history as a user sees it: a simulated day recorded on the manual clock
+against the simulator, then the extension details' strips and timeline, the wall's "since you
+last looked" and the board's time in state after a restart, checked against what the
+simulator did."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from textual.widgets import DataTable
+
+from ccall_tui.factory import build_app
+from ccall_tui.monitor.board import ExtensionBoard
+from ccall_tui.monitor.poll_status import format_age
+from ccall_tui.monitor.states import ExtensionState
+from ccall_tui.recorder.model import Strip
+from ccall_tui.ui.history_view import day_window, moment_text, week_window
+from ccall_tui.ui.screens.extension import ExtensionScreen
+from ccall_tui.ui.screens.monitor import MonitorScreen
+from ccall_tui.ui.widgets.availability_strip import AvailabilityStrip, cell_glyph, merge_cells, strip_lines
+from ccall_tui.ui.widgets.since_panel import SincePanel
+from ccall_tui.ui.widgets.tile_text import since_text, state_age_text
+from history_day import A, B, END, NEW_PHONE, OUTAGE, expected_online_seconds, record_day
+
+from conftest import FROZEN_NOW, VN
+
+
+@pytest.fixture
+async def day(sim, clock, profile, credentials):
+    recorded = await record_day(sim, clock, profile, credentials)
+    yield recorded
+    recorded.close()
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def until(pilot, condition, timeout: float = 5.0) -> None:
+    """Let the app run until ``condition()`` holds (threads and timers do real work)."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    assert condition(), "timed out"
+
+
+def app_with(make_services, **overrides):
+    """The app as it starts: it opens the profile's history itself (following the day's
+    recording, which holds the writer's lock)."""
+    return build_app(make_services(**overrides))
+
+
+# --------------------------------------------------------------------------- the strip itself
+
+
+def test_cells_say_online_offline_partly_and_unknown():
+    assert [cell_glyph(v) for v in (1.0, 0.0, None, 0.5, 0.999)] == ["▇", "░", "·", "▄", "▇"]
+    # fewer cells than slices: neighbours merged, a slice without data does not count as offline
+    assert merge_cells([1.0, 0.0, None, 1.0, None, None], 3) == ([0.5, 1.0, None], 2)
+    assert merge_cells([1.0, 0.0], 5) == ([1.0, 0.0], 1)
+
+
+def test_a_narrow_strip_merges_cells_and_keeps_its_summary():
+    since = datetime(2026, 11, 26, 11, 0, tzinfo=VN)
+    strip = Strip([1.0] * 20 + [0.0] * 4, 83.3, 1, since, since + timedelta(hours=24))
+    wide, axis = strip_lines(strip, "24 h", 80)
+    assert wide.plain == "24 h " + "▇" * 20 + "░" * 4 + "  83.3 % online · 1 flap"
+    assert axis.plain.split() == ["12:00", "18:00", "00:00", "06:00"]
+    narrow, _axis = strip_lines(strip, "24 h", 44)  # two hours a cell
+    assert narrow.plain == "24 h " + "▇" * 10 + "░" * 2 + "  83.3 % online · 1 flap"
+    narrower, _axis = strip_lines(strip, "24 h", 40)  # three hours a cell: 18-21 h partly online
+    assert narrower.plain == "24 h " + "▇" * 6 + "▅░" + "  83.3 % online · 1 flap"
+    assert len(narrower.plain) <= 40
+
+
+# --------------------------------------------------------------------------- details
+
+
+async def test_details_show_the_recorded_day_as_strips_and_a_timeline(day, make_services, clock):
+    app = app_with(make_services)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        app.screen.open_extension(A)
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ExtensionScreen)
+        now = clock()
+        day_strip = screen.query_one("#ext-strip-day", AvailabilityStrip)
+        top, axis = day_strip.lines()
+        cells = top.plain.split()[2]
+        # one cell per hour, the last the hour under way: 02:00, 03:00 and 04:00 were offline
+        since, _until, _n = day_window(now)
+        offline_hours = [(since + timedelta(hours=i)).hour for i, ch in enumerate(cells) if ch == "░"]
+        assert offline_hours == [2, 3, 4]
+        online, observed = expected_online_seconds(day, A, since, now)
+        assert f"{100 * online / observed:.1f} % online · 1 flap" in top.plain
+        assert "06:00" in axis.plain
+        # the week: before Friday 10:30 nothing was recorded
+        week = screen.query_one("#ext-strip-week", AvailabilityStrip)
+        week_cells = week.lines()[0].plain.split()[2]
+        first_recorded = (FROZEN_NOW - week_window(now)[0]) // timedelta(hours=3)
+        assert set(week_cells[:first_recorded]) == {"·"}
+        night = (OUTAGE[0].replace(hour=0) - week_window(now)[0]) // timedelta(hours=3)
+        # three-hour cells: 00-03 online two thirds of it, 03-06 one third
+        assert week_cells[night:night + 2] == "▅▃"
+        assert set(week_cells[first_recorded:night] + week_cells[night + 2:]) == {"▇"}
+        table = screen.query_one("#ext-timeline", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        # newest first, PBX time: back online at 05:00, offline at 02:00
+        assert rows[0][0] == "05:00:00" and rows[0][1].endswith("online")
+        assert [r[0] for r in rows if r[1].endswith("offline")] == ["02:00:00"]
+
+
+async def test_the_timeline_shows_a_new_phone_as_plain_text(day, make_services):
+    app = app_with(make_services)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        app.screen.open_extension(B)
+        await settle(app, pilot)
+        table = app.screen.query_one("#ext-timeline", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        changed = [r for r in rows if r[1].startswith("phone changed")]
+        assert changed, rows
+        when, what, device = changed[0]
+        assert when == moment_text(NEW_PHONE, END, seconds=True) == "Fri 19:00:00"
+        assert "[bold]T54W[/]" in device  # the phone's words, never markup
+
+
+async def test_details_without_history_say_so_in_one_line(make_services):
+    app = app_with(make_services, state_dir=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        app.screen.open_extension(A)
+        await settle(app, pilot)
+        top, _axis = app.screen.query_one("#ext-strip-day", AvailabilityStrip).lines()
+        assert top.plain == "24 h No history yet"
+        assert not app.screen.query_one("#ext-timeline", DataTable).display
+
+
+# --------------------------------------------------------------------------- time in state
+
+
+async def test_after_a_restart_tiles_know_since_when(day, make_services, clock):
+    """The app starts after the day was recorded: A has been online since 05:00 and its tile
+    says so, exactly, not "≥" from the moment the app started."""
+    clock.advance(60)
+    app = app_with(make_services)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await settle(app, pilot)
+        board = app.screen.board
+        tile = board.get(A)
+        assert tile.state is ExtensionState.ONLINE
+        assert tile.since == OUTAGE[1] and tile.since_known
+        assert state_age_text(tile, clock()) == "5 h 31 min"
+        assert "≥" not in since_text(tile, clock(), board)
+
+
+def test_seeding_keeps_what_the_board_saw_itself():
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=VN)
+    board = ExtensionBoard(["100", "101", "102"], now=start, seen={"102": start - timedelta(hours=5)})
+    board.apply(_snapshot({"100": 1, "101": 1}), start)
+    board.apply(_snapshot({"100": 1}), start + timedelta(minutes=5))  # 101 went offline: seen
+    starts = {
+        "100": (ExtensionState.ONLINE, start - timedelta(days=2)),
+        "101": (ExtensionState.ONLINE, start - timedelta(days=1)),  # stale: the board knows better
+        "102": (ExtensionState.OFFLINE, start - timedelta(hours=5)),
+    }
+    assert board.seed_since(starts, inexact={"102"}) == ["100", "102"]
+    assert board.get("100").since_known and board.get("100").since == start - timedelta(days=2)
+    assert board.get("101").since == start + timedelta(minutes=5)
+    assert not board.get("102").since_known  # a bound, but a better one
+    assert state_age_text(board.get("102"), start + timedelta(minutes=5)) == "≥5 h 5 min"
+
+
+def _snapshot(devices: dict[str, int]):
+    from ccall_tui.api.registrations import Registration, RegistrationsSnapshot
+
+    return RegistrationsSnapshot(extensions={
+        ext: [Registration(ext, f"{ext}@t", call_id=f"{ext}-{i}") for i in range(n)] for ext, n in devices.items()
+    })
+
+
+# --------------------------------------------------------------------------- the wall
+
+
+async def test_the_wall_says_what_happened_since_you_last_looked(day, make_services, clock):
+    app = app_with(make_services, wall=True)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await settle(app, pilot)
+        await settle(app, pilot)
+        panel = app.screen.query_one(SincePanel)
+        assert panel.display and panel.region.width > 0
+        # the app opens the history in a thread as it starts: the panel shows it once it is open
+        await until(pilot, lambda: "changes" in panel.shown_text.plain)
+        lines = panel.shown_text.plain.splitlines()
+        changes = day.history.changes(clock() - timedelta(hours=12), clock())
+        assert lines[0].startswith(f"{len(changes)} changes")
+        # who was offline longest, as the simulator's answers had it
+        since = clock() - timedelta(hours=12)
+        runs = longest_offline(day, since, clock())
+        listed = lines[lines.index("Offline longest") + 1:lines.index("Latest") - 1]
+        expected = sorted(runs.items(), key=lambda item: (-item[1][0], int(item[0])))[:len(listed)]
+        assert [line.split()[1] for line in listed] == [ext for ext, _run in expected]
+        for line, (ext, (seconds, start)) in zip(listed, expected):
+            assert line.startswith(f"○ {ext} {format_age(seconds)} from {moment_text(start, clock())}")
+        assert len(listed) == 5
+        latest = lines[lines.index("Latest") + 1:]
+        newest = max(changes, key=lambda c: c.at)
+        assert latest[0].startswith(f"{newest.at:%H:%M} {newest.new.glyph} {newest.extension} {newest.new.label}")
+
+
+def longest_offline(day, since, until) -> dict[str, tuple[float, datetime]]:
+    """Each extension's longest stretch offline (seen online before, absent from the answers)
+    within since..until: (seconds, start)."""
+    seen: set[str] = set()
+    runs: dict[str, tuple[float, datetime]] = {}
+    began: dict[str, datetime] = {}
+    for (at, up), (nxt, _) in zip(day.truth, day.truth[1:] + [(until, frozenset())]):
+        for ext in seen - up:
+            began.setdefault(ext, max(at, since))
+        for ext in up:
+            began.pop(ext, None)
+        seen |= up
+        for ext, start in began.items():
+            length = (min(nxt, until) - start).total_seconds()
+            if length > runs.get(ext, (0.0, start))[0]:
+                runs[ext] = (length, start)
+    return runs
+
+
+async def test_the_wall_panel_gives_way_on_a_small_terminal(day, make_services):
+    app = app_with(make_services, wall=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        panel = app.screen.query_one(SincePanel)
+        assert panel.region.width == 0
+        assert isinstance(app.screen, MonitorScreen)
+
+
+async def test_no_history_on_the_wall_says_so(make_services):
+    app = app_with(make_services, state_dir=None, wall=True)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.query_one(SincePanel).shown_text.plain == "No history yet"

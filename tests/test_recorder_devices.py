@@ -1,0 +1,81 @@
+"""Device timelines: phones appearing and leaving, a new agent, a new address, ping status
+and a registration still listed after its expiry."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from recorder_kit import start_recording
+
+from ccall_tui.api.registrations import Registration
+from ccall_tui.recorder.history import History
+from ccall_tui.recorder.writer import HistoryWriter, PollItem
+
+
+async def test_devices_appearing_leaving_and_changing_agent_are_on_the_timeline(profile, clock, sim, credentials):
+    tenant = sim.tenant
+    tenant.force_online("100", 2)
+    rec = start_recording(profile, clock, sim, credentials)
+    start = clock()
+    await rec.poll()
+    agent = rec.feed.board.registrations_of("100")[0].agent
+    tenant.force_online("100", 1)
+    await rec.run(2)
+    left_at = start + timedelta(minutes=1)
+    tenant.set_agent("100", "Softphone [bold]X[/] 1.0")
+    await rec.run(2)
+    rec.flush()
+    timeline = rec.history.timeline("100", start, clock())
+    kinds = [(d.at, d.kind) for d in timeline]
+    assert kinds[:3] == [(start, "appeared"), (start, "appeared"), (left_at, "left")]
+    changed = [d for d in timeline if d.kind == "agent"]
+    assert len(changed) == 1 and changed[0].agent == "Softphone [bold]X[/] 1.0" and changed[0].detail == agent
+    assert changed[0].at <= start + timedelta(minutes=4)
+    rec.close()
+
+
+def _reg(ext: str, at, *, ping: str = "Reachable", ip: str = "203.0.113.5", expires_in: float = 3600) -> Registration:
+    return Registration(extension=ext, user=f"{ext}@t", agent="Yealink T46S", ip=ip, port=5060, transport="UDP",
+                        expires_at=at + timedelta(seconds=expires_in), ping_status=ping, call_id=f"{ext}-call")
+
+
+def test_ping_status_address_and_expiry_anomalies_are_recorded(tmp_path, clock):
+    writer = HistoryWriter(tmp_path / "h.sqlite", wall_clock=lambda: clock().timestamp())
+    writer.start()
+    history = History(writer.path, clock().tzinfo, writer=writer)
+    t0 = clock()
+
+    def poll(minute: int, reg: Registration, changed: bool = False) -> None:
+        at = t0 + timedelta(minutes=minute)
+        regs = (reg,)
+        writer.submit(PollItem(at.timestamp(), [("100", 1, 1, regs)] if changed else [], (1, 1), {"100": regs}))
+
+    poll(0, _reg("100", t0), changed=True)
+    poll(1, _reg("100", t0, ping="Unreachable"))
+    poll(2, _reg("100", t0, ping="Reachable"))
+    poll(3, _reg("100", t0, ip="198.51.100.9"))
+    poll(4, _reg("100", t0 + timedelta(minutes=4), ip="198.51.100.9", expires_in=-30))  # listed, expired
+    poll(5, _reg("100", t0 + timedelta(minutes=5), ip="198.51.100.9", expires_in=-30))
+    assert history.flush()
+    timeline = history.timeline("100", t0, t0 + timedelta(minutes=10))
+    assert [(d.at - t0, d.kind) for d in timeline] == [
+        (timedelta(0), "appeared"), (timedelta(minutes=1), "unreachable"), (timedelta(minutes=2), "reachable"),
+        (timedelta(minutes=3), "address"), (timedelta(minutes=4), "expired")]
+    assert timeline[3].ip == "198.51.100.9" and timeline[3].detail == "203.0.113.5:5060"
+    assert timeline[4].detail == (t0 + timedelta(minutes=4) - timedelta(seconds=30)).strftime("%Y-%m-%d %H:%M:%S")
+    history.close()
+
+
+def test_a_device_that_leaves_after_its_expiry_is_marked_expired(tmp_path, clock):
+    writer = HistoryWriter(tmp_path / "h.sqlite", wall_clock=lambda: clock().timestamp())
+    writer.start()
+    history = History(writer.path, clock().tzinfo, writer=writer)
+    t0 = clock()
+    reg = replace(_reg("100", t0, expires_in=60))
+    writer.submit(PollItem(t0.timestamp(), [("100", 1, 1, (reg,))]))
+    gone = t0 + timedelta(minutes=3)
+    writer.submit(PollItem(gone.timestamp(), [("100", 2, 0, ())]))
+    assert history.flush()
+    assert [d.kind for d in history.timeline("100", t0, gone)] == ["appeared", "left", "expired"]
+    history.close()
