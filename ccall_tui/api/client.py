@@ -42,7 +42,7 @@ from .errors import (
     use_secrets,
 )
 from .forms import check_body_format, request_body
-from .registrations import RegistrationsSnapshot, parse_registrations
+from .registrations import RegistrationsSnapshot, parse_registrations, read_registrations
 from .text import mask_url, url_host
 from .values import PBX_TIMEZONE
 
@@ -123,8 +123,20 @@ class CcallClient:
         submission: dict[str, Any] = {}
         if self.domain_name:
             submission["domain_name"] = self.domain_name
-        payload = await self._post("/ext_reg/json", submission)
-        return parse_registrations(payload, self.tz)
+        snapshot: RegistrationsSnapshot = await self._post(
+            "/ext_reg/json", submission, read=self._read_registrations, in_thread=True
+        )
+        return snapshot
+
+    def _read_registrations(self, response: httpx.Response, content: bytes) -> RegistrationsSnapshot:
+        """The answer's body -> RegistrationsSnapshot: the usual shape straight from the bytes
+        (see ``registrations_fast``), anything else after the general checks of an answer."""
+        if 200 <= response.status_code < 300 and "html" not in response.headers.get("Content-Type", "").lower():
+            if (response.charset_encoding or "utf-8").lower() in ("utf-8", "utf8"):
+                snapshot = read_registrations(content, self.tz)
+                if snapshot is not None:
+                    return snapshot
+        return parse_registrations(self._decode(response, content), self.tz)
 
     async def cdrs(self, query: CdrQuery) -> CdrPage:
         """One page (or the whole answer, without paging) of call records."""
@@ -173,12 +185,22 @@ class CcallClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    async def _post(self, path: str, submission: dict[str, Any]) -> Any:
+    async def _post(
+        self,
+        path: str,
+        submission: dict[str, Any],
+        *,
+        read: Callable[[httpx.Response, bytes], Any] | None = None,
+        in_thread: bool = False,
+    ) -> Any:
         """One request with a total deadline (``timeout``) and a size cap (``max_body_bytes``).
 
+        ``read(response, body)`` makes the answer of the body (default: the checked JSON); with
+        ``in_thread`` it runs in a thread, so a large answer never stalls the event loop.
         Every error made meanwhile is scrubbed of the credentials on its whole text first. The
         error raised carries no traceback of the frames that held the body or the answer.
         """
+        read = read or self._decode
         started = time.monotonic()
         token = use_secrets(self._secrets())
         try:
@@ -194,7 +216,9 @@ class CcallClient:
                 raise exc.with_traceback(None) from None
             log.debug("POST %s -> %s in %.0f ms, %d bytes", path, response.status_code, _ms(started), len(content))
             try:
-                return self._decode(response, content)
+                if in_thread:
+                    return await asyncio.to_thread(read, response, content)
+                return read(response, content)
             except CcallError as exc:
                 content = b""
                 log.warning("POST %s: %s", path, exc.message)

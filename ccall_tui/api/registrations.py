@@ -8,64 +8,41 @@ are one device.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterator, KeysView, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..i18n import _
 from .errors import ProtocolError
-from .values import (
-    PBX_TIMEZONE,
-    bounded,
-    clean_raw,
-    float_or_none,
-    int_or_none,
-    kind_of,
-    pbx_time,
-    response_of,
-    text_or_none,
+from .registration import (
+    MAX_PING_MS,
+    Registration,
+    other_user,
+    plausible_user,
+    row_user,
+    parse_registration,
+    registration_extension,
 )
+from .registrations_fast import decode_rows, group_signature, moved_since, row_mapping, same_device
+from .values import PBX_TIMEZONE, kind_of, response_of
+
+__all__ = [
+    "MAX_PING_MS",
+    "MAX_REGISTRATION_ROWS",
+    "OnlineRegistrations",
+    "Registration",
+    "Registrations",
+    "RegistrationsSnapshot",
+    "device_signature",
+    "parse_registration",
+    "parse_registrations",
+    "read_registrations",
+    "registration_extension",
+]
 
 # More rows than this is not a tenant but a runaway answer: refused before any row is read.
 MAX_REGISTRATION_ROWS = 100_000
-# A ping slower than an hour is not a measurement.
-MAX_PING_MS = 3_600_000.0
-# Where a row may name its user when it has no "user" (plausible shapes of other builds).
-_OTHER_USER_KEYS = ("reg_user", "username", "extension", "ext")
-
-@dataclass(frozen=True, slots=True)
-class Registration:
-    """One registration row of one device."""
-
-    extension: str
-    user: str
-    agent: str | None = None
-    contact: str | None = None
-    ip: str | None = None
-    port: int | None = None
-    transport: str | None = None
-    expires_at: datetime | None = None
-    expires_in_s: int | None = None
-    ping_status: str | None = None
-    ping_ms: float | None = None
-    call_id: str | None = None
-    status: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "agent": self.agent,
-            "contact": self.contact,
-            "ip": self.ip,
-            "port": self.port,
-            "transport": self.transport,
-            "expires_in_s": self.expires_in_s,
-            "ping_ms": self.ping_ms,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class RegistrationsSnapshot:
@@ -83,146 +60,44 @@ class RegistrationsSnapshot:
         return len(self.extensions.get(extension, ()))
 
 
-_EXP = re.compile(r"exp\(([^)]*)\)", re.IGNORECASE)
-_EXPSECS = re.compile(r"expsecs\((-?\d+)\)", re.IGNORECASE)
-_TRANSPORT_STATUS = re.compile(r"registered\(([a-z]+)", re.IGNORECASE)
-_TRANSPORT_CONTACT = re.compile(r"transport=([a-z]+)", re.IGNORECASE)
-_CONTACT_HOSTPORT = re.compile(r"sip:[^@>;]*@\[?([0-9a-fA-F.:]+?)\]?(?::(\d+))?[;>]")
-
-
-def _reg_value(row: Mapping[str, Any], key: str) -> Any:
-    if key in row:
-        return row[key]
-    return row.get(key.replace("-", "_"))
-
-
-def _other_user(row: Mapping[str, Any]) -> Any:
-    """The user of a row without ``user``: ``reg_user``, ``username``, ``extension``, ``ext``."""
-    for key in _OTHER_USER_KEYS:
-        value = row.get(key)
-        if value is not None:
-            return value
-    return None
-
-
-def _plausible_user(text: str) -> bool:
-    """A bare string row names a user when it looks like one: ``100@domain`` or ``100``."""
-    return "@" in text or text.strip().removeprefix("sip:").isdigit()
-
-
-def _row_user(row: Mapping[str, Any]) -> Any:
-    user = row.get("user")
-    return _other_user(row) if user is None else user
-
-
-def parse_registration(row: Any, tz: ZoneInfo) -> Registration | None:
-    """One ``sofia xmlstatus`` row (or a bare ``"100@domain"``) -> Registration, or None when
-    it has no usable user."""
-    if type(row) is str:
-        if not _plausible_user(row):
-            return None
-        row = {"user": row}
-    if not isinstance(row, Mapping):
-        return None
-    user = text_or_none(_row_user(row))
-    extension = registration_extension(user)
-    if user is None or extension is None:
-        return None
-    status = text_or_none(_reg_value(row, "status"))
-    contact = text_or_none(_reg_value(row, "contact"))
-    expires_at, expires_in, transport = _status_fields(status, contact, tz)
-    ip = text_or_none(_reg_value(row, "network-ip"))
-    port = int_or_none(_reg_value(row, "network-port"))
-    if contact and (ip is None or port is None):
-        match = _CONTACT_HOSTPORT.search(contact)
-        if match:
-            ip = ip or match.group(1)
-            port = port if port is not None else int_or_none(match.group(2))
-    if port is not None and not 0 < port < 65536:
-        port = None
-    return Registration(
-        extension=extension,
-        user=user,
-        agent=text_or_none(_reg_value(row, "agent")),
-        contact=contact,
-        ip=ip,
-        port=port,
-        transport=transport,
-        expires_at=expires_at,
-        expires_in_s=expires_in,
-        ping_status=text_or_none(_reg_value(row, "ping-status")),
-        ping_ms=bounded(float_or_none(_reg_value(row, "ping-time")), MAX_PING_MS),
-        call_id=text_or_none(_reg_value(row, "call-id")),
-        status=status,
-        raw=clean_raw(row),
-    )
-
-
-def _status_fields(
-    status: str | None, contact: str | None, tz: ZoneInfo
-) -> tuple[datetime | None, int | None, str | None]:
-    """What the ``status`` text says: expiry time, seconds left, transport (else the contact's)."""
-    expires_at = expires_in = None
-    transport = None
-    if status:
-        match = _EXP.search(status)
-        if match:
-            expires_at = pbx_time(match.group(1), tz)
-        match = _EXPSECS.search(status)
-        if match:
-            expires_in = int_or_none(match.group(1))
-        match = _TRANSPORT_STATUS.search(status)
-        if match:
-            transport = match.group(1).upper()
-    if contact and transport is None:
-        match = _TRANSPORT_CONTACT.search(contact)
-        if match:
-            transport = match.group(1).upper()
-    return expires_at, expires_in, transport
-
-
-def registration_extension(user: Any) -> str | None:
-    """The extension a registration row's ``user`` names (``"101@domain"`` -> ``"101"``)."""
-    user = text_or_none(user)
-    if user is None:
-        return None
-    extension = user.split("@", 1)[0].strip()
-    if extension.lower().startswith("sip:"):
-        extension = extension[4:]
-    return extension or None
-
-
 class Registrations(Sequence[Registration]):
     """The registrations of one extension in one answer, read from their rows when first used.
 
     A poll needs only which extensions are online, how many devices each has and whether they
     are the same devices as before; the full reading of a row (its expiry, ping, network
     address, the cleaned copy of every field) is only wanted for the few extensions someone
-    looks at. Each row is one a ``user`` was already read from (so it always gives a
-    :class:`Registration`); reading is what :func:`parse_registration` does, once.
+    looks at. ``rows`` is one row or a tuple of rows (see :mod:`.registrations_fast`), each
+    one a ``user`` was already read from (so it always gives a :class:`Registration`);
+    reading is what :func:`parse_registration` does, once.
     """
 
-    __slots__ = ("_rows", "_tz", "_parsed", "signature")
+    __slots__ = ("_rows", "_tz", "_parsed")
 
-    def __init__(self, rows: list[Any], tz: ZoneInfo) -> None:
+    def __init__(self, rows: Any, tz: ZoneInfo) -> None:
+        if type(rows) is list:
+            rows = rows[0] if len(rows) == 1 else tuple(rows)
         self._rows = rows
         self._tz = tz
         self._parsed: tuple[Registration, ...] | None = None
-        # Which devices these are, from the rows' raw identifiers (see device_signature): the
-        # board compares it for every extension on every poll.
-        self.signature: object = (
-            _row_signature(rows[0]) if len(rows) == 1 else tuple([_row_signature(row) for row in rows])
-        )
+
+    @property
+    def signature(self) -> object:
+        """Which devices these are (see :func:`device_signature`)."""
+        return group_signature(self._rows)
 
     def _all(self) -> tuple[Registration, ...]:
         parsed = self._parsed
         if parsed is None:
             tz = self._tz
-            parsed = self._parsed = tuple([parse_registration(row, tz) for row in self._rows])  # type: ignore[misc]
+            rows = self._rows if type(self._rows) is tuple else (self._rows,)
+            parsed = self._parsed = tuple(
+                [parse_registration(row_mapping(row), tz) for row in rows]  # type: ignore[misc]
+            )
         return parsed
 
     def __len__(self) -> int:
-        return len(self._rows)
+        rows = self._rows
+        return len(rows) if type(rows) is tuple else 1
 
     def __getitem__(self, index: Any) -> Any:
         return self._all()[index]
@@ -241,40 +116,67 @@ class Registrations(Sequence[Registration]):
         return f"Registrations({list(self._all())!r})"
 
 
-def _row_signature(row: Any) -> object:
-    if type(row) is dict or isinstance(row, Mapping):
-        return (
-            row.get("call-id") or row.get("call_id") or row.get("contact") or row.get("user")
-            or _other_user(row)
-        )
-    return row
+class OnlineRegistrations(Mapping[str, Registrations]):
+    """Extension -> :class:`Registrations`, over the compact rows of one answer (extension ->
+    its row, or a tuple of rows for several devices), in the answer's order. Registrations
+    are made when asked for: an answer of 50,000 extensions holds 50,000 rows, no more."""
 
+    __slots__ = ("rows", "tz", "_prepared")
 
-def _same_device(row: Any, other: Any) -> bool:
-    """Two rows of one answer that are one device: identical, or the same call-id and contact."""
-    if not isinstance(row, Mapping) or not isinstance(other, Mapping):
-        return bool(row == other)
-    call_id = _reg_value(row, "call-id")
-    if call_id != _reg_value(other, "call-id"):
-        return False  # neither identical nor the same registration: the usual case, decided here
-    if call_id is not None:
-        contact = _reg_value(row, "contact")
-        if contact is not None and contact == _reg_value(other, "contact"):
-            return True
-    return bool(row == other)
+    def __init__(self, rows: dict[str, Any], tz: ZoneInfo) -> None:
+        self.rows = rows
+        self.tz = tz
+        self._prepared: tuple[object, tuple[list[str], list[str]]] | None = None
+
+    def __getitem__(self, extension: str) -> Registrations:
+        return Registrations(self.rows[extension], self.tz)
+
+    def get(self, extension: str, default: Any = None) -> Any:
+        rows = self.rows.get(extension)
+        return default if rows is None else Registrations(rows, self.tz)
+
+    def __contains__(self, extension: object) -> bool:
+        return extension in self.rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def keys(self) -> KeysView[str]:
+        return self.rows.keys()
+
+    def changes_since(self, before: Mapping[str, Sequence[Registration]]) -> tuple[list[str], list[str]] | None:
+        """(extensions gone, extensions new or with other devices) since the answer
+        ``before``; None when ``before`` was not read from an answer (compare them one by one).
+        Computed once per ``before`` when :meth:`prepare` ran (in a thread, off the loop)."""
+        prepared = self._prepared
+        self._prepared = None  # used once: never an old answer kept alive by a newer one
+        if prepared is not None and prepared[0] is before:
+            return prepared[1]
+        if not isinstance(before, OnlineRegistrations):
+            return None
+        return list(before.rows.keys() - self.rows.keys()), moved_since(before.rows, self.rows)
+
+    def prepare(self, before: Mapping[str, Sequence[Registration]]) -> None:
+        """Compare with the answer ``before`` now (the O(extensions) part of applying this
+        answer: worth running off the event loop)."""
+        changes = self.changes_since(before)
+        self._prepared = None if changes is None else (before, changes)
 
 
 def _parsed_signature(regs: Sequence[Registration]) -> object:
-    if len(regs) == 1:
-        reg = regs[0]
-        return reg.call_id or reg.contact or reg.user
-    return tuple([r.call_id or r.contact or r.user for r in regs])
+    return tuple([
+        (r.call_id or r.contact or r.user, r.agent, r.ping_status, r.ip, r.port, r.transport) for r in regs
+    ])
 
 
 def device_signature(regs: Sequence[Registration]) -> object:
-    """Which devices these are (not their expiry countdown or ping): equal from one answer to
-    the next while the same devices stay registered. Compare only signatures made the same way
-    (a :class:`Registrations` uses its rows' raw identifiers)."""
+    """Which devices these are and how they are reached (not their expiry countdown or ping
+    time): equal from one answer to the next while the same devices stay registered the same
+    way. Compare only signatures made the same way (a :class:`Registrations` uses its rows'
+    raw values)."""
     if type(regs) is Registrations:
         return regs.signature
     return _parsed_signature(regs)
@@ -305,11 +207,11 @@ def parse_registrations(
         if type(row) is dict:
             user = row.get("user")
             if user is None:
-                user = _other_user(row)
+                user = other_user(row)
         elif type(row) is str:
-            user = row if _plausible_user(row) else None
+            user = row if plausible_user(row) else None
         elif isinstance(row, Mapping):
-            user = _row_user(row)
+            user = row_user(row)
         else:
             skipped += 1
             if first_bad is _NO_ROW:
@@ -324,7 +226,7 @@ def parse_registrations(
                     first_bad = row
                 continue
             if type(user) is str:
-                if len(_EXTENSIONS) > 65536:
+                if len(_EXTENSIONS) > _EXTENSIONS_KEPT:
                     _EXTENSIONS.clear()
                 _EXTENSIONS[user] = extension
         group = grouped.get(extension)
@@ -332,7 +234,7 @@ def parse_registrations(
             grouped[extension] = [row]
         else:
             for other in group:
-                if _same_device(row, other):
+                if same_device(row, other):
                     break
             else:
                 group.append(row)
@@ -346,10 +248,46 @@ def parse_registrations(
             )
         raise ProtocolError(_("Registrations not understood: {detail}.").format(detail=detail))
     return RegistrationsSnapshot(
-        extensions={ext: Registrations(group, tz) for ext, group in grouped.items()},
+        extensions=OnlineRegistrations(
+            {ext: group[0] if len(group) == 1 else tuple(group) for ext, group in grouped.items()}, tz
+        ),
         skipped=skipped,
         skip_reason=reason,
     )
+
+
+def read_registrations(
+    content: bytes, tz: ZoneInfo | None = None, *, max_rows: int = MAX_REGISTRATION_ROWS
+) -> RegistrationsSnapshot | None:
+    """A whole answer's body in the usual shape -> RegistrationsSnapshot, the fast way (see
+    :mod:`.registrations_fast`); None for any other body, which :func:`parse_registrations`
+    reads after the general checks of the answer."""
+    rows = decode_rows(content, max_rows)
+    if rows is None:
+        return None
+    grouped: dict[str, Any] = {}
+    extension_of = _EXTENSIONS.get
+    for row in rows:
+        user = row.user
+        if type(user) is not str:
+            return None  # no user, or not as text: the general way counts it and says why
+        extension = extension_of(user)
+        if extension is None:
+            extension = registration_extension(user)
+            if extension is None:
+                return None
+            if len(_EXTENSIONS) > _EXTENSIONS_KEPT:
+                _EXTENSIONS.clear()
+            _EXTENSIONS[user] = extension
+        other = grouped.get(extension)
+        if other is None:
+            grouped[extension] = row
+        elif type(other) is tuple:
+            if not any(same_device(row, one) for one in other):
+                grouped[extension] = (*other, row)
+        elif not same_device(row, other):
+            grouped[extension] = (other, row)
+    return RegistrationsSnapshot(extensions=OnlineRegistrations(grouped, tz or ZoneInfo(PBX_TIMEZONE)))
 
 
 _NO_ROW = object()
@@ -394,3 +332,5 @@ def _skip_reason(rows: list[Any], bad: Any) -> str:
 
 # ``user`` text -> its extension, for the strings that come back poll after poll.
 _EXTENSIONS: dict[str, str] = {}
+# Enough for the largest answer read, so a big tenant's users stay known from poll to poll.
+_EXTENSIONS_KEPT = 2 * MAX_REGISTRATION_ROWS

@@ -237,6 +237,9 @@ class BoardFeed:
         status = self._status
         try:
             snapshot = await self._client().registrations()
+            # Comparing with the latest answer reads every extension: in a thread, so that
+            # applying on the loop costs only what changed.
+            await asyncio.to_thread(self._board.prepare, snapshot)
         except AuthenticationError as exc:
             self._auth_failed(exc.message)
             return
