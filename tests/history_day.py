@@ -33,6 +33,8 @@ class Day:
     recorder: FlightRecorder
     # (time, extensions online) as the simulator answered each poll
     truth: list[tuple[datetime, frozenset[str]]] = field(default_factory=list)
+    # the first answer in which B's new phone showed
+    new_phone_seen: datetime | None = None
 
     def online_at(self, moment: datetime) -> frozenset[str]:
         """Who was online at ``moment``: the last answer at or before it."""
@@ -65,6 +67,9 @@ async def record_day(sim, clock, profile, credentials, root=None) -> Day:
         await feed.idle()
         online = frozenset(e for e, t in feed.board.tiles.items() if t.state is ExtensionState.ONLINE)
         day.truth.append((clock(), online))
+        agents = [reg.agent or "" for reg in feed.board.registrations_of(B)]
+        if day.new_phone_seen is None and any("T54W" in agent for agent in agents):
+            day.new_phone_seen = clock()
 
     await poll()
     while clock() < END:

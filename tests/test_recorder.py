@@ -286,3 +286,35 @@ async def test_old_history_is_pruned_and_what_is_kept_can_still_be_rebuilt(profi
     assert kept.known and {e for e, s in kept.states.items() if s is ONLINE} == set(answer)
     assert len(history.changes(first, end, "100")) >= 22
     rec.close()
+
+
+async def test_the_board_screen_records_and_a_second_app_follows(make_services, sim, clock):
+    from ccall_tui.factory import build_app
+    from ccall_tui.ui.screens.monitor import MonitorScreen
+
+    sim.tenant.force_online("100")
+    first = build_app(make_services())
+    async with first.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await first.workers.wait_for_complete()
+        history = first.services.history
+        assert history is not None and history.writing
+        screen = first.screen
+        assert isinstance(screen, MonitorScreen)
+        clock.advance(30)
+        sim.tenant.force_offline("100")
+        screen.start_poll()
+        await first.workers.wait_for_complete()
+        await pilot.pause()
+        assert history.flush()
+        assert [(c.extension, c.new) for c in history.changes(clock() - timedelta(minutes=1), clock(), "100")] == [
+            ("100", OFFLINE)]
+
+        second = build_app(make_services())
+        async with second.run_test(size=(120, 40)) as pilot2:
+            await pilot2.pause()
+            await second.workers.wait_for_complete()
+            follower = second.services.history
+            assert follower is not None and not follower.writing and follower.warning is None
+            assert follower.state_since("100") == (OFFLINE, clock())
+    assert not history.writer._thread.is_alive()  # written and closed with its screen
