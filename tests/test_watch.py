@@ -17,6 +17,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from conftest import run_cli
 
+OPENMETRICS = {"Accept": "application/openmetrics-text; version=1.0.0"}
 WRITE_STDIN = "import sys; open(sys.argv[1], 'a', encoding='utf-8').write(sys.stdin.read() + '\\n')"
 
 
@@ -73,7 +74,7 @@ def test_watch_fires_delivers_serves_metrics_and_stops_on_sigterm(watch_setup, s
 
         def up_of_105():
             try:
-                page = httpx.get(url, timeout=2).text
+                page = httpx.get(url, headers=OPENMETRICS, timeout=2).text
             except httpx.HTTPError:
                 return None
             for family in text_string_to_metric_families(page):
@@ -91,7 +92,7 @@ def test_watch_fires_delivers_serves_metrics_and_stops_on_sigterm(watch_setup, s
         assert fired["event"] == "fired" and fired["alert"]["rule"] == "reception offline"
         assert fired["alert"]["extension"] == "105" and fired["alert"]["severity"] == "critical"
         assert up_of_105() == ("up", 0.0)
-        page = httpx.get(url, timeout=2).text
+        page = httpx.get(url, headers=OPENMETRICS, timeout=2).text
         assert 'ccall_alert_active{extension="105",rule="reception offline",severity="critical",state="firing"} 1.0' in page
     finally:
         proc.send_signal(signal.SIGTERM)
