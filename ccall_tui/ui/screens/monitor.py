@@ -69,7 +69,6 @@ class MonitorScreen(Screen):
         Binding("l", "login", N_("Log in again")),
         Binding("x,delete", "forget", N_("Forget extension"), show=False),
         Binding("a", "alerts", N_("Alerts")),
-        Binding("a", "alerts", N_("Alerts")),
         Binding("less_than_sign", "rewind", N_("Rewind"), key_display="<"),
         Binding("g", "go_to_time", N_("Go to time"), show=False),
     ]
@@ -93,9 +92,6 @@ class MonitorScreen(Screen):
         from .board_alerts import BoardAlerts
 
         self.alerts_ui = BoardAlerts(self)
-        from .board_alerts import BoardAlerts
-
-        self.alerts_ui = BoardAlerts(self)
         self.history_ui = BoardHistory(self)
         self.watched = frozenset(getattr(profile, "watched", ()) or ())
         self.wall = bool(services.wall)
@@ -116,9 +112,6 @@ class MonitorScreen(Screen):
             yield Static(id="mon-wall-info", markup=False)
         yield TextLine(_("Connecting…"), id="mon-status")
         yield Input(placeholder=_("Filter by number or name (Enter keeps it, Esc clears)"), id="mon-filter")
-        from ..widgets.alert_banner import AlertBanner
-
-        yield AlertBanner(id="mon-alerts")
         from ..widgets.alert_banner import AlertBanner
 
         yield AlertBanner(id="mon-alerts")
@@ -152,7 +145,6 @@ class MonitorScreen(Screen):
         self._arm_tick(TICK_S)
         self.feed.start()
         self.alerts_ui.start()
-        self.alerts_ui.start()
         self.run_worker(self._record(), name="history", group="history", exit_on_error=False)
         self.history_ui.start()
         if getattr(self.services, "metrics", None):  # --metrics: the board served to Prometheus
@@ -164,7 +156,6 @@ class MonitorScreen(Screen):
     def on_unmount(self) -> None:
         """Quitting right after a new extension appeared: its write happens now."""
         self.feed.stop()
-        self.alerts_ui.stop()
         self.alerts_ui.stop()
         recording = getattr(self, "_recording", None)
         if recording is not None:
@@ -415,9 +406,6 @@ class MonitorScreen(Screen):
 
     def action_retry(self) -> None:
         self.feed.retry_now()
-
-    def action_alerts(self) -> None:
-        self.alerts_ui.open_list()
 
     def action_alerts(self) -> None:
         self.alerts_ui.open_list()
