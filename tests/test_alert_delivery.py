@@ -272,3 +272,41 @@ def test_action_errors_name_the_line_and_key(tmp_path, actions, line, key, words
     message = caught.value.message
     assert f"line {line}" in message and key in message and words in message
     assert "secret-token" not in message
+
+
+def test_titles_speak_the_profile_language(tmp_path):
+    from ccall_tui import i18n
+
+    out = tmp_path / "out.jsonl"
+    i18n.set_language("vi", {})
+    try:
+        delivery = Delivery(DeliverySettings((exec_target("-c", WRITE_STDIN, str(out)),)), profile="main")
+        try:
+            delivery(AlertFired(alert(), FROZEN_NOW))
+            fixed = alert(resolved_at=FROZEN_NOW)
+            delivery(AlertResolved(fixed, FROZEN_NOW))
+            assert delivery.wait_idle(20)
+        finally:
+            delivery.close()
+    finally:
+        i18n.set_language("en", {})
+    fired, resolved = read_lines(out)
+    assert fired["title"] == "NGHIÊM TRỌNG: reception offline"
+    assert resolved["title"] == "Đã hết: reception offline"
+
+
+def test_the_queue_is_bounded(monkeypatch, tmp_path, caplog):
+    from ccall_tui.alerts import actions
+
+    monkeypatch.setattr(actions, "QUEUE_LIMIT", 3)
+    slow = exec_target("-c", "import time; time.sleep(0.3)")
+    delivery = Delivery(DeliverySettings((slow,)), profile="main")
+    try:
+        for number in range(6):
+            delivery(AlertFired(alert(id=str(number)), FROZEN_NOW))
+        assert delivery.dropped in (2, 3)  # 3 wait (a 4th may already be running)
+        assert delivery.wait_idle(20)
+    finally:
+        delivery.close()
+    assert delivery.delivered + delivery.dropped == 6
+    assert any("queue full" in r.getMessage() for r in caplog.records)
