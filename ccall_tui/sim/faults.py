@@ -102,6 +102,19 @@ class Faults:
                 return quirk[len(CALL_ID_QUIRK):]
         return "call_id"
 
+    def plain_registrations(self) -> bool:
+        """True when the registrations answer is the plain one: no quirk, no hostile or body
+        switch in force (those that act before the answer, or only on call records and
+        recordings, do not change it)."""
+        return not self.quirks and all(
+            getattr(self, name) == value for name, value in _BODY_DEFAULTS.items()
+            if name not in _NOT_IN_REGISTRATIONS
+        )
+
+    def plain_cdrs(self) -> bool:
+        """True when a call-record answer is the plain one (as above, paging switches too)."""
+        return not self.quirks and all(getattr(self, name) == value for name, value in _BODY_DEFAULTS.items())
+
     def update(self, values: dict[str, Any]) -> None:
         """Set fields from a JSON-like dict, checking every value first (all or nothing)."""
         checked: dict[str, Any] = {}
@@ -121,6 +134,21 @@ class Faults:
         out = {item.name: getattr(self, item.name) for item in fields(self)}
         out["quirks"] = sorted(self.quirks)
         return out
+
+
+# Switches that act before an answer is written (delay, refuse, fail) or only on recordings:
+# whatever they are set to, an answer that is written is the plain one.
+_BEFORE_ANSWER = frozenset({
+    "latency_s", "timeout", "timeout_hold_s", "status_5xx", "html_error", "auth_failure",
+    "auth_style", "recordings_expired", "download_s", "recording_redirect", "recording_html",
+    "recording_huge", "rate_limited", "retry_after", "echo_request_500", "quirks",
+})
+# Switches of the call-record paging, which a registrations answer never shows.
+_NOT_IN_REGISTRATIONS = frozenset({"page_count_lie", "endless_empty_pages", "stuck_page", "calls_arriving"})
+# Every other switch, at its default value (a switch added later counts as changing the body).
+_BODY_DEFAULTS = {
+    item.name: getattr(Faults(), item.name) for item in fields(Faults) if item.name not in _BEFORE_ANSWER
+}
 
 
 def _check(key: str, value: Any) -> Any:

@@ -24,8 +24,11 @@ from . import hostile, variants, wire
 from .control import status_report, steer_extension
 from .clock import Clock
 from .faults import Faults
+from .page_cache import PageCache
+from .answers import answer
 from .arrivals import Arrivals
 from .recording_faults import serve_recording_fault
+from .reg_bodies import RegistrationBodies
 from .tenant import Tenant
 from .wav import recording_wav
 
@@ -67,6 +70,7 @@ class SimulatedPbx:
         calls_per_day: int | None = None,
         domain: str = "demo.ccall.example",
         history_days: int = 7,
+        precomputed_pages: bool = False,
     ) -> None:
         if host not in LOOPBACK_HOSTS:
             raise ValueError("The simulated PBX listens on 127.0.0.1 only.")
@@ -76,6 +80,10 @@ class SimulatedPbx:
         )
         self.faults = Faults()
         self.arrivals = Arrivals(self.tenant)
+        # Plain answers written ahead as bytes: registrations always, call-record pages when
+        # asked (the first request of a query writes all its pages; sim/page_cache.py).
+        self.registration_bodies = RegistrationBodies(self.tenant)
+        self.pages: PageCache | None = PageCache() if precomputed_pages else None
         self.requests: collections.deque[RecordedRequest] = collections.deque(maxlen=1000)
         self.base_url = ""
         self._port = port
@@ -105,7 +113,15 @@ class SimulatedPbx:
             name=f"simulated-pbx-{port}", daemon=True,
         )
         self._thread.start()
+        # Write every device's row once now, not on the first poll (seconds at 50,000).
+        threading.Thread(target=self._warm, name=f"simulated-pbx-warm-{port}", daemon=True).start()
         return self.base_url
+
+    def _warm(self) -> None:
+        try:
+            self.registration_bodies.body(self.tenant.now(), self.faults)
+        except Exception:  # noqa: BLE001 - only a head start; the first poll writes them anyway
+            pass
 
     def stop(self) -> None:
         """Stop serving; wakes held requests and closes open connections at once."""
@@ -337,34 +353,13 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ application
 
     def _answer(self, path: str, submission: dict[str, Any]) -> tuple[int, Any]:
-        pbx = self.pbx
-        tenant = pbx.tenant
-        domain = wire.text_field(submission, "domain_name")
-        if domain is not None and domain.lower() != tenant.domain.lower():
-            return 400, wire.error("Domain not found")
-        now = tenant.now()
-        faults = pbx.faults
-        if path == "/ext_reg/json":
-            live = tenant.registrations(now, stale=faults.has("stale_duplicates"))
-            rows = [wire.registration_row(tenant, reg, now, faults) for reg in live]
-            return 200, wire.registrations_answer(rows, faults, pbx.next_turn())
-        call_id = wire.text_field(submission, "call_id")
-        if call_id is not None and variants.honours_call_id(faults):
-            found = tenant.calls.find(call_id, now)
-            return 200, variants.reshape_cdrs(wire.one_call_answer(tenant, found, pbx.base_url, faults), faults)
-        request = wire.cdr_request(submission, now)
-        if call_id is not None:
-            request = variants.ignored_call_id_request(request)
-        request = variants.whole_string_causes(request, submission, faults)
-        if faults.calls_arriving and request.page is not None:
-            pbx.arrivals.arrive(faults.calls_arriving, now)
-        calls = tenant.calls.select(request.where, now)
-        if len(pbx.arrivals):
-            calls = pbx.arrivals.matching(request.where) + calls
-        return 200, variants.reshape_cdrs(wire.cdrs_answer(tenant, calls, request, pbx.base_url, faults), faults)
+        return answer(self.pbx, path, submission)
 
     def _deliver(self, status: int, payload: Any) -> None:
         faults = self.pbx.faults
+        if isinstance(payload, wire.Encoded):  # a plain answer, written ahead (sim/answers.py)
+            self._send(status, payload.body, "application/json; charset=utf-8")
+            return
         if hostile.deliver(self, status, payload):
             return
         if faults.empty_body:

@@ -17,7 +17,8 @@ from . import data
 from .clock import PBX_TZ, Clock, pbx_now
 
 FIRST_EXTENSION = 100
-MAX_EXTENSIONS = 9000
+MAX_EXTENSIONS = 100_000
+"""The largest tenant: 100,000 extensions (100 to 100099), as many as a roster may hold."""
 
 
 def rng_for(*parts: object) -> random.Random:
@@ -78,7 +79,7 @@ class Tenant:
         history_days: int = 7,
     ) -> None:
         if not 1 <= extensions <= MAX_EXTENSIONS:
-            raise ValueError(f"extensions must be between 1 and {MAX_EXTENSIONS}")
+            raise ValueError(f"extensions must be between 1 and {MAX_EXTENSIONS:,}")
         self.seed = seed
         self.domain = domain
         self.clock: Clock = clock or pbx_now
@@ -86,6 +87,7 @@ class Tenant:
         self._names: dict[str, str] = {}
         self._agents: dict[str, str] = {}
         self._overrides: dict[str, int] = {}  # extension -> devices forced online (0 = offline)
+        self.version = 0  # counts the steering calls: answers kept as bytes depend on it
         office = rng_for(seed, "office")
         self.office_ips = tuple(
             f"{net}{office.randint(2, 254)}" for net in (data.PUBLIC_NETS[0], data.PUBLIC_NETS[1])
@@ -172,6 +174,11 @@ class Tenant:
         with self._lock:
             return self._agents.get(extension, device.agent)
 
+    def steered(self) -> frozenset[str]:
+        """Extensions steered by hand (forced, renamed or given another agent)."""
+        with self._lock:
+            return frozenset(self._overrides).union(self._names, self._agents)
+
     def never_registers(self, extension: str) -> bool:
         return self.extensions[str(extension)].never_registers
 
@@ -186,24 +193,29 @@ class Tenant:
     def force_offline(self, extension: object) -> None:
         with self._lock:
             self._overrides[self._known(extension)] = 0
+            self.version += 1
 
     def force_online(self, extension: object, devices: int = 1) -> None:
         if devices < 1:
             raise ValueError("devices must be at least 1")
         with self._lock:
             self._overrides[self._known(extension)] = devices
+            self.version += 1
 
     def clear_override(self, extension: object) -> None:
         with self._lock:
             self._overrides.pop(self._known(extension), None)
+            self.version += 1
 
     def set_name(self, extension: object, text: str) -> None:
         with self._lock:
             self._names[self._known(extension)] = text
+            self.version += 1
 
     def set_agent(self, extension: object, text: str) -> None:
         with self._lock:
             self._agents[self._known(extension)] = text
+            self.version += 1
 
     # ------------------------------------------------------------------ registrations
 

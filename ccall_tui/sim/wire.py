@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from . import data
@@ -96,6 +96,16 @@ class CdrRequest:
     where: CallFilter
     page: int | None
     limit: int | None
+
+    def with_page(self, page: int) -> "CdrRequest":
+        return replace(self, page=page)
+
+
+class Encoded(NamedTuple):
+    """A whole answer already written as JSON bytes (a plain one: no quirk or hostile
+    switch reshapes it)."""
+
+    body: bytes
 
 
 def _int_field(submission: dict[str, Any], key: str, low: int, high: int) -> int | None:
