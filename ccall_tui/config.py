@@ -27,7 +27,7 @@ DEFAULT_BASE_URL = "https://api.ccall.vn"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_PROFILE = "default"
 LANGUAGES = ("auto", "en", "vi")
-MAX_RANGE_WIDTH = 10_000
+MAX_RANGE_WIDTH = 100_000  # numbers in one roster range, and in the whole roster
 
 TOP_LEVEL_KEYS = ("default_profile", "profiles")
 PROFILE_KEYS = (
@@ -154,13 +154,20 @@ def expand_roster(specs: Iterable[str | int]) -> list[str]:
     """``["100-103", "200"]`` -> ``["100", "101", "102", "103", "200"]``.
 
     A range keeps the width of its start when that start has a leading zero
-    (``"007-010"`` -> ``"007" ... "010"``). Reversed ranges and ranges wider than
-    10,000 numbers are refused with :class:`ConfigError`. Duplicates are dropped.
+    (``"007-010"`` -> ``"007" ... "010"``). Reversed ranges, ranges wider than 100,000
+    numbers and rosters of more than 100,000 are refused with :class:`ConfigError`.
+    Duplicates are dropped.
     """
     seen: dict[str, None] = {}
     for spec in specs:
         for extension in _expand_one(spec):
             seen.setdefault(extension, None)
+        if len(seen) > MAX_RANGE_WIDTH:
+            raise ConfigError(
+                _("the roster holds more than {limit} numbers; narrow its ranges").format(
+                    limit=f"{MAX_RANGE_WIDTH:,}"
+                )
+            )
     return list(seen)
 
 
