@@ -44,6 +44,8 @@ class ManualTimers:
 
     async def advance(self, seconds: float) -> None:
         target = self.clock() + timedelta(seconds=seconds)
+        for idle in self.idlers:  # work started before (a first read) finishes first
+            await idle()
         while True:
             self.pending = [t for t in self.pending if not t[4].stopped]
             due = sorted(t for t in self.pending if t[0] <= target)

@@ -101,7 +101,7 @@ class CallFollower:
         if self.running:
             return
         self.running = True
-        self.read_soon(0.0)
+        self._due()  # the first read at once (a zero-delay timer is not every loop's friend)
 
     def stop(self) -> None:
         self.running = False
