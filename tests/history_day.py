@@ -5,7 +5,7 @@ what the simulator answered at every poll."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ccall_tui.monitor.feed import BoardFeed
@@ -33,8 +33,19 @@ class Day:
     recorder: FlightRecorder
     # (time, extensions online) as the simulator answered each poll
     truth: list[tuple[datetime, frozenset[str]]] = field(default_factory=list)
+    clock: object = None
     # the first answer in which B's new phone showed
     new_phone_seen: datetime | None = None
+
+    async def poll(self) -> None:
+        """Poll now; note what the simulator answered."""
+        self.feed.poll_now()
+        await self.feed.idle()
+        board = self.feed.board
+        self.truth.append((self.clock(), frozenset(e for e, t in board.tiles.items() if t.state is ExtensionState.ONLINE)))
+        agents = [reg.agent or "" for reg in board.registrations_of(B)]
+        if self.new_phone_seen is None and any("T54W" in agent for agent in agents):
+            self.new_phone_seen = self.clock()
 
     def online_at(self, moment: datetime) -> frozenset[str]:
         """Who was online at ``moment``: the last answer at or before it."""
@@ -46,11 +57,10 @@ class Day:
         self.history.close()
 
 
-async def record_day(sim, clock, profile, credentials, root=None) -> Day:
-    """From the clock's start (Friday 10:30) to Saturday 10:30, a poll every 5 minutes: A
-    forced offline from 02:00 to 05:00, B's phone replaced at 19:00, everyone else as the
-    simulated tenant lives. Recorded where the app looks for ``profile``'s history (unless
-    ``root`` says elsewhere): an app started meanwhile follows this recording."""
+def start_recording(sim, clock, profile, credentials, root=None) -> Day:
+    """A feed on the simulator with the flight recorder attached, recorded where the app looks
+    for ``profile``'s history (unless ``root`` says elsewhere): an app started meanwhile
+    follows this recording. Nothing polls until ``Day.poll()``."""
     from ccall_tui.api.client import CcallClient
 
     profile = replace(profile, roster=(f"{sim.tenant.numbers[0]}-{sim.tenant.numbers[-1]}",))
@@ -58,20 +68,17 @@ async def record_day(sim, clock, profile, credentials, root=None) -> Day:
     feed = BoardFeed.for_profile(profile, None, interval=STEP_S, clock=clock, client=lambda: client,
                                  timer=lambda delay, callback, name: _NoTimer(), discover=False)
     history = open_history(profile, root=root, record=True, clock=clock)
-    day = Day(feed, history, FlightRecorder(feed, history, clock=clock))
+    return Day(feed, history, FlightRecorder(feed, history, clock=clock), clock=clock)
+
+
+async def record_day(sim, clock, profile, credentials, root=None) -> Day:
+    """From the clock's start (Friday 10:30) to Saturday 10:30, a poll every 5 minutes: A
+    forced offline from 02:00 to 05:00, B's phone replaced at 19:00, everyone else as the
+    simulated tenant lives."""
+    day = start_recording(sim, clock, profile, credentials, root)
     sim.tenant.force_online(A)
     sim.tenant.force_online(B)
-
-    async def poll() -> None:
-        feed.poll_now()
-        await feed.idle()
-        online = frozenset(e for e, t in feed.board.tiles.items() if t.state is ExtensionState.ONLINE)
-        day.truth.append((clock(), online))
-        agents = [reg.agent or "" for reg in feed.board.registrations_of(B)]
-        if day.new_phone_seen is None and any("T54W" in agent for agent in agents):
-            day.new_phone_seen = clock()
-
-    await poll()
+    await day.poll()
     while clock() < END:
         at = clock.advance(STEP_S)
         if at == NEW_PHONE:
@@ -80,8 +87,19 @@ async def record_day(sim, clock, profile, credentials, root=None) -> Day:
             sim.tenant.force_offline(A)
         if at == OUTAGE[1]:
             sim.tenant.force_online(A)
-        await poll()
-    assert history.flush(), "the history writer did not finish"
+        await day.poll()
+    assert day.history.flush(), "the history writer did not finish"
+    return day
+
+
+async def record_minutes(sim, clock, profile, credentials, minutes: int, root=None) -> Day:
+    """A poll a minute for ``minutes`` minutes, the tenant living as it does."""
+    day = start_recording(sim, clock, profile, credentials, root)
+    await day.poll()
+    for _ in range(minutes):
+        clock.advance(60)
+        await day.poll()
+    assert day.history.flush(), "the history writer did not finish"
     return day
 
 
@@ -96,4 +114,7 @@ def expected_online_seconds(day: Day, ext: str, since: datetime, until: datetime
     return online, observed
 
 
-__all__ = ["A", "B", "END", "NEW_PHONE", "OUTAGE", "Day", "expected_online_seconds", "record_day", "timedelta"]
+__all__ = [
+    "A", "B", "END", "NEW_PHONE", "OUTAGE", "Day", "expected_online_seconds", "record_day", "record_minutes",
+    "start_recording",
+]

@@ -197,9 +197,10 @@ async def test_the_wall_says_what_happened_since_you_last_looked(day, make_servi
         await settle(app, pilot)
         await settle(app, pilot)
         panel = app.screen.query_one(SincePanel)
-        assert panel.display and panel.region.width > 0
         # the app opens the history in a thread as it starts: the panel shows it once it is open
         await until(pilot, lambda: "changes" in panel.shown_text.plain)
+        await settle(app, pilot)
+        assert panel.region.width == 44
         lines = panel.shown_text.plain.splitlines()
         changes = day.history.changes(clock() - timedelta(hours=12), clock())
         assert lines[0].startswith(f"{len(changes)} changes")
@@ -245,8 +246,26 @@ async def test_the_wall_panel_gives_way_on_a_small_terminal(day, make_services):
         assert isinstance(app.screen, MonitorScreen)
 
 
-async def test_no_history_on_the_wall_says_so(make_services):
+async def test_without_history_the_wall_keeps_its_room(make_services):
     app = app_with(make_services, state_dir=None, wall=True)
     async with app.run_test(size=(180, 50)) as pilot:
         await settle(app, pilot)
-        assert app.screen.query_one(SincePanel).shown_text.plain == "No history yet"
+        await pilot.pause(2.5)
+        panel = app.screen.query_one(SincePanel)
+        assert panel.region.width == 0 and not panel.has_class("-ready")
+
+
+async def test_a_history_of_minutes_is_not_summarised_yet(sim, clock, profile, credentials, make_services):
+    """A wall started a few minutes ago: its tiles say everything; the panel stays away."""
+    from history_day import record_minutes
+
+    recorded = await record_minutes(sim, clock, profile, credentials, minutes=20)
+    try:
+        app = app_with(make_services, wall=True)
+        async with app.run_test(size=(180, 50)) as pilot:
+            await settle(app, pilot)
+            await pilot.pause(2.5)
+            await settle(app, pilot)
+            assert app.screen.query_one(SincePanel).region.width == 0
+    finally:
+        recorded.close()

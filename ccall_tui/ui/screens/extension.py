@@ -94,6 +94,12 @@ class ExtensionScreen(Screen):
     # Message ids, translated where shown (a class body runs once, in whatever language).
     HELP_TITLE = N_("Extension details")
     HELP_STATES = True  # the help screen explains the four state words
+    HELP_NOTE = N_(
+        "History: one cell per hour (24 h) or per 3 hours (7 d). ▇ online all of that time, a lower "
+        "block part of it, ░ offline, · nothing recorded. Uptime counts recorded time only; a flap "
+        "is one time it went offline. The timeline lists its state and device changes of the last "
+        "7 days, newest first, in PBX time."
+    )
 
     DEFAULT_CSS = """
     ExtensionScreen #ext-stale { display: none; height: 1; padding: 0 1; }

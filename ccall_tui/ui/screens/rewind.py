@@ -59,7 +59,7 @@ class RewindScreen(Screen[None]):
     }
     RewindScreen #rw-banner.-problem { background: $error; color: $text; }
     RewindScreen #rw-body { height: 1fr; }
-    RewindScreen #rw-grid { border: heavy $warning; border-title-color: $warning; }
+    RewindScreen #rw-grid { border: heavy $warning; border-title-color: $warning; overflow-x: hidden; }
     RewindScreen #rw-grid:focus { border: heavy $warning; border-title-color: $warning; }
     RewindScreen #rw-changes {
         width: 46; height: 1fr; padding: 0 1;
@@ -185,7 +185,7 @@ class RewindScreen(Screen[None]):
         self._shown_at = at
         grid = self.grid
         if data is not None and data.board.known:
-            self.board = past_board(data.board, self.live)
+            self.board = past_board(data.board, self.live, data.first_record)
         else:
             self.board = ExtensionBoard(now=at)
         grid.board = self.board

@@ -76,6 +76,7 @@ class ExtensionHistory(Vertical):
     ExtensionHistory #ext-timeline { height: auto; max-height: 8; }
     ExtensionHistory #ext-timeline-status { height: 1; color: $text-muted; }
     ExtensionHistory.-short #ext-timeline { max-height: 4; }
+    ExtensionHistory.-short AvailabilityStrip { height: 1; }
     """
 
     def compose(self) -> ComposeResult:

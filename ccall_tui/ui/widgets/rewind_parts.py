@@ -41,8 +41,9 @@ def fetch_rewind(history: HistoryReader, at: datetime) -> RewindData:
     return RewindData(board, changes, gaps, history.first_record())
 
 
-def past_board(data: BoardAt, live: ExtensionBoard) -> ExtensionBoard:
-    """The board as ``data`` says it was, named as the live board names its extensions now."""
+def past_board(data: BoardAt, live: ExtensionBoard, first_record: datetime | None = None) -> ExtensionBoard:
+    """The board as ``data`` says it was, named as the live board names its extensions now. A
+    state that held when the history began only has a lower bound for its start ("≥")."""
     at = data.at
     board = ExtensionBoard(now=at)
     board.labels = dict(live.labels)
@@ -51,7 +52,8 @@ def past_board(data: BoardAt, live: ExtensionBoard) -> ExtensionBoard:
         since = data.since.get(extension)
         known = live.get(extension)
         tile = ExtensionTile(
-            extension, state, since or at, since_known=since is not None,
+            extension, state, since or at,
+            since_known=since is not None and (first_record is None or since > first_record),
             label=known.label if known is not None else live.labels.get(extension),
             learned_name=known.learned_name if known is not None else None,
         )

@@ -4,6 +4,7 @@ the terminal has room to spare for it (the board's tiles come first)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,7 +25,9 @@ WINDOW = timedelta(hours=12)
 REFRESH_S = 60.0
 LONGEST = 5  # extensions listed under "offline longest"
 LATEST = 12  # changes listed under "latest"
-WAIT_FOR_HISTORY = 30  # seconds the panel looks for a history being opened
+CHECK_S = 1.0  # how often the panel looks whether it is wanted (and due)
+RETRY_S = 2.0  # how soon it reads again while it has nothing to show
+MIN_SPAN = timedelta(hours=1)  # shown once the history reaches back this far
 # Below this size the wall keeps all its room for the tiles.
 MIN_WIDTH = 140
 MIN_HEIGHT = 30
@@ -47,8 +50,9 @@ class SinceData:
 
 def fetch_since(history: HistoryReader, now: datetime) -> SinceData | None:
     """The last 12 hours: every state change (newest first) and the longest outages; None
-    while nothing was ever recorded."""
-    if history.first_record() is None:
+    while the history reaches back less than :data:`MIN_SPAN`."""
+    first = history.first_record()
+    if first is None or now - first < MIN_SPAN:
         return None
     since = now - WINDOW
     changes = sorted(history.changes(since, now), key=lambda c: c.at, reverse=True)
@@ -92,7 +96,11 @@ def since_lines(data: SinceData, now: datetime, names: dict[str, str], limit: in
 
 
 class SincePanel(Static):
-    """"Since you last looked", refreshed every minute while it is shown."""
+    """"Since you last looked", read again every minute while the board is on the wall.
+
+    It shows once the history reaches back an hour (a wall that has just started has nothing
+    to summarise that its tiles do not say), and says so in one line if the history then
+    fails. Below :data:`MIN_WIDTH` x :data:`MIN_HEIGHT` it gives its room to the tiles."""
 
     SCOPED_CSS = False  # its rules depend on the board screen's wall and size classes
     DEFAULT_CSS = """
@@ -101,7 +109,7 @@ class SincePanel(Static):
         border: round $primary-darken-2; border-title-color: $text-muted; border-title-style: bold;
         background: $surface;
     }
-    MonitorScreen.-wall SincePanel { display: block; }
+    MonitorScreen.-wall SincePanel.-ready { display: block; }
     MonitorScreen.-wall.-no-since SincePanel { display: none; }
     """
 
@@ -112,31 +120,41 @@ class SincePanel(Static):
         self.board = board
         self.border_title = _("Since you last looked (12 h)")
         self.shown_text: Text = Text()
-        self._waits = 0
+        self.loaded_at: float | None = None  # monotonic time of the last read
 
     def on_mount(self) -> None:
-        self.set_interval(REFRESH_S, self._refresh_if_shown, name="since-panel")
+        self.set_interval(CHECK_S, self._check, name="since-panel")
 
-    def on_show(self) -> None:
-        self.load()
+    def _wanted(self) -> bool:
+        screen = self.screen
+        return screen.is_current and screen.has_class("-wall") and not screen.has_class("-no-since")
 
-    def _refresh_if_shown(self) -> None:
-        if self.display and self.screen.is_current and self.region.width:
+    def _check(self) -> None:
+        """Every few seconds: read again when on the wall and the last read is a minute old
+        (or there was none: the history is opened in a thread as the app starts)."""
+        if not self._wanted():
+            return
+        due = REFRESH_S if self.has_class("-ready") else RETRY_S
+        if self.loaded_at is None or time.monotonic() - self.loaded_at >= due:
             self.load()
 
     @work(exclusive=True, exit_on_error=False, name="since-panel", group="since-panel")
     async def load(self) -> None:
+        self.loaded_at = time.monotonic()
         now = self.services.now()
-        if history_of(self.services) is None and self._waits < WAIT_FOR_HISTORY:
-            # opened in a thread as the app starts: look again in a moment
-            self._waits += 1
-            self.set_timer(1.0, self._refresh_if_shown, name="since-panel-wait")
+        if history_of(self.services) is None:
+            return
         answer = await ask(self.services, lambda history: fetch_since(history, now))
-        if answer.value is None:
-            self.shown_text = Text(answer.problem or _("No history yet"), style="dim")
+        data = answer.value
+        if data is None and answer.problem is None:
+            self.set_class(False, "-ready")  # nothing recorded yet, or less than an hour
+            return
+        if data is None:
+            self.shown_text = Text(answer.problem or "", style="dim")
         else:
-            self.shown_text = since_lines(answer.value, now, names_of(self.board()))
+            self.shown_text = since_lines(data, now, names_of(self.board()))
         self.update(self.shown_text)
+        self.set_class(True, "-ready")
 
 
 __all__ = ["SincePanel", "SinceData", "fetch_since", "names_of", "since_hidden", "since_lines"]
