@@ -4,10 +4,12 @@ written ahead; see ``reg_bodies.py`` and ``page_cache.py``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import variants, wire
-from .page_cache import page_count, query_key
+from .calls import LONGEST_CALL_S, Call
+from .page_cache import query_key, settled_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from .server import SimulatedPbx
@@ -37,15 +39,38 @@ def answer(pbx: SimulatedPbx, path: str, submission: dict[str, Any]) -> tuple[in
     request = variants.whole_string_causes(request, submission, faults)
     if faults.calls_arriving and request.page is not None:
         pbx.arrivals.arrive(faults.calls_arriving, now)
-    calls = tenant.calls.select(request.where, now)
+    if pbx.pages is not None and request.page is not None and call_id is None and faults.plain_cdrs():
+        return 200, wire.Encoded(_kept_page(pbx, request, now))
+    calls = _selected(pbx, request, now)
+    return 200, variants.reshape_cdrs(wire.cdrs_answer(tenant, calls, request, pbx.base_url, faults), faults)
+
+
+def _selected(pbx: SimulatedPbx, request: wire.CdrRequest, now: datetime) -> list[Call]:
+    calls = pbx.tenant.calls.select(request.where, now)
     if len(pbx.arrivals):
         calls = pbx.arrivals.matching(request.where) + calls
-    if pbx.pages is not None and request.page is not None and call_id is None and faults.plain_cdrs():
-        limit = request.limit or wire.DEFAULT_LIMIT
-        body = pbx.pages.page(
-            query_key(request, calls, tenant.version), request.page, page_count(len(calls), limit),
-            lambda number: wire.cdrs_answer(tenant, calls, request.with_page(number), pbx.base_url, faults),
-        )
-        if body is not None:
-            return 200, wire.Encoded(body)
-    return 200, variants.reshape_cdrs(wire.cdrs_answer(tenant, calls, request, pbx.base_url, faults), faults)
+    return calls
+
+
+def _kept_page(pbx: SimulatedPbx, request: wire.CdrRequest, now: datetime) -> bytes:
+    """A page from the bytes kept (``precomputed_pages``). A range that ended more than the
+    longest call ago holds the same calls until the history window moves (at midnight), so
+    its pages are found without selecting the calls again; any other range is selected and
+    keyed by the very calls it holds."""
+    tenant = pbx.tenant
+    where = request.where
+    calls: list[Call] | None = None
+    if where.end_ts is not None and where.end_ts + LONGEST_CALL_S < now.timestamp() and not len(pbx.arrivals):
+        window = int(tenant.calls.window_start(now).timestamp())
+        key = settled_key(request, tenant.version, window)
+    else:
+        calls = _selected(pbx, request, now)
+        key = query_key(request, calls, tenant.version)
+
+    def write(number: int) -> Any:
+        nonlocal calls
+        if calls is None:
+            calls = _selected(pbx, request, now)
+        return wire.cdrs_answer(tenant, calls, request.with_page(number), pbx.base_url, pbx.faults)
+
+    return pbx.pages.page(key, request.page or 1, write)

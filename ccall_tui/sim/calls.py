@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 DEFAULT_WEEKDAY_CALLS_PER_60 = 3200
 MAX_WEEKDAY_CALLS = 12000
+LONGEST_CALL_S = 25 + 5400  # the longest ring (answered) plus the longest talk below
 DIRECTIONS = ("inbound", "outbound", "local")
 
 _CAUSES = [cause for cause, _ in data.CAUSE_WEIGHTS]

@@ -81,7 +81,7 @@ class SimulatedPbx:
         self.faults = Faults()
         self.arrivals = Arrivals(self.tenant)
         # Plain answers written ahead as bytes: registrations always, call-record pages when
-        # asked (the first request of a query writes all its pages; sim/page_cache.py).
+        # asked (each page written on its first request, then kept; sim/page_cache.py).
         self.registration_bodies = RegistrationBodies(self.tenant)
         self.pages: PageCache | None = PageCache() if precomputed_pages else None
         self.requests: collections.deque[RecordedRequest] = collections.deque(maxlen=1000)
