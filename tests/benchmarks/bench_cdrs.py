@@ -7,11 +7,22 @@ Prints one line per figure, ``name: value unit``:
   pages 2 and 3. Target < 100 ms. ``pilot_pause_floor_ms`` is what an idle
   ``pilot.pause()`` costs in the same run (part of the figure above, not of the app). ``render_500_rows_first_page_ms`` alternates pages 1 and 2,
   where the footer's keys change too.
-* ``export_20000_speedup``: exporting about 20,000 records (pages of 100) from the simulator
-  with 50 ms added latency per request, through the same code path as the TUI's export and
-  ``ccall-tui cdrs --all`` (``iter_pages`` + ``make_writer``): concurrent against one page at
-  a time, as a ratio. Target >= 3. Also prints both times and whether the two files hold the
-  same rows in the same order.
+* Export, against the simulator in its own process serving precomputed pages
+  (``simulate --precompute``: pages written once, then sent as bytes, so the server is never
+  the slow part) with ``--latency`` (default 50 ms) added to every answer, about 20,000
+  records in pages of 500 (the app's page size), written as CSV:
+
+  - ``export_cpu_us_per_record``: CPU time of this process per record for the app's export
+    (``export_to_file``, the path of the TUI's export and ``ccall-tui cdrs --all``) at
+    concurrency 4, median of the runs;
+  - ``naive_cpu_us_per_record``: the same for ``naive_export.py`` beside this file (one page
+    at a time, httpx + ``json.loads`` + ``csv.writer`` of the same columns, nothing checked),
+    measured in the same run, its runs interleaved with the app's. Target: the first <= this;
+  - ``export_wall_speedup``: the naive script's wall time / the app's at concurrency 4.
+    Target >= 4;
+  - ``export_20000_speedup``: the app at concurrency 4 against itself one page at a time;
+  - ``export_same_rows_same_order``: whether every run wrote the same rows in the same order
+    (and as many as the naive script).
 """
 
 from __future__ import annotations
@@ -40,12 +51,13 @@ from ccall_tui.factory import AppServices, build_app  # noqa: E402
 from ccall_tui.monitor.export import DEFAULT_CONCURRENCY  # noqa: E402
 from ccall_tui.monitor.export import export_to_file  # noqa: E402
 
+import naive_export  # noqa: E402
 from benchkit import Simulator, app_services  # noqa: E402
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 27, 10, 30, tzinfo=VN)
 EXPORT_TARGET = 20_000
-EXPORT_PAGE_SIZE = 100
+EXPORT_PAGE_SIZE = 500  # the app's own page size (DEFAULT_PAGE_SIZE)
 
 
 def today_midnight() -> datetime:
@@ -117,7 +129,9 @@ def _range_with(pbx_client: CcallClient, target: int, end: datetime):
                 low = middle
             else:
                 high = middle
-        return end - timedelta(hours=middle), found
+        # Whole minutes, as the wire format sends them: the naive script asks the same range.
+        start = (end - timedelta(hours=middle)).replace(second=0, microsecond=0)
+        return start, found
 
     return search()
 
@@ -127,32 +141,65 @@ def _digest(path: Path) -> tuple[str, int]:
     return hashlib.sha256(data).hexdigest(), data.count(b"\n") - 1
 
 
-async def export_speedup(concurrency: int) -> dict[str, object]:
-    end = today_midnight()  # a range in the past: the same calls in both runs
-    with Simulator("--extensions", "200", "--calls-per-day", "12000") as pbx:
-        creds = Credentials("demo", "demo")
-        async with CcallClient(pbx.url, creds, timeout=60.0) as client:
-            start, found = await _range_with(client, EXPORT_TARGET, end)
-            query = CdrQuery(date_from=start, date_to=end)
-            folder = Path(mkdtemp(prefix="ccall-bench-export-"))
-            await export_to_file(client, query, folder / "warm.csv", "csv", page_size=EXPORT_PAGE_SIZE, concurrency=8)
-            pbx.faults(latency_s=0.05)
-            results = {}
+async def _app_export(url: str, query: CdrQuery, target: Path, concurrency: int) -> tuple[float, float, int]:
+    """(wall s, CPU s, records) of one export by the app, its client made inside the timing."""
+    started, cpu = time.perf_counter(), time.process_time()
+    async with CcallClient(url, Credentials("demo", "demo"), timeout=60.0) as client:
+        count = await export_to_file(
+            client, query, target, "csv", page_size=EXPORT_PAGE_SIZE, concurrency=concurrency, overwrite=True
+        )
+    return time.perf_counter() - started, time.process_time() - cpu, count
+
+
+def _naive_export(url: str, query: CdrQuery, target: Path) -> tuple[float, float, int]:
+    started, cpu = time.perf_counter(), time.process_time()
+    count = naive_export.export(
+        url, str(target), f"{query.date_from:%Y-%m-%d %H:%M}", f"{query.date_to:%Y-%m-%d %H:%M}",
+        page_size=EXPORT_PAGE_SIZE,
+    )
+    return time.perf_counter() - started, time.process_time() - cpu, count
+
+
+def export_figures(concurrency: int, latency_s: float, runs: int) -> dict[str, object]:
+    end = today_midnight()  # a range in the past: the same calls in every run
+    with Simulator("--extensions", "200", "--calls-per-day", "12000", "--precompute") as pbx:
+
+        async def find() -> tuple[datetime, int]:
+            async with CcallClient(pbx.url, Credentials("demo", "demo"), timeout=60.0) as client:
+                return await _range_with(client, EXPORT_TARGET, end)
+
+        start, _found = asyncio.run(find())
+        query = CdrQuery(date_from=start, date_to=end)
+        folder = Path(mkdtemp(prefix="ccall-bench-export-"))
+        # Once unmeasured: the simulator writes every page now, and both sides are warm.
+        asyncio.run(_app_export(pbx.url, query, folder / "warm.csv", 8))
+        _naive_export(pbx.url, query, folder / "warm-naive.csv")
+        pbx.faults(latency_s=latency_s)
+        results: dict[str, list[tuple[float, float, int]]] = {"naive": [], "sequential": [], "concurrent": []}
+        digests = set()
+        for run in range(runs):  # interleaved, so a busy moment of the machine hits all three
+            results["naive"].append(_naive_export(pbx.url, query, folder / "naive.csv"))
             for label, level in (("sequential", 1), ("concurrent", concurrency)):
-                target = folder / f"{label}.csv"
-                started = time.perf_counter()
-                count = await export_to_file(
-                    client, query, target, "csv", page_size=EXPORT_PAGE_SIZE, concurrency=level
-                )
-                results[label] = (time.perf_counter() - started, count, _digest(target))
-    sequential, concurrent = results["sequential"], results["concurrent"]
+                target = folder / f"{label}-{run}.csv"
+                results[label].append(asyncio.run(_app_export(pbx.url, query, target, level)))
+                digests.add(_digest(target))
+    naive, sequential, concurrent = (
+        [statistics.median(r[i] for r in results[k]) for i in range(3)] for k in ("naive", "sequential", "concurrent")
+    )
+    records = int(concurrent[2])
     return {
-        "records": concurrent[1],
-        "pages": -(-concurrent[1] // EXPORT_PAGE_SIZE),
+        "records": records,
+        "pages": -(-records // EXPORT_PAGE_SIZE),
+        "latency_ms": latency_s * 1000,
+        "naive_s": naive[0],
         "sequential_s": sequential[0],
         "concurrent_s": concurrent[0],
+        "export_cpu_us": concurrent[1] / records * 1e6,
+        "sequential_cpu_us": sequential[1] / records * 1e6,
+        "naive_cpu_us": naive[1] / int(naive[2]) * 1e6,
+        "wall_speedup": naive[0] / concurrent[0],
         "speedup": sequential[0] / concurrent[0],
-        "same_rows_same_order": sequential[2] == concurrent[2] and sequential[1] == concurrent[1],
+        "same_rows_same_order": len(digests) == 1 and int(naive[2]) == records,
     }
 
 
@@ -160,24 +207,37 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument("--latency", type=float, default=50.0, metavar="MS",
+                        help="added to every answer of the simulator (default 50 ms)")
+    parser.add_argument("--export-only", action="store_true", help="skip the rendering figures")
     args = parser.parse_args()
 
     repeats = 5 if args.quick else 15
+    if args.export_only:
+        return export_main(args)
     render, floor = asyncio.run(render_500_rows(repeats))
     print(f"render_500_rows_ms: {render:.1f} ms")
     print(f"pilot_pause_floor_ms: {floor:.1f} ms (included above; an idle pause)")
     # Between page 1 and 2 the footer also changes (previous/first become possible).
     render_edge, _floor = asyncio.run(render_500_rows(repeats, (1, 2)))
     print(f"render_500_rows_first_page_ms: {render_edge:.1f} ms")
-    export = asyncio.run(export_speedup(args.concurrency))
+    return export_main(args)
+
+
+def export_main(args: argparse.Namespace) -> int:
+    export = export_figures(args.concurrency, args.latency / 1000, 1 if args.quick else 3)
     print(f"export_records: {export['records']} records")
-    print(f"export_pages: {export['pages']} pages of {EXPORT_PAGE_SIZE}")
+    print(f"export_pages: {export['pages']} pages of {EXPORT_PAGE_SIZE}, {export['latency_ms']:.0f} ms latency each")
+    print(f"export_cpu_us_per_record: {export['export_cpu_us']:.1f} us (concurrency {args.concurrency}; "
+          f"one page at a time: {export['sequential_cpu_us']:.1f} us)")
+    print(f"naive_cpu_us_per_record: {export['naive_cpu_us']:.1f} us (naive_export.py, same run)")
+    print(f"export_naive_s: {export['naive_s']:.2f} s")
     print(f"export_sequential_s: {export['sequential_s']:.2f} s")
     print(f"export_concurrent_s: {export['concurrent_s']:.2f} s (concurrency {args.concurrency})")
-    print(f"export_20000_speedup: {export['speedup']:.2f} x")
+    print(f"export_wall_speedup: {export['wall_speedup']:.2f} x (naive script / app at concurrency {args.concurrency})")
+    print(f"export_20000_speedup: {export['speedup']:.2f} x (app one page at a time / concurrency {args.concurrency})")
     print(f"export_same_rows_same_order: {'yes' if export['same_rows_same_order'] else 'NO'}")
     return 0 if export["same_rows_same_order"] else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())
