@@ -47,6 +47,7 @@ def build_app_from_context(ctx: Context, call_id: str | None = None) -> CcallApp
         language=current_language(),
         profiles=tuple((name, p.base_url) for name, p in sorted(ctx.settings.profiles.items())),
         keyring_error=keyring_error,
+        transport=ctx.demo_transport(),
         metrics=getattr(ctx.args, "metrics", None),
     )
     if services.metrics:

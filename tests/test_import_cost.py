@@ -41,26 +41,29 @@ try:
 except SystemExit as stop:
     code = stop.code
 with open(out, "w") as file:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, file)
+    json.dump({"code": code, "modules": sorted(n for n, m in sys.modules.items() if m is not None)}, file)
 """
 
 HEAVY = ("textual", "httpx", "keyring", "ccall_tui.sim")
 
 
-def imported(tmp_path: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[int, set[str]]:
-    """Run ``ccall-tui ARGV`` in a new interpreter: (exit code, every module it imported)."""
+def imported(tmp_path: Path, *argv: str, env: dict[str, str] | None = None, code: int = 0) -> set[str]:
+    """Run ``ccall-tui ARGV`` in a new interpreter, check its exit code, and return every
+    module it imported."""
     out = tmp_path / "modules.json"
     environ = dict(os.environ, **(env or {}))
     # A keyring that stores nothing: a command that reads it finds no credentials, and the
     # developer's own keyring is never touched.
     environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
-    subprocess.run(
+    run = subprocess.run(
         [sys.executable, "-c", WRAPPER, json.dumps(list(argv)), str(out)],
-        cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+        cwd=ROOT, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=60,
         check=False,
     )
+    assert out.exists(), run.stderr
     result = json.loads(out.read_text())
-    return result["code"], set(result["modules"])
+    assert result["code"] == code, run.stderr
+    return set(result["modules"])
 
 
 def loaded(modules: set[str], package: str) -> bool:
@@ -70,14 +73,12 @@ def loaded(modules: set[str], package: str) -> bool:
 @pytest.mark.parametrize("argv", [["--help"], ["config", "path"], ["--version"], ["config", "show"],
                                   ["cdrs", "--help"]])
 def test_help_and_config_import_nothing_heavy(tmp_path, argv):
-    code, modules = imported(tmp_path, *argv)
-    assert code == 0
+    modules = imported(tmp_path, *argv)
     assert [p for p in HEAVY if loaded(modules, p)] == []
 
 
 def test_simulate_imports_the_simulator_but_no_client_keyring_or_textual(tmp_path):
-    code, modules = imported(tmp_path, "simulate", "--help")
-    assert code == 0
+    modules = imported(tmp_path, "simulate", "--help")
     assert loaded(modules, "ccall_tui.sim")
     assert [p for p in ("textual", "httpx", "keyring") if loaded(modules, p)] == []
 
@@ -85,24 +86,32 @@ def test_simulate_imports_the_simulator_but_no_client_keyring_or_textual(tmp_pat
 def test_ext_with_credentials_in_the_environment_imports_neither_textual_nor_simulator_nor_keyring(
     tmp_path, sim
 ):
-    code, modules = imported(tmp_path, "ext", "--json", env={
+    modules = imported(tmp_path, "ext", "--json", env={
         "CCALL_BASE_URL": sim.base_url, "CCALL_API_KEY": "demo", "CCALL_API_SECRET": "demo"})
-    assert code == 0
     assert loaded(modules, "httpx")  # the request was made
     assert [p for p in ("textual", "ccall_tui.sim", "keyring") if loaded(modules, p)] == []
+    # httpx's own command line (click, pygments) is never run, so never imported.
+    assert [p for p in ("click", "pygments", "httpx._main") if loaded(modules, p)] == []
 
 
 def test_ext_without_credentials_in_the_environment_reads_the_keyring(tmp_path, sim):
     """The other side of the line above: keyring is imported exactly when it is read."""
-    code, modules = imported(tmp_path, "ext", env={"CCALL_BASE_URL": sim.base_url})
-    assert code == 3  # nothing in the (empty) keyring
+    # Exit 3: nothing in the (empty) keyring.
+    modules = imported(tmp_path, "ext", env={"CCALL_BASE_URL": sim.base_url}, code=3)
     assert loaded(modules, "keyring")
     assert [p for p in ("textual", "ccall_tui.sim", "httpx") if loaded(modules, p)] == []
 
 
 def test_demo_shows_data_without_the_keyring(tmp_path):
-    code, modules = imported(tmp_path, "--demo")
-    assert code == 0
+    modules = imported(tmp_path, "--demo")
     assert loaded(modules, "textual") and loaded(modules, "ccall_tui.sim") and loaded(modules, "httpx")
     assert "ccall_tui.ui.screens.monitor" in modules
     assert not loaded(modules, "keyring")
+
+
+def test_demo_reaches_its_simulator_past_a_proxy_from_the_environment(tmp_path):
+    """The demo talks plain HTTP to its own server on 127.0.0.1: a proxy set for the real
+    servers (here one where nothing listens) is not in the way."""
+    modules = imported(tmp_path, "--demo", "ext", "--json",
+                       env={"HTTP_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"})
+    assert loaded(modules, "ccall_tui.sim") and not loaded(modules, "keyring")
