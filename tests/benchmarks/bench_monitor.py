@@ -1,6 +1,6 @@
 """Figures for the extension board.
 
-Run: ``python tests/benchmarks/bench_monitor.py [--quick] [--only apply|idle|rss]``.
+Run: ``python tests/benchmarks/bench_monitor.py [--quick] [--only apply|step|idle|idle10k|rss|switch]``.
 
 Prints one line per figure, ``name: value unit``:
 
@@ -18,8 +18,18 @@ Prints one line per figure, ``name: value unit``:
   still had a layout, styles or a scroll pending after the span (must be 0, or the figure
   hides work). Target < 5 ms.
 * ``rows_redrawn_per_apply``: grid rows rendered again in that span (only changed rows in view).
-* ``idle_cpu_percent``: CPU of the app process, headless, polling a simulator with 1,000
-  extensions (in another process) every second for 60 s (15 s with ``--quick``). Target < 2 %.
+* ``change_step_ms``: what one change costs the app: CPU of the app for a poll's answer with
+  one change minus one with none, 1,000 extensions at 160x48 (median of each, the two kinds
+  alternating in one run). The span is the board's update, the screen's drawing, the tick that
+  follows a poll, the compositor's update and its encoding for the terminal (headless Textual
+  skips that step; here it is done as a terminal driver would, and not written), in a fixed
+  0.3 s window after the answer. ``poll_drawn_cpu_ms_*`` are the two medians,
+  ``terminal_bytes_*`` what the terminal would be sent for each. Target <= 3 ms.
+* ``idle_cpu_percent``: CPU of the app process, headless, polling a loopback server (another
+  process, :class:`FlipServer`) that answers 1,000 extensions and flips one of them before
+  each answer, every second for 60 s (15 s with ``--quick``). Target < 1.5 %.
+* ``idle_cpu_percent_10000_default``: the same at 10,000 extensions and the default 5 s
+  interval. Target < 1 %.
 * ``rss_growth_mb_10000_polls``: resident memory growth (VmRSS from /proc/self/status, after
   ``gc.collect()`` and glibc's ``malloc_trim``, so freed memory is not counted) over 10,000 varied snapshots (20 flips each, some extensions with two
   devices, parsed from fresh rows each time) applied through the board and the screen, with
@@ -40,10 +50,13 @@ import argparse
 import asyncio
 import ctypes
 import gc
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -60,7 +73,7 @@ from ccall_tui.clock import ManualClock  # noqa: E402
 from ccall_tui.config import Profile  # noqa: E402
 from ccall_tui.factory import build_app  # noqa: E402
 
-from benchkit import Simulator, app_services  # noqa: E402
+from benchkit import Simulator, app_services, free_port  # noqa: E402
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 11, 27, 10, 30, tzinfo=VN)
@@ -99,11 +112,18 @@ def snapshots(numbers: list[str], count: int, changes: int, seed: int = 1) -> It
         yield parsed([registration_row(ext, 0, serial) for ext in numbers if ext in online])
 
 
+def roster(extensions: int) -> tuple[str, ...]:
+    """``100-...`` in ranges of at most 5,000 numbers (the config's range limit)."""
+    return tuple(
+        f"{100 + start}-{100 + min(start + 5000, extensions) - 1}" for start in range(0, extensions, 5000)
+    )
+
+
 def services(base_url: str, *, extensions: int, clock=None, interval: float = 3600, discover: bool = False):
     profile = replace(
         Profile.default("bench"),
         base_url=base_url,
-        roster=(f"100-{100 + extensions - 1}",),
+        roster=roster(extensions),
         discover_from_cdrs=discover,
     )
     return app_services(profile, clock=clock, interval=interval)
@@ -193,22 +213,6 @@ async def bench_apply(base_url: str, rounds: int) -> dict[str, float]:
     }
 
 
-async def bench_idle_cpu(base_url: str, seconds: float) -> float:
-    app = build_app(services(base_url, extensions=1000, interval=1.0, discover=True))
-    async with app.run_test(size=(160, 48), headless=True) as pilot:
-        await pilot.pause(2.0)  # first poll and discovery done
-        screen = app.screen
-        polls_before = screen.polls_started
-        cpu, wall = time.process_time(), time.monotonic()
-        await asyncio.sleep(seconds)
-        used = time.process_time() - cpu
-        elapsed = time.monotonic() - wall
-        polls = screen.polls_started - polls_before
-    if polls < seconds * 0.5:
-        raise RuntimeError(f"only {polls} polls in {seconds:.0f} s: not polling")
-    return 100.0 * used / elapsed
-
-
 async def bench_rss(base_url: str, polls: int) -> tuple[float, float]:
     numbers = [str(100 + i) for i in range(1000)]
     clock = ManualClock(START)
@@ -252,6 +256,147 @@ async def bench_rss(base_url: str, polls: int) -> tuple[float, float]:
         probe = rss_mb() - after
         del kept
     return after - before, probe
+
+
+class FlipServer:
+    """A loopback server answering ``/ext_reg/json`` with every online extension of ``100..``,
+    ``flips`` of them toggled (online <-> offline) before each answer: exactly that many
+    changes a poll, whatever the clock says. Its own process, so its CPU is not the app's.
+    Other endpoints answer an empty page."""
+
+    def __init__(self, extensions: int, flips: int) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve-flips", str(port), str(extensions), str(flips)],
+            cwd=ROOT, stdout=subprocess.DEVNULL,
+        )
+        import socket
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        self.proc.kill()
+        raise RuntimeError("the flip server did not start")
+
+    def __enter__(self) -> "FlipServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def serve_flips(port: int, extensions: int, flips: int) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    numbers = [str(100 + i) for i in range(extensions)]
+    rows = {ext: json.dumps(registration_row(ext, 0, 0)).encode() for ext in numbers}
+    online = set(numbers)
+    rng = random.Random(5)
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path.startswith("/ext_reg"):
+                with lock:
+                    for ext in rng.sample(numbers, flips):
+                        online.symmetric_difference_update({ext})
+                    body = b'{"response": {"registrations": [' + b",".join(
+                        rows[ext] for ext in numbers if ext in online
+                    ) + b"]}}"
+            else:
+                body = b'{"response": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
+async def bench_change_step(base_url: str, rounds: int) -> dict[str, float]:
+    """CPU of the app for one poll's answer with one change and with none, at 1,000
+    extensions: the board's update, the screen's drawing, the follow-up tick, the
+    compositor's update and its encoding for the terminal (what a real driver would write),
+    in a fixed 0.3 s window after the answer; the two kinds alternate."""
+    from ccall_tui.monitor.events import SnapshotApplied
+
+    numbers = [str(100 + i) for i in range(1000)]
+    clock = ManualClock(START)
+    app = build_app(services(base_url, extensions=1000, clock=clock))
+    rng = random.Random(11)
+    online = set(numbers[: 900])
+    encoded = [0]
+    display = app._display
+
+    def encoding_display(screen, renderable):  # Textual's signature
+        if renderable is not None and hasattr(renderable, "render_segments"):
+            encoded[0] += len(renderable.render_segments(app.console))  # headless skips this
+        return display(screen, renderable)
+
+    app._display = encoding_display
+    cpu: dict[int, list[float]] = {0: [], 1: []}
+    sizes: dict[int, list[int]] = {0: [], 1: []}
+    async with app.run_test(size=(160, 48), headless=True) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.5)
+        screen = app.screen
+        screen.feed.cancel_timers()  # the answers come from here, one a second of the clock
+        for serial in range(2 * rounds + 20):
+            flips = serial % 2
+            if flips:
+                online.symmetric_difference_update({rng.choice(numbers)})
+            snap = parsed([registration_row(ext, 0, serial) for ext in numbers if ext in online])
+            now = clock.advance(1)
+            encoded[0] = 0
+            gc.collect()
+            started = time.process_time()
+            changes = screen.board.apply(snap, now)
+            screen.status.succeeded(now)
+            screen.post_message(screen.FeedUpdate(SnapshotApplied(changes, now)))
+            await asyncio.sleep(0.3)
+            used = (time.process_time() - started) * 1000
+            if serial >= 20:
+                cpu[flips].append(used)
+                sizes[flips].append(encoded[0])
+    none, one = statistics.median(cpu[0]), statistics.median(cpu[1])
+    return {
+        "none": none, "one": one, "step": one - none,
+        "bytes_none": statistics.median(sizes[0]), "bytes_one": statistics.median(sizes[1]),
+    }
+
+
+async def bench_idle_flips(base_url: str, extensions: int, interval: float, seconds: float) -> tuple[float, int]:
+    """CPU of the app polling ``base_url`` (a :class:`FlipServer`) every ``interval`` s."""
+    app = build_app(services(base_url, extensions=extensions, interval=interval))
+    async with app.run_test(size=(160, 48), headless=True) as pilot:
+        await pilot.pause(max(2.0, interval))  # the first poll drawn
+        screen = app.screen
+        polls_before = screen.polls_started
+        cpu, wall = time.process_time(), time.monotonic()
+        await asyncio.sleep(seconds)
+        used = time.process_time() - cpu
+        elapsed = time.monotonic() - wall
+        polls = screen.polls_started - polls_before
+    if polls < seconds / interval * 0.5:
+        raise RuntimeError(f"only {polls} polls in {seconds:.0f} s: not polling")
+    return 100.0 * used / elapsed, polls
 
 
 QUIET_S = 0.15
@@ -314,14 +459,16 @@ async def bench_switch(base_url: str, rounds: int) -> dict[str, float]:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--serve-flips"]:
+        port, extensions, flips = (int(value) for value in sys.argv[2:5])
+        serve_flips(port, extensions, flips)
+        return 0
+    figures = ("apply", "step", "idle", "idle10k", "rss", "switch")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="15 s of idle CPU instead of 60 s")
-    parser.add_argument(
-        "--only", choices=("apply", "idle", "rss", "switch"), action="append",
-        help="measure only this (repeatable)"
-    )
+    parser.add_argument("--only", choices=figures, action="append", help="measure only this (repeatable)")
     args = parser.parse_args()
-    only = set(args.only or ("apply", "idle", "rss", "switch"))
+    only = set(args.only or figures)
     os.environ.setdefault("CCALL_STATE_DIR", mkdtemp(prefix="ccall-bench-state-"))
     if "apply" in only:
         with Simulator("--extensions", "2000") as pbx:
@@ -330,22 +477,36 @@ def main() -> int:
             print(f"apply_2000_20changes_wall_ms: {apply['wall']:.2f} ms", flush=True)
             print(f"apply_left_pending: {apply['pending']} rounds", flush=True)
             print(f"rows_redrawn_per_apply: {apply['rows']:.1f} rows", flush=True)
+    if "step" in only:
+        with FlipServer(1000, 0) as server:
+            step = asyncio.run(bench_change_step(server.url, 30 if args.quick else 100))
+            print(f"change_step_ms: {step['step']:.2f} ms", flush=True)
+            print(f"poll_drawn_cpu_ms_no_change: {step['none']:.2f} ms", flush=True)
+            print(f"poll_drawn_cpu_ms_one_change: {step['one']:.2f} ms", flush=True)
+            print(f"terminal_bytes_no_change: {step['bytes_none']:.0f} bytes", flush=True)
+            print(f"terminal_bytes_one_change: {step['bytes_one']:.0f} bytes", flush=True)
     if "switch" in only:
         with Simulator("--extensions", "1000") as pbx:
             switch = asyncio.run(bench_switch(pbx.url, 10 if args.quick else 30))
             print(f"switch_screen_ms: {switch['median']:.1f} ms", flush=True)
             print(f"switch_screen_first_ms: {switch['first']:.1f} ms", flush=True)
             print(f"switch_from_details_ms: {switch['details']:.1f} ms", flush=True)
-    if only & {"idle", "rss"}:
+    seconds = 15.0 if args.quick else 60.0
+    if "idle" in only:
+        with FlipServer(1000, 1) as server:
+            cpu, polls = asyncio.run(bench_idle_flips(server.url, 1000, 1.0, seconds))
+            print(f"idle_cpu_percent: {cpu:.2f} %", flush=True)
+    if "idle10k" in only:
+        with FlipServer(10_000, 1) as server:
+            cpu, polls = asyncio.run(bench_idle_flips(server.url, 10_000, 5.0, seconds))
+            print(f"idle_cpu_percent_10000_default: {cpu:.2f} %", flush=True)
+    if "rss" in only:
         with Simulator("--extensions", "1000") as pbx:
-            if "idle" in only:
-                cpu = asyncio.run(bench_idle_cpu(pbx.url, 15.0 if args.quick else 60.0))
-                print(f"idle_cpu_percent: {cpu:.2f} %", flush=True)
-            if "rss" in only:
-                growth, probe = asyncio.run(bench_rss(pbx.url, 10_000))
-                print(f"rss_growth_mb_10000_polls: {growth:.2f} MB", flush=True)
-                print(f"rss_probe_mb: {probe:.2f} MB", flush=True)
+            growth, probe = asyncio.run(bench_rss(pbx.url, 10_000))
+            print(f"rss_growth_mb_10000_polls: {growth:.2f} MB", flush=True)
+            print(f"rss_probe_mb: {probe:.2f} MB", flush=True)
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -119,9 +119,11 @@ class MonitorScreen(Screen):
             grid = ExtensionGrid(self.board, self.services.now, id="mon-grid", classes="panel")
             grid.border_title = _("Extensions")
             yield grid
-            events = ChangeLogView(self.board, id="mon-events", classes="panel")
-            events.border_title = _("Changes")
-            yield events
+            # The frame (and its padding) belongs to a container: a new change repaints the
+            # log's lines, not its frame and title.
+            with Vertical(id="mon-events", classes="panel") as events:
+                events.border_title = _("Changes")
+                yield ChangeLogView(self.board, id="mon-events-log")
             yield SincePanel(self.services, lambda: self.board, id="mon-since")
         yield AppFooter()
 
@@ -185,7 +187,7 @@ class MonitorScreen(Screen):
         self.grid.tick()
         if self._log_dirty:
             self._log_dirty = False
-            self._one("#mon-events", ChangeLogView).update_events()
+            self._one("#mon-events-log", ChangeLogView).update_events()
         self._arm_tick(next_in)
 
     def _tick_after_poll(self) -> None:

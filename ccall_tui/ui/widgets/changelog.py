@@ -6,7 +6,8 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.text import Text
 from rich.style import Style
-from textual.geometry import Size
+from rich.style import Style as RichStyle
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -31,6 +32,7 @@ class ChangeLogView(ScrollView, can_focus=False):
 
     ALLOW_SELECT = False
     DEFAULT_CSS = """
+    ChangeLogView { height: 1fr; background: $surface; scrollbar-size-vertical: 1; }
     ChangeLogView > .changelog--time { color: $text-muted; }
     ChangeLogView > .changelog--online { color: $success; text-style: bold; }
     ChangeLogView > .changelog--offline { color: $error; text-style: bold; }
@@ -47,20 +49,85 @@ class ChangeLogView(ScrollView, can_focus=False):
         self._items: list[BoardEvent] = []
         self._strips: dict[int, tuple[BoardEvent, tuple, Strip]] = {}
         self._styles = StyleCache(self)
+        self._fill: RichStyle | None = None
 
     def update_events(self) -> None:
-        """Show the log as it is now (call after the board changed)."""
+        """Show the log as it is now (call after the board changed).
+
+        Only the lines in view are repainted (not the frame and its title), and a log that
+        grows by a line is not laid out again unless that shows or hides the scrollbar: the
+        screen's layout would otherwise be computed again for every change."""
         self._items = self.board.events.latest(len(self.board.events))
         live = {id(event) for event in self._items}
         for key in [k for k in self._strips if k not in live]:
             del self._strips[key]
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._items))
-        self.refresh()
+        self._set_lines(len(self._items))
+        width, height = self.scrollable_content_region.size
+        if width and height:
+            self.refresh(Region(0, 0, width, height))
+
+    def _set_lines(self, lines: int) -> None:
+        size = Size(self.scrollable_content_region.width, lines)
+        if size == self.virtual_size:
+            return
+        view = self.container_size.height
+        scrollbar = self.show_vertical_scrollbar
+        if not self.container_size or (lines > view) != scrollbar or size.width != self.virtual_size.width:
+            self.virtual_size = size  # the scrollbar comes or goes: a layout is due
+            return
+        self.set_reactive(ChangeLogView.virtual_size, size)
+        if scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size = lines
+            bar.refresh()
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines of ``crop``. Without a frame, padding or effects (the monitor puts the
+        frame on a container), a line is the one :meth:`render_line` cached, filtered as
+        Textual would: a new change repaints the lines in view and does not run each of them
+        through the general styles pipeline again."""
+        if not self._plain():
+            return super().render_lines(crop)
+        width = self.region.width
+        inner = self._fill_style()
+        background = self.background_colors[1]
+        filters = self.get_line_filters()
+        strips = []
+        for y in crop.line_range:
+            strip = self.render_line(y).adjust_cell_length(width, inner)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, width):
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _plain(self) -> bool:
+        styles = self.styles
+        return not (
+            any(edge for edge, _color in styles.border)
+            or any(edge for edge, _color in styles.outline)
+            or any(styles.padding)
+            or styles.tint.a
+            or self.opacity != 1.0
+            or styles.text_opacity != 1.0
+            or (styles.has_rule("hatch") and styles.hatch != "none")
+        )
+
+    def _fill_style(self) -> RichStyle:
+        if self._fill is None:
+            base_background, background = self.background_colors
+            inner, _outer = self._styles_cache.get_inner_outer(base_background, background)
+            self._fill = inner.rich_style
+        return self._fill
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
         self._strips.clear()
+        self._fill = None
 
     def _base_style(self) -> Style:
         return self._styles.get()
