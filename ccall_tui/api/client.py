@@ -9,6 +9,7 @@ import socket
 import ssl
 import time
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable, Protocol
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -118,22 +119,28 @@ class CcallClient:
 
     # ------------------------------------------------------------------ endpoints
 
-    async def registrations(self) -> RegistrationsSnapshot:
-        """Online extensions, grouped per extension."""
+    async def registrations(self, previous: Mapping[str, Any] | None = None) -> RegistrationsSnapshot:
+        """Online extensions, grouped per extension. ``previous``: the last answer's
+        ``extensions`` (a poller's), whose strings the same devices keep instead of new
+        copies: a large tenant's memory stays one answer's worth."""
         submission: dict[str, Any] = {}
         if self.domain_name:
             submission["domain_name"] = self.domain_name
-        snapshot: RegistrationsSnapshot = await self._post(
-            "/ext_reg/json", submission, read=self._read_registrations, in_thread=True
-        )
+
+        def read(response: httpx.Response, content: bytes) -> RegistrationsSnapshot:
+            return self._read_registrations(response, content, previous)
+
+        snapshot: RegistrationsSnapshot = await self._post("/ext_reg/json", submission, read=read, in_thread=True)
         return snapshot
 
-    def _read_registrations(self, response: httpx.Response, content: bytes) -> RegistrationsSnapshot:
+    def _read_registrations(
+        self, response: httpx.Response, content: bytes, previous: Mapping[str, Any] | None = None
+    ) -> RegistrationsSnapshot:
         """The answer's body -> RegistrationsSnapshot: the usual shape straight from the bytes
         (see ``registrations_fast``), anything else after the general checks of an answer."""
         if 200 <= response.status_code < 300 and "html" not in response.headers.get("Content-Type", "").lower():
             if (response.charset_encoding or "utf-8").lower() in ("utf-8", "utf8"):
-                snapshot = read_registrations(content, self.tz)
+                snapshot = read_registrations(content, self.tz, previous=previous)
                 if snapshot is not None:
                     return snapshot
         return parse_registrations(self._decode(response, content), self.tz)
@@ -228,7 +235,10 @@ class CcallClient:
 
     async def _exchange(self, path: str, submission: dict[str, Any]) -> tuple[httpx.Response, bytes]:
         """Send the request (its body built right here, never kept) and read the answer, no
-        more than ``max_body_bytes`` of it: Content-Length first, then as the bytes arrive."""
+        more than ``max_body_bytes`` of it: Content-Length first, then as the bytes arrive.
+
+        The bytes gather in one growing buffer as they come (no join of hundreds of chunks at
+        the end: ~10 MB copied at once would stall the loop)."""
         limit = self.max_body_bytes
         async with self._http.stream(
             "POST", path, **request_body({"submission": {**self.credentials.body_fields(), **submission}}, self.body_format)
@@ -236,14 +246,12 @@ class CcallClient:
             length = response.headers.get("Content-Length", "").strip()
             if length.isdigit() and int(length) > limit:
                 raise self._too_large()
-            chunks: list[bytes] = []
-            size = 0
+            body = bytearray()
             async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
+                body += chunk
+                if len(body) > limit:
                     raise self._too_large()
-                chunks.append(chunk)
-        return response, b"".join(chunks)
+        return response, body  # type: ignore[return-value]  # bytes-like: read, never kept
 
     def _too_large(self) -> ProtocolError:
         return ProtocolError(

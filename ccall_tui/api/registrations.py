@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from ..i18n import _
 from .errors import ProtocolError
 from .registration import (
@@ -24,7 +26,17 @@ from .registration import (
     parse_registration,
     registration_extension,
 )
-from .registrations_fast import decode_rows, group_signature, moved_since, row_mapping, same_device
+from .registrations_fast import (
+    STATUS_HEAD,
+    Row,
+    carry_over,
+    decode_slices,
+    group_signature,
+    moved_since,
+    row_mapping,
+    same_device,
+    share,
+)
 from .values import PBX_TIMEZONE, kind_of, response_of
 
 __all__ = [
@@ -161,9 +173,16 @@ class OnlineRegistrations(Mapping[str, Registrations]):
 
     def prepare(self, before: Mapping[str, Sequence[Registration]]) -> None:
         """Compare with the answer ``before`` now (the O(extensions) part of applying this
-        answer: worth running off the event loop)."""
+        answer: worth running off the event loop), unless that was done while reading."""
+        prepared = self._prepared
+        if prepared is not None and prepared[0] is before:
+            return
         changes = self.changes_since(before)
         self._prepared = None if changes is None else (before, changes)
+
+    def prepared_against(self, before: object, gone: list[str], moved: list[str]) -> None:
+        """What :meth:`changes_since` ``before`` is, found while reading the answer."""
+        self._prepared = (before, (gone, moved))
 
 
 def _parsed_signature(regs: Sequence[Registration]) -> object:
@@ -257,37 +276,101 @@ def parse_registrations(
 
 
 def read_registrations(
-    content: bytes, tz: ZoneInfo | None = None, *, max_rows: int = MAX_REGISTRATION_ROWS
+    content: bytes,
+    tz: ZoneInfo | None = None,
+    *,
+    max_rows: int = MAX_REGISTRATION_ROWS,
+    previous: Mapping[str, Sequence[Registration]] | None = None,
 ) -> RegistrationsSnapshot | None:
     """A whole answer's body in the usual shape -> RegistrationsSnapshot, the fast way (see
     :mod:`.registrations_fast`); None for any other body, which :func:`parse_registrations`
-    reads after the general checks of the answer."""
-    rows = decode_rows(content, max_rows)
-    if rows is None:
+    reads after the general checks of the answer.
+
+    ``previous``: the answer before (its ``extensions``). Then the comparison a board makes
+    is made here, in the same pass (see :meth:`OnlineRegistrations.changes_since`), and the
+    rows of unchanged devices keep the previous answer's strings (see :func:`carry_over`).
+    """
+    slices = decode_slices(content, max_rows)
+    if slices is None:
         return None
+    compared = isinstance(previous, OnlineRegistrations) or (previous is not None and not previous)
+    before: Mapping[str, Any] = previous.rows if isinstance(previous, OnlineRegistrations) else {}
     grouped: dict[str, Any] = {}
+    moved: list[str] = []
+    recheck: list[str] = []  # several rows on one side: decided by group signatures at the end
     extension_of = _EXTENSIONS.get
-    for row in rows:
-        user = row.user
-        if type(user) is not str:
-            return None  # no user, or not as text: the general way counts it and says why
-        extension = extension_of(user)
-        if extension is None:
-            extension = registration_extension(user)
-            if extension is None:
-                return None
-            if len(_EXTENSIONS) > _EXTENSIONS_KEPT:
-                _EXTENSIONS.clear()
-            _EXTENSIONS[user] = extension
-        other = grouped.get(extension)
-        if other is None:
-            grouped[extension] = row
-        elif type(other) is tuple:
-            if not any(same_device(row, one) for one in other):
-                grouped[extension] = (*other, row)
-        elif not same_device(row, other):
-            grouped[extension] = (other, row)
-    return RegistrationsSnapshot(extensions=OnlineRegistrations(grouped, tz or ZoneInfo(PBX_TIMEZONE)))
+    earlier = before.get
+    head = STATUS_HEAD
+    try:
+        for rows in slices:
+            for row in rows:
+                user = row.user
+                if type(user) is not str:
+                    return None  # no user, or not as text: the general way counts it and says why
+                extension = extension_of(user)
+                if extension is None:
+                    extension = registration_extension(user)
+                    if extension is None:
+                        return None
+                    if len(_EXTENSIONS) > _EXTENSIONS_KEPT:
+                        _EXTENSIONS.clear()
+                    _EXTENSIONS[user] = extension
+                other = grouped.get(extension)
+                if other is None:
+                    grouped[extension] = row
+                    old = earlier(extension)
+                    if type(old) is not Row:
+                        share(row)
+                        moved.append(extension)
+                        if old is not None:
+                            recheck.append(extension)
+                    elif (
+                        row.call_id == old.call_id and row.contact == old.contact and row.agent == old.agent
+                        and row.ping_status == old.ping_status and row.network_ip == old.network_ip
+                        and row.network_port == old.network_port and row.user == old.user
+                    ):
+                        # The same device: it keeps the strings it had (the new copies die now).
+                        row.call_id, row.contact, row.agent = old.call_id, old.contact, old.agent
+                        row.ping_status, row.network_ip = old.ping_status, old.network_ip
+                        row.network_port, row.user = old.network_port, old.user
+                        status, old_status = row.status, old.status
+                        if (status[:head] != old_status[:head]) if (
+                            type(status) is str and type(old_status) is str
+                        ) else status != old_status:
+                            moved.append(extension)
+                    else:
+                        carry_over(row, old)
+                        share(row)
+                        moved.append(extension)
+                elif type(other) is tuple:
+                    if not any(same_device(row, one) for one in other):
+                        grouped[extension] = (*other, row)
+                elif not same_device(row, other):
+                    grouped[extension] = (other, row)
+                    recheck.append(extension)
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        return None  # a row not in the usual shape: the general way reads the whole answer
+    online = OnlineRegistrations(grouped, tz or ZoneInfo(PBX_TIMEZONE))
+    if compared:
+        if recheck:
+            moved = _decided(moved, recheck, before, grouped)
+        online.prepared_against(previous, list(before.keys() - grouped.keys()), moved)
+    return RegistrationsSnapshot(extensions=online)
+
+
+def _decided(moved: list[str], recheck: list[str], before: Mapping[str, Any], grouped: dict[str, Any]) -> list[str]:
+    """``moved`` with the extensions that have several rows on either side decided by their
+    group signatures, in the answer's order."""
+    listed = set(moved)
+    changed = {
+        ext for ext in recheck
+        if ext not in before or group_signature(grouped[ext]) != group_signature(before[ext])
+    }
+    still = set(recheck) - changed
+    if changed <= listed:
+        return [ext for ext in moved if ext not in still] if still & listed else moved
+    keep = (listed - still) | changed
+    return [ext for ext in grouped if ext in keep]
 
 
 _NO_ROW = object()

@@ -141,6 +141,7 @@ class ExtensionBoard:
         self.counts: dict[ExtensionState, int] = {state: 0 for state in ExtensionState}
         # the latest answer: extension -> its registrations, for the extensions online now
         self.latest: Mapping[str, Sequence[Registration]] = {}
+        self._previous: Mapping[str, Sequence[Registration]] | None = None
         self.add_extensions(roster, self.created_at)
         self.add_extensions(sorted(self.seen, key=extension_sort_key), self.created_at)
 
@@ -256,6 +257,9 @@ class ExtensionBoard:
             changes.went_offline.append(extension)
             changes.events.append(BoardEvent(now, extension, ONLINE, OFFLINE, 0, old_devices))
 
+        # The answer before is kept until take_previous(): freeing 50,000 rows is a cost in
+        # the number of extensions, which a feed pays in a thread.
+        self._previous = self.latest
         self.latest = online
 
         lazy = isinstance(online, OnlineRegistrations)
@@ -303,6 +307,13 @@ class ExtensionBoard:
         online = snapshot.extensions
         if isinstance(online, OnlineRegistrations):
             online.prepare(self.latest)
+
+    def take_previous(self) -> Mapping[str, Sequence[Registration]] | None:
+        """The answer that was the latest before the last :meth:`apply`, handed over (the
+        board keeps it no longer): whoever polls drops it in a thread. Without this, the next
+        ``apply`` drops it."""
+        previous, self._previous = self._previous, None
+        return previous
 
     def _compare(self, online: Mapping[str, Sequence[Registration]]) -> tuple[Iterable[str], list[str]]:
         """(extensions gone since the latest answer, extensions new or with other devices)."""

@@ -236,7 +236,7 @@ class BoardFeed:
     async def _poll(self) -> None:
         status = self._status
         try:
-            snapshot = await self._client().registrations()
+            snapshot = await self._client().registrations(previous=self._board.latest)
             # Comparing with the latest answer reads every extension: in a thread, so that
             # applying on the loop costs only what changed.
             await asyncio.to_thread(self._board.prepare, snapshot)
@@ -269,6 +269,10 @@ class BoardFeed:
         if self._memory.due(now, bool(changes.newly_seen)):
             self.save_seen()
         self._later("next-poll", status.interval, self._scheduled_poll)
+        # The answer before this one dies in a thread: freeing every row of a large tenant
+        # would otherwise stall the loop for milliseconds.
+        previous = [self._board.take_previous()]
+        await asyncio.to_thread(previous.clear)
 
     def _poll_failed(self, message: str, kind: str, retry_after: float | None = None) -> None:
         delay = self._status.failed(self._clock(), message, kind, retry_after)
