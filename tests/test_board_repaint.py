@@ -1,0 +1,103 @@
+"""What a change costs the board on screen: the new line of the change log, without laying the
+screen out again, and the lines the log draws are the cells Textual itself would draw."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from textual.geometry import Region
+from textual.widget import Widget
+
+from ccall_tui.factory import build_app
+from ccall_tui.ui.screens.monitor import MonitorScreen
+from ccall_tui.ui.widgets.changelog import ChangeLogView
+
+
+@pytest.fixture
+def roster_profile(profile):
+    return replace(profile, roster=("100-159",), discover_from_cdrs=False)
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def flip(app, pilot, sim, clock, extension: str, state: str) -> MonitorScreen:
+    """``extension`` goes ``state`` at the PBX; the board polls and draws it."""
+    if state == "offline":
+        sim.tenant.force_offline(extension)
+    else:
+        sim.tenant.force_online(extension)
+    clock.advance(1)
+    screen = app.screen
+    assert isinstance(screen, MonitorScreen)
+    await app.workers.wait_for_complete()
+    screen.start_poll()
+    await settle(app, pilot)
+    screen._tick()  # the log is drawn with the tick that follows a poll
+    await pilot.pause()
+    return screen
+
+
+def log_lines(log: ChangeLogView) -> list[str]:
+    return [log.render_line(y).text.rstrip() for y in range(log.size.height)]
+
+
+async def test_a_change_adds_its_log_line_without_laying_the_screen_out_again(make_services, roster_profile, sim, clock):
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=(120, 20)) as pilot:  # a short log: it overflows soon
+        await settle(app, pilot)
+        screen = app.screen
+        log = screen.query_one(ChangeLogView)
+        numbers = [str(n) for n in range(100, 160)]
+        for number in numbers[:40]:  # more changes than the log has lines
+            screen = await flip(app, pilot, sim, clock, number, "offline")
+        assert log.show_vertical_scrollbar
+        layouts = []
+        original = screen._refresh_layout
+
+        def counting(*args, **kwargs):
+            layouts.append(args)
+            return original(*args, **kwargs)
+
+        screen._refresh_layout = counting
+        before = len(log._items)
+        await flip(app, pilot, sim, clock, "150", "offline")
+        assert layouts == []
+        assert len(log._items) == before + 1
+        assert "150" in log_lines(log)[0]  # newest first
+        assert log.virtual_size.height == before + 1
+        assert log.vertical_scrollbar.window_virtual_size == before + 1  # the thumb follows
+        # and the whole log can still be scrolled to its oldest line
+        log.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        assert log.scroll_y == before + 1 - log.scrollable_content_region.height
+
+
+async def test_the_log_lines_are_the_cells_textual_would_draw(make_services, roster_profile, sim, clock):
+    app = build_app(make_services(profile=roster_profile))
+    async with app.run_test(size=(120, 20)) as pilot:
+        await settle(app, pilot)
+        log = app.screen.query_one(ChangeLogView)
+        seen = set()
+        for count, number in enumerate(str(n) for n in range(100, 130)):
+            await flip(app, pilot, sim, clock, number, "offline" if count % 3 else "online")
+            if count % 5:
+                continue
+            seen.add((bool(log._items), log.show_vertical_scrollbar))
+            width, height = log.region.size
+            for crop in (Region(0, 0, width, height), Region(3, 2, width - 5, height - 4)):
+                drawn = log.render_lines(crop)
+                log._styles_cache.clear()
+                general = Widget.render_lines(log, crop)  # Textual's own pipeline
+                assert [list(strip) for strip in drawn] == [list(strip) for strip in general]
+                assert [strip.cell_length for strip in drawn] == [strip.cell_length for strip in general]
+        assert seen == {(False, False), (True, False), (True, True)}  # empty, short, scrolling
+        # A frame or padding on the log itself takes Textual's way again.
+        log.styles.padding = (0, 0, 0, 1)
+        await pilot.pause()
+        width, height = log.region.size
+        assert log.render_lines(Region(0, 0, width, height))[0].text.startswith(" ")
