@@ -129,3 +129,16 @@ def test_the_dashboard_command_prints_the_packaged_json(capsys):
     code, out, err = run_cli(capsys, "metrics", "dashboard")
     assert code == 0
     assert json.loads(out)["uid"] == "ccall-tui-overview"
+
+
+def test_a_taken_metrics_port_stops_watch_with_one_line(watch_setup, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run_cli(capsys, "watch", "--metrics", f"127.0.0.1:{port}")
+    assert code == 2
+    assert f"ccall-tui: --metrics: cannot listen on 127.0.0.1:{port}:" in err
+    assert "Traceback" not in err

@@ -124,6 +124,15 @@ class Running:
         record = getattr(history, "record_event", None) if history is not None else None
         self.engine = AlertEngine(plugin.rules, feed, clock=clock, follower=self.follower,
                                   watched=profile.watched, record=record)
+        self.metrics_server = None
+        if plugin.metrics_address:  # first: a port that cannot be had stops watch before anything runs
+            from ..alerts.metrics import BoardMetrics, alert_states
+            from ..alerts.metrics_http import serve_metrics
+
+            metrics = BoardMetrics(feed, clock=clock, alerts=lambda: alert_states(self.engine, clock()))
+            self.metrics_server = serve_metrics(metrics, plugin.metrics_address)
+            self.follower.subscribe(metrics.add_calls)
+            self.follower.start()  # the call figures need the calls, rules or not
         self.delivery = Delivery(plugin.settings, profile=profile.name)
         self.engine.subscribe(self.delivery)
         self.engine.subscribe(_log_alert)
@@ -132,15 +141,6 @@ class Running:
         if not plugin.rules:
             log.warning("%s", _("No alert rules for profile {profile}: watching without alerts").format(
                 profile=profile.name))
-        self.metrics_server = None
-        if plugin.metrics_address:
-            from ..alerts.metrics import BoardMetrics, alert_states
-            from ..alerts.metrics_http import serve_metrics
-
-            metrics = BoardMetrics(feed, clock=clock, alerts=lambda: alert_states(self.engine, clock()))
-            self.follower.subscribe(metrics.add_calls)
-            self.metrics_server = serve_metrics(metrics, plugin.metrics_address)
-            self.follower.start()  # the call figures need the calls, rules or not
         self.engine.start()
         log.info("%s", _("Watching {count} alert rules; {targets} delivery targets").format(
             count=len(plugin.rules), targets=len(plugin.settings.targets)))
