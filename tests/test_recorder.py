@@ -318,3 +318,35 @@ async def test_the_board_screen_records_and_a_second_app_follows(make_services, 
             assert follower is not None and not follower.writing and follower.warning is None
             assert follower.state_since("100") == (OFFLINE, clock())
     assert not history.writer._thread.is_alive()  # written and closed with its screen
+
+
+def test_the_size_cap_prunes_the_oldest_days(tmp_path, clock):
+    import random
+
+    from ccall_tui.recorder.history import History
+    from ccall_tui.recorder.retention import used_bytes
+    from ccall_tui.recorder.writer import HistoryWriter, PollItem
+
+    now = {"t": clock().timestamp()}
+    writer = HistoryWriter(tmp_path / "h.sqlite", max_mb=0.5, wall_clock=lambda: now["t"])
+    writer.start()
+    history = History(writer.path, clock().tzinfo, writer=writer)
+    rng = random.Random(5)
+    exts = [str(1000 + i) for i in range(300)]
+    start = clock()
+    for minute in range(0, 6 * 1440, 5):  # six days, a poll every 5 minutes, 40 changes each
+        now["t"] = (start + timedelta(minutes=minute)).timestamp()
+        changed = [(ext, rng.choice((1, 2)), 0, ()) for ext in (exts if minute == 0 else rng.sample(exts, 40))]
+        writer.submit(PollItem(now["t"], changed, (0, len(exts))))
+        if minute % 1440 == 0:
+            assert history.flush()
+    assert history.flush()
+    first = history.first_record()
+    assert start + timedelta(days=2) <= first <= start + timedelta(days=5, hours=12)  # the oldest days went
+    end = start + timedelta(days=6)
+    assert history.board_at(first + timedelta(minutes=1)).known
+    assert len(history.board_at(end - timedelta(minutes=10)).states) == len(exts)
+    history.close()
+    conn = sqlite3.connect(tmp_path / "h.sqlite")
+    assert used_bytes(conn) <= 0.5 * 1024 * 1024 * 1.2  # within the cap (and the day written since)
+    conn.close()
