@@ -120,3 +120,20 @@ def test_a_broken_rules_file_is_unknown_with_its_line(capsys, roster):
     roster.write_text('[[profiles.default.rules]]\nname = "x"\nkind = "offline"\nminutes = "five"\n', encoding="utf-8")
     code, line = check(capsys, "--rules")
     assert code == 3 and "line 4" in line and "minutes" in line
+
+
+def test_an_unreachable_device_rule_counts_from_this_poll(capsys, roster, sim):
+    unreachable = {reg.extension for reg in sim.tenant.registrations() if not reg.reachable}
+    unreachable &= {str(n) for n in range(100, 160)}
+    assert unreachable  # the seeded tenant has a phone that does not answer pings right now
+    roster.write_text('[[profiles.default.rules]]\nname = "no ping"\nkind = "unreachable"\nminutes = 0\n\n'
+                      '[[profiles.default.rules]]\nname = "no ping long"\nkind = "unreachable"\nminutes = 5\n',
+                      encoding="utf-8")
+    code, line = check(capsys, "--rules")
+    assert int(perfdata(line)["alerts"][0]) == len(unreachable)
+    assert code == 1
+    assert "no ping long" not in line  # one poll cannot know a device was silent for 5 minutes
+    if len(unreachable) == 1:
+        assert f"no ping: {next(iter(unreachable))}" in line
+    else:
+        assert f"no ping: {len(unreachable)} (" in line

@@ -32,9 +32,10 @@ log = logging.getLogger("ccall_tui.check")
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATUS_WORDS = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
-# Kinds a single poll can judge (the others need calls or a span of polls).
 SHOWN_KEYS = 5
-CHECK_KINDS = frozenset({"offline", "flapping", "online_below", "unreachable", "polling_failing"})
+# Kinds one poll can judge. Flaps need a span of polls, call rules the calls, and a poll that
+# fails is UNKNOWN already; a device unreachable counts from this poll (rules with minutes = 0).
+CHECK_KINDS = frozenset({"offline", "online_below", "unreachable"})
 
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
@@ -162,6 +163,12 @@ async def _check(ctx: Context, warning: Threshold | None, critical: Threshold | 
     async with ctx.client() as client:
         feed = BoardFeed.for_profile(profile, state_dir(ctx.env), demo=ctx.sim is not None, interval=60.0,
                                      clock=clock, client=lambda: client, timer=_no_timer, discover=False)
+        engine = None
+        if rules:  # listening before the poll, as it does on the board (it sees the pings)
+            from .engine import AlertEngine
+
+            engine = AlertEngine(rules, feed, clock=clock, timer=_no_timer, watched=profile.watched)
+            engine.start()
         started = time.monotonic()
         feed.poll_now()
         await feed.idle()
@@ -187,7 +194,7 @@ async def _check(ctx: Context, warning: Threshold | None, critical: Threshold | 
     elif warning is not None and warning.crossed(down, total):
         code = WARNING
     parts = [_("{down} of {total} not online ({share})").format(down=down, total=total, share=share)]
-    alerts = _evaluate_rules(rules, feed, clock, profile.watched) if rules else []
+    alerts = _evaluate_rules(engine, feed) if engine is not None else []
     for alert in alerts:
         code = max(code, CRITICAL if alert.severity == "critical" else WARNING)
     parts.extend(_summaries(alerts))
@@ -205,20 +212,19 @@ async def _check(ctx: Context, warning: Threshold | None, critical: Threshold | 
     return code, f"{text} | {' '.join(perf)}"
 
 
-def _evaluate_rules(rules: tuple[Any, ...], feed: Any, clock: Any, watched: frozenset[str]) -> list[Any]:
+def _evaluate_rules(engine: Any, feed: Any) -> list[Any]:
     """The rules once, on this one answer. An offline extension counts from when it was last
     seen online (what the board remembers), not from now."""
     from ..monitor.states import ExtensionState
-    from .engine import AlertEngine
 
     board = feed.board
     for extension, tile in board.tiles.items():
         last = board.seen.get(extension)
         if tile.state is ExtensionState.OFFLINE and last is not None and last < tile.since:
             tile.since = last
-    engine = AlertEngine(rules, feed, clock=clock, timer=_no_timer, watched=watched)
     engine.tick()
-    return engine.active
+    engine.stop()
+    return list(engine.active)
 
 
 class _Held:
