@@ -51,7 +51,8 @@ async def attach_to_services(feed: Any, services: Any, on_problem: Callable[[str
         return None
 
     def problem(message: str) -> None:
-        services.history_problem = message
+        if getattr(services, "history", None) is None:  # once it is there, its warning says it
+            services.history_problem = message
         on_problem(message)
 
     recording = await attach_recorder(
