@@ -100,3 +100,23 @@ async def test_a_locked_database_skips_a_write_with_one_warning_then_goes_on(pro
         (clock(), ExtensionState.OFFLINE)]
     assert len(rec.problems) == 1
     rec.close()
+
+
+async def test_the_app_says_once_that_history_is_off_and_the_board_goes_on(make_services, monkeypatch, tmp_path, notes):
+    from ccall_tui.factory import build_app
+
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CCALL_DATA_DIR", str(blocker))
+    app = build_app(make_services())
+    async with app.run_test(size=(120, 40), message_hook=notes) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        app.screen.start_poll()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        warnings = [n for n in notes if n.severity == "warning" and "History" in n.message]
+        assert len(warnings) == 1 and str(blocker) in warnings[0].message
+        assert app.services.history is not None and not app.services.history.writing
+        assert app.screen.board.updated_at is not None  # the board polled and drew
