@@ -116,12 +116,11 @@ async def test_the_board_a_minute_ago_is_what_the_simulator_answered(day, make_s
         screen = app.screen
         assert isinstance(screen, RewindScreen)
         assert screen.at == END - timedelta(minutes=1)
-        text = banner(screen)
-        assert text.startswith("◀◀ PAST · 2026-11-28 10:29 (PBX time) · 60 s ago · ")
-        assert text.endswith("Esc: back to live")
         expected = day.online_at(screen.at)
         assert online_on(screen) == expected
-        assert f"{len(expected)} of 60 online" in text
+        assert banner(screen) == (
+            f"◀◀ PAST · 2026-11-28 10:29 (PBX time) · {len(expected)} of 60 online · 60 s ago · Esc: back to live"
+        )
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is live
@@ -236,7 +235,7 @@ async def test_without_history_the_rewind_says_so(make_services):
         await pilot.press("less_than_sign")
         await settle(app, pilot)
         assert isinstance(app.screen, RewindScreen)
-        assert " · No history yet · Esc: back to live" in banner(app.screen)
+        assert " (PBX time) · No history yet · 60 s ago · " in banner(app.screen)
         assert len(app.screen.board) == 0
 
 
@@ -266,6 +265,10 @@ def test_details_strips_picture(snap_compare, sim, clock, profile, credentials, 
         app = pilot.app
         await settle(app, pilot)
         app.screen.open_extension(A)
+        await settle(app, pilot)
+        # the calls table (not this picture's subject) sizes its columns by when its rows
+        # came: loaded again once the screen is laid out, they always come after
+        app.screen.action_reload_calls()
         await settle(app, pilot)
 
     try:

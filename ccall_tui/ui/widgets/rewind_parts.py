@@ -69,12 +69,12 @@ def past_board(data: BoardAt, live: ExtensionBoard, first_record: datetime | Non
 
 
 def banner_text(at: datetime, now: datetime, data: RewindData | None, problem: str | None) -> Text:
-    """``PAST · Mon 10:42 (PBX time) · 3 h 12 min ago · 45 of 60 online · Esc: back to live``."""
+    """``PAST · 2026-11-28 10:42 (PBX time) · 45 of 60 online · 3 h 12 min ago · Esc: back to
+    live``: what matters first, so a narrow terminal cuts only the end."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("◀◀ " + _("PAST") + " · ", style="bold")
     shown = local(at, now)
     text.append(shown.strftime("%Y-%m-%d %H:%M") + " " + _("(PBX time)"), style="bold")
-    text.append(" · " + _("{age} ago").format(age=format_age((now - at).total_seconds())))
     if problem is not None:
         text.append(" · " + problem, style="bold")
     elif data is None:
@@ -90,9 +90,10 @@ def banner_text(at: datetime, now: datetime, data: RewindData | None, problem: s
         board = data.board
         total = len(board.states)
         online = sum(1 for state in board.states.values() if state is ExtensionState.ONLINE)
-        text.append(" · " + _("{online} of {total} online").format(online=online, total=total))
         if not board.polling_ok:
             text.append(" · " + _("polling had failed then"), style="bold")
+        text.append(" · " + _("{online} of {total} online").format(online=online, total=total))
+    text.append(" · " + _("{age} ago").format(age=format_age((now - at).total_seconds())))
     text.append(" · " + _("Esc: back to live"))
     return text
 
