@@ -55,7 +55,10 @@ class FlightRecorder:
         latest = board.latest
         codes = STATE_CODES
         changes = event.changes
-        if changes.first or self._last_count is None:
+        writer = self.history.writer
+        if changes.first or self._last_count is None or (writer is not None and writer.needs_full):
+            if writer is not None:
+                writer.needs_full = False
             names: Any = list(tiles)
         else:
             names = dict.fromkeys(changes.state_changed + changes.registrations_changed + changes.added)

@@ -91,6 +91,9 @@ class HistoryWriter:
         self._last_at = 0.0
         self._failing: str | None = None
         self._transient = False
+        # Set when a batch was lost or the file started anew: the next poll should carry the
+        # whole board (the recorder reads and clears it), so no change stays unwritten.
+        self.needs_full = False
         self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
 
     # ------------------------------------------------------------------ loop side
@@ -225,11 +228,13 @@ class HistoryWriter:
                 self._warn(fault.message, fault=False)
                 self._transient = True
                 self._load_memory_quietly()  # what the lost batch changed in memory
+                self.needs_full = True
                 return
             self._close_conn()
             if fault.kind == "corrupt" and db.move_aside(self.path) is not None:
                 self._session = None
                 self.current, self.live = {}, {}
+                self.needs_full = True
                 try:
                     self._conn = db.connect_writer(self.path)
                     self._warn(fault.message, fault=False)
