@@ -70,7 +70,14 @@ async def test_a_change_adds_its_log_line_without_laying_the_screen_out_again(ma
         assert len(log._items) == before + 1
         assert "150" in log_lines(log)[0]  # newest first
         assert log.virtual_size.height == before + 1
-        assert log.vertical_scrollbar.window_virtual_size == before + 1  # the thumb follows
+        bar = log.vertical_scrollbar
+        assert bar.window_virtual_size == before + 1  # the thumb follows
+        region = Region(0, 0, *bar.size)
+        shown = [list(strip) for strip in bar.render_lines(region)]
+        bar._styles_cache.clear()
+        bar.refresh()
+        await pilot.pause()
+        assert shown == [list(strip) for strip in bar.render_lines(region)]  # no cell left behind
         # and the whole log can still be scrolled to its oldest line
         log.scroll_end(animate=False, immediate=True)
         await pilot.pause()

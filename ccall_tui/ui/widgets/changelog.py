@@ -3,12 +3,14 @@ the event log)."""
 
 from __future__ import annotations
 
+from math import ceil
+
 from rich.segment import Segment
 from rich.text import Text
 from rich.style import Style
-from rich.style import Style as RichStyle
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
 from ...api.text import clean_text
@@ -25,6 +27,16 @@ _CLASSES = {
     ExtensionState.NEVER_SEEN: "changelog--never",
     ExtensionState.UNKNOWN: "changelog--never",
 }
+
+
+def _thumb(bar: ScrollBar) -> list[Segment]:
+    """The cells of a vertical scrollbar, one per line, as :class:`ScrollBar` draws them."""
+    virtual = bar.window_virtual_size
+    window = bar.window_size if bar.window_size < virtual else 0
+    return list(ScrollBarRender.render_bar(
+        size=bar.size.height, virtual_size=ceil(virtual), window_size=ceil(window),
+        position=bar.position, thickness=bar.thickness, vertical=True,
+    ).segments)
 
 
 class ChangeLogView(ScrollView, can_focus=False):
@@ -49,7 +61,7 @@ class ChangeLogView(ScrollView, can_focus=False):
         self._items: list[BoardEvent] = []
         self._strips: dict[int, tuple[BoardEvent, tuple, Strip]] = {}
         self._styles = StyleCache(self)
-        self._fill: RichStyle | None = None
+        self._fill: Style | None = None
 
     def update_events(self) -> None:
         """Show the log as it is now (call after the board changed).
@@ -77,10 +89,21 @@ class ChangeLogView(ScrollView, can_focus=False):
             return
         self.set_reactive(ChangeLogView.virtual_size, size)
         if scrollbar:
-            bar = self.vertical_scrollbar
-            bar.window_virtual_size = lines
-            bar.refresh()
+            self._resize_thumb(lines)
         self.scroll_y = self.validate_scroll_y(self.scroll_y)
+
+    def _resize_thumb(self, lines: int) -> None:
+        """The scrollbar's thumb for a log of ``lines``: only the cells of the bar that change
+        are repainted (its end moves by a fraction of a cell a change)."""
+        bar = self.vertical_scrollbar
+        before = _thumb(bar)
+        bar.set_reactive(ScrollBar.window_virtual_size, lines)
+        after = _thumb(bar)
+        changed = [y for y, (old, new) in enumerate(zip(before, after)) if old != new]
+        if len(before) != len(after):
+            bar.refresh()
+        elif changed:
+            bar.refresh(Region(0, changed[0], bar.size.width, changed[-1] - changed[0] + 1))
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines of ``crop``. Without a frame, padding or effects (the monitor puts the
@@ -116,7 +139,7 @@ class ChangeLogView(ScrollView, can_focus=False):
             or (styles.has_rule("hatch") and styles.hatch != "none")
         )
 
-    def _fill_style(self) -> RichStyle:
+    def _fill_style(self) -> Style:
         if self._fill is None:
             base_background, background = self.background_colors
             inner, _outer = self._styles_cache.get_inner_outer(base_background, background)
