@@ -269,3 +269,69 @@ async def test_a_history_of_minutes_is_not_summarised_yet(sim, clock, profile, c
             assert app.screen.query_one(SincePanel).region.width == 0
     finally:
         recorded.close()
+
+
+# --------------------------------------------------------------------------- the recorder's warning
+
+
+async def test_a_damaged_history_is_said_once_on_the_status_line(make_services, profile, notes, clock):
+    """The file under the history is garbage: the recorder moves it aside, starts a new one
+    and says so; the board's status line carries that one line for a few minutes, and the
+    board goes on."""
+    from ccall_tui.recorder.db import history_path
+    from ccall_tui.ui.screens.monitor import MonitorScreen
+    from ccall_tui.ui.widgets.textline import TextLine
+
+    path = history_path(profile.name, profile.base_url, profile.domain_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"this is not a database " * 200)
+    app = app_with(make_services)
+    async with app.run_test(size=(160, 48), message_hook=notes) as pilot:
+        await settle(app, pilot)
+        await until(pilot, lambda: app.services.history_problem is not None)
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        screen._render_status()
+        line = screen.query_one("#mon-status", TextLine).text.plain
+        problem = app.services.history_problem
+        assert line.endswith(" · history: " + problem)
+        assert line.count("history:") == 1 and "damaged" in problem
+        assert screen.board.updated_at is not None and screen.board.online_count > 0  # the board goes on
+        assert sum("damaged" in note.message for note in notes) <= 1
+        clock.advance(301)  # it records again: the line goes after five minutes
+        screen._render_status()
+        assert "history:" not in screen.query_one("#mon-status", TextLine).text.plain
+
+
+async def test_a_locked_history_stays_on_the_status_line(make_services, profile, clock):
+    """Another program holds the database locked: recording stops, the board goes on, and the
+    status line keeps saying why for as long as it lasts."""
+    import sqlite3
+
+    from ccall_tui.recorder.db import history_path
+    from ccall_tui.ui.widgets.textline import TextLine
+
+    app = app_with(make_services)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await until(pilot, lambda: app.services.history is not None and app.services.history.writing)
+        path = history_path(profile.name, profile.base_url, profile.domain_name)
+        blocker = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            blocker.execute("BEGIN EXCLUSIVE")
+            screen = app.screen
+            for _ in range(3):
+                clock.advance(60)
+                screen.start_poll()
+                await settle(app, pilot)
+            history = app.services.history
+            await until(pilot, lambda: history.warning is not None, timeout=30)
+            assert "locked" in history.warning
+            screen._render_status()
+            clock.advance(600)  # still locked ten minutes on: still said
+            screen._render_status()
+            line = screen.query_one("#mon-status", TextLine).text.plain
+            assert line.endswith(" · history: " + history.warning)
+            assert screen.board.updated_at == clock() - timedelta(seconds=600)  # polling went on
+        finally:
+            blocker.close()

@@ -23,6 +23,8 @@ log = logging.getLogger("ccall_tui.history")
 # The history may open after the board's first answer (it is opened in a thread): the starts
 # are asked for again with each of this many answers until they come.
 SEED_ATTEMPTS = 10
+# A problem the recorder got over (it records again) stays on the status line this long.
+PASSING_NOTE_S = 300.0
 
 
 def _starts(history: Any) -> tuple[dict[str, tuple[ExtensionState, datetime]], set[str]]:
@@ -41,6 +43,8 @@ class BoardHistory:
         self.seeded: list[str] | None = None
         self.attempts = 0
         self._asking = False
+        self._problem: str | None = None
+        self._problem_at = datetime.min
         self.unsubscribe = screen.feed.subscribe(self._on_event)
 
     @property
@@ -89,9 +93,21 @@ class BoardHistory:
             self.screen.grid.refresh_extensions(self.seeded)
 
     def status_note(self) -> str:
-        """`` · history: database is locked`` while the recorder has a problem, else empty."""
+        """`` · history: database is locked`` while the recorder cannot record; a problem it
+        got over (a damaged file moved aside, a new one started) for a few minutes only."""
         problem = history_problem(self.screen.services)
         if not problem:
+            return ""
+        now = self.screen.services.now()
+        if problem != self._problem:
+            self._problem, self._problem_at = problem, now
+        history = history_of(self.screen.services)
+        writer = getattr(history, "writer", None)
+        # recording again: not stopped by a fault, not waiting for a lock to go
+        recording = (
+            writer is not None and getattr(writer, "fault", None) is None and not getattr(writer, "_transient", False)
+        )
+        if recording and (now - self._problem_at).total_seconds() > PASSING_NOTE_S:
             return ""
         return " · " + _("history: {reason}").format(reason=problem)
 
