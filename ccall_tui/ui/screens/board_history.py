@@ -60,8 +60,6 @@ class BoardHistory:
                 self._ask_starts()
             else:
                 self._seed()
-        if type(event).__name__ == "HistoryProblem":  # the recorder's warning: say it now
-            self.screen.call_later(self.screen._render_status)
 
     def _ask_starts(self) -> None:
         if self._asking or self.starts is not None or self.attempts >= SEED_ATTEMPTS:
