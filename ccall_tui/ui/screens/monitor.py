@@ -68,7 +68,7 @@ class MonitorScreen(Screen):
         Binding("r", "retry", N_("Refresh now")),
         Binding("l", "login", N_("Log in again")),
         Binding("x,delete", "forget", N_("Forget extension"), show=False),
-        Binding("a", "alerts", N_("Alerts")),
+        Binding("a", "alerts", N_("Alerts"), show=False),
         Binding("less_than_sign", "rewind", N_("Rewind"), key_display="<", show=False),
         Binding("g", "go_to_time", N_("Go to time"), show=False),
     ]
