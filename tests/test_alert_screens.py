@@ -121,3 +121,20 @@ async def test_without_rules_there_is_no_engine_and_no_banner(make_services, pro
         await settle(app, pilot)
         assert app.screen.alerts_ui.engine is None
         assert not app.screen.query_one("#mon-alerts", AlertBanner).has_class("-shown")
+
+
+async def test_a_short_terminal_keeps_its_board(make_services, profile, sim, clock, isolated):
+    path = isolated / "config" / "alerts.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(RULES.replace('["105", "106"]', '["105", "106", "107"]'), encoding="utf-8")
+    for ext in ("105", "106", "107"):
+        sim.tenant.force_online(ext)
+    app = await start(make_services, profile, sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        sim.tenant.force_offline("107")
+        await two_down(app, pilot, sim, clock)
+        banner = app.screen.query_one("#mon-alerts", AlertBanner)
+        text = str(banner.render())
+        assert text.count("has been offline") == 2 and "… and 1 more (a: the alert list)" in text
+        assert banner.size.height == 3

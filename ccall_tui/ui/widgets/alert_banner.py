@@ -14,6 +14,7 @@ from ...i18n import _
 
 MAX_LINES = 4
 WALL_LINES = 3
+SHORT_SCREEN = 30
 
 
 class AlertBanner(Static):
@@ -44,6 +45,8 @@ class AlertBanner(Static):
             self._draw(Text())
             return
         limit = WALL_LINES if wall else MAX_LINES
+        if self.app.size.height < SHORT_SCREEN:
+            limit = min(limit, 2)  # a 24-line terminal keeps its board
         text = Text()
         for index, alert in enumerate(alerts[:limit]):
             if index:
