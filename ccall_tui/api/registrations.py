@@ -178,10 +178,14 @@ class OnlineRegistrations(Mapping[str, Registrations]):
         if prepared is not None and prepared[0] is before:
             return
         changes = self.changes_since(before)
-        self._prepared = None if changes is None else (before, changes)
+        if changes is not None:
+            self.prepared_against(before, *changes)
 
     def prepared_against(self, before: object, gone: list[str], moved: list[str]) -> None:
-        """What :meth:`changes_since` ``before`` is, found while reading the answer."""
+        """What :meth:`changes_since` ``before`` is, found while reading the answer. (What
+        ``before`` knew of the answer before it is dropped: no chain of old answers.)"""
+        if isinstance(before, OnlineRegistrations):
+            before._prepared = None
         self._prepared = (before, (gone, moved))
 
 
@@ -288,7 +292,10 @@ def read_registrations(
 
     ``previous``: the answer before (its ``extensions``). Then the comparison a board makes
     is made here, in the same pass (see :meth:`OnlineRegistrations.changes_since`), and the
-    rows of unchanged devices keep the previous answer's strings (see :func:`carry_over`).
+    row of a device shown the same way as before is the previous answer's row, given the
+    fresh countdown and ping time (so ``previous`` shows them too from then on: it is the
+    answer being replaced); other rows keep the strings that did not change (see
+    :func:`carry_over`). Few objects live on from one answer to the next.
     """
     slices = decode_slices(content, max_rows)
     if slices is None:
@@ -329,14 +336,16 @@ def read_registrations(
                         and row.ping_status == old.ping_status and row.network_ip == old.network_ip
                         and row.network_port == old.network_port and row.user == old.user
                     ):
-                        # The same device: it keeps the strings it had (the new copies die now).
-                        row.call_id, row.contact, row.agent = old.call_id, old.contact, old.agent
-                        row.ping_status, row.network_ip = old.ping_status, old.network_ip
-                        row.network_port, row.user = old.network_port, old.user
                         status, old_status = row.status, old.status
-                        if (status[:head] != old_status[:head]) if (
+                        if (status[:head] == old_status[:head]) if (
                             type(status) is str and type(old_status) is str
-                        ) else status != old_status:
+                        ) else status == old_status:
+                            # The same device the same way: its row lives on with the fresh
+                            # countdown and ping time (the new copy and its strings die now).
+                            old.status, old.ping_time = status, row.ping_time
+                            grouped[extension] = old
+                        else:
+                            carry_over(row, old)
                             moved.append(extension)
                     else:
                         carry_over(row, old)
