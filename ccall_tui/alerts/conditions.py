@@ -22,14 +22,18 @@ _DIGITS = re.compile(r"\D")
 
 @dataclass(slots=True)
 class Finding:
-    """A condition that holds for one key."""
+    """A condition that holds for one key. ``message``: the sentence, or a function writing it
+    (called only when the alert fires: thousands of offline phones hold every tick)."""
 
     key: str
-    message: str
+    message: str | Callable[[], str]
     extension: str | None = None
     number: str | None = None
     value: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return self.message if isinstance(self.message, str) else self.message()
 
 
 @dataclass(slots=True)
@@ -120,13 +124,12 @@ def offline(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Finding] | 
     found = {}
     for tile in members(rule, ctx):
         if tile.state is OFFLINE and ctx.now - tile.since >= limit:
-            minutes = _minutes(ctx.now - tile.since)
             found[tile.extension] = Finding(
                 tile.extension,
-                _("{who} has been offline for {duration}").format(
+                lambda tile=tile: _("{who} has been offline for {duration}").format(  # type: ignore[misc]
                     who=who(tile, tile.extension), duration=duration_text(ctx.now - tile.since)),
-                extension=tile.extension, value=float(minutes),
-                details={"since": tile.since.isoformat(), "since_known": tile.since_known},
+                extension=tile.extension, value=float(_minutes(ctx.now - tile.since)),
+                details={"since": tile.since, "since_known": tile.since_known},
             )
     return found
 
@@ -186,12 +189,12 @@ def unreachable(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Finding
         tile = ctx.board.get(extension)
         if tile is None or not rule.target.contains(extension, tile.label, ctx.watched):
             continue
-        minutes = _minutes(ctx.now - since)
         found[extension] = Finding(
             extension,
-            _("{who} is registered but has not answered pings for {duration}").format(
+            lambda tile=tile, extension=extension, since=since: _(  # type: ignore[misc]
+                "{who} is registered but has not answered pings for {duration}").format(
                 who=who(tile, extension), duration=duration_text(ctx.now - since)),
-            extension=extension, value=float(minutes), details={"since": since.isoformat()},
+            extension=extension, value=float(_minutes(ctx.now - since)), details={"since": since},
         )
     return found
 

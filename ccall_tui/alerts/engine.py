@@ -256,7 +256,7 @@ class AlertEngine:
     def _fire(self, rule: Rule, finding: Finding, now: datetime) -> AlertFired:
         alert = Alert(
             id=str(next(self._ids)), rule=rule.name, kind=rule.kind, severity=rule.severity,
-            key=finding.key, message=finding.message, fired_at=now, extension=finding.extension,
+            key=finding.key, message=finding.text(), fired_at=now, extension=finding.extension,
             number=finding.number, value=finding.value, details=dict(finding.details),
             snoozed_until=self._snoozed_keys.get((rule.name, finding.key)),
         )

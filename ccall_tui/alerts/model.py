@@ -76,7 +76,8 @@ class Alert:
             "extension": self.extension,
             "number": self.number,
             "value": self.value,
-            "details": dict(self.details),
+            "details": {key: iso(value) if isinstance(value, datetime) else value
+                        for key, value in self.details.items()},
             "fired_at": iso(self.fired_at),
             "resolved_at": iso(self.resolved_at),
             "acknowledged_at": iso(self.acknowledged_at),

@@ -19,7 +19,7 @@ from ...i18n import N_, _
 from ..translate import translate_bindings
 from ..widgets.footer import AppFooter
 
-SNOOZE_MINUTES = (30, 120)
+MAX_ROWS = 1000
 
 _STATE_WORDS: dict[str, Callable[[], str]] = {
     "firing": lambda: _("firing"),
@@ -53,6 +53,7 @@ class AlertListScreen(Screen[None]):
         self.clock = clock
         self._rows: list[str] = []
         self._unsubscribe: Callable[[], None] | None = None
+        self._pending = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="alerts-title", markup=False)
@@ -64,7 +65,7 @@ class AlertListScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(_("State"), _("Severity"), _("Fired"), _("For"), _("Rule"), _("Alert"))
-        self._unsubscribe = self.engine.subscribe(lambda _event: self.call_later(self.refresh_rows))
+        self._unsubscribe = self.engine.subscribe(self._changed)
         self.refresh_rows()
         self.set_interval(5, self.refresh_rows, name="alert-list-ages")
         table.focus()
@@ -73,10 +74,16 @@ class AlertListScreen(Screen[None]):
         if self._unsubscribe is not None:
             self._unsubscribe()
 
+    def _changed(self, _event: object) -> None:
+        if not self._pending:  # a tick's thousand events: one redraw
+            self._pending = True
+            self.call_later(self.refresh_rows)
+
     def _alerts(self) -> list[Alert]:
-        return list(self.engine.active) + list(self.engine.recent)
+        return (list(self.engine.active) + list(self.engine.recent))[:MAX_ROWS]
 
     def refresh_rows(self) -> None:
+        self._pending = False
         table = self.query_one(DataTable)
         now = self.clock()
         alerts = self._alerts()
@@ -102,7 +109,7 @@ class AlertListScreen(Screen[None]):
             table.move_cursor(row=self._rows.index(highlighted))
         active = len(self.engine.active)
         title = _("Alerts: {active} active, {recent} resolved recently").format(
-            active=active, recent=len(alerts) - active)
+            active=active, recent=len(self.engine.recent))
         self.query_one("#alerts-title", Static).update(Text(title))
         self._show_detail()
 

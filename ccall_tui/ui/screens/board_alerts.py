@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from ...alerts.model import AlertEvent, AlertFired, AlertSnoozeEnded
@@ -13,6 +14,7 @@ from ...config import ConfigError
 from ..widgets.alert_banner import AlertBanner
 
 log = logging.getLogger("ccall_tui.alerts")
+BELL_GAP_S = 2.0
 
 
 def _load(profile_name: str, demo: bool) -> tuple[Any, Any]:
@@ -41,6 +43,8 @@ class BoardAlerts:
         self.follower: Any = None
         self.delivery: Any = None
         self._unsubscribe: Any = None
+        self._refresh_pending = False
+        self._last_bell = 0.0
 
     def start(self) -> None:
         self.screen.run_worker(self._start(), name="alerts", group="alerts", exit_on_error=False)
@@ -100,12 +104,19 @@ class BoardAlerts:
     # ------------------------------------------------------------------ drawing
 
     def _on_event(self, event: AlertEvent) -> None:
+        """One tick may fire thousands of alerts (a whole site offline): one bell, one redraw."""
         if isinstance(event, (AlertFired, AlertSnoozeEnded)) and not event.alert.snoozed(event.at):
-            self.screen.app.bell()
-        self.refresh()
+            now = time.monotonic()
+            if now - self._last_bell >= BELL_GAP_S:
+                self._last_bell = now
+                self.screen.app.bell()
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            self.screen.call_later(self.refresh)
 
     def refresh(self) -> None:
         """Redraw the banner (after an event, an acknowledgement, or as time passes)."""
+        self._refresh_pending = False
         if self.engine is None:
             return
         try:
