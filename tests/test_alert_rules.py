@@ -342,3 +342,16 @@ async def test_calls_to_a_watched_extension_failing_as_not_registered(quiet_sim,
     quiet_sim.tenant.force_online("108")
     await h.run(20)
     assert [a.id for a in h.resolved("unreg")] == [alert.id]
+
+
+async def test_offline_since_before_the_board_looked_says_at_least(sim, harness, clock):
+    sim.tenant.force_online("105")
+    first = await harness(rules({"name": "105 down", "kind": "offline", "extensions": "105", "minutes": 5}))
+    await first.run(20)
+    await first.close()  # 105 is remembered as seen
+    sim.tenant.force_offline("105")
+    clock.advance(3600)
+    later = await harness(rules({"name": "105 down", "kind": "offline", "extensions": "105", "minutes": 5}))
+    await later.run(6 * 60)
+    [alert] = later.fired()
+    assert "105 has been offline for at least 5 min" in alert.message

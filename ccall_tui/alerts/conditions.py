@@ -126,12 +126,20 @@ def offline(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Finding] | 
         if tile.state is OFFLINE and ctx.now - tile.since >= limit:
             found[tile.extension] = Finding(
                 tile.extension,
-                lambda tile=tile: _("{who} has been offline for {duration}").format(  # type: ignore[misc]
-                    who=who(tile, tile.extension), duration=duration_text(ctx.now - tile.since)),
+                lambda tile=tile: offline_sentence(tile, ctx.now),  # type: ignore[misc]
                 extension=tile.extension, value=float(_minutes(ctx.now - tile.since)),
                 details={"since": tile.since, "since_known": tile.since_known},
             )
     return found
+
+
+def offline_sentence(tile: ExtensionTile, now: datetime) -> str:
+    """Since when it is offline is a lower bound when it went before the board first looked."""
+    if tile.since_known:
+        return _("{who} has been offline for {duration}").format(
+            who=who(tile, tile.extension), duration=duration_text(now - tile.since))
+    return _("{who} has been offline for at least {duration}").format(
+        who=who(tile, tile.extension), duration=duration_text(now - tile.since))
 
 
 def flapping(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Finding] | None:
