@@ -4,6 +4,7 @@ snooze), and a broken rules file as one line while the board goes on."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from textual.widgets import DataTable
@@ -78,8 +79,8 @@ async def test_the_banner_shows_unacknowledged_alerts_and_the_bell_rings(make_se
         assert isinstance(app.screen, AlertListScreen)
         table = app.screen.query_one(DataTable)
         assert table.row_count == 2
-        await pilot.press("a")  # acknowledge the first
-        await pilot.press("down", "z")  # snooze the second
+        await pilot.press("a")  # acknowledge the first row (106: newest first)
+        await pilot.press("down", "z")  # snooze the second (105)
         await settle(app, pilot)
         states = sorted(alert.state(clock()) for alert in screen.alerts_ui.engine.active)
         assert states == ["acknowledged", "snoozed"]
@@ -96,6 +97,14 @@ async def test_the_banner_shows_unacknowledged_alerts_and_the_bell_rings(make_se
         await pilot.press("a")
         await settle(app, pilot)
         assert "0 active, 2 resolved recently" in str(app.screen.query_one("#alerts-title").render())
+
+        # every step is in the profile's flight recorder
+        history = app.services.history
+        assert history.flush()
+        recorded = history.events(clock() - timedelta(hours=1), clock())
+        steps = sorted((event.kind, event.extension) for event in recorded if event.kind.startswith("alert_"))
+        assert steps == [("alert_acknowledged", "106"), ("alert_fired", "105"), ("alert_fired", "106"),
+                         ("alert_resolved", "105"), ("alert_resolved", "106"), ("alert_snoozed", "105")]
 
 
 async def test_a_broken_rules_file_is_one_line_and_the_board_goes_on(make_services, profile, sim, isolated, notes):
