@@ -133,11 +133,13 @@ class OnlineRegistrations(Mapping[str, Registrations]):
     its row, or a tuple of rows for several devices), in the answer's order. Registrations
     are made when asked for: an answer of 50,000 extensions holds 50,000 rows, no more."""
 
-    __slots__ = ("rows", "tz", "_prepared")
+    __slots__ = ("rows", "tz", "signatures", "_prepared")
 
-    def __init__(self, rows: dict[str, Any], tz: ZoneInfo) -> None:
+    def __init__(self, rows: dict[str, Any], tz: ZoneInfo, signatures: dict[str, object] | None = None) -> None:
         self.rows = rows
         self.tz = tz
+        # Rows read the general way (dicts): their group signatures, made while parsing.
+        self.signatures = signatures
         self._prepared: tuple[object, tuple[list[str], list[str]]] | None = None
 
     def __getitem__(self, extension: str) -> Registrations:
@@ -169,7 +171,12 @@ class OnlineRegistrations(Mapping[str, Registrations]):
             return prepared[1]
         if not isinstance(before, OnlineRegistrations):
             return None
-        return list(before.rows.keys() - self.rows.keys()), moved_since(before.rows, self.rows)
+        gone = list(before.rows.keys() - self.rows.keys())
+        mine, theirs = self.signatures, before.signatures
+        if mine is not None and theirs is not None:
+            earlier = theirs.get
+            return gone, [ext for ext, signature in mine.items() if earlier(ext) != signature]
+        return gone, moved_since(before.rows, self.rows)
 
     def prepare(self, before: Mapping[str, Sequence[Registration]]) -> None:
         """Compare with the answer ``before`` now (the O(extensions) part of applying this
@@ -270,10 +277,9 @@ def parse_registrations(
                 count=len(rows), reason=reason
             )
         raise ProtocolError(_("Registrations not understood: {detail}.").format(detail=detail))
+    rows_of = {ext: group[0] if len(group) == 1 else tuple(group) for ext, group in grouped.items()}
     return RegistrationsSnapshot(
-        extensions=OnlineRegistrations(
-            {ext: group[0] if len(group) == 1 else tuple(group) for ext, group in grouped.items()}, tz
-        ),
+        extensions=OnlineRegistrations(rows_of, tz, {ext: _flat_signature(one) for ext, one in rows_of.items()}),
         skipped=skipped,
         skip_reason=reason,
     )
@@ -383,6 +389,12 @@ def _decided(moved: list[str], recheck: list[str], before: Mapping[str, Any], gr
 
 
 _NO_ROW = object()
+
+
+def _flat_signature(rows: Any) -> str:
+    """A group signature as one string (exact: the values' reprs), so that comparing two
+    answers costs one string comparison per extension."""
+    return repr(group_signature(rows))
 
 
 def _registration_rows(response: Any) -> list[Any]:
