@@ -20,6 +20,7 @@ SHORT_SCREEN = 30
 class AlertBanner(Static):
     """Shown only while an alert is active, unacknowledged and not snoozed."""
 
+    SCOPED_CSS = False  # the wall's rule names the screen
     DEFAULT_CSS = """
     AlertBanner { display: none; height: auto; padding: 0 1; text-style: bold; }
     AlertBanner.-shown { display: block; }
