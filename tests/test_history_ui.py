@@ -151,7 +151,7 @@ async def test_after_a_restart_tiles_know_since_when(day, make_services, clock):
     """The app starts after the day was recorded: A has been online since 05:00 and its tile
     says so, exactly, not "≥" from the moment the app started."""
     clock.advance(60)
-    app = app_with(make_services)
+    app = app_with(make_services, poll_interval=3600)  # one answer: the seeding cannot wait for more
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         await settle(app, pilot)
@@ -198,7 +198,7 @@ async def test_the_wall_says_what_happened_since_you_last_looked(day, make_servi
         await settle(app, pilot)
         panel = app.screen.query_one(SincePanel)
         # the app opens the history in a thread as it starts: the panel shows it once it is open
-        await until(pilot, lambda: "changes" in panel.shown_text.plain)
+        await until(pilot, lambda: "changes" in panel.shown_text.plain, timeout=30)
         await settle(app, pilot)
         assert panel.region.width == 44
         lines = panel.shown_text.plain.splitlines()
@@ -288,7 +288,7 @@ async def test_a_damaged_history_is_said_once_on_the_status_line(make_services, 
     app = app_with(make_services)
     async with app.run_test(size=(160, 48), message_hook=notes) as pilot:
         await settle(app, pilot)
-        await until(pilot, lambda: app.services.history_problem is not None)
+        await until(pilot, lambda: app.services.history_problem is not None, timeout=30)
         screen = app.screen
         assert isinstance(screen, MonitorScreen)
         screen._render_status()
@@ -314,7 +314,7 @@ async def test_a_locked_history_stays_on_the_status_line(make_services, profile,
     app = app_with(make_services)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        await until(pilot, lambda: app.services.history is not None and app.services.history.writing)
+        await until(pilot, lambda: app.services.history is not None and app.services.history.writing, timeout=30)
         path = history_path(profile.name, profile.base_url, profile.domain_name)
         blocker = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -20,9 +21,9 @@ from ..history_view import ask, history_of, history_problem
 
 log = logging.getLogger("ccall_tui.history")
 
-# The history may open after the board's first answer (it is opened in a thread): the starts
-# are asked for again with each of this many answers until they come.
-SEED_ATTEMPTS = 10
+# The history is opened in a thread as the app starts: looked for this often, this many times.
+WAIT_STEP_S = 0.25
+WAIT_STEPS = 240
 # A problem the recorder got over (it records again) stays on the status line this long.
 PASSING_NOTE_S = 300.0
 
@@ -41,8 +42,6 @@ class BoardHistory:
         # the starts that are only lower bounds (the state held when recording began)
         self.inexact: set[str] = set()
         self.seeded: list[str] | None = None
-        self.attempts = 0
-        self._asking = False
         self._problem: str | None = None
         self._problem_at = datetime.min
         self.unsubscribe = screen.feed.subscribe(self._on_event)
@@ -52,30 +51,25 @@ class BoardHistory:
         return self.screen.board
 
     def start(self) -> None:
-        self._ask_starts()
-
-    def _on_event(self, event: object) -> None:
-        if isinstance(event, fe.SnapshotApplied):
-            if self.starts is None:
-                self._ask_starts()
-            else:
-                self._seed()
-
-    def _ask_starts(self) -> None:
-        if self._asking or self.starts is not None or self.attempts >= SEED_ATTEMPTS:
-            return
-        if history_of(self.screen.services) is None:
-            return
-        self.attempts += 1
-        self._asking = True
         self.screen.run_worker(self._load_starts(), name="history-starts", group="history-starts",
                                exit_on_error=False)
 
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, fe.SnapshotApplied):
+            self._seed()
+
     async def _load_starts(self) -> None:
-        try:
-            answer = await ask(self.screen.services, _starts)
-        finally:
-            self._asking = False
+        """Once the history is open (the app opens it in a thread as it starts), its starts."""
+        services = self.screen.services
+        if getattr(services, "state_dir", None) is None and history_of(services) is None:
+            return  # an app that keeps no state keeps no history either
+        for _attempt in range(WAIT_STEPS):
+            if history_of(services) is not None:
+                break
+            await asyncio.sleep(WAIT_STEP_S)
+        else:
+            return
+        answer = await ask(services, _starts)
         if answer.value is not None:
             self.starts, self.inexact = answer.value
             self._seed()

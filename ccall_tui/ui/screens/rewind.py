@@ -65,6 +65,7 @@ class RewindScreen(Screen[None]):
         width: 46; height: 1fr; padding: 0 1;
         border: round $warning 60%; border-title-color: $warning;
     }
+    RewindScreen #rw-changes-text { text-wrap: nowrap; text-overflow: ellipsis; }
     RewindScreen.-narrow #rw-changes { display: none; }
     """
 

@@ -107,7 +107,7 @@ class SincePanel(Static):
     SincePanel {
         display: none; width: 44; height: 1fr; padding: 0 1;
         border: round $primary-darken-2; border-title-color: $text-muted; border-title-style: bold;
-        background: $surface;
+        background: $surface; text-wrap: nowrap; text-overflow: ellipsis;
     }
     MonitorScreen.-wall SincePanel.-ready { display: block; }
     MonitorScreen.-wall.-no-since SincePanel { display: none; }
