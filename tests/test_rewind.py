@@ -275,3 +275,26 @@ def test_details_strips_picture(snap_compare, sim, clock, profile, credentials, 
         assert snap_compare(build_app(make_services(poll_interval=3600)), terminal_size=size, run_before=run_before)
     finally:
         recorded.close()
+
+
+async def test_help_explains_the_keys_of_the_past(day, make_services):
+    from ccall_tui.ui.screens.help import HelpScreen
+
+    app = build_app(make_services())
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        board_help = app.screen.query_one(Static).render().plain
+        assert "  <               Rewind" in board_help and "  g               Go to time" in board_help
+        await pilot.press("escape", "less_than_sign")
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one(Static).render().plain
+        for line in ("  <               Minute back", "  ]               Hour on", "  }               Day on",
+                     "  escape          Back to live"):
+            assert line in text
+        # the explanation follows the screen's own keys, before the app's
+        assert text.index("held down they step 5, 15, then 60 minutes") < text.index("Everywhere")

@@ -58,9 +58,9 @@ class HelpScreen(ModalScreen[None]):
                 text.append(f"  {keys:<16}", style="bold")
                 text.append(f"{description}\n")
             text.append("\n")
-        note = getattr(under, "HELP_NOTE", "")
-        if note:  # what the screen's keys do together, in a few sentences
-            text.append(_(note) + "\n\n")
+            note = getattr(node, "HELP_NOTE", "") if node is under else ""
+            if note:  # what the screen's keys do together, in a few sentences
+                text.append(_(note) + "\n\n")
         if getattr(under, "HELP_STATES", False):
             text.append(_("States") + "\n", style="bold underline")
             for state, meaning in _state_legend():
