@@ -10,6 +10,7 @@ from textual.geometry import Region
 from textual.widget import Widget
 
 from ccall_tui.factory import build_app
+from ccall_tui.monitor.states import ExtensionState
 from ccall_tui.ui.screens.monitor import MonitorScreen
 from ccall_tui.ui.widgets.changelog import ChangeLogView
 
@@ -108,3 +109,30 @@ async def test_the_log_lines_are_the_cells_textual_would_draw(make_services, ros
         await pilot.pause()
         width, height = log.region.size
         assert log.render_lines(Region(0, 0, width, height))[0].text.startswith(" ")
+
+
+def drawn_and_fresh(widget) -> tuple[list, list]:
+    """What the widget's cached lines show, and what drawing it afresh shows."""
+    region = Region(0, 0, *widget.size)
+    shown = [list(strip) for strip in widget.render_lines(region)]
+    widget._styles_cache.clear()
+    return shown, [list(strip) for strip in widget.render_lines(region)]
+
+
+async def test_the_wall_repaints_every_tile_a_change_moves(make_services, roster_profile, sim, clock):
+    """The wall puts offline phones first: a phone going offline moves the tiles between its
+    old and new place, and every one of them is repainted (no tile is left where it was)."""
+    app = build_app(make_services(profile=roster_profile, wall=True))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        grid = screen.grid
+        online = [ext for ext in grid.order if screen.board.tiles[ext].state is ExtensionState.ONLINE]
+        late, early, middle = online[-1], online[0], online[len(online) // 2]
+        for number, state in ((late, "offline"), (early, "offline"), (late, "online"), (middle, "offline")):
+            before = list(grid.order)
+            await flip(app, pilot, sim, clock, number, state)
+            assert grid.order != before  # the tile moved, and the tiles between with it
+            assert (grid.order.index(number) < before.index(number)) == (state == "offline")
+            shown, fresh = drawn_and_fresh(grid)
+            assert shown == fresh

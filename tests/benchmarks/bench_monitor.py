@@ -329,7 +329,7 @@ def serve_flips(port: int, extensions: int, flips: int) -> None:
     ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
 
 
-async def bench_change_step(base_url: str, rounds: int) -> dict[str, float]:
+async def bench_change_step(base_url: str, rounds: int, *, wall: bool = False) -> dict[str, float]:
     """CPU of the app for one poll's answer with one change and with none, at 1,000
     extensions: the board's update, the screen's drawing, the follow-up tick, the
     compositor's update and its encoding for the terminal (what a real driver would write),
@@ -358,6 +358,9 @@ async def bench_change_step(base_url: str, rounds: int) -> dict[str, float]:
         await pilot.pause(0.5)
         screen = app.screen
         screen.feed.cancel_timers()  # the answers come from here, one a second of the clock
+        if wall:
+            await pilot.press("w")
+            await pilot.pause(0.5)
         for serial in range(2 * rounds + 20):
             flips = serial % 2
             if flips:
@@ -485,6 +488,9 @@ def main() -> int:
             print(f"poll_drawn_cpu_ms_one_change: {step['one']:.2f} ms", flush=True)
             print(f"terminal_bytes_no_change: {step['bytes_none']:.0f} bytes", flush=True)
             print(f"terminal_bytes_one_change: {step['bytes_one']:.0f} bytes", flush=True)
+            wall = asyncio.run(bench_change_step(server.url, 30 if args.quick else 100, wall=True))
+            print(f"change_step_wall_ms: {wall['step']:.2f} ms", flush=True)
+            print(f"poll_drawn_cpu_ms_wall_no_change: {wall['none']:.2f} ms", flush=True)
     if "switch" in only:
         with Simulator("--extensions", "1000") as pbx:
             switch = asyncio.run(bench_switch(pbx.url, 10 if args.quick else 30))

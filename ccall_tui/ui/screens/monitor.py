@@ -281,16 +281,20 @@ class MonitorScreen(Screen):
         if previous is not None and previous == text:
             return
         self._shown[selector] = text
-        widget.update(text)  # type: ignore[attr-defined] - a TextLine or a Static
+        if isinstance(widget, Static):  # sized by the CSS, not by its text: no layout
+            widget.update(text, layout=False)
+        else:
+            widget.update(text)  # type: ignore[attr-defined] - a TextLine
 
     def _render_header(self) -> None:
         summary = self._one("#mon-summary", BoardSummary)
-        summary.set_counts(count_text(self.board.counts, len(self.board)))
-        summary.set_scale(len(self.board))
-        summary.update_spark()
-        if self.wall:
-            self._render_wall()
-        self._render_view()
+        with summary.batch():
+            summary.set_counts(count_text(self.board.counts, len(self.board)))
+            summary.set_scale(len(self.board))
+            summary.update_spark()
+            if self.wall:
+                self._render_wall()
+            self._render_view()
 
     def _render_wall(self) -> None:
         """The big numbers of wall mode (hidden otherwise: a hidden widget that repaints makes

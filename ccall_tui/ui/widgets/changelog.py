@@ -12,6 +12,7 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
+from textual.widget import Widget
 
 from ...api.text import clean_text
 from ...i18n import _
@@ -62,6 +63,7 @@ class ChangeLogView(ScrollView, can_focus=False):
         self._strips: dict[int, tuple[BoardEvent, tuple, Strip]] = {}
         self._styles = StyleCache(self)
         self._fill: Style | None = None
+        self._hidden_changes = False
 
     def update_events(self) -> None:
         """Show the log as it is now (call after the board changed).
@@ -73,10 +75,27 @@ class ChangeLogView(ScrollView, can_focus=False):
         live = {id(event) for event in self._items}
         for key in [k for k in self._strips if k not in live]:
             del self._strips[key]
+        if not self._shown():  # on the wall: drawn when it is shown again
+            self._hidden_changes = True
+            return
+        self._hidden_changes = False
         self._set_lines(len(self._items))
         width, height = self.scrollable_content_region.size
         if width and height:
             self.refresh(Region(0, 0, width, height))
+
+    def _shown(self) -> bool:
+        """Neither the log nor a panel holding it is hidden."""
+        node: object = self
+        while isinstance(node, Widget):
+            if not node.display:
+                return False
+            node = node.parent
+        return True
+
+    def on_show(self) -> None:
+        if self._hidden_changes:
+            self.update_events()
 
     def _set_lines(self, lines: int) -> None:
         size = Size(self.scrollable_content_region.width, lines)

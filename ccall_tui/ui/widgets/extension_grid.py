@@ -259,8 +259,20 @@ class ExtensionGrid(GridCursor, GridRows, ScrollView, can_focus=True):
                     self.cursor = self._index[keep]
                 else:
                     self.cursor = min(self.cursor, max(len(order) - 1, 0))
-                self._layout()
-                self.refresh()
+                if len(order) != len(before):
+                    self._layout()
+                    self.refresh()
+                    return
+                # The same tiles in another order (a state sort): the tiles keep their
+                # drawings, and only the rows between the first and the last moved tile
+                # are drawn again.
+                first = next(i for i, (a, b) in enumerate(zip(before, order)) if a != b)
+                last = next(i for i in range(len(order) - 1, -1, -1) if before[i] != order[i])
+                rows = range(first // self.columns, last // self.columns + 1)
+                self._refresh_rows(row for row in rows if row * self.columns < self.shown)
+                if self.hidden:
+                    self._refresh_more()
+                self.refresh_extensions(changes.changed)
                 return
         if self.hidden:  # the count of the rest may have moved
             self._refresh_more()

@@ -4,6 +4,7 @@ status lines): computed once per style update, translucent colours blended."""
 from __future__ import annotations
 
 from rich.style import Style
+from textual.strip import Strip
 
 
 def component_style(widget, name: str) -> Style:
@@ -37,4 +38,26 @@ class StyleCache:
         return style
 
 
-__all__ = ["StyleCache", "component_style"]
+def changed_span(old: Strip, new: Strip) -> tuple[int, int] | None:
+    """The columns ``[start, end)`` where two lines differ, found by whole segments from
+    both ends (None when they draw the same): a line whose count moved repaints the count,
+    not the line."""
+    if old.cell_length != new.cell_length:
+        return 0, max(old.cell_length, new.cell_length)
+    before, after = list(old), list(new)
+    start = index = 0
+    shortest = min(len(before), len(after))
+    while index < shortest and before[index] == after[index]:
+        start += after[index].cell_length
+        index += 1
+    if index == len(before) == len(after):
+        return None
+    end = new.cell_length
+    back = 0
+    while back < shortest - index and before[-1 - back] == after[-1 - back]:
+        end -= after[-1 - back].cell_length
+        back += 1
+    return (start, end) if end > start else None
+
+
+__all__ = ["StyleCache", "changed_span", "component_style"]

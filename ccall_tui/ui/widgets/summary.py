@@ -8,16 +8,20 @@ changed. Text is drawn as given (Rich ``Text``), never parsed as markup.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 from ...i18n import _
 from ...monitor.history import CountHistory
 from ...monitor.states import ExtensionState
-from .styles import StyleCache
+from .styles import StyleCache, changed_span
 
 BARS = "▁▂▃▄▅▆▇█"
 SPARK_MARGIN = 2
@@ -75,6 +79,9 @@ class BoardSummary(Widget):
         self._levels: tuple[int, ...] | None = None
         self._range = Text()
         self._strip: Strip | None = None
+        self._drawn: Strip | None = None  # the line the compositor has
+        self._batching = 0
+        self._dirty = False
         self._styles = StyleCache(self)
         self._bar_styles: list[Style] = []
 
@@ -113,9 +120,37 @@ class BoardSummary(Widget):
         ):
             self._changed()
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Several parts set at once are drawn once, at the end."""
+        self._batching += 1
+        try:
+            yield
+        finally:
+            self._batching -= 1
+            if not self._batching and self._dirty:
+                self._repaint()
+
     def _changed(self) -> None:
-        self._strip = None
-        self.refresh()
+        self._dirty = True
+        if not self._batching:
+            self._repaint()
+
+    def _repaint(self) -> None:
+        """Draw the line again now and repaint only the cells that changed (the counts, the
+        newest bars): the rest of the line is not sent to the terminal again."""
+        self._dirty = False
+        width = self.size.width
+        drawn = self._drawn
+        if not width or drawn is None or drawn.cell_length != width or not self.display:
+            self._strip = None
+            self.refresh()
+            return
+        self._strip = strip = self._render_strip(width, self._styles.get())
+        span = changed_span(drawn, strip)
+        if span is not None:
+            start, end = span
+            self.refresh(Region(start, 0, end - start, 1))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -151,6 +186,7 @@ class BoardSummary(Widget):
             return Strip.blank(width, base)
         if self._strip is None or self._strip.cell_length != width:
             self._strip = self._render_strip(width, base)
+        self._drawn = self._strip
         return self._strip
 
     def _render_strip(self, width: int, base: Style) -> Strip:
