@@ -51,8 +51,7 @@ async def attach_to_services(feed: Any, services: Any, on_problem: Callable[[str
         return None
 
     def problem(message: str) -> None:
-        if getattr(services, "history", None) is None:  # once it is there, its warning says it
-            services.history_problem = message
+        services.history_problem = message  # the latest problem; the screens tell if it passed
         on_problem(message)
 
     recording = await attach_recorder(
