@@ -61,6 +61,8 @@ def add_parser(subparsers: Any) -> None:
     availability = kinds.add_parser("availability", help=_("uptime percentage, flaps and longest outage per extension"))
     output(availability, "7d")
     availability.set_defaults(func=run_availability)
+    from . import quality_cmd
+    quality_cmd.add_parser(kinds)
 
     record = subparsers.add_parser(
         "record", help=_("poll and record the history without a terminal (stop with SIGTERM or Ctrl-C)"))
