@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 import time
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -21,7 +21,8 @@ from .textual_compat import mode_screens, same_styles_as_app, styles_current
 from .translate import translate_bindings
 
 
-# Set to a file path, the app appends the wall-clock time (``time.time()``) to that file once the
+# Set to a file path, the app appends the wall-clock time (``time.time()``) and the CPU time the
+# process has used (``time.process_time()``) to that file, one line, once the
 # board shows the first answer's states: how tests/benchmarks/bench_startup.py times the start.
 FIRST_DATA_ENV = "CCALL_TUI_FIRST_DATA"
 
@@ -58,6 +59,8 @@ class CcallApp(App[int]):
         self.add_mode("monitor", self._monitor_screen)
         self.add_mode("cdrs", self._cdrs_screen)
         self._first_data_file = os.environ.get(FIRST_DATA_ENV) or None
+        self._first_outcome_seen = self._first_outcome_shown = False
+        self._after_first_data: list[Callable[[], object]] = []
 
     # ------------------------------------------------------------------ modes
 
@@ -114,17 +117,37 @@ class CcallApp(App[int]):
         else:
             self.switch_mode("monitor")
 
+    # ------------------------------------------------------------------ first data
+
+    def when_first_data(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the board has painted the first poll's outcome (its data, or
+        why there is none), at once if it has already. What the first frame does not need
+        (history, alerts) starts there instead of competing with the first poll for the CPU."""
+        if self._first_outcome_shown:
+            self.call_later(callback)
+        else:
+            self._after_first_data.append(callback)
+
     def on_monitor_screen_feed_update(self, message: Any) -> None:
-        """A board event bubbled up: only the startup timing (FIRST_DATA_ENV) looks at it."""
-        if self._first_data_file is None or type(message.event).__name__ != "SnapshotApplied":
-            return
-        path, self._first_data_file = self._first_data_file, None
+        """A board event bubbled up: the first poll's outcome is on screen after the next refresh."""
+        kind = type(message.event).__name__
+        if kind == "SnapshotApplied" and self._first_data_file is not None:
+            path, self._first_data_file = self._first_data_file, None
+            self.call_after_refresh(self._note_first_data, path)
+        if not self._first_outcome_seen and kind in ("SnapshotApplied", "PollFailed", "AuthRejected"):
+            self._first_outcome_seen = True
+            self.call_after_refresh(self._first_outcome_painted)
 
-        def painted() -> None:
-            with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as out:
-                out.write(f"{time.time():.6f}\n")
+    def _first_outcome_painted(self) -> None:
+        self._first_outcome_shown = True
+        callbacks, self._after_first_data = self._after_first_data, []
+        for callback in callbacks:
+            callback()
 
-        self.call_after_refresh(painted)
+    @staticmethod
+    def _note_first_data(path: str) -> None:
+        with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as out:
+            out.write(f"{time.time():.6f} {time.process_time():.6f}\n")
 
     # ------------------------------------------------------------------ client
 

@@ -6,13 +6,19 @@ Each program runs as a subprocess under a pseudo-terminal of 160x48 (a real term
 not the headless one), with a fresh config path and state directory, and tells when it got
 there through the environment variable ``CCALL_TUI_FIRST_DATA``: a file to which it appends the
 wall-clock time (``time.time()``). The time is counted from just before the process is started,
-so the interpreter's own start, every import and the first frame are inside it.
+so the interpreter's own start, every import and the first frame are inside it. Byte code is
+written and reused (under a cache directory in the temp dir, not in the tree), as an installed
+package has it; a first, unmeasured run of each program fills that cache.
 
 * ``textual_first_paint_ms``: a bare Textual app (one Static) after its first refresh.
 * ``first_data_ms``: ``ccall-tui --demo`` once the board shows the first answer's states
   (the app writes the time after the refresh that follows the first applied snapshot; see
   ``FIRST_DATA_ENV`` in ccall_tui/ui/app.py).
 * ``first_data_vs_textual``: the first divided by the second. Target <= 2.
+* ``..._cpu_ms`` and ``first_data_cpu_vs_textual``: the CPU time each process had used by then
+  (``time.process_time()``, every thread). Wall time is what the user waits for, but on a busy
+  machine it mostly measures the other programs; CPU time shows the work itself. The load
+  average is printed last: read wall figures taken above the number of cores with care.
 
 With ``--old PATH`` (a git worktree of older code, e.g. ``git worktree add /tmp/s3-old HEAD``)
 the same is measured for that tree in the same run, interleaved: ``first_data_old_ms`` and
@@ -38,6 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_NAME = "CCALL_TUI_FIRST_DATA"
+PYCACHE = str(Path(tempfile.gettempdir(), "ccall-startup-pycache"))
 
 BARE_APP = f"""
 import os, time
@@ -51,7 +58,7 @@ class Bare(App):
     def on_mount(self):
         def painted():
             with open(os.environ["{ENV_NAME}"], "a") as out:
-                out.write(f"{{time.time():.6f}}\\n")
+                out.write(f"{{time.time():.6f}} {{time.process_time():.6f}}\\n")
         self.call_after_refresh(painted)
 
 Bare().run()
@@ -70,8 +77,9 @@ def _drain(fd: int) -> None:
             return
 
 
-def time_once(code: str, cwd: Path, timeout: float = 30.0) -> float:
-    """Seconds from just before the process starts until it writes its time."""
+def time_once(code: str, cwd: Path, timeout: float = 30.0) -> tuple[float, float]:
+    """Seconds from just before the process starts until it writes its time, and the CPU
+    seconds the process had used by then (every thread: the demo's simulator too)."""
     with tempfile.TemporaryDirectory(prefix="ccall-startup-") as tmp:
         mark = Path(tmp, "first-data")
         env = {k: v for k, v in os.environ.items() if not k.startswith("CCALL_")}
@@ -82,6 +90,9 @@ def time_once(code: str, cwd: Path, timeout: float = 30.0) -> float:
             **{ENV_NAME: str(mark)},
         )
         env.pop("PYTHONPATH", None)
+        # Compiled modules are kept (outside the tree), as an installed package has them.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = PYCACHE
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 48, 160, 0, 0))
         reader = threading.Thread(target=_drain, args=(master,), daemon=True)
@@ -97,7 +108,8 @@ def time_once(code: str, cwd: Path, timeout: float = 30.0) -> float:
             while time.monotonic() < deadline:
                 text = mark.read_text() if mark.exists() else ""
                 if text.endswith("\n"):
-                    return float(text.split()[0]) - start
+                    wall, cpu = text.split()[:2]
+                    return float(wall) - start, float(cpu)
                 if proc.poll() is not None:
                     raise RuntimeError(f"exited with {proc.returncode} before it showed data ({cwd})")
                 time.sleep(0.005)
@@ -122,8 +134,8 @@ def main() -> None:
     trees = {"": ROOT}
     if args.old is not None:
         trees["_old"] = args.old.resolve()
-    bare: list[float] = []
-    demo: dict[str, list[float]] = {name: [] for name in trees}
+    bare: list[tuple[float, float]] = []
+    demo: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
     time_once(BARE_APP, ROOT)  # warm the file cache: the first run of anything is slower
     for tree in trees.values():
         time_once(DEMO, tree)
@@ -131,12 +143,18 @@ def main() -> None:
         bare.append(time_once(BARE_APP, ROOT))
         for name, tree in trees.items():
             demo[name].append(time_once(DEMO, tree))
-    floor = statistics.median(bare) * 1000
+    floor = statistics.median(wall for wall, _cpu in bare) * 1000
+    floor_cpu = statistics.median(cpu for _wall, cpu in bare) * 1000
     print(f"textual_first_paint_ms: {floor:.0f} ms", flush=True)
+    print(f"textual_first_paint_cpu_ms: {floor_cpu:.0f} ms", flush=True)
     for name, values in demo.items():
-        first = statistics.median(values) * 1000
+        first = statistics.median(wall for wall, _cpu in values) * 1000
+        first_cpu = statistics.median(cpu for _wall, cpu in values) * 1000
         print(f"first_data{name}_ms: {first:.0f} ms", flush=True)
         print(f"first_data_vs_textual{name}: {first / floor:.2f} x", flush=True)
+        print(f"first_data_cpu{name}_ms: {first_cpu:.0f} ms", flush=True)
+        print(f"first_data_cpu_vs_textual{name}: {first_cpu / floor_cpu:.2f} x", flush=True)
+    print(f"load_average: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})", flush=True)
 
 
 if __name__ == "__main__":

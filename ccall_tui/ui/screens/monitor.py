@@ -146,7 +146,8 @@ class MonitorScreen(Screen):
         self._render_header()
         self._arm_tick(TICK_S)
         self.feed.start()
-        self.alerts_ui.start()
+        # The alerts (their rules, and the calls they follow) wait until the first answer is painted.
+        self.app.when_first_data(lambda: None if self.feed.stopped else self.alerts_ui.start())
         self.run_worker(self._record(), name="history", group="history", exit_on_error=False)
         self.history_ui.start()
         if getattr(self.services, "metrics", None):  # --metrics: the board served to Prometheus

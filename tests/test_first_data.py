@@ -1,0 +1,60 @@
+"""The first frame with data comes first: work it does not need (the alert rules and the calls they
+follow) starts once the first poll's outcome is on screen, whether that is data or a failure."""
+
+from __future__ import annotations
+
+from ccall_tui.factory import build_app
+from ccall_tui.ui.screens.monitor import MonitorScreen
+
+
+async def until(pilot, condition, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out")
+
+
+async def test_later_work_starts_after_the_first_answer_is_on_the_board(make_services):
+    app = build_app(make_services())
+    seen: list[tuple[int, bool]] = []
+
+    def later() -> None:
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        seen.append((screen.polls_started, screen.status.last_success is not None))
+
+    app.when_first_data(later)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: seen)
+        assert seen == [(1, True)]  # once, after the first poll, with its data
+        app.when_first_data(later)  # asked for afterwards: at once
+        await until(pilot, lambda: len(seen) == 2)
+
+
+async def test_a_failed_first_poll_does_not_hold_later_work_back(make_services, sim):
+    sim.faults.status_5xx = True
+    app = build_app(make_services())
+    seen: list[str | None] = []
+    app.when_first_data(lambda: seen.append(app.screen.status.last_error and app.screen.status.last_error.message))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: seen)
+        assert seen[0]  # the failure was known (and shown) before
+        assert app.screen.status.last_success is None
+
+
+async def test_the_alerts_start_only_once_the_board_shows_data(make_services, monkeypatch):
+    from ccall_tui.ui.screens import board_alerts
+
+    started: list[bool] = []
+    real_start = board_alerts.BoardAlerts.start
+
+    def start(self) -> None:
+        started.append(self.screen.status.last_success is not None)
+        real_start(self)
+
+    monkeypatch.setattr(board_alerts.BoardAlerts, "start", start)
+    app = build_app(make_services())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: started)
+        assert started == [True]
