@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from rich.cells import cell_len
+from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.geometry import Region
 from textual.widget import Widget
 
@@ -13,6 +15,7 @@ from ccall_tui.factory import build_app
 from ccall_tui.monitor.states import ExtensionState
 from ccall_tui.ui.screens.monitor import MonitorScreen
 from ccall_tui.ui.widgets.changelog import ChangeLogView
+from ccall_tui.ui.widgets.summary import BoardSummary
 
 
 @pytest.fixture
@@ -47,8 +50,63 @@ def log_lines(log: ChangeLogView) -> list[str]:
     return [log.render_line(y).text.rstrip() for y in range(log.size.height)]
 
 
+class Terminal:
+    """What a terminal shows after the frames the app sent it: each frame applied as a
+    terminal driver writes it (a full frame, or only the changed spans)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.cells: dict[tuple[int, int], tuple[str, object]] = {}
+        original = app._display
+
+        def display(screen, update):  # Textual's signature
+            if isinstance(update, LayoutUpdate):
+                self.cells.clear()
+                for y, strips in enumerate(update.strips):
+                    x = 0
+                    for strip in strips:
+                        self._write(self.cells, x, y, strip)
+                        x += strip.cell_length
+            elif isinstance(update, ChopsUpdate):
+                for y, x1, x2 in update.spans:  # as ChopsUpdate.render_segments writes them
+                    for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items()):
+                        if strip is None or x > x2 or end <= x1:
+                            continue
+                        self._write(self.cells, x, y, strip if x2 > x >= x1 and end <= x2 else strip.crop(0, min(end, x2) - x))
+            return original(screen, update)
+
+        app._display = display
+
+    @staticmethod
+    def _write(cells, x: int, y: int, strip) -> None:
+        for segment in strip.discard_meta():
+            for char in segment.text:
+                width = cell_len(char)
+                if width == 0 and (x - 1, y) in cells:  # a combining mark joins its letter
+                    previous, style = cells[x - 1, y]
+                    cells[x - 1, y] = (previous + char, style)
+                    continue
+                cells[x, y] = (char, segment.style)
+                x += width
+
+    async def matches_a_fresh_paint(self, pilot) -> bool:
+        for _ in range(20):  # until everything asked for has been painted
+            await pilot.pause()
+            screen = self.app.screen
+            if not (screen._dirty_widgets or screen._compositor._dirty_regions or screen._layout_required):
+                break
+        fresh: dict[tuple[int, int], tuple[str, object]] = {}
+        for y, strips in enumerate(self.app.screen._compositor.render_full_update().strips):
+            x = 0
+            for strip in strips:
+                self._write(fresh, x, y, strip)
+                x += strip.cell_length
+        return fresh == self.cells
+
+
 async def test_a_change_adds_its_log_line_without_laying_the_screen_out_again(make_services, roster_profile, sim, clock):
     app = build_app(make_services(profile=roster_profile))
+    terminal = Terminal(app)
     async with app.run_test(size=(120, 20)) as pilot:  # a short log: it overflows soon
         await settle(app, pilot)
         screen = app.screen
@@ -70,6 +128,7 @@ async def test_a_change_adds_its_log_line_without_laying_the_screen_out_again(ma
         assert layouts == []
         assert len(log._items) == before + 1
         assert "150" in log_lines(log)[0]  # newest first
+        assert await terminal.matches_a_fresh_paint(pilot)
         assert log.virtual_size.height == before + 1
         bar = log.vertical_scrollbar
         assert bar.window_virtual_size == before + 1  # the thumb follows
@@ -123,6 +182,7 @@ async def test_the_wall_repaints_every_tile_a_change_moves(make_services, roster
     """The wall puts offline phones first: a phone going offline moves the tiles between its
     old and new place, and every one of them is repainted (no tile is left where it was)."""
     app = build_app(make_services(profile=roster_profile, wall=True))
+    terminal = Terminal(app)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         screen = app.screen
@@ -136,3 +196,34 @@ async def test_the_wall_repaints_every_tile_a_change_moves(make_services, roster
             assert (grid.order.index(number) < before.index(number)) == (state == "offline")
             shown, fresh = drawn_and_fresh(grid)
             assert shown == fresh
+            assert await terminal.matches_a_fresh_paint(pilot)
+
+
+async def test_the_summary_repaints_what_changed_and_the_log_catches_up_after_the_wall(
+    make_services, roster_profile, sim, clock
+):
+    app = build_app(make_services(profile=roster_profile))
+    terminal = Terminal(app)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        summary = screen.query_one(BoardSummary)
+        log = screen.query_one(ChangeLogView)
+        online = [ext for ext in screen.grid.order if screen.board.tiles[ext].state is ExtensionState.ONLINE]
+        for number in online[:3]:
+            await flip(app, pilot, sim, clock, number, "offline")
+            counted = f"{screen.board.counts[ExtensionState.ONLINE]}/60 online"
+            shown, fresh = drawn_and_fresh(summary)
+            assert shown == fresh
+            assert counted in "".join(segment.text for segment in shown[0])
+            assert await terminal.matches_a_fresh_paint(pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        assert not log._shown()
+        await flip(app, pilot, sim, clock, online[3], "offline")  # while the log is hidden
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.pause()
+        assert online[3] in log_lines(log)[0]
+        assert log.virtual_size.height == len(log._items)  # it scrolls over all of them
+        assert await terminal.matches_a_fresh_paint(pilot)
