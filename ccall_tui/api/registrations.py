@@ -8,8 +8,7 @@ are one device.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, KeysView, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +16,12 @@ import msgspec
 
 from ..i18n import _
 from .errors import ProtocolError
+from .online import (
+    OnlineRegistrations,
+    Registrations,
+    RegistrationsSnapshot,
+    device_signature,
+)
 from .registration import (
     MAX_PING_MS,
     Registration,
@@ -32,8 +37,6 @@ from .registrations_fast import (
     carry_over,
     decode_slices,
     group_signature,
-    moved_since,
-    row_mapping,
     same_device,
     share,
 )
@@ -55,162 +58,6 @@ __all__ = [
 
 # More rows than this is not a tenant but a runaway answer: refused before any row is read.
 MAX_REGISTRATION_ROWS = 100_000
-
-@dataclass(frozen=True, slots=True)
-class RegistrationsSnapshot:
-    """Online extensions at one moment: extension -> its registrations (one per device)."""
-
-    extensions: Mapping[str, Sequence[Registration]]
-    # Rows that could not be read, and why the first of them could not.
-    skipped: int = 0
-    skip_reason: str | None = None
-
-    def __len__(self) -> int:
-        return len(self.extensions)
-
-    def device_count(self, extension: str) -> int:
-        return len(self.extensions.get(extension, ()))
-
-
-class Registrations(Sequence[Registration]):
-    """The registrations of one extension in one answer, read from their rows when first used.
-
-    A poll needs only which extensions are online, how many devices each has and whether they
-    are the same devices as before; the full reading of a row (its expiry, ping, network
-    address, the cleaned copy of every field) is only wanted for the few extensions someone
-    looks at. ``rows`` is one row or a tuple of rows (see :mod:`.registrations_fast`), each
-    one a ``user`` was already read from (so it always gives a :class:`Registration`);
-    reading is what :func:`parse_registration` does, once.
-    """
-
-    __slots__ = ("_rows", "_tz", "_parsed")
-
-    def __init__(self, rows: Any, tz: ZoneInfo) -> None:
-        if type(rows) is list:
-            rows = rows[0] if len(rows) == 1 else tuple(rows)
-        self._rows = rows
-        self._tz = tz
-        self._parsed: tuple[Registration, ...] | None = None
-
-    @property
-    def signature(self) -> object:
-        """Which devices these are (see :func:`device_signature`)."""
-        return group_signature(self._rows)
-
-    def _all(self) -> tuple[Registration, ...]:
-        parsed = self._parsed
-        if parsed is None:
-            tz = self._tz
-            rows = self._rows if type(self._rows) is tuple else (self._rows,)
-            parsed = self._parsed = tuple(
-                [parse_registration(row_mapping(row), tz) for row in rows]  # type: ignore[misc]
-            )
-        return parsed
-
-    def __len__(self) -> int:
-        rows = self._rows
-        return len(rows) if type(rows) is tuple else 1
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._all()[index]
-
-    def __iter__(self) -> Iterator[Registration]:
-        return iter(self._all())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Registrations, tuple)):
-            return self._all() == tuple(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Registrations({list(self._all())!r})"
-
-
-class OnlineRegistrations(Mapping[str, Registrations]):
-    """Extension -> :class:`Registrations`, over the compact rows of one answer (extension ->
-    its row, or a tuple of rows for several devices), in the answer's order. Registrations
-    are made when asked for: an answer of 50,000 extensions holds 50,000 rows, no more."""
-
-    __slots__ = ("rows", "tz", "signatures", "_prepared")
-
-    def __init__(self, rows: dict[str, Any], tz: ZoneInfo, signatures: dict[str, object] | None = None) -> None:
-        self.rows = rows
-        self.tz = tz
-        # Rows read the general way (dicts): their group signatures, made while parsing.
-        self.signatures = signatures
-        self._prepared: tuple[object, tuple[list[str], list[str]]] | None = None
-
-    def __getitem__(self, extension: str) -> Registrations:
-        return Registrations(self.rows[extension], self.tz)
-
-    def get(self, extension: str, default: Any = None) -> Any:
-        rows = self.rows.get(extension)
-        return default if rows is None else Registrations(rows, self.tz)
-
-    def __contains__(self, extension: object) -> bool:
-        return extension in self.rows
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def keys(self) -> KeysView[str]:
-        return self.rows.keys()
-
-    def changes_since(self, before: Mapping[str, Sequence[Registration]]) -> tuple[list[str], list[str]] | None:
-        """(extensions gone, extensions new or with other devices) since the answer
-        ``before``; None when ``before`` was not read from an answer (compare them one by one).
-        Computed once per ``before`` when :meth:`prepare` ran (in a thread, off the loop)."""
-        prepared = self._prepared
-        self._prepared = None  # used once: never an old answer kept alive by a newer one
-        if prepared is not None and prepared[0] is before:
-            return prepared[1]
-        if not isinstance(before, OnlineRegistrations):
-            return None
-        gone = list(before.rows.keys() - self.rows.keys())
-        mine, theirs = self.signatures, before.signatures
-        if mine is not None and theirs is not None:
-            earlier = theirs.get
-            return gone, [ext for ext, signature in mine.items() if earlier(ext) != signature]
-        return gone, moved_since(before.rows, self.rows)
-
-    def prepare(self, before: Mapping[str, Sequence[Registration]]) -> None:
-        """Compare with the answer ``before`` now (the O(extensions) part of applying this
-        answer: worth running off the event loop), unless that was done while reading."""
-        prepared = self._prepared
-        if prepared is not None and prepared[0] is before:
-            return
-        changes = self.changes_since(before)
-        if changes is not None:
-            self.prepared_against(before, *changes)
-
-    def prepared_against(self, before: object, gone: list[str], moved: list[str]) -> None:
-        """What :meth:`changes_since` ``before`` is, found while reading the answer. (What
-        ``before`` knew of the answer before it is dropped: no chain of old answers.)"""
-        if isinstance(before, OnlineRegistrations):
-            before._prepared = None
-        self._prepared = (before, (gone, moved))
-
-
-def _parsed_signature(regs: Sequence[Registration]) -> object:
-    return tuple([
-        (r.call_id or r.contact or r.user, r.agent, r.ping_status, r.ip, r.port, r.transport) for r in regs
-    ])
-
-
-def device_signature(regs: Sequence[Registration]) -> object:
-    """Which devices these are and how they are reached (not their expiry countdown or ping
-    time): equal from one answer to the next while the same devices stay registered the same
-    way. Compare only signatures made the same way (a :class:`Registrations` uses its rows'
-    raw values)."""
-    if type(regs) is Registrations:
-        return regs.signature
-    return _parsed_signature(regs)
-
 
 def parse_registrations(
     payload: Any, tz: ZoneInfo | None = None, *, max_rows: int = MAX_REGISTRATION_ROWS

@@ -7,7 +7,7 @@ devices changed, so the screen redraws only those tiles.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -21,7 +21,7 @@ from ..api.registrations import (
 )
 from .history import BoardEvent, CountHistory, EventLog
 from .roster import extension_sort_key
-from .states import ExtensionState, ExtensionTile, fold
+from .states import ExtensionState, ExtensionTile, LatestRegistrations, fold
 
 ONLINE = ExtensionState.ONLINE
 OFFLINE = ExtensionState.OFFLINE
@@ -43,10 +43,6 @@ class SortOrder(Enum):
 
 
 _STATE_RANK = {OFFLINE: 0, UNKNOWN: 1, NEVER_SEEN: 2, ONLINE: 3}
-
-
-def _registration_key(reg: Registration) -> str | None:
-    return reg.call_id or reg.contact or reg.user
 
 
 @dataclass(slots=True)
@@ -71,35 +67,6 @@ class BoardChanges:
 
     def __bool__(self) -> bool:
         return bool(self.state_changed or self.registrations_changed or self.added)
-
-
-class _LatestOf(Sequence[Registration]):
-    """A tile's registrations read from the board's latest answer: the devices the tile got
-    when they last changed (the same ones, or the tile would have changed since), with the
-    fresh figures. So a tile holds no rows of its own: 50,000 tiles do not keep an old
-    answer alive beside the latest."""
-
-    __slots__ = ("_board", "_extension", "_count")
-
-    def __init__(self, board: ExtensionBoard, extension: str, count: int) -> None:
-        self._board = board
-        self._extension = extension
-        self._count = count
-
-    def _latest(self) -> Sequence[Registration]:
-        return self._board.latest.get(self._extension, ())
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._latest()[index]
-
-    def __iter__(self) -> Iterator[Registration]:
-        return iter(self._latest())
-
-    def __repr__(self) -> str:
-        return f"_LatestOf({self._extension!r}, {list(self._latest())!r})"
 
 
 class ExtensionBoard:
@@ -266,7 +233,7 @@ class ExtensionBoard:
         for extension in moved:  # in the answer's order
             regs: Sequence[Registration] = online[extension]
             if lazy:
-                regs = _LatestOf(self, extension, len(regs))
+                regs = LatestRegistrations(self, extension, len(regs))
             tile = tiles.get(extension)
             if tile is not None and tile.state is ONLINE:  # online before, with other devices
                 old_devices = len(tile.registrations)
@@ -307,6 +274,12 @@ class ExtensionBoard:
         online = snapshot.extensions
         if isinstance(online, OnlineRegistrations):
             online.prepare(self.latest)
+
+    def needs_comparing(self, snapshot: RegistrationsSnapshot) -> bool:
+        """Whether :meth:`prepare` has work to do for ``snapshot`` (an answer read from the
+        bytes by a client given :attr:`latest` was compared while it was read)."""
+        online = snapshot.extensions
+        return isinstance(online, OnlineRegistrations) and not online.compared_with(self.latest)
 
     def take_previous(self) -> Mapping[str, Sequence[Registration]] | None:
         """The answer that was the latest before the last :meth:`apply`, handed over (the

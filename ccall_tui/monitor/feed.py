@@ -237,9 +237,10 @@ class BoardFeed:
         status = self._status
         try:
             snapshot = await self._client().registrations(previous=self._board.latest)
-            # Comparing with the latest answer reads every extension: in a thread, so that
-            # applying on the loop costs only what changed.
-            await asyncio.to_thread(self._board.prepare, snapshot)
+            # Comparing with the latest answer reads every extension: in a thread (unless the
+            # client did it while reading), so that applying on the loop costs what changed.
+            if self._board.needs_comparing(snapshot):
+                await asyncio.to_thread(self._board.prepare, snapshot)
         except AuthenticationError as exc:
             self._auth_failed(exc.message)
             return

@@ -4,10 +4,11 @@ and with which devices (one tile of the board)."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any, Protocol
 
 from ..api.registrations import Registration
 from ..i18n import _
@@ -104,3 +105,37 @@ class ExtensionTile:
             self.version += 1
             return True
         return False
+
+
+class HasLatest(Protocol):
+    @property
+    def latest(self) -> Mapping[str, Sequence[Registration]]: ...
+
+
+class LatestRegistrations(Sequence[Registration]):
+    """A tile's registrations read from its board's latest answer: the devices the tile got
+    when they last changed (the same ones, or the tile would have changed since), with the
+    fresh figures. So a tile holds no rows of its own: 50,000 tiles do not keep an old
+    answer alive beside the latest."""
+
+    __slots__ = ("_board", "_extension", "_count")
+
+    def __init__(self, board: HasLatest, extension: str, count: int) -> None:
+        self._board = board
+        self._extension = extension
+        self._count = count
+
+    def _latest(self) -> Sequence[Registration]:
+        return self._board.latest.get(self._extension, ())
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._latest()[index]
+
+    def __iter__(self) -> Iterator[Registration]:
+        return iter(self._latest())
+
+    def __repr__(self) -> str:
+        return f"LatestRegistrations({self._extension!r}, {list(self._latest())!r})"
