@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from .services import AppServices
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cli import Context
+    from .credentials import Credentials, CredentialStore
     from .ui.app import CcallApp
 
 
@@ -17,23 +20,40 @@ def build_app(services: AppServices) -> CcallApp:
     return CcallApp(services)
 
 
+def read_keyring_early(store: CredentialStore, profile: str) -> Future[tuple[Credentials | None, str]]:
+    """Read ``profile``'s credentials from the keyring in a thread, starting now: importing
+    keyring and waiting for a Secret Service's answer overlap with Textual's start instead of
+    holding the first frame back. The future holds ``(credentials or None, source)``, or the
+    :class:`~ccall_tui.credentials.KeyringUnavailable` that says why the keyring cannot be used."""
+    from .credentials import resolve_credentials
+
+    future: Future[tuple[Credentials | None, str]] = Future()
+
+    def read() -> None:
+        try:
+            future.set_result(resolve_credentials(profile, {}, store))
+        except BaseException as error:  # noqa: BLE001 - handed to the app, which says it
+            future.set_exception(error)
+
+    threading.Thread(target=read, name="ccall-keyring-early", daemon=True).start()
+    return future
+
+
 def build_app_from_context(ctx: Context, call_id: str | None = None) -> CcallApp:
     """From the command line's context: profile, credentials (or none: login screen)."""
-    from .credentials import Credentials, CredentialStore, KeyringUnavailable, resolve_credentials
+    from .credentials import CredentialStore, resolve_credentials
     from .i18n import current_language
     from .paths import state_dir
 
     store = CredentialStore()
-    keyring_error = None
+    pending = None
     creds: Credentials | None
     if ctx.sim is not None:
         creds, source = ctx.credentials(), "demo"
     else:
-        try:
-            creds, source = resolve_credentials(ctx.profile.name, ctx.env, store)
-        except KeyringUnavailable as error:
-            creds, source = None, "none"
-            keyring_error = str(error)
+        creds, source = resolve_credentials(ctx.profile.name, ctx.env, None)  # the environment
+        if creds is None:
+            pending = read_keyring_early(store, ctx.profile.name)
     services = AppServices(
         profile=ctx.profile,
         credentials=creds,
@@ -46,7 +66,7 @@ def build_app_from_context(ctx: Context, call_id: str | None = None) -> CcallApp
         sim=ctx.sim,
         language=current_language(),
         profiles=tuple((name, p.base_url) for name, p in sorted(ctx.settings.profiles.items())),
-        keyring_error=keyring_error,
+        credentials_pending=pending,
         transport=ctx.demo_transport(),
         metrics=getattr(ctx.args, "metrics", None),
     )

@@ -3,6 +3,7 @@ the screenshot script and the tests. Nothing here imports the app (see :mod:`cca
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +45,9 @@ class AppServices:
     profiles: tuple[tuple[str, str], ...] = ()
     # Why the keyring could not be used when the app started, or None.
     keyring_error: str | None = None
+    # The keyring, read in a thread since the command line started (ccall_tui.factory): the app
+    # takes its (credentials, source) once it is on screen. None: nothing is being read.
+    credentials_pending: Future[tuple[Credentials | None, str]] | None = None
     # An httpx transport for the API client (tests and the screenshot script route with it).
     transport: httpx.AsyncBaseTransport | None = None
     # The flight recorder's history (set once opened, in a thread, after the board is up) and

@@ -1,9 +1,19 @@
-"""The first frame with data comes first: work it does not need (the alert rules and the calls they
-follow) starts once the first poll's outcome is on screen, whether that is data or a failure."""
+"""The first frame with data comes first: the keyring is read in a thread while the app starts, and
+work the first frame does not need (the alert rules and the calls they follow) starts once the
+first poll's outcome is on screen, whether that is data or a failure."""
 
 from __future__ import annotations
 
-from ccall_tui.factory import build_app
+import argparse
+import time
+
+import keyring
+from keyring_memory import InMemoryKeyring
+
+from ccall_tui.cli import Context
+from ccall_tui.credentials import Credentials, CredentialStore
+from ccall_tui.factory import build_app, build_app_from_context
+from ccall_tui.ui.screens.login import LoginScreen
 from ccall_tui.ui.screens.monitor import MonitorScreen
 
 
@@ -58,3 +68,51 @@ async def test_the_alerts_start_only_once_the_board_shows_data(make_services, mo
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: started)
         assert started == [True]
+
+
+# --------------------------------------------------------------------------- the keyring
+
+
+class SlowKeyring(InMemoryKeyring):
+    """A keyring that takes its time to answer, as a Secret Service over D-Bus can."""
+
+    delay = 0.6
+
+    def get_password(self, service: str, username: str) -> str | None:
+        time.sleep(self.delay)
+        return super().get_password(service, username)
+
+
+def context_for(sim) -> Context:
+    return Context(argparse.Namespace(profile=None, base_url=sim.base_url, lang=None), {})
+
+
+async def test_a_slow_keyring_does_not_hold_the_app_back_and_its_credentials_are_used(sim):
+    backend = SlowKeyring()
+    keyring.set_keyring(backend)
+    CredentialStore().set("default", Credentials("demo", "demo"))
+    started = time.monotonic()
+    app = build_app_from_context(context_for(sim))
+    assert time.monotonic() - started < SlowKeyring.delay / 2  # the read goes on in a thread
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, MonitorScreen)
+                    and app.screen.status.last_success is not None)
+        assert app.services.credential_source.startswith("keyring")
+        assert app.services.credentials == Credentials("demo", "demo")
+
+
+async def test_an_empty_keyring_asks_for_credentials(sim):
+    app = build_app_from_context(context_for(sim))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        assert app.services.keyring_error is None
+
+
+async def test_a_keyring_that_cannot_be_used_is_said_on_the_login_screen(sim):
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    app = build_app_from_context(context_for(sim))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        assert "CCALL_API_KEY" in (app.services.keyring_error or "")

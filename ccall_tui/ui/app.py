@@ -103,9 +103,31 @@ class CcallApp(App[int]):
 
     def on_mount(self) -> None:
         self._install_signal_handlers()
+        if self.services.credentials is None and self.services.credentials_pending is not None:
+            self.run_worker(self._take_keyring_credentials(), name="keyring", group="keyring",
+                            exit_on_error=False)
+            return
         if self.services.credentials is None:
             self.ask_for_login(first_run=True)
             return
+        self._start()
+
+    async def _take_keyring_credentials(self) -> None:
+        """The keyring's answer, read in a thread since the command line started: the board,
+        or the login screen (saying why the keyring could not be used, when it could not)."""
+        from ..credentials import KeyringUnavailable
+
+        services = self.services
+        pending, services.credentials_pending = services.credentials_pending, None
+        try:
+            credentials, source = await asyncio.wrap_future(pending)
+        except KeyringUnavailable as error:
+            credentials, source = None, "none"
+            services.keyring_error = str(error)
+        if credentials is None:
+            self.ask_for_login(first_run=True)
+            return
+        services.credentials, services.credential_source = credentials, source
         self._start()
 
     def _start(self) -> None:
