@@ -88,6 +88,15 @@ def test_registrations_written_ahead_are_the_bytes_written_afresh():
 def test_a_replaced_registrations_method_is_still_honoured(sim, monkeypatch):
     monkeypatch.setattr(sim.tenant, "registrations", lambda *args, **kwargs: [])
     assert post(sim, "/ext_reg/json").json() == {"response": {"registrations": []}}
+    monkeypatch.undo()
+    assert post(sim, "/ext_reg/json").json()["response"]["registrations"]
+    # Only extension 100 online, by a replaced registrations_of (as a scenario would do it).
+    original = sim.tenant.registrations_of
+    monkeypatch.setattr(sim.tenant, "registrations_of",
+                        lambda ext, *args, **kwargs: original(ext, *args, **kwargs) if ext == "100" else [])
+    sim.tenant.force_online("100")
+    rows = post(sim, "/ext_reg/json").json()["response"]["registrations"]
+    assert {row["user"].split("@")[0] for row in rows} == {"100"}
 
 
 # --------------------------------------------------------------------------- precomputed pages

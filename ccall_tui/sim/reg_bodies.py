@@ -10,7 +10,8 @@ only writes the status between them.
 The bytes are exactly those of the plain path (``wire.registration_row`` + ``json.dumps``),
 which the tests check. The plain path is used instead whenever the answer is not the plain
 one: a quirk or hostile switch that reshapes it, an extension steered by hand (forced,
-renamed, given another agent), or ``tenant.registrations`` replaced (tests do that).
+renamed, given another agent), or ``tenant.registrations`` / ``registrations_of`` replaced on
+the tenant (tests and scenarios such as sim/dropping.py do that).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ class RegistrationBodies:
 
     def applies(self, faults: Faults) -> bool:
         """Whether the answer is the plain one this class writes."""
-        return faults.plain_registrations() and "registrations" not in vars(self.tenant)
+        replaced = vars(self.tenant)  # a scenario or a test that replaced how phones register
+        return faults.plain_registrations() and "registrations" not in replaced and "registrations_of" not in replaced
 
     def body(self, now: datetime, faults: Faults) -> bytes:
         """The whole answer at ``now``, as the plain path would write it."""
