@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import json
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -88,12 +86,14 @@ def run_quality(args: argparse.Namespace, ctx: Any) -> int:
     rows = data.builder.rows(args.by)
     stamp = "%Y-%m-%d %H:%M"
     if args.json:
-        json.dump({"since": since.strftime(stamp), "until": until.strftime(stamp), "timezone": tz.key, "by": args.by,
-                   "recorded": data.recorded, "rows": [row.to_json() for row in rows]},
-                  sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        from ..monitor.quality_sources import write_rows_json
+
+        write_rows_json(rows, sys.stdout, {"since": since.strftime(stamp), "until": until.strftime(stamp),
+                                           "timezone": tz.key, "by": args.by, "recorded": data.recorded})
     elif args.csv:
-        write_csv(rows, sys.stdout)
+        from ..monitor.quality_sources import write_rows_csv
+
+        write_rows_csv(rows, sys.stdout)
     else:
         print(_("Call quality by {by}, {since} to {until} (PBX time)").format(
             by=_by_word(args.by), since=since.strftime(stamp), until=until.strftime(stamp)))
@@ -111,23 +111,6 @@ def run_quality(args: argparse.Namespace, ctx: Any) -> int:
 
 def _by_word(by: str) -> str:
     return {"extension": _("extension"), "agent": _("phone model"), "network": _("network")}[by]
-
-
-CSV_FIELDS = ("key", "calls", "answered", "missed", "asr_pct", "acd_s", "tta_avg_s", "mos_avg", "mos_p10",
-              "mos_count", "availability_pct", "extensions")
-
-
-def write_csv(rows: list[QualityRow], handle: Any) -> None:
-    """The rows as CSV (the report screen's export writes the same)."""
-    from ..monitor.export import _csv_text
-
-    writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for row in rows:
-        data = row.to_json()
-        data["key"] = _csv_text(data["key"])
-        data["extensions"] = " ".join(row.extensions)
-        writer.writerow(["" if data[f] is None else data[f] for f in CSV_FIELDS])
 
 
 def print_table(rows: list[QualityRow]) -> None:

@@ -6,14 +6,21 @@ screen share it. No Textual.
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import json
+import os
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from ..api.cdrs import CdrQuery
 from .paging import DEFAULT_CONCURRENCY, PageProgress, PagingReport, iter_pages
-from .quality import DeviceInfo, QualityBuilder, device_of_registration
+from .export import _csv_text
+from .quality import ROW_FIELDS, DeviceInfo, QualityBuilder, QualityRow, device_of_registration
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..api.client import CcallClient
@@ -89,8 +96,8 @@ async def collect_quality(
 
     ``registrations``: the devices as the caller knows them (the board's); without them and
     with ``fetch_registrations`` one registrations request is made (its failure is noted, the
-    report goes on with what the recorder knows). History reads are synchronous: call this
-    off the UI loop (the screen runs it in a thread worker's event loop).
+    report goes on with what the recorder knows). The history's synchronous reads run in a
+    thread, so the screen can await this on the UI loop with the app's shared client.
     """
     if until - since > MAX_RANGE:
         since = until - MAX_RANGE
@@ -111,13 +118,60 @@ async def collect_quality(
             registrations = snapshot.extensions
     for ext, devices in devices_from_registrations(registrations or {}).items():
         builder.set_devices(ext, devices)
-    data.recorded = apply_history(builder, history, since, until)
-    if history is not None:
-        data.online = history.online_counts(since, until)
+    if history is not None:  # synchronous SQLite reads: off the caller's event loop
+        data.recorded = await asyncio.to_thread(apply_history, builder, history, since, until)
+        data.online = await asyncio.to_thread(history.online_counts, since, until)
     return data
 
 
+def write_rows_csv(rows: Sequence[QualityRow], handle: IO[str]) -> None:
+    """The rows as CSV: one column per figure, members space-separated, formulas defused."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(ROW_FIELDS)
+    for row in rows:
+        data = row.to_json()
+        data["key"] = _csv_text(row.key)
+        data["extensions"] = " ".join(row.extensions)
+        writer.writerow(["" if data[name] is None else data[name] for name in ROW_FIELDS])
+
+
+def write_rows_json(rows: Sequence[QualityRow], handle: IO[str], meta: Mapping[str, Any]) -> None:
+    json.dump({**meta, "rows": [row.to_json() for row in rows]}, handle, ensure_ascii=False, indent=2)
+    handle.write("\n")
+
+
+def save_rows(rows: Sequence[QualityRow], target: Path, fmt: str, *, overwrite: bool = False,
+              meta: Mapping[str, Any] | None = None) -> int:
+    """Write the rows to ``target`` (``csv`` or ``json``) through a temporary file renamed at
+    the end, so a failure leaves nothing half-written; never replaces a file unless
+    ``overwrite``. Returns the rows written; raises ``FileExistsError`` / ``OSError``."""
+    if fmt not in ("csv", "json"):
+        raise ValueError(fmt)
+    if target.exists() and not overwrite:
+        raise FileExistsError(str(target))
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            if fmt == "csv":
+                write_rows_csv(rows, handle)
+            else:
+                write_rows_json(rows, handle, meta or {})
+        if overwrite:
+            os.replace(tmp_name, target)
+        else:
+            os.link(tmp_name, target)  # fails if the target appeared meanwhile: never clobber it
+            os.unlink(tmp_name)
+        tmp_name = ""
+    finally:
+        if tmp_name:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    return len(rows)
+
+
 __all__ = [
-    "DEVICE_KINDS", "MAX_RANGE", "QualityData", "apply_history", "collect_quality", "devices_from_history",
+    "DEVICE_KINDS", "save_rows", "write_rows_csv", "write_rows_json", "MAX_RANGE", "QualityData", "apply_history", "collect_quality", "devices_from_history",
     "devices_from_registrations",
 ]

@@ -153,6 +153,22 @@ async def calls(stage: Stage) -> None:
     await settle(stage)
 
 
+async def quality(stage: Stage, keys: tuple[str, ...] = ("b",)) -> None:
+    """The call quality report (f3) after the board's half hour; by phone model."""
+    await board_history(stage)
+    await stage.pilot.press("f3")
+    for _ in range(400):  # the report reads a day of calls, then the history in a thread
+        await settle(stage)
+        if getattr(stage.app.screen, "data", None) is not None:
+            break
+    await stage.pilot.press(*keys)
+    await settle(stage)
+
+
+async def quality_charts(stage: Stage) -> None:
+    await quality(stage, ("v",))
+
+
 SHOTS: tuple[Shot, ...] = (
     Shot("board", (160, 48), board),
     Shot("board-small", (80, 24), board),
@@ -162,6 +178,8 @@ SHOTS: tuple[Shot, ...] = (
     Shot("calls", (160, 48), calls),
     Shot("login", (100, 30), login, credentials=False),
     Shot("board-vi", (160, 48), board, language="vi"),
+    Shot("quality", (120, 30), quality),
+    Shot("quality-charts", (80, 24), quality_charts),
 )
 
 

@@ -70,6 +70,7 @@ class CdrBrowserScreen(BrowserJobs):
         Binding("x", "swap", N_("Swap source/destination"), show=False),
         Binding("a", "summary", N_("Summary")),
         Binding("A", "summary_all", N_("Summary of all pages"), key_display="A", show=False),
+        Binding("f3", "quality", N_("Call quality"), show=False),
         Binding("e", "export", N_("Export")),
         Binding("d", "download", N_("Download recording"), show=False),
         Binding("y", "copy_link", N_("Copy recording link"), show=False),
@@ -267,6 +268,11 @@ class CdrBrowserScreen(BrowserJobs):
     def action_last_page(self) -> None:
         if self.browse.last_page and self.browse.has_next:
             self._go(self.browse.last_page)
+
+    def action_quality(self) -> None:
+        from .quality import open_quality
+
+        open_quality(self.app)
 
     def action_reload(self) -> None:
         if self.browse.query is None:

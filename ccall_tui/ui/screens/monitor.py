@@ -71,6 +71,7 @@ class MonitorScreen(Screen):
         Binding("a", "alerts", N_("Alerts"), show=False),
         Binding("less_than_sign", "rewind", N_("Rewind"), key_display="<", show=False),
         Binding("g", "go_to_time", N_("Go to time"), show=False),
+        Binding("f3", "quality", N_("Call quality"), show=False),
     ]
 
     def __init__(self, services: Any) -> None:
@@ -431,6 +432,11 @@ class MonitorScreen(Screen):
         from .rewind import ask_and_rewind
 
         ask_and_rewind(self)
+
+    def action_quality(self) -> None:
+        from .quality import open_quality
+
+        open_quality(self.app)
 
     def action_forget(self) -> None:
         """Forget the highlighted extension (asks first): it is no longer remembered here or
