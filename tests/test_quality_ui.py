@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+from datetime import timedelta
 
 import pytest
 from textual.widgets import DataTable, Input
@@ -215,3 +216,20 @@ async def test_charts_say_when_nothing_was_recorded(make_services):
         assert "Nothing recorded in this range" in online
         calls = screen.query_one("#chart-calls", Chart).render().plain
         assert "Calls per hour" in calls and "PBX time" in calls
+
+
+async def test_a_week_reads_seven_days_of_calls(make_services, clock):
+    app = build_app(make_services())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_report(pilot)
+        day = len(screen.data.builder.calls)
+        await pilot.press("d")
+        for _ in range(400):
+            await pilot.pause(0.05)
+            if screen.data.until - screen.data.since == timedelta(days=7):
+                break
+        await settle(pilot)
+        assert screen.data.since == clock().replace(second=0) - timedelta(days=7)
+        assert "last 7 days" in screen.query_one("#q-title").render().plain
+        assert len(screen.data.builder.calls) > 4 * day
+        assert sum(r.calls for r in screen.rows_shown) >= len(screen.data.builder.calls)

@@ -229,13 +229,15 @@ class QualityBuilder:
         if grouping not in GROUPINGS:
             raise ValueError(grouping)
         members: dict[str, list[str]] = {}
+        key_of: dict[str, str] = {}
         for ext in self.extensions():
-            members.setdefault(self.group_of(ext, grouping), []).append(ext)
+            key_of[ext] = key = self.group_of(ext, grouping)
+            members.setdefault(key, []).append(ext)
         tallies: dict[str, _Tally] = {key: _Tally() for key in members}
         for call in self.calls:
             seen: dict[str, bool] = {}
             for ext, incoming in call.sides:
-                key = self.group_of(ext, grouping)
+                key = key_of[ext]
                 seen[key] = seen.get(key, False) or incoming
             for key, incoming in seen.items():
                 tallies[key].add(call, incoming)
