@@ -19,7 +19,7 @@ from rich.text import Text
 from ..api.text import clean_text
 from ..i18n import _
 from ..monitor.states import ExtensionState
-from ..recorder.model import Availability, BoardAt, DeviceChange, StateChange, Strip
+from ..recorder.model import Availability, BoardAt, DeviceChange, PollGap, StateChange, Strip
 from .widgets.availability_strip import weekday
 
 log = logging.getLogger("ccall_tui.history")
@@ -36,6 +36,8 @@ class HistoryReader(Protocol):
     def changes(self, since: datetime, until: datetime, extension: str | None = None) -> list[StateChange]: ...
     def availability(self, since: datetime, until: datetime) -> list[Availability]: ...
     def first_record(self) -> datetime | None: ...
+    def inexact_starts(self) -> set[str]: ...
+    def poll_gaps(self, since: datetime, until: datetime) -> list[PollGap]: ...
 
 
 def history_of(services: Any) -> HistoryReader | None:

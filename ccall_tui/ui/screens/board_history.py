@@ -17,7 +17,7 @@ from typing import Any
 from ...i18n import _
 from ...monitor import events as fe
 from ...monitor.states import ExtensionState
-from ..history_view import ask, history_of, history_problem
+from ..history_view import HistoryReader, ask, history_of, history_problem
 
 log = logging.getLogger("ccall_tui.history")
 
@@ -28,9 +28,8 @@ WAIT_STEPS = 240
 PASSING_NOTE_S = 300.0
 
 
-def _starts(history: Any) -> tuple[dict[str, tuple[ExtensionState, datetime]], set[str]]:
-    inexact = getattr(history, "inexact_starts", None)
-    return history.starts(), (inexact() if inexact is not None else set())
+def _starts(history: HistoryReader) -> tuple[dict[str, tuple[ExtensionState, datetime]], set[str]]:
+    return history.starts(), history.inexact_starts()
 
 
 class BoardHistory:

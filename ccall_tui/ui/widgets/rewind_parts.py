@@ -36,8 +36,7 @@ def fetch_rewind(history: HistoryReader, at: datetime) -> RewindData:
     """Everything the rewound board shows for the minute ``at`` (blocking: run in a thread)."""
     board = history.board_at(at)
     changes = history.changes(at - AROUND, at + AROUND)
-    gaps_of = getattr(history, "poll_gaps", None)
-    gaps = gaps_of(at - AROUND, at + AROUND) if gaps_of is not None else []
+    gaps = history.poll_gaps(at - AROUND, at + AROUND)
     return RewindData(board, changes, gaps, history.first_record())
 
 
