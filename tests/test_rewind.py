@@ -298,3 +298,18 @@ async def test_help_explains_the_keys_of_the_past(day, make_services):
             assert line in text
         # the explanation follows the screen's own keys, before the app's
         assert text.index("held down they step 5, 15, then 60 minutes") < text.index("Everywhere")
+
+
+def test_a_busy_hour_lists_the_changes_nearest_the_moment():
+    from ccall_tui.recorder.model import BoardAt, StateChange
+    from ccall_tui.ui.widgets.rewind_parts import NEAREST, RewindData, changes_text
+
+    at = datetime(2026, 11, 28, 10, 0, tzinfo=VN)
+    changes = [StateChange(at + timedelta(seconds=5 * i), str(100 + i % 50), ExtensionState.ONLINE,
+                           ExtensionState.OFFLINE) for i in range(-300, 300)]
+    data = RewindData(BoardAt(at, {}, {}, {}, True, True), changes, [], at)
+    lines = changes_text(data, at, at + timedelta(hours=1), {}).plain.splitlines()
+    marker = lines.index("── shown: 10:00 ──")
+    assert lines[0] == "… 199 later" and lines[-1] == "… 201 earlier"
+    assert marker == NEAREST + 1 and len(lines) == 2 * NEAREST + 3
+    assert lines[marker - 1].startswith("10:00 ") and lines[marker + 1].startswith("10:00 ○ 100 offline")

@@ -22,6 +22,8 @@ from ..history_view import HistoryReader, local, moment_text, state_change_text
 AROUND = timedelta(minutes=30)
 # a tile that changed within the minute before the moment shown is highlighted
 FRESH = timedelta(minutes=1)
+# the changes listed on either side of the moment, at most
+NEAREST = 100
 
 
 @dataclass(frozen=True)
@@ -113,11 +115,19 @@ def changes_text(data: RewindData, at: datetime, now: datetime, names: dict[str,
     marker.append("── " + _("shown: {time}").format(time=moment_text(at, now)) + " ──", style="bold reverse")
     items.append((at, 1, marker))
     items.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    # a busy tenant's hour holds thousands: the ones nearest the moment, either side
+    middle = next(i for i, item in enumerate(items) if item[1] == 1)
+    later, earlier = max(0, middle - NEAREST), max(0, len(items) - middle - 1 - NEAREST)
+    items = items[later:middle + 1 + NEAREST]
     text = Text(no_wrap=True, overflow="ellipsis")
+    if later:
+        text.append(_("… {n} later").format(n=later) + "\n", style="dim")
     for index, (_at, _order, line) in enumerate(items):
         if index:
             text.append("\n")
         text.append_text(line)
+    if earlier:
+        text.append("\n" + _("… {n} earlier").format(n=earlier), style="dim")
     if not data.changes and not data.gaps:
         text.append("\n" + _("No changes in the hour around it"), style="dim")
     return text
