@@ -21,6 +21,7 @@ from ...monitor.recordings import default_folder, export_filename, recording_fil
 from ..widgets.cdr_detail import not_found_note
 from ..widgets.cdr_dialogs import DownloadDialog, ExportDialog
 from ..widgets.cdr_summary import CdrSummaryView
+from ..widgets.why_card import WhyCard
 from .cdr_layout import BrowserLayout
 
 CLIPBOARD_NOTE = N_(
@@ -48,7 +49,11 @@ class BrowserJobs(BrowserLayout):
         record = self.table.current
         if record is None:
             return
-        self.query_one(TabbedContent).active = "tab-call"
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "tab-why":  # the why card, once open, follows the call selected
+            self.query_one("#why-card", WhyCard).explain(record)
+        else:
+            tabs.active = "tab-call"
         self._open_details()
         if record.call_id:
             self.load_call(record.call_id, record)

@@ -34,7 +34,7 @@ LETTER_ACTIONS = frozenset({
     "focus_form", "find", "focus_table", "reload", "prev_page", "next_page", "first_page",
     "last_page", "goto_page", "pick_causes", "swap", "summary", "summary_all", "export",
     "download", "copy_link", "open_link", "sort_next", "sort_reverse", "find_next",
-    "find_previous", "details",
+    "find_previous", "details", "why",
 })
 FIND_ACTIONS = frozenset({"find_next", "find_previous"})
 

@@ -41,6 +41,7 @@ from ..widgets.cdr_paging import LineInput, PagingBar
 from ..widgets.cdr_summary import CdrSummaryView
 from ..widgets.cdr_table import CdrTable
 from ..widgets.footer import AppFooter
+from ..widgets.why_card import WhyCard
 from .cdr_jobs import BrowserJobs
 from .cdr_messages import FilterExtension, ShowCall, ShowFilter
 
@@ -71,6 +72,7 @@ class CdrBrowserScreen(BrowserJobs):
         Binding("a", "summary", N_("Summary")),
         Binding("A", "summary_all", N_("Summary of all pages"), key_display="A", show=False),
         Binding("f3", "quality", N_("Call quality"), show=False),
+        Binding("w", "why", N_("Why didn't it ring?"), show=False),
         Binding("e", "export", N_("Export")),
         Binding("d", "download", N_("Download recording"), show=False),
         Binding("y", "copy_link", N_("Copy recording link"), show=False),
@@ -120,6 +122,8 @@ class CdrBrowserScreen(BrowserJobs):
                     yield CdrDetail(self.services.now, self.tz, id="cdr-detail")
                 with TabPane(Content(_("Summary")), id="tab-summary"):
                     yield CdrSummaryView(id="cdr-summary")
+                with TabPane(Content(_("Why? (w)")), id="tab-why"):
+                    yield WhyCard(self.services, id="why-card")
         yield AppFooter()
 
     @property
@@ -380,6 +384,18 @@ class CdrBrowserScreen(BrowserJobs):
 
     def action_pick_causes(self) -> None:
         self.form.pick_causes(then=self.action_search)
+
+    def action_why(self) -> None:
+        """The "why didn't it ring?" card of the call under the cursor, in the detail pane."""
+        card = self.query_one(WhyCard)
+        card.reveal()
+        self._open_details()
+        card.explain(self.table.current or self.detail.record)
+
+    @on(TabbedContent.TabActivated, "#cdr-bottom")
+    def _why_tab(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-why":  # a click on the tab: the card of the call under the cursor
+            self.query_one(WhyCard).explain(self.table.current or self.detail.record)
 
     def action_swap(self) -> None:
         self.show_filter(self.form.value.swapped())

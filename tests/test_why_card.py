@@ -1,0 +1,359 @@
+"""Why didn't it ring? The card's engine against a morning recorded from the simulator (an
+extension dropping during calls, sim/dropping.py) with the flight recorder on the manual
+clock; and the card in the call browser."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from ccall_tui.api.client import CcallClient
+from ccall_tui.monitor import why, why_history
+from ccall_tui.monitor.why_history import KNOWN, NO_HISTORY, NOT_RECORDING, POLLS_FAILING, read_registration
+from ccall_tui.monitor.why_text import fact_lines
+from ccall_tui.sim.dropping import DroppingExtension
+from recorder_kit import start_recording
+
+GAP = (65, 70)  # minutes after the start when the PBX answers polls with errors
+RECORDED_MINUTES = 80
+
+
+class Story:
+    def __init__(self, scenario, recording, client, tz) -> None:
+        self.scenario = scenario
+        self.recording = recording
+        self.client = client
+        self.tz = tz
+
+    @property
+    def ext(self) -> str:
+        return self.scenario.extension
+
+    async def record(self, story: str):
+        record = await self.client.cdr(self.scenario.call(story).call_id)
+        assert record is not None, story
+        return record
+
+    async def explain(self, story: str, history="recorded", **kw) -> why.Why:
+        record = await self.record(story)
+        return await why.explain_call(
+            record, history=self.recording.history if history == "recorded" else history,
+            fetch=self.client.cdrs, tz=self.tz, now=self.recording.clock(), **kw)
+
+
+async def record_story(sim, clock, profile, credentials) -> Story:
+    """From 10:30 to 11:50 a poll a minute, the recorder on; the scenario from 10:30; the
+    PBX failing the polls from 11:35 to 11:40."""
+    scenario = DroppingExtension(sim.tenant, clock()).install()
+    recording = start_recording(profile, clock, sim, credentials)
+    start = clock()
+    await recording.poll()
+    while clock() < start + timedelta(minutes=RECORDED_MINUTES):
+        at = clock.advance(60)
+        minutes = (at - start).total_seconds() / 60
+        sim.faults.status_5xx = 503 if GAP[0] <= minutes < GAP[1] else None
+        await recording.poll()
+    recording.flush()
+    client = CcallClient(profile.base_url, credentials, timeout=5.0, tz=profile.timezone)
+    return Story(scenario, recording, client, profile.timezone)
+
+
+@pytest.fixture
+async def story(sim, clock, profile, credentials):
+    recorded = await record_story(sim, clock, profile, credentials)
+    yield recorded
+    await recorded.client.aclose()
+    recorded.recording.close()
+
+
+# ---------------------------------------------------------------------- the scenario itself
+
+
+async def test_the_scenario_plays_what_it_says(story):
+    """The simulator did what the card will be checked against: offline in the window (the
+    board saw it), and each scripted call in the call records with its cause."""
+    scenario = story.scenario
+    down, up = scenario.offline
+    truth = story.recording.truth
+    assert [at for at, online in truth if story.ext not in online and down <= at < up]
+    assert all(story.ext in online for at, online in truth if at < down or up <= at)
+    assert (await story.record("offline")).status == "USER_NOT_REGISTERED"
+    assert (await story.record("busy")).status == "USER_BUSY"
+    assert (await story.record("no_answer")).status == "NO_ANSWER"
+
+
+# ---------------------------------------------------------------------- verdict paths
+
+
+async def test_offline_says_when_and_which_phone_stopped_refreshing(story):
+    card = await story.explain("offline")
+    down, up = story.scenario.offline
+    assert card.kind == why.OFFLINE
+    assert card.registration.coverage == KNOWN
+    assert card.registration.since == down and card.registration.until == up
+    model = " ".join(story.scenario.device.agent.split()[:2])
+    assert card.verdict == (
+        f"{story.ext} was offline {down:%H:%M}-{up:%H:%M} ({model} at {story.scenario.device.ip} stopped "
+        f"refreshing); this call at {story.scenario.call('offline').start[11:16]} ended USER_NOT_REGISTERED"
+    )
+
+
+async def test_busy_names_the_call_it_was_on(story):
+    card = await story.explain("busy")
+    busy_with = story.scenario.call("busy_with")
+    assert card.kind == why.BUSY
+    assert [o.record.call_id for o in card.overlaps] == [busy_with.call_id]
+    assert card.verdict.startswith(
+        f"{story.ext} was on another call (a call from {story.scenario.colleague}, 11:10-11:14) when this one came at 11:12")
+    assert card.verdict.endswith("it ended USER_BUSY")
+
+
+async def test_nobody_answered_while_registered_and_free(story):
+    card = await story.explain("no_answer")
+    assert card.kind == why.NOBODY_ANSWERED
+    assert card.registration.state.value == "online" and card.registration.device_count == 1
+    assert not card.overlaps
+    assert card.answered_sample > 0 and card.usual_answer_s is not None
+    assert f"it usually answers in {card.usual_answer_s:.0f} s" in card.verdict
+    assert card.verdict.startswith(f"{story.ext} was registered (1 phone) and on no other call: it rang and nobody answered")
+
+
+async def test_unreachable_phone(story):
+    card = await story.explain("unreachable")
+    assert card.kind == why.UNREACHABLE
+    since = story.scenario.unreachable[0]
+    assert card.registration.devices[0].reachable is False
+    assert f"did not answer the PBX's pings (since {since:%H:%M})" in card.verdict
+    assert card.verdict.endswith("ended NO_USER_RESPONSE")
+
+
+async def test_caller_hung_up_and_the_phone_declined(story):
+    hung_up = await story.explain("hung_up")
+    assert hung_up.kind == why.CALLER_HUNG_UP
+    assert "the caller hung up at 11:17 before anyone answered" in hung_up.verdict
+    rejected = await story.explain("rejected")
+    assert rejected.kind == why.REGISTERED
+    assert rejected.verdict.startswith(f"{story.ext} was registered (1 phone) and on no other call at 11:43; "
+                                       "the PBX ended the call CALL_REJECTED:")
+
+
+async def test_answered_call_has_nothing_to_explain(story):
+    card = await story.explain("answered")
+    assert card.kind == why.ANSWERED
+    assert card.verdict == "This call was answered after 6 s: nothing kept it from ringing"
+
+
+# ---------------------------------------------------------------------- no data: say so
+
+
+async def test_before_the_first_record_the_card_says_it_cannot_tell(story):
+    card = await story.explain("before")
+    assert card.kind == why.NO_DATA
+    assert card.registration.coverage == NOT_RECORDING
+    assert card.verdict == (f"The history begins at 10:30, after this call, so the card cannot tell whether "
+                            f"{story.ext} was registered at 10:10; this call ended NO_ANSWER")
+
+
+async def test_during_failing_polls_the_card_says_it_cannot_tell(story):
+    card = await story.explain("gap")
+    assert card.kind == why.NO_DATA
+    assert card.registration.coverage == POLLS_FAILING
+    assert card.verdict.startswith("The board's polls were failing at 11:37 (")
+    assert f"cannot tell whether {story.ext} was registered; this call ended NO_ANSWER" in card.verdict
+
+
+async def test_without_a_history_the_card_says_so(story):
+    card = await story.explain("offline", history=None)
+    assert card.kind == why.NO_DATA
+    assert card.registration.coverage == NO_HISTORY
+    assert card.verdict.startswith("No history is kept here, so the card cannot tell whether")
+    # the calls still count: a busy call is busy whatever the history knows
+    busy = await story.explain("busy", history=None)
+    assert busy.kind == why.BUSY
+
+
+async def test_a_stretch_when_nothing_recorded(story, profile, credentials, sim, clock):
+    """The recorder closed at 11:50 and opened again at 12:20: a call at 12:00 has no record."""
+    story.recording.close()
+    clock.advance(30 * 60)
+    again = start_recording(profile, clock, sim, credentials)
+    await again.poll()
+    clock.advance(60)
+    await again.poll()
+    again.flush()
+    try:
+        back = clock() - timedelta(minutes=1)
+        reg = read_registration(again.history, story.ext, back - timedelta(minutes=20), clock())
+        assert reg.coverage == NOT_RECORDING
+        assert (reg.gap_start, reg.gap_end) == (back - timedelta(minutes=30), back)
+        record = await story.record("offline")
+        card = why.judge(replace(record, start=back - timedelta(minutes=20)), story.ext, reg, (), (None, 0), story.tz)
+        assert card.kind == why.NO_DATA
+        assert card.verdict == (f"Nothing was recording 11:50-12:20, so the card cannot tell whether {story.ext} "
+                                "was registered at 12:00; this call ended USER_NOT_REGISTERED")
+    finally:
+        again.close()
+
+
+# ---------------------------------------------------------------------- other destinations
+
+
+async def test_outbound_and_numbers_are_not_extensions(story, sim):
+    start = story.recording.clock() - timedelta(minutes=RECORDED_MINUTES)
+    page = await story.client.cdrs(why.CdrQuery(date_from=start, date_to=story.recording.clock(), page=1, limit=500))
+    outbound = next(r for r in page.records if r.direction == "outbound" and not r.answered)
+    card = await why.explain_call(outbound, history=story.recording.history, fetch=story.client.cdrs,
+                                  tz=story.tz, now=story.recording.clock())
+    assert card.kind == why.OUTBOUND and card.extension is None
+    assert card.verdict.startswith(f"This call went out to {outbound.destination}:")
+    did = replace(outbound, direction="inbound", destination="842873001234")
+    card = await why.explain_call(did, history=story.recording.history, fetch=story.client.cdrs,
+                                  tz=story.tz, now=story.recording.clock())
+    assert card.kind == why.NOT_EXTENSION
+    assert card.verdict.startswith("842873001234 is a number, not an extension")
+    assert why.destination_extension(replace(outbound, direction="inbound", destination="sip:105@x")) == "105"
+    assert why.destination_extension(replace(outbound, direction="inbound", destination="9001234"),
+                                     known={"9001234"}) == "9001234"
+
+
+async def test_never_registered_extension(story, sim):
+    """A call at 11:00 to an extension that never registers (the recorded board knew it only
+    as never seen)."""
+    never = next(n for n in sim.tenant.numbers if sim.tenant.never_registers(n))
+    record = replace(await story.record("offline"), destination=never, call_id="never-registered-call")
+    card = await why.explain_call(record, history=story.recording.history, fetch=story.client.cdrs,
+                                  tz=story.tz, now=story.recording.clock())
+    assert card.kind == why.NEVER_REGISTERED
+    assert card.verdict == (f"{never} had not registered a phone since the history began (10:30); "
+                            f"this call at {record.start:%H:%M} ended USER_NOT_REGISTERED")
+
+
+async def test_fetch_failure_keeps_what_the_history_knows(story):
+    from ccall_tui.api.errors import CcallError
+
+    async def broken(query):
+        raise CcallError("The server answered 503")
+
+    record = await story.record("offline")
+    card = await why.explain_call(record, history=story.recording.history, fetch=broken, tz=story.tz,
+                                  now=story.recording.clock())
+    assert card.kind == why.OFFLINE
+    assert ("Other calls", "The calls around it could not be fetched: The server answered 503") in fact_lines(card, story.tz)
+
+
+# ---------------------------------------------------------------------- the card in the browser
+
+
+async def _settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _browser_on_the_story(app, pilot, story):
+    """The call browser listing the calls to the story's extension over the recorded morning."""
+    from ccall_tui.monitor.cdr_filter import CdrFilter
+    from ccall_tui.ui.screens.cdrs import CdrBrowserScreen
+
+    for _ in range(200):  # the app opens the profile's history in a thread as it starts
+        if app.services.history is not None:
+            break
+        await pilot.pause(0.05)
+    assert app.services.history is not None
+    await app.switch_mode("cdrs")
+    await _settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, CdrBrowserScreen)
+    screen.show_filter(CdrFilter(date_from="2026-11-27 10:00", date_to="2026-11-27 12:00",
+                                 destination=story.ext, limit=50))
+    await _settle(app, pilot)
+    return screen
+
+
+def _row_of(screen, call_id: str) -> int:
+    return next(i for i, r in enumerate(screen.table.records) if r.call_id == call_id)
+
+
+def _card_text(screen) -> str:
+    from textual.widgets import Static
+
+    return str(screen.query_one("#why-body", Static).render())
+
+
+@pytest.fixture
+def story_app(story, make_services, profile):
+    from ccall_tui.factory import build_app
+
+    story.recording.close()  # the app records into the same history from now on
+    return build_app(make_services(profile=replace(profile, name="default")))
+
+
+async def test_w_opens_the_card_and_enter_follows_the_selection(story, story_app):
+    app = story_app
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await _browser_on_the_story(app, pilot, story)
+        offline = story.scenario.call("offline")
+        screen.table.move_cursor(row=_row_of(screen, offline.call_id))
+        screen.table.focus()
+        await pilot.press("w")
+        await _settle(app, pilot)
+        from textual.widgets import TabbedContent
+
+        assert screen.query_one(TabbedContent).active == "tab-why"
+        text = _card_text(screen)
+        down, up = story.scenario.offline
+        assert text.startswith(f"{story.ext} was offline {down:%H:%M}-{up:%H:%M} (")
+        assert "stopped refreshing); this call at 10:52 ended USER_NOT_REGISTERED" in text
+        assert "Went away" in text
+        # enter on another call: the card stays open and follows it
+        screen.table.move_cursor(row=_row_of(screen, story.scenario.call("busy").call_id))
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert screen.query_one(TabbedContent).active == "tab-why"
+        text = _card_text(screen)
+        assert text.startswith(f"{story.ext} was on another call (a call from {story.scenario.colleague}, 11:10-11:14)")
+        assert "11:10-11:14 a call from" in text  # the facts list the call it was on
+
+
+async def test_the_card_in_vietnamese(story, make_services, profile):
+    from ccall_tui import i18n
+    from ccall_tui.factory import build_app
+
+    story.recording.close()
+    i18n.set_language("vi", {})
+    app = build_app(make_services(profile=replace(profile, name="default"), language="vi"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await _browser_on_the_story(app, pilot, story)
+        screen.table.move_cursor(row=_row_of(screen, story.scenario.call("no_answer").call_id))
+        screen.table.focus()
+        await pilot.press("w")
+        await _settle(app, pilot)
+        text = _card_text(screen)
+        assert text.startswith(f"{story.ext} đã đăng ký (1 máy)")
+        assert "không ai nhấc máy" in text
+
+
+async def test_untrusted_agent_is_shown_as_text(story, make_services, profile, sim):
+    """A user agent carrying markup reaches the card as the characters it is."""
+    from ccall_tui.factory import build_app
+
+    story.recording.close()
+    hostile = "[bold]Evil[/] [@click=app.quit]x[/]"
+    card = why.judge(await story.record("no_answer"), story.ext, replace(
+        read_registration(None, story.ext, story.recording.clock(), story.recording.clock()), coverage=KNOWN,
+        state=why.ExtensionState.ONLINE, since=story.recording.clock(), device_count=1,
+        devices=(why_history.DeviceAt(hostile, "203.0.113.7", 5060, "UDP", False, story.recording.clock()),)),
+        (), (None, 0), story.tz)
+    app = build_app(make_services(profile=replace(profile, name="default")))
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await _browser_on_the_story(app, pilot, story)
+        from ccall_tui.ui.widgets.why_card import WhyCard, card_text
+
+        screen.action_why()
+        await _settle(app, pilot)
+        screen.query_one(WhyCard)._say(card_text(card, story.tz))
+        await _settle(app, pilot)
+        assert hostile in _card_text(screen)
+        assert app.is_running
