@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .api.limits import MAX_ANSWER_MB
 from .api.text import clean_text
 from .errors import AppError, Exit
 from .i18n import _
@@ -105,7 +106,7 @@ class Profile:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     poll_interval: float = 5.0
     timeout: float = 10.0
-    max_answer_mb: float = 20.0  # larger answers fail that request with the reason
+    max_answer_mb: float = float(MAX_ANSWER_MB)  # larger answers fail that request with the reason
     roster: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     watched: frozenset[str] = frozenset()

@@ -330,7 +330,7 @@ def test_ext_fails_in_one_line_with_the_reason(env, capsys, setup, code, words):
 def test_the_profile_sets_the_size_cap(env, capsys, isolated):
     env.faults.huge_body_mb = 2
     code, out, err = run(capsys, "ext", "--json")
-    assert code == 0, err  # 2 MB is under the default 20 MB
+    assert code == 0, err  # 2 MB is under the default 64 MB
     config = isolated / "config" / "config.toml"
     config.write_text("[profiles.default]\ntimeout = 2\nmax_answer_mb = 1\n", encoding="utf-8")
     code, out, err = run(capsys, "ext", "--json")

@@ -179,3 +179,30 @@ def test_a_roster_of_more_than_100000_numbers_in_all_is_refused():
         expand_roster(["100-50099", "60000-110000"])
     # The same numbers twice count once.
     assert len(expand_roster(["100-100099", "100-100099", "200"])) == 100_000
+
+
+def test_a_50000_extension_tenant_polls_with_the_default_settings(tmp_path):
+    """Its registrations answer (~26 MB) is over the old 20 MB cap: read with a default profile,
+    through the same client the app builds, it arrives whole instead of failing every poll."""
+    import asyncio
+    from dataclasses import replace
+
+    from ccall_tui.api.learned import make_client
+    from ccall_tui.config import Profile
+    from ccall_tui.credentials import Credentials
+
+    clock = ManualClock(WEEKDAY_MORNING)
+    with SimulatedPbx(extensions=50_000, clock=clock) as pbx:
+        size = len(post(pbx, "/ext_reg/json").content)
+        assert size > 20 * 1024 * 1024  # the old default would have refused it
+        profile = replace(Profile.default("big"), base_url=pbx.base_url, timeout=120.0)
+        client = make_client(profile, Credentials("demo", "demo"), state_root=tmp_path)
+
+        async def poll():
+            async with client:
+                return await client.registrations()
+
+        clock.advance(5)
+        snapshot = asyncio.run(poll())
+    assert len(snapshot) > 42_000
+    assert snapshot.skipped == 0

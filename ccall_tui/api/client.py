@@ -43,6 +43,7 @@ from .errors import (
     use_secrets,
 )
 from .forms import check_body_format, request_body
+from .limits import MAX_ANSWER_MB
 from .registrations import RegistrationsSnapshot, parse_registrations, read_registrations
 from .text import mask_url, url_host
 from .values import PBX_TIMEZONE
@@ -53,7 +54,7 @@ DEFAULT_BASE_URL = "https://api.ccall.vn"
 USER_AGENT = "ccall-tui"
 # The largest answer read (the profile's max_answer_mb): a poll past it fails with a reason
 # instead of taking seconds and hundreds of MB.
-DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = MAX_ANSWER_MB * 1024 * 1024
 
 class HasCredentials(Protocol):
     def body_fields(self) -> dict[str, str]: ...

@@ -21,6 +21,7 @@ from ..state import atomic_write_json, load_json, namespace_dir
 from .cdrs import CallRecord, CdrPage, CdrQuery, Paging
 from .client import CcallClient
 from .forms import BODY_FORMATS
+from .limits import MAX_ANSWER_MB
 
 FILE_NAME = "learned.json"
 VERSION = 1
@@ -105,7 +106,7 @@ def make_client(
         profile.base_url,
         credentials,
         timeout=profile.timeout,
-        max_body_bytes=int(getattr(profile, "max_answer_mb", 20) * 1024 * 1024),
+        max_body_bytes=int(getattr(profile, "max_answer_mb", MAX_ANSWER_MB) * 1024 * 1024),
         domain_name=profile.domain_name,
         tz=profile.timezone,
         body_format=learned.body_format,

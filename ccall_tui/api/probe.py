@@ -20,9 +20,10 @@ import httpx
 from ..i18n import _
 from .errors import scrub
 from .forms import request_body
+from .limits import MAX_ANSWER_MB
 from .text import clean_text
 
-MAX_ANSWER_BYTES = 20 * 1024 * 1024
+MAX_ANSWER_BYTES = MAX_ANSWER_MB * 1024 * 1024
 USER_AGENT = "ccall-tui doctor"
 
 
