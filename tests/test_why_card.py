@@ -357,3 +357,37 @@ async def test_untrusted_agent_is_shown_as_text(story, make_services, profile, s
         await _settle(app, pilot)
         assert hostile in _card_text(screen)
         assert app.is_running
+
+
+# ---------------------------------------------------------------------- the card's look
+
+
+def _recorded_app(sim, clock, profile, credentials, make_services):
+    """The morning recorded (and the recorder closed), then the app on that history."""
+    import asyncio
+
+    from ccall_tui.factory import build_app
+
+    async def record():
+        recorded = await record_story(sim, clock, profile, credentials)
+        await recorded.client.aclose()
+        recorded.recording.close()
+        return recorded
+
+    recorded = asyncio.run(record())
+    return recorded, build_app(make_services(profile=replace(profile, name="default")))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_card_snapshot(snap_compare, sim, clock, profile, credentials, make_services, size):
+    recorded, app = _recorded_app(sim, clock, profile, credentials, make_services)
+
+    async def open_card(pilot) -> None:
+        screen = await _browser_on_the_story(pilot.app, pilot, recorded)
+        screen.table.move_cursor(row=_row_of(screen, recorded.scenario.call("offline").call_id))
+        screen.table.focus()
+        await pilot.press("w")
+        await _settle(pilot.app, pilot)
+        assert "USER_NOT_REGISTERED" in _card_text(screen)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_card)
