@@ -6,15 +6,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from textual._compositor import ChopsUpdate, LayoutUpdate
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ccall_tui.factory import build_app
 from ccall_tui.monitor.states import ExtensionState
 from ccall_tui.ui.screens.monitor import MonitorScreen
 from ccall_tui.ui.widgets.changelog import ChangeLogView
+from ccall_tui.ui.widgets.styles import changed_span
 from ccall_tui.ui.widgets.summary import BoardSummary
 
 
@@ -227,3 +233,26 @@ async def test_the_summary_repaints_what_changed_and_the_log_catches_up_after_th
         assert online[3] in log_lines(log)[0]
         assert log.virtual_size.height == len(log._items)  # it scrolls over all of them
         assert await terminal.matches_a_fresh_paint(pilot)
+
+
+def cells(strip) -> list[tuple[str, object]]:
+    return [(char, segment.style) for segment in strip for char in segment.text]
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from("ab "), st.integers(1, 4), st.sampled_from(["", "bold", "red"])), max_size=8),
+    st.lists(st.tuples(st.sampled_from("ab "), st.integers(1, 4), st.sampled_from(["", "bold", "red"])), max_size=8),
+)
+def test_a_line_repaints_exactly_the_columns_that_differ(first, second):
+    """Taking the changed span of the new line over the old one gives the new line."""
+    def strip(parts, width=24):
+        segments = [Segment(char * count, Style.parse(style)) for char, count, style in parts]
+        return Strip(segments).crop_extend(0, width, Style())
+
+    old, new = strip(first), strip(second)
+    span = changed_span(old, new)
+    if span is None:
+        assert cells(old) == cells(new)
+        return
+    start, end = span
+    assert cells(old)[:start] + cells(new)[start:end] + cells(old)[end:] == cells(new)
