@@ -274,8 +274,10 @@ def run_tui(args: argparse.Namespace, ctx: Context, call_id: str | None = None) 
     life = None
     if ctx.sim is not None:
         # The demo moves from its first seconds: phones drop and return, calls finish.
+        from .sim.dropping import for_demo
         from .sim.life import DemoLife
 
+        for_demo(ctx.sim.tenant)  # one extension drops during calls (the browser's w card)
         life = DemoLife(ctx.sim.tenant).start()
     try:
         return _run_apps(args, ctx, call_id)

@@ -402,3 +402,56 @@ def test_card_snapshot(snap_compare, sim, clock, profile, credentials, make_serv
         assert "USER_NOT_REGISTERED" in _card_text(screen)
 
     assert snap_compare(app, terminal_size=size, run_before=open_card)
+
+
+async def test_the_demo_plays_the_story_faster(sim, clock, profile, credentials):
+    """Ten times faster (as in the demo), polled every 6 seconds: the card still finds the
+    extension offline when the call to it ended USER_NOT_REGISTERED, and busy for the busy one."""
+    from ccall_tui.sim.dropping import for_demo
+
+    scenario = for_demo(sim.tenant)
+    recording = start_recording(profile, clock, sim, credentials)
+    client = CcallClient(profile.base_url, credentials, timeout=5.0, tz=profile.timezone)
+    try:
+        await recording.poll()
+        for _ in range(80):
+            clock.advance(6)
+            await recording.poll()
+        recording.flush()
+        down, up = scenario.offline
+        assert (up - down).total_seconds() == 96  # 16 minutes, ten times faster
+        story = Story(scenario, recording, client, profile.timezone)
+        offline = await story.explain("offline")
+        assert offline.kind == why.OFFLINE
+        assert (offline.registration.since, offline.registration.until) == (down, up)
+        busy = await story.explain("busy")
+        assert busy.kind == why.BUSY
+        unreachable = await story.explain("unreachable")
+        assert unreachable.kind == why.UNREACHABLE
+    finally:
+        await client.aclose()
+        recording.close()
+
+
+def test_only_calls_on_that_very_extension_overlap():
+    """A server matching numbers as substrings sends calls to 1005 when asked for 100: they
+    do not make 100 busy."""
+    from datetime import datetime
+
+    from ccall_tui.api.cdrs import CallRecord
+    from conftest import VN
+
+    def call(call_id, minute, destination, *, tta=None, talk=0.0, source="0903123456"):
+        return CallRecord(call_id=call_id, start=datetime(2026, 11, 27, 10, minute, tzinfo=VN), direction="inbound",
+                          source=source, cid_name=None, destination=destination, status="NORMAL_CLEARING",
+                          tta_s=tta, duration_s=talk, pdd_s=None, mos=None, recording_url=None)
+
+    failed = call("f", 42, "100")
+    other_ext = call("a", 40, "1005", tta=3.0, talk=600.0)
+    same_ext = call("b", 41, "100", tta=3.0, talk=600.0)
+    made_by_it = call("c", 39, "0281234567", tta=3.0, talk=600.0, source="100")
+    ended_before = call("d", 30, "100", tta=3.0, talk=60.0)
+    found = why.overlapping(failed, "100", [other_ext, same_ext, ended_before], [made_by_it, other_ext])
+    assert [(o.record.call_id, o.incoming) for o in found] == [("c", False), ("b", True)]
+    assert found[0].other == "0281234567"
+    assert why.usual_answer(failed, "100", [other_ext, same_ext, ended_before]) == (3.0, 2)

@@ -127,9 +127,11 @@ def call_end(record: CallRecord) -> datetime | None:
     return record.start + timedelta(seconds=(record.tta_s or 0.0) + (record.duration_s or 0.0))
 
 
-def overlapping(record: CallRecord, incoming: Sequence[CallRecord], outgoing: Sequence[CallRecord]) -> list[Overlap]:
-    """The answered calls (to or from the extension) going on when ``record`` started,
-    oldest first. An unanswered call rings for a time the record does not tell: left out."""
+def overlapping(record: CallRecord, ext: str, incoming: Sequence[CallRecord],
+                outgoing: Sequence[CallRecord]) -> list[Overlap]:
+    """The answered calls to or from ``ext`` going on when ``record`` started, oldest first.
+    An unanswered call rings for a time the record does not tell: left out. Only calls whose
+    number is exactly ``ext`` count (a server may match numbers as substrings)."""
     start = record.start
     if start is None:
         return []
@@ -137,6 +139,8 @@ def overlapping(record: CallRecord, incoming: Sequence[CallRecord], outgoing: Se
     for calls, inbound in ((incoming, True), (outgoing, False)):
         for other in calls:
             if other.start is None or other.start > start:
+                continue
+            if _number(other.destination if inbound else other.source) != ext:
                 continue
             if record.call_id and other.call_id == record.call_id:
                 continue
@@ -211,7 +215,7 @@ async def explain_call(
         outgoing = list((await fetch(calls_from_query(ext, start))).records)
     except CcallError as exc:
         error = _("The calls around it could not be fetched: {reason}").format(reason=exc.message)
-    return judge(record, ext, registration, overlapping(record, incoming, outgoing),
+    return judge(record, ext, registration, overlapping(record, ext, incoming, outgoing),
                  usual_answer(record, ext, incoming), tz, error)
 
 

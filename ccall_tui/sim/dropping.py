@@ -16,6 +16,11 @@ One extension's desk phone lives a scripted morning from ``start`` (T):
 The tenant's own seeded calls on that extension from T-30 min to T+90 min are hidden, so
 nothing contradicts the script; the other extensions live as the seed says. ``expected``
 maps each scripted call id to what happened to it.
+
+``scale`` plays it faster (every moment and length of the script times ``scale``; times to
+answer stay as they are): the demo (:func:`for_demo`) plays it ten times faster from its start,
+so within a few minutes the browser's ``w`` card has an offline, a busy and an unreachable
+call to explain.
 """
 
 from __future__ import annotations
@@ -32,11 +37,12 @@ from .tenant import LiveRegistration, Tenant, rng_for
 MINUTE = 60
 EXPIRES_S = 600
 REGISTERED_AT = -25 * MINUTE
-LAST_REFRESH = 5 * MINUTE
+REFRESHES = 3  # the refreshes after registering: the last at T+5 min
 BACK_AT = 31 * MINUTE
 UNREACHABLE = (50 * MINUTE, 60 * MINUTE)
 HIDDEN = (-30 * MINUTE, 90 * MINUTE)
 CALLER = "0903123456"
+DEMO_SCALE = 0.1  # the demo plays the morning ten times faster: offline from 1.5 to 3.1 minutes in
 
 # (minutes after start, what happened, direction, cause, seconds to answer, seconds of talk, ring seconds)
 SCRIPT: tuple[tuple[int, str, str, str, int | None, int, int], ...] = (
@@ -94,10 +100,18 @@ class StoryCalls(LiveCallHistory):
 class DroppingExtension:
     """Installs the scenario on ``tenant`` (its registrations and calls) from ``start``."""
 
-    def __init__(self, tenant: Tenant, start: datetime, extension: str | None = None) -> None:
+    def __init__(self, tenant: Tenant, start: datetime, extension: str | None = None, *, scale: float = 1.0) -> None:
         self.tenant = tenant
         self.start = start.astimezone(PBX_TZ)
         self.t0 = int(self.start.timestamp())
+        self.scale = scale
+        # Every moment and length of the script, in seconds from the start, at this scale.
+        self.expires_s = self._s(EXPIRES_S)
+        self.registered_at = self._s(REGISTERED_AT)
+        self.last_refresh = self.registered_at + REFRESHES * self.expires_s
+        self.back_at = self._s(BACK_AT)
+        self.unreachable_s = (self._s(UNREACHABLE[0]), self._s(UNREACHABLE[1]))
+        self.hidden_s = (self._s(HIDDEN[0]), self._s(HIDDEN[1]))
         self.extension = extension or pick_extension(tenant)
         self.device = tenant.extensions[self.extension].devices[0]
         others = [n for n, e in tenant.extensions.items() if n != self.extension and not e.never_registers]
@@ -107,17 +121,24 @@ class DroppingExtension:
 
     # ------------------------------------------------------------------ moments
 
+    def _s(self, seconds: int) -> int:
+        """``seconds`` of the script at this scale (a length never shrinks to nothing)."""
+        if not seconds:
+            return 0
+        scaled = round(seconds * self.scale)
+        return scaled if scaled else (1 if seconds > 0 else -1)
+
     def at(self, offset_s: int) -> datetime:
         return datetime.fromtimestamp(self.t0 + offset_s, PBX_TZ)
 
     @property
     def offline(self) -> tuple[datetime, datetime]:
         """When the extension was offline: its registration ran out, until it came back."""
-        return self.at(LAST_REFRESH + EXPIRES_S), self.at(BACK_AT)
+        return self.at(self.last_refresh + self.expires_s), self.at(self.back_at)
 
     @property
     def unreachable(self) -> tuple[datetime, datetime]:
-        return self.at(UNREACHABLE[0]), self.at(UNREACHABLE[1])
+        return self.at(self.unreachable_s[0]), self.at(self.unreachable_s[1])
 
     @property
     def expected(self) -> dict[str, str]:
@@ -132,11 +153,12 @@ class DroppingExtension:
     def install(self) -> DroppingExtension:
         tenant = self.tenant
         old = tenant.calls
-        history = StoryCalls(tenant, self.extension, (self.t0 + HIDDEN[0], self.t0 + HIDDEN[1]),
+        history = StoryCalls(tenant, self.extension, (self.t0 + self.hidden_s[0], self.t0 + self.hidden_s[1]),
                              calls_per_day=old.weekday_calls, history_days=old.history_days)
         rng = rng_for(tenant.seed, "dropping", self.extension, self.t0)
         for minutes, story, direction, cause, tta, talk, ring in SCRIPT:
-            call = self._call(history, rng, self.t0 + minutes * MINUTE, story, direction, cause, tta, talk, ring)
+            call = self._call(history, rng, self.t0 + self._s(minutes * MINUTE), story, direction, cause, tta,
+                              self._s(talk), self._s(ring))
             self.calls.append(ScriptedCall(call, story))
             history.scripted.add(call.call_id)
             history.add_finished(call)
@@ -174,20 +196,20 @@ class DroppingExtension:
             return self._base_registrations_of(extension, at, stale=stale)
         moment = (at or self.tenant.now()).astimezone(PBX_TZ)
         t = int(moment.timestamp()) - self.t0
-        if t < REGISTERED_AT:
+        if t < self.registered_at:
             return self._base_registrations_of(extension, at, stale=stale)
-        if t < BACK_AT:
-            since, last, key = REGISTERED_AT, LAST_REFRESH, "first"
+        if t < self.back_at:
+            since, last, key = self.registered_at, self.last_refresh, "first"
         else:
-            since, last, key = BACK_AT, None, "again"
+            since, last, key = self.back_at, None, "again"
         elapsed = t - since
-        refreshed = since + elapsed - elapsed % EXPIRES_S
+        refreshed = since + elapsed - elapsed % self.expires_s
         if last is not None:
             refreshed = min(refreshed, last)
-        expires = refreshed + EXPIRES_S
+        expires = refreshed + self.expires_s
         if t >= expires:
             return []  # stopped refreshing: the PBX dropped the registration at its expiry
-        reachable = not UNREACHABLE[0] <= t < UNREACHABLE[1]
+        reachable = not self.unreachable_s[0] <= t < self.unreachable_s[1]
         rng = rng_for(self.tenant.seed, "dropping-call-id", self.extension, key)
         return [LiveRegistration(
             extension=extension, device=self.device, registered_at=self.at(since), expires_at=self.at(expires),
@@ -196,4 +218,10 @@ class DroppingExtension:
         )]
 
 
-__all__ = ["DroppingExtension", "SCRIPT", "ScriptedCall", "StoryCalls", "pick_extension"]
+def for_demo(tenant: Tenant) -> DroppingExtension:
+    """The scenario in the demo, from now, ten times faster (install it before the demo's
+    life, which then keeps its calls)."""
+    return DroppingExtension(tenant, tenant.now(), scale=DEMO_SCALE).install()
+
+
+__all__ = ["DEMO_SCALE", "DroppingExtension", "for_demo", "SCRIPT", "ScriptedCall", "StoryCalls", "pick_extension"]
