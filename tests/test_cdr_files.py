@@ -6,9 +6,11 @@ import csv
 import json
 
 import httpx
+import pytest
 
 from textual.widgets import Input, Select
 
+from ccall_tui.api.cdrs import CALL_FIELDS
 from ccall_tui.factory import build_app
 from ccall_tui.ui.widgets.cdr_dialogs import DownloadDialog, ExportDialog
 
@@ -212,8 +214,94 @@ def test_raw_fields_are_made_safe_when_read_not_when_parsed():
     sent = {"call_id": "c1", "start": "2026-11-27 10:30:00", "x_note": "a\x1b[31mb\u202e", "n": 3}
     record = parse_call({"Cdr": sent}, ZoneInfo("Asia/Ho_Chi_Minh"))
     assert record.raw == {"call_id": "c1", "start": "2026-11-27 10:30:00", "x_note": "a[31mb", "n": 3}
-    assert record.raw is record.raw  # cleaned once
-    assert "x_note" not in repr(record)
+    assert "x_note" not in repr(record) and "31m" not in repr(record)
+    # Equal by what it shows: the same call sent with other extras is the same record.
+    again = parse_call({"Cdr": {**sent, "x_note": "other"}}, ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert again == record and hash(again) == hash(record)
+
+
+# A page a real server could send: PHP escapes (slashes, Vietnamese as \u), hostile text in
+# names, nulls in all their spellings, numbers as numbers, extras the export never writes.
+ODD_PAGE = (
+    '{"response": ['
+    '{"Cdr": {"uuid": "u-1", "direction": "INBOUND", "cid_name": "L\\u00ea \\u001b[31mTh\\u1ecb\\u202e", '
+    '"source": 1001, "destination": " 1002 ", "recording_file": "https:\\/\\/r.example\\/a.wav", '
+    '"start": "2026-11-27 10:30:05", "tta": 7, "duration": 65, "pdd": 0.5, "mos": 6, '
+    '"status": " NORMAL_CLEARING ", "billsec": 65, "x": {"deep": [1, 2]}}},'
+    '{"Cdr": {"call_id": "null", "_id": "i-2", "direction": "local", "cid_name": null, "source": "100", '
+    '"destination": "n/a", "recording": "", "start": "2026-11-27 23:59:59", "tta": null, '
+    '"duration": "00:00:00", "pdd": null, "mos": null, "status": "NONE"}},'
+    '{"Cdr": {"call_id": "c-3", "start": "2026-11-27 10:61:00", "duration": "-00:00:05", '
+    '"mos": 0, "tta": 1e9, "cid_name": "\\t tab\\nline  ", "source": "x\\u0085y"}}'
+    '], "paging": {"page_current": 2, "page_count": 9, "record_count": 900, "limit": 100, '
+    '"prev_page": true, "next_page": true, "txtdesc": "Showing 101-103"}}'
+).encode()
+
+
+def _both_ways(content: bytes):
+    import json
+    from zoneinfo import ZoneInfo
+
+    from ccall_tui.api.cdrs import parse_cdrs
+    from ccall_tui.api.cdrs_fast import read_cdrs
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    return read_cdrs(content, tz), parse_cdrs(json.loads(content), tz)
+
+
+def _same_page(fast, tolerant) -> None:
+    assert fast.records == tolerant.records and fast.paging == tolerant.paging
+    assert fast.skipped == tolerant.skipped
+    for quick, slow in zip(fast.records, tolerant.records):
+        assert [getattr(quick, f) for f in CALL_FIELDS] == [getattr(slow, f) for f in CALL_FIELDS]
+        assert quick.raw == slow.raw  # what the details show, read from the page when asked
+
+
+def test_the_page_read_from_its_bytes_is_the_page_read_the_tolerant_way():
+    fast, tolerant = _both_ways(ODD_PAGE)
+    assert fast is not None  # this shape is the fast path's to read
+    _same_page(fast, tolerant)
+    first = fast.records[0]
+    assert first.cid_name == "Lê [31mThị" and first.source == "1001" and first.mos is None
+    assert first.raw["x"] == {"deep": [1, 2]} and "\x1b" not in str(first.raw)
+
+
+@pytest.mark.parametrize("quirks", [
+    [], ["string_numbers"], ["null_strings"], ["duration_seconds"], ["numeric_extensions"], ["spaces"],
+    ["recording_file"], ["call_id_key=uuid"], ["call_id_key=_id"], ["paging_flat"], ["paging_in_response"],
+    ["iso_time"], ["dmy_time"], ["string_numbers", "null_strings", "numeric_extensions", "spaces"],
+])
+def test_every_shape_the_simulator_sends_reads_the_same_either_way(sim, quirks):
+    import httpx
+
+    sim.faults.quirks = set(quirks)
+    body = {"submission": {"api_key": "demo", "api_secret": "demo", "page": 2, "limit": 50}}
+    content = httpx.post(sim.base_url + "/cdrs/json", json=body).content
+    fast, tolerant = _both_ways(content)
+    assert len(tolerant.records) == 50
+    if fast is None:  # a shape the typed decoder refuses is read the tolerant way
+        assert quirks and set(quirks) & {"string_numbers", "paging_flat", "paging_in_response"}
+    else:
+        _same_page(fast, tolerant)
+    if not quirks:
+        assert fast is not None
+
+
+@pytest.mark.parametrize("content", [
+    b'{"response": [{"Cdr": {"note": "no call fields at all"}}], "paging": {"page_current": 1}}',
+    b'{"response": [{"Cdr": {"start": null, "source": null}}], "paging": {"page_current": 1}}',
+    b'{"response": [{"start": "2026-11-27 10:30:00"}], "paging": {"page_current": 1}}',
+    b'{"response": [{"Cdr": "text"}], "paging": {"page_current": 1}}',
+    b'{"response": [{"Cdr": {"start": "2026-11-27 10:30:00", "tta": true}}], "paging": {"page_current": 1}}',
+    b'{"response": [{"Cdr": {"start": "2026-11-27 10:30:00"}}], "paging": {"page_current": "1"}}',
+    b'{"response": [{"Cdr": {"start": "2026-11-27 10:30:00"}}], "paging": {"limit": 5}}',
+    b'{"response": [{"Cdr": {"start": "2026-11-27 10:30:00"}}]}',
+    rb'{"response": [{"Cdr": {"start": "2026-11-27 10:30:00", "cid_name": "\ud800"}}], "paging": {"page_current": 1}}',
+])
+def test_shapes_the_typed_decoder_refuses_are_read_the_tolerant_way(content):
+    fast, tolerant = _both_ways(content)
+    assert fast is None
+    assert tolerant is not None
 
 
 def test_fast_call_readers_read_like_the_tolerant_ones():
@@ -229,6 +317,9 @@ def test_fast_call_readers_read_like_the_tolerant_ones():
         True, False, [], {}, "7s", "0.85 s", "00:01:05", "01:02:03", "99:59:59", "1:02:03", "00:61:00",
         "-0:00:05", "inf:00:00", "٠٠:٠١:٠٥", "00:01:0x", "2026-11-27 10:30:00", "2026-11-27 10:30",
         "2026-11-27T10:30:00", " 2026-11-27 10:30:00 ", "2026-02-30 10:30:00", "2026-11-27 10:30:00.5",
+        "2026-11-27 10:30:59", "2026-11-27 10:30:60", "2026-11-27 10:30:5x", "2026-11-27T10:30:05",
+        "2026-11-27 10:30:٠٥", "2026-11-27 10:60:00", "2026-11-27 24:00:00", " 026-11-27 10:30:05",
+        "2026-11-27 10:30+0700", "2026-11-27 10:30:-1",
     ]
     for value in shapes:
         assert fast.text(value) == slow.text_or_none(value), value
@@ -258,3 +349,23 @@ def test_repeats_are_dropped_within_sixteen_pages_and_forgotten_after():
     kept = walk.accept(3 + RECENT_PAGES, page("a", f"p{3 + RECENT_PAGES - 1}", None))
     assert [r.call_id for r in kept.records] == ["a", None]
     assert report.repeated == 2
+
+
+def test_the_start_column_is_the_time_in_iso_form_around_clock_changes():
+    """The CSV writes a call's start as ``isoformat()`` does, offsets and repeated hours
+    included (the text of each minute is kept and reused)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from ccall_tui.monitor.export import _iso_time
+
+    for zone, change in (("Europe/London", datetime(2026, 10, 25, 0, 0)), ("America/New_York", datetime(2026, 3, 8, 0, 0)),
+                         ("Australia/Lord_Howe", datetime(2026, 4, 5, 0, 0)), ("Asia/Ho_Chi_Minh", datetime(1975, 6, 13, 0, 0))):
+        tz = ZoneInfo(zone)
+        for step in range(0, 4 * 3600, 47):
+            for fold in (0, 1):
+                moment = (change + timedelta(seconds=step)).replace(tzinfo=tz, fold=fold)
+                assert _iso_time(moment) == moment.isoformat(), moment
+                again = moment.replace(microsecond=5)
+                assert _iso_time(again) == again.isoformat()
+    assert _iso_time(None) is None

@@ -30,6 +30,7 @@ from .answers import (
     server_message,
 )
 from .cdrs import CallLookup, CallRecord, CdrPage, CdrQuery, find_call, parse_cdrs
+from .cdrs_fast import read_cdrs
 from .download import DEFAULT_MAX_RECORDING_BYTES, download_recording
 from .errors import (
     AuthenticationError,
@@ -151,8 +152,18 @@ class CcallClient:
         submission = query.to_submission(self.tz)
         if self.domain_name:
             submission["domain_name"] = self.domain_name
-        payload = await self._post("/cdrs/json", submission)
-        return parse_cdrs(payload, self.tz)
+        page: CdrPage = await self._post("/cdrs/json", submission, read=self._read_cdrs)
+        return page
+
+    def _read_cdrs(self, response: httpx.Response, content: bytes) -> CdrPage:
+        """The answer's body -> CdrPage: the usual page straight from its bytes (see
+        ``cdrs_fast``), anything else after the general checks of an answer."""
+        if 200 <= response.status_code < 300 and "html" not in response.headers.get("Content-Type", "").lower():
+            if (response.charset_encoding or "utf-8").lower() in ("utf-8", "utf8"):
+                page = read_cdrs(content, self.tz)
+                if page is not None:
+                    return page
+        return parse_cdrs(self._decode(response, content), self.tz)
 
     async def cdr(self, call_id: str) -> CallRecord | None:
         """One call by its id; None when no record in the answer carries that id."""

@@ -1,0 +1,261 @@
+"""The usual ``/cdrs/json`` page read straight from its bytes.
+
+msgspec decodes the answer into typed structs that hold only the fields a call record keeps
+(every other field of a record is skipped, no dict is made), and each value then goes through
+the very readers :func:`.cdrs.parse_call` uses, so a record reads exactly as the tolerant path
+reads it. Whatever this decoder refuses (a number sent as ``"7"`` where a count belongs, the
+paging metadata elsewhere than ``"paging"``, a record that is not an object, a bare record
+without ``"Cdr"``, NaN, a lone surrogate...) makes :func:`read_cdrs` return None, and the
+caller reads that answer the tolerant way.
+
+What the server sent for a call (:attr:`.cdrs.CallRecord.sent`) is a view of the page's
+bytes, decoded only when someone looks at it (the call's details).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from .call_values import _CLOCKS, _MINUTES
+from .call_values import clock as read_clock
+from .call_values import moment as read_moment
+from .call_values import seconds as read_seconds
+from .call_values import text as read_text
+from .cdrs import CallRecord, CdrPage, _cause, _direction, _url, parse_paging
+from .values import _NULLS, MAX_CALL_SECONDS, MAX_PDD_SECONDS, float_or_none
+
+_Id = str | int | None
+
+
+class _Cdr(msgspec.Struct, gc=False):
+    start: str | None = None
+    direction: str | None = None
+    source: str | int | None = None
+    destination: str | int | None = None
+    cid_name: str | None = None
+    status: str | None = None
+    tta: float | str | None = None
+    duration: str | float | None = None
+    pdd: float | str | None = None
+    mos: float | str | None = None
+    recording: str | None = None
+    recording_file: str | None = None
+    call_id: _Id = None
+    uuid: _Id = None
+    xml_cdr_uuid: _Id = None
+    underscore_id: _Id = msgspec.field(default=None, name="_id")
+    id: _Id = None
+
+
+class _Item(msgspec.Struct, gc=False):
+    Cdr: _Cdr
+
+
+class _Paging(msgspec.Struct, gc=False):
+    page_current: int | None = None
+    page_count: int | None = None
+    record_count: int | None = None
+    limit: int | None = None
+    prev_page: bool | None = None
+    next_page: bool | None = None
+    txtdesc: str | None = None
+
+
+class _Answer(msgspec.Struct, gc=False):
+    response: list[_Item]
+    paging: _Paging | None = None
+
+
+_DECODER = msgspec.json.Decoder(_Answer)
+_GENERIC = msgspec.json.Decoder()
+
+
+class _Refused(Exception):
+    """A record the typed structs cannot tell apart from another shape: read the page the
+    tolerant way."""
+
+
+def read_cdrs(content: bytes, tz: ZoneInfo) -> CdrPage | None:
+    """The page in ``content`` (UTF-8 JSON), or None when it is not the usual shape."""
+    try:
+        answer = _DECODER.decode(content)
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        return None
+    paging = answer.paging
+    if paging is None or (
+        paging.page_current is None and paging.page_count is None and paging.record_count is None
+        and paging.prev_page is None and paging.next_page is None and paging.txtdesc is None
+    ):
+        return None  # no paging, or paging kept elsewhere: the tolerant path looks for it
+    page = _PageBytes(bytes(content))
+    try:
+        minutes = _MINUTES.setdefault(tz, {})
+        records = tuple([
+            _record(item.Cdr, tz, _Sent(page, index), minutes) for index, item in enumerate(answer.response)
+        ])
+    except _Refused:
+        return None
+    return CdrPage(
+        records=records,
+        paging=parse_paging({
+            "page_current": paging.page_current, "page_count": paging.page_count,
+            "record_count": paging.record_count, "limit": paging.limit,
+            "prev_page": paging.prev_page, "next_page": paging.next_page, "txtdesc": paging.txtdesc,
+        }),
+    )
+
+
+def _record(
+    c: _Cdr, tz: ZoneInfo, sent: Mapping[str, Any], minutes: Mapping[str, tuple[int, ...] | None] | None = None
+) -> CallRecord:
+    """:func:`.cdrs.parse_call` of the same record, field by field. The values that repeat
+    from call to call (numbers, names, directions, causes, talk times) are read once and
+    looked up after; a value not seen before goes through the same reader."""
+    start = c.start
+    if start is None and c.source is None and c.destination is None and c.direction is None and (
+        c.call_id is None and c.uuid is None and c.xml_cdr_uuid is None and c.underscore_id is None and c.id is None
+    ):
+        raise _Refused  # absent (skipped) or all null (kept): only the dict can tell
+    call_id: Any = c.call_id
+    if not (
+        type(call_id) is str and 0 < len(call_id) <= 500 and call_id.isprintable()
+        and call_id[0] != " " and call_id[-1] != " " and call_id.lower() not in _NULLS
+    ):  # else it is read_text(call_id) already: printable, trimmed, not a blank
+        call_id = read_text(call_id)
+    if not call_id:
+        for other in (c.uuid, c.xml_cdr_uuid, c.underscore_id, c.id):
+            call_id = read_text(other)
+            if call_id:
+                break
+    texts = _TEXTS
+    value: Any = c.source
+    source = texts.get(value, _MISS)
+    if source is _MISS:
+        source = _remember(texts, value, read_text)
+    value = c.destination
+    destination = texts.get(value, _MISS)
+    if destination is _MISS:
+        destination = _remember(texts, value, read_text)
+    value = c.cid_name
+    cid_name = texts.get(value, _MISS)
+    if cid_name is _MISS:
+        cid_name = _remember(texts, value, read_text)
+    value = c.direction
+    direction = _DIRECTIONS.get(value, _MISS)
+    if direction is _MISS:
+        direction = _remember(_DIRECTIONS, value, _direction)
+    value = c.status
+    status = _CAUSES.get(value, _MISS)
+    if status is _MISS:
+        status = _remember(_CAUSES, value, _cause)
+    tta = c.tta
+    if type(tta) is not float or not 0.0 <= tta <= MAX_CALL_SECONDS:
+        tta = read_seconds(tta, MAX_CALL_SECONDS)
+    pdd = c.pdd
+    if type(pdd) is not float or not 0.0 <= pdd <= MAX_PDD_SECONDS:
+        pdd = read_seconds(pdd, MAX_PDD_SECONDS)
+    mos = c.mos
+    if type(mos) is not float or not 0.0 < mos <= 5.0:
+        mos = float_or_none(mos)
+        if mos is not None and not 0.0 < mos <= 5.0:
+            mos = None
+    recording: Any = c.recording
+    if not (
+        type(recording) is str and recording.startswith(_WEB) and len(recording) <= 500
+        and recording.isprintable() and " " not in recording
+    ):  # else it is a link as _url reads it: printable, trimmed, no space, http(s)
+        recording = _url(recording) or _url(c.recording_file)
+    when = None
+    if type(start) is str and len(start) == 19:
+        minute = minutes.get(start[:16]) if minutes is not None else None
+        if minute is not None:
+            secs = start[17:]
+            if start[16] == ":" and secs.isdigit() and secs.isascii() and secs < "60":
+                when = datetime(minute[0], minute[1], minute[2], minute[3], minute[4], int(secs), 0, tz)
+    if when is None:
+        when = read_moment(start, tz)  # and the minute is kept for the next calls
+    duration: Any = c.duration
+    talk = _CLOCKS.get(duration) if type(duration) is str else None
+    if talk is None or talk > MAX_CALL_SECONDS:
+        talk = read_clock(duration, MAX_CALL_SECONDS)
+    return CallRecord(
+        call_id,
+        when,
+        direction,
+        source,
+        cid_name,
+        destination,
+        status,
+        tta,
+        talk,
+        pdd,
+        mos,
+        recording,
+        sent,
+    )
+
+
+_MISS: Any = object()
+_WEB = ("http://", "https://")
+_KEEP = 20_000
+_TEXTS: dict[Any, str | None] = {}
+_DIRECTIONS: dict[Any, str | None] = {}
+_CAUSES: dict[Any, str | None] = {}
+
+
+def _remember(known: dict[Any, str | None], value: Any, read: Callable[[Any], str | None]) -> str | None:
+    """``read(value)``, kept for the next record that sends the same value (a bounded number
+    of them: a tenant's numbers and names, not every external number ever seen)."""
+    result = read(value)
+    if len(known) >= _KEEP:
+        known.clear()
+    known[value] = result
+    return result
+
+
+class _PageBytes:
+    """One page's bytes, decoded the first time one of its records is looked at."""
+
+    __slots__ = ("content", "records")
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+        self.records: list[Any] | None = None
+
+    def record(self, index: int) -> Mapping[str, Any]:
+        if self.records is None:
+            self.records = _GENERIC.decode(self.content)["response"]
+            self.content = b""
+        item = self.records[index]
+        record = item.get("Cdr", item)
+        return record if isinstance(record, Mapping) else {}
+
+
+class _Sent(Mapping[str, Any]):
+    """A record as the server sent it, read from its page when first needed."""
+
+    __slots__ = ("_page", "_index")
+
+    def __init__(self, page: _PageBytes, index: int) -> None:
+        self._page = page
+        self._index = index
+
+    def _record(self) -> Mapping[str, Any]:
+        return self._page.record(self._index)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._record()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._record())
+
+    def __len__(self) -> int:
+        return len(self._record())
+
+    def __repr__(self) -> str:
+        return f"_Sent(page record {self._index})"
