@@ -16,7 +16,7 @@ import collections
 import math
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from ..api.client import CcallClient
 from ..api.cdrs import CallRecord, CdrPage, CdrQuery, Paging
@@ -140,28 +140,43 @@ async def iter_pages(
         report.pinned_to = pinned.date_to
     base = replace(pinned, limit=page_size, page=1)
     walk = _Walk(report, page_size, max(1, max_pages))
-    first = await client.cdrs(base)
-    page = walk.accept(1, first)
-    planned = walk.plan(first)
-    if progress:
-        progress(1, planned, report.records)
-    if page is None:
-        return
-    yield page
-    if first.paging is None or walk.finished:
-        return
+    concurrency = max(1, concurrency)
+    # Pages 1..concurrency are asked for at once: waiting for page 1's count before asking
+    # for page 2 would cost a whole answer's latency. What the count then rules out is
+    # cancelled (a page past the last one is empty, and an empty page ends the walk anyway).
+    pending: dict[int, asyncio.Future[CdrPage]] = {}
 
-    number, last = 1, first
-    if planned is not None and planned > 1:
-        concurrency = max(1, concurrency)
-        pending: dict[int, asyncio.Task[CdrPage]] = {}
-        next_to_start = 2
-        try:
+    def start(number: int) -> None:
+        pending[number] = asyncio.ensure_future(client.cdrs(base.with_page(number)))
+
+    def fetch(number: int) -> Awaitable[CdrPage]:
+        task = pending.pop(number, None)
+        return task if task is not None else client.cdrs(base.with_page(number))
+
+    try:
+        for number in range(2, min(concurrency, walk.ceiling) + 1):
+            start(number)
+        first = await client.cdrs(base)
+        page = walk.accept(1, first)
+        planned = walk.plan(first)
+        if progress:
+            progress(1, planned, report.records)
+        if page is None:
+            return
+        yield page
+        if first.paging is None or walk.finished:
+            return
+
+        number, last = 1, first
+        if planned is not None and planned > 1:
+            for extra in [n for n in pending if n > planned]:
+                pending.pop(extra).cancel()
+            next_to_start = max(pending, default=1) + 1
             for number in range(2, planned + 1):
                 while next_to_start <= planned and next_to_start < number + concurrency:
-                    pending[next_to_start] = asyncio.ensure_future(client.cdrs(base.with_page(next_to_start)))
+                    start(next_to_start)
                     next_to_start += 1
-                last = await pending.pop(number)
+                last = await fetch(number)
                 page = walk.accept(number, last)
                 if progress:
                     progress(number, planned, report.records)
@@ -170,24 +185,24 @@ async def iter_pages(
                 yield page
                 if walk.finished:
                     return
-        finally:
-            for task in pending.values():
-                task.cancel()
-            if pending:
-                await asyncio.gather(*pending.values(), return_exceptions=True)
 
-    # Beyond the announced count (or without one): one page at a time, while bounded.
-    while walk.wants_more(number, last):
-        number += 1
-        last = await client.cdrs(base.with_page(number))
-        page = walk.accept(number, last)
-        if progress:
-            progress(number, None if planned is None else max(planned, number), report.records)
-        if page is None:
-            return
-        yield page
-        if walk.finished:
-            return
+        # Beyond the announced count (or without one): one page at a time, while bounded.
+        while walk.wants_more(number, last):
+            number += 1
+            last = await fetch(number)
+            page = walk.accept(number, last)
+            if progress:
+                progress(number, None if planned is None else max(planned, number), report.records)
+            if page is None:
+                return
+            yield page
+            if walk.finished:
+                return
+    finally:
+        for task in pending.values():
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending.values(), return_exceptions=True)
 
 
 async def fetch_all(
