@@ -177,9 +177,9 @@ def read_registrations(
                     _EXTENSIONS[user] = extension
                 other = grouped.get(extension)
                 if other is None:
-                    grouped[extension] = row
                     old = earlier(extension)
                     if type(old) is not Row:
+                        grouped[extension] = row
                         share(row)
                         moved.append(extension)
                         if old is not None:
@@ -199,10 +199,12 @@ def read_registrations(
                             grouped[extension] = old
                         else:
                             carry_over(row, old)
+                            grouped[extension] = row
                             moved.append(extension)
                     else:
                         carry_over(row, old)
                         share(row)
+                        grouped[extension] = row
                         moved.append(extension)
                 elif type(other) is tuple:
                     if not any(same_device(row, one) for one in other):
