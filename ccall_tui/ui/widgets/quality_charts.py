@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.color import Color
 from textual.containers import Grid
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from ...i18n import _
 from ...monitor.quality import MOS_BINS, HourPoint, mos_histogram
@@ -35,17 +36,27 @@ class ChartData:
     labels: dict[str, str] = field(default_factory=dict)
 
 
+def tick_count(width: int) -> int:
+    """How many labelled ticks fit under a plot ``width`` cells wide: plotext moves a label that
+    would touch its neighbour, in an order that changes from one run to the next, so labels
+    keep two label widths apart and none has to move."""
+    return max(2, min(7, (width - 6) // 11 + 1))
+
+
 def _ticks(since: datetime, until: datetime, count: int = 5) -> tuple[list[float], list[str]]:
-    """Tick positions in hours from ``since`` and their labels (the hour, with the day on a
-    range longer than a day)."""
+    """Tick positions in hours from ``since`` and their labels (the hour, or the day on a range
+    longer than a day)."""
     span_h = max(1.0, (until - since).total_seconds() / 3600)
     long = span_h > 26
+    count = max(2, count)
     positions, labels = [], []
     for i in range(count):
         hours = span_h * i / (count - 1)
         moment = since + timedelta(hours=hours)
         positions.append(round(hours, 3))
-        labels.append(moment.strftime("%d/%m %Hh" if long else "%H:%M"))
+        labels.append(moment.strftime("%d/%m" if long else "%H:%M"))
+    if labels[0] == labels[-1]:
+        labels[0] = since.strftime("%d/%m")  # a day apart, the two ends read the same
     return positions, labels
 
 
@@ -70,12 +81,12 @@ class Chart(PlotextPlot):
 
     DEFAULT_CSS = "Chart { height: 1fr; width: 1fr; min-height: 8; }"
 
-    def __init__(self, draw: Callable[[Any, dict[str, tuple[int, int, int]]], None] | None = None,
+    def __init__(self, draw: Callable[[Any, dict[str, tuple[int, int, int]], int], None] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._draw = draw
 
-    def set_draw(self, draw: Callable[[Any, dict[str, tuple[int, int, int]]], None]) -> None:
+    def set_draw(self, draw: Callable[[Any, dict[str, tuple[int, int, int]], int], None]) -> None:
         self._draw = draw
         self.refresh()
 
@@ -89,11 +100,12 @@ class Chart(PlotextPlot):
         return out
 
     def render(self) -> Any:
+        # A new figure every time: plotext keeps layout state between builds (an earlier size
+        # moved the tick labels of the next drawing by a cell), so nothing may carry over.
+        self._plot = Plot()
         plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
         if self._draw is not None:
-            self._draw(plt, self._colours())
+            self._draw(plt, self._colours(), tick_count(self.size.width))
         return super().render()
 
 
@@ -111,17 +123,17 @@ class QualityCharts(Grid):
         yield Chart(id="chart-online")
 
     def show(self, data: ChartData) -> None:
-        self.query_one("#chart-calls", Chart).set_draw(lambda plt, c: _calls(plt, c, data))
-        self.query_one("#chart-asr", Chart).set_draw(lambda plt, c: _asr(plt, c, data))
-        self.query_one("#chart-mos", Chart).set_draw(lambda plt, c: _mos(plt, c, data))
-        self.query_one("#chart-online", Chart).set_draw(lambda plt, c: _online(plt, c, data))
+        self.query_one("#chart-calls", Chart).set_draw(lambda plt, c, n: _calls(plt, c, data, n))
+        self.query_one("#chart-asr", Chart).set_draw(lambda plt, c, n: _asr(plt, c, data, n))
+        self.query_one("#chart-mos", Chart).set_draw(lambda plt, c, n: _mos(plt, c, data, n))
+        self.query_one("#chart-online", Chart).set_draw(lambda plt, c, n: _online(plt, c, data, n))
 
 
-def _frame(plt: Any, title: str, data: ChartData, ylabel: str) -> None:
+def _frame(plt: Any, title: str, data: ChartData, ylabel: str, ticks: int) -> None:
     plt.title(title)
     plt.xlabel(_("PBX time"))
     plt.ylabel(ylabel)
-    positions, labels = _ticks(data.since, data.until)
+    positions, labels = _ticks(data.since, data.until, ticks)
     plt.xticks(positions, labels)
     plt.xlim(0, positions[-1])
 
@@ -142,33 +154,33 @@ def _count_axis(plt: Any, top: float) -> None:
     plt.yticks(sorted({0, top // 2, top}))
 
 
-def _calls(plt: Any, colours: dict[str, tuple[int, int, int]], data: ChartData) -> None:
+def _calls(plt: Any, colours: dict[str, tuple[int, int, int]], data: ChartData, ticks: int) -> None:
     title = _("Calls per hour")
     if not data.hours:
         _empty(plt, title, _("No calls in this range"))
         return
-    _frame(plt, title, data, _("calls"))
+    _frame(plt, title, data, _("calls"), ticks)
     xs = [_hours_from(data.since, p.hour) + 0.5 for p in data.hours]
     plt.bar(xs, [p.calls for p in data.hours], color=colours.get("primary", "blue"), width=0.8, marker="sd")
-    positions, labels = _ticks(data.since, data.until)
+    positions, labels = _ticks(data.since, data.until, ticks)
     plt.xticks(positions, labels)  # again: a bar chart puts its own ticks under every bar
     _count_axis(plt, max(p.calls for p in data.hours))
 
 
-def _asr(plt: Any, colours: dict[str, tuple[int, int, int]], data: ChartData) -> None:
+def _asr(plt: Any, colours: dict[str, tuple[int, int, int]], data: ChartData, ticks: int) -> None:
     title = _("ASR per hour (% answered)")
     points = [p for p in data.hours if p.asr_pct is not None]
     if not points:
         _empty(plt, title, _("No calls in this range"))
         return
-    _frame(plt, title, data, "%")
+    _frame(plt, title, data, "%", ticks)
     xs = [_hours_from(data.since, p.hour) + 0.5 for p in points]
     plt.plot(xs, [p.asr_pct for p in points], color=colours.get("success", "green"), marker="braille")
     plt.ylim(0, 100)
     plt.yticks([0, 25, 50, 75, 100])
 
 
-def _mos(plt: Any, colours: dict[str, tuple[int, int, int]], data: ChartData) -> None:
+def _mos(plt: Any, colours: dict[str, tuple[int, int, int]], data: ChartData, ticks: int) -> None:
     title = _("MOS distribution (answered calls)")
     if not data.mos:
         _empty(plt, title, _("No MOS in this range"))
@@ -188,13 +200,13 @@ def _mos(plt: Any, colours: dict[str, tuple[int, int, int]], data: ChartData) ->
     _count_axis(plt, max(n for _edge, n in shown))
 
 
-def _online(plt: Any, colours: dict[str, tuple[int, int, int]], data: ChartData) -> None:
+def _online(plt: Any, colours: dict[str, tuple[int, int, int]], data: ChartData, ticks: int) -> None:
     title = _("Online extensions (flight recorder)")
     points = downsample(list(data.online))
     if not points:
         _empty(plt, title, _("Nothing recorded in this range"))
         return
-    _frame(plt, title, data, _("online"))
+    _frame(plt, title, data, _("online"), ticks)
     plt.plot([_hours_from(data.since, at) for at, _n in points], [n for _at, n in points],
              color=colours.get("warning", "yellow"), marker="braille")
     _count_axis(plt, round(max(n for _at, n in points)))
