@@ -240,6 +240,7 @@ def test_command_line_table_and_bad_input(env, capsys):
     assert lines[0].startswith("Call quality by phone model, 2026-11-26 10:00 to 2026-11-27 10:00")
     assert lines[1].split()[:3] == ["KEY", "CALLS", "ANS"]
     assert any(line.startswith("Grandstream GXP2170 ") for line in lines)
+    assert lines[-1].startswith("unknown ")  # phones offline now and no history: said in words, last
     assert "availability is empty" in err
     code, out, err = run_cli(capsys, "report", "quality", "--since", "forever")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "--since" in err

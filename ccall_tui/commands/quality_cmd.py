@@ -115,6 +115,7 @@ def _by_word(by: str) -> str:
 
 def print_table(rows: list[QualityRow]) -> None:
     from ..api.text import clean_text
+    from ..monitor.quality import UNKNOWN
 
     if not rows:
         print(_("no calls in this period"))
@@ -123,7 +124,7 @@ def print_table(rows: list[QualityRow]) -> None:
     print(f"{_('KEY'):<{width}} {_('CALLS'):>6} {_('ANS'):>6} {_('MISSED'):>6} {_('ASR'):>6} {_('ACD'):>6} "
           f"{_('TTA'):>5} {_('MOS'):>5} {_('P10'):>5} {_('AVAIL'):>8}")
     for row in rows:
-        key = clean_text(row.key, limit=width)
+        key = clean_text(_("unknown") if row.key == UNKNOWN else row.key, limit=width)
         print(f"{key:<{width}} {row.calls:>6} {row.answered:>6} {row.missed:>6} {_pct(row.asr_pct):>6} "
               f"{_secs(row.acd_s):>6} {_secs(row.tta_avg_s):>5} {_num(row.mos_avg):>5} {_num(row.mos_p10):>5} "
               f"{_pct(row.availability_pct):>8}")
