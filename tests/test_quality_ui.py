@@ -233,3 +233,20 @@ async def test_a_week_reads_seven_days_of_calls(make_services, clock):
         assert "last 7 days" in screen.query_one("#q-title").render().plain
         assert len(screen.data.builder.calls) > 4 * day
         assert sum(r.calls for r in screen.rows_shown) >= len(screen.data.builder.calls)
+
+
+async def test_clicking_a_column_title_sorts_by_it(make_services):
+    app = build_app(make_services())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_report(pilot)
+        table = screen.query_one("#q-table", DataTable)
+        columns = list(table.columns.values())
+        x = sum(c.get_render_width(table) for c in columns[:3]) + 2  # inside "Missed"
+        await pilot.click("#q-table", offset=(x, 0))
+        await pilot.pause()
+        assert column_titles(screen)[3] == "Missed ▼"
+        missed = [row.missed for row in screen.rows_shown]
+        assert missed == sorted(missed, reverse=True) and missed[0] > missed[-1]
+        await pilot.click("#q-table", offset=(x, 0))
+        await pilot.pause()
+        assert column_titles(screen)[3] == "Missed ▲"
