@@ -250,3 +250,13 @@ async def test_clicking_a_column_title_sorts_by_it(make_services):
         await pilot.click("#q-table", offset=(x, 0))
         await pilot.pause()
         assert column_titles(screen)[3] == "Missed ▲"
+
+
+async def _charts_light(pilot) -> None:
+    pilot.app.theme = "textual-light"
+    await _charts(pilot)
+
+
+def test_charts_follow_a_light_theme(snap_compare, make_services, recorded):
+    app = build_app(make_services())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_charts_light)
