@@ -15,7 +15,6 @@ need it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 from collections.abc import Callable, Mapping
@@ -322,12 +321,18 @@ class CredentialStore:
         return True
 
     async def aget(self, profile: str) -> Credentials | None:
+        import asyncio
+
         return await asyncio.to_thread(self.get, profile)
 
     async def aset(self, profile: str, creds: Credentials) -> None:
+        import asyncio
+
         await asyncio.to_thread(self.set, profile, creds)
 
     async def adelete(self, profile: str) -> bool:
+        import asyncio
+
         return await asyncio.to_thread(self.delete, profile)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 import time
@@ -121,6 +120,8 @@ def run_login(args: argparse.Namespace, ctx: Any = None) -> int:
     if creds is None:
         error(_("An API key and an API secret are both needed; nothing was saved."))
         return Exit.USAGE
+    import asyncio  # here, not at the top: every command registers this module
+
     try:
         count, _seconds = asyncio.run(check_credentials(profile, creds))
     except AuthenticationError as exc:
@@ -253,6 +254,8 @@ def run_status(args: argparse.Namespace, ctx: Any = None) -> int:
         if elsewhere:
             rows.append((_("Hint"), elsewhere))
     else:
+        import asyncio
+
         try:
             count, seconds = asyncio.run(check_credentials(profile, creds, getattr(ctx, "sim", None) is not None))
             result = _("OK, {online} ({seconds:.2f} s)").format(

@@ -8,7 +8,6 @@ do. What changes the app's behaviour is remembered per profile and server (``sta
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import date, datetime
@@ -69,6 +68,8 @@ def run_doctor(args: argparse.Namespace, ctx: Any = None) -> int:
         error(_("--save-sample: the folder {path} does not exist.").format(path=sample.parent))
         return Exit.USAGE
     previous = load_learned(profile, demo=demo)
+    import asyncio  # here, not at the top: every command registers this module
+
     report = asyncio.run(diagnose(profile, credentials, day=day, now=now, previous=previous))
     saved = None
     if report.fatal is None:

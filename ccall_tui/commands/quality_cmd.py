@@ -9,7 +9,6 @@ column is empty, never zero). A walk that stopped early exits 5 with the reason 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -77,6 +76,8 @@ def run_quality(args: argparse.Namespace, ctx: Any) -> int:
         async with ctx.client() as client:
             return await collect_quality(client, since, until, history=history,
                                          concurrency=int(args.concurrency))
+
+    import asyncio  # here, not at the top: every command registers this module
 
     try:
         data = asyncio.run(go())
