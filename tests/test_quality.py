@@ -246,3 +246,22 @@ def test_command_line_table_and_bad_input(env, capsys):
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "--since" in err
     code, out, err = run_cli(capsys, "report", "quality", "--since", "40d")
     assert code == 2 and "31 days" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_walk_that_stops_early_exits_5_with_what_it_read(env, capsys):
+    env.faults.stuck_page = True  # the server answers page 1 whatever page is asked for
+    code, out, err = run_cli(capsys, "report", "quality", "--since", "1d", "--until", UNTIL_ARG, "--json")
+    assert code == 5
+    data = json.loads(out)
+    assert 0 < sum(row["calls"] for row in data["rows"]) < sum(w["calls"] for w in hand_count(env, lambda n: n).values())
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("ccall-tui: stopped after page 2") and "calls not read" in lines[-1]
+    assert "Traceback" not in err
+
+
+async def test_registrations_failing_leave_the_calls_and_say_so(sim, credentials, profile):
+    sim.faults.registrations_junk = "response_string"  # {"response": "string"}: not an answer
+    data = await collect(sim, credentials, profile)
+    assert data.registrations_error and "\n" not in data.registrations_error
+    assert_rows_match(data.builder.rows("extension"), hand_count(sim, lambda number: number))
+    assert {row.key for row in data.builder.rows("agent")} == {UNKNOWN}  # no phone known at all
