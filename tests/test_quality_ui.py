@@ -260,3 +260,26 @@ async def _charts_light(pilot) -> None:
 def test_charts_follow_a_light_theme(snap_compare, make_services, recorded):
     app = build_app(make_services())
     assert snap_compare(app, terminal_size=(80, 24), run_before=_charts_light)
+
+
+async def test_a_failing_server_is_one_line_on_the_report(make_services, sim):
+    app = build_app(make_services())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        sim.faults.html_error = True
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QualityScreen) and screen.data is None
+        status = screen.query_one("#q-status")
+        line = status.render().plain
+        assert line.startswith("Could not read the calls: ") and "\n" not in line and status.has_class("-error")
+        assert screen.query_one("#q-table", DataTable).row_count == 0
+        sim.faults.html_error = False
+        await pilot.press("r")
+        for _ in range(200):
+            if screen.data is not None:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+        assert screen.query_one("#q-table", DataTable).row_count > 50 and not status.has_class("-error")
