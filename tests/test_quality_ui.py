@@ -283,3 +283,18 @@ async def test_a_failing_server_is_one_line_on_the_report(make_services, sim):
             await pilot.pause(0.05)
         await settle(pilot)
         assert screen.query_one("#q-table", DataTable).row_count > 50 and not status.has_class("-error")
+
+
+async def test_a_phone_model_with_markup_is_shown_as_written(make_services, sim):
+    sim.tenant.force_online("105")
+    sim.tenant.set_agent("105", "Evil [bold]Phone[/] [@click=app.quit]x[/] 1.0")
+    app = build_app(make_services())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_report(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        assert "Evil [bold]Phone[/] [@click=app.quit]x[/]" in table_keys(screen)
+        await pilot.press("slash", *"evil")
+        await pilot.pause()
+        assert table_keys(screen) == ["Evil [bold]Phone[/] [@click=app.quit]x[/]"]
+        assert screen.rows_shown[0].extensions == ("105",)

@@ -42,6 +42,7 @@ MOS_BINS = tuple(round(1.0 + 0.25 * i, 2) for i in range(17))
 """Lower edges of the MOS histogram: 1.00, 1.25 ... 5.00 (the last bin holds 5.0 itself)."""
 
 _VERSIONISH = re.compile(r"^(?:rv|v|r)?\d", re.IGNORECASE)
+_SLASH_VERSION = re.compile(r"/\s*[vr]?\d")
 _VERSION_WORDS = frozenset(("release", "build", "version", "firmware", "stamp", "rev"))
 
 
@@ -71,7 +72,7 @@ def phone_model(agent: str | None) -> str:
     SIP-T46S``, ``MicroSIP/3.21.3`` -> ``MicroSIP``; :data:`UNKNOWN` when there is none."""
     if not agent or not agent.strip():
         return UNKNOWN
-    head = re.sub(r"\(.*?\)", " ", agent.split("/", 1)[0])
+    head = re.sub(r"\(.*?\)", " ", _SLASH_VERSION.split(agent, 1)[0])
     words: list[str] = []
     for word in head.split():
         if _VERSIONISH.match(word) or word.lower() in _VERSION_WORDS:
