@@ -369,3 +369,41 @@ def test_the_start_column_is_the_time_in_iso_form_around_clock_changes():
                 again = moment.replace(microsecond=5)
                 assert _iso_time(again) == again.isoformat()
     assert _iso_time(None) is None
+
+
+def test_csv_rows_are_what_csv_writer_writes_for_any_cell():
+    """Rows joined directly and rows left to csv.writer (commas, quotes, line breaks, formula
+    starts) read back as the same cells, guarded the same way, in the same bytes."""
+    import io
+    import random
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ccall_tui.api.cdrs import CallRecord
+    from ccall_tui.monitor.export import CsvWriter, _csv_text
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    odd = ["a,b", '"q"', "x\ny", "x\rb", "=1+2", "-5", "@x", " lead", "trail ", "", None, "Lê Thị", "\u2028",
+           '=HYPERLINK("x")', "'", "+84 90", "x,=y", "x,-1", "1001", "NORMAL_CLEARING", "https://r.example/a.wav"]
+    pick = random.Random(16).choice
+    records = [
+        CallRecord(pick(odd), pick([None, datetime(2026, 11, 27, 10, 30, 7, tzinfo=tz)]), pick(odd), pick(odd),
+                   pick(odd), pick(odd), pick(odd), pick([None, 0.0, 7.0, 1e-05, 0.1 + 0.2]), pick([None, 65.0]),
+                   pick([None, 0.85]), pick([None, 4.29]), pick(odd))
+        for _ in range(3000)
+    ]
+    expected = io.StringIO()
+    plain = csv.writer(expected, lineterminator="\n")
+    plain.writerow(CALL_FIELDS)
+    for record in records:
+        cells = [getattr(record, name) for name in CALL_FIELDS]
+        cells[1] = record.start.isoformat() if record.start else None
+        plain.writerow([_csv_text(cell) if isinstance(cell, str) else cell for cell in cells])
+    written = io.StringIO()
+    writer = CsvWriter(written)
+    writer.write(records[:1000])
+    writer.write(records[1000:])
+    assert written.getvalue() == expected.getvalue()
+    text = written.getvalue()
+    assert "'=1+2" in text and "'@x" in text and "'+84 90" in text and ",-5," in text  # numbers stay
+    assert ",=1+2" not in text and ",@x" not in text and "\n=" not in text

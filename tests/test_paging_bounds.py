@@ -345,3 +345,45 @@ def test_paging_and_recording_switches_are_set_over_loopback_and_from_simulate(s
     sim.faults.update(fault_values(["page_count_lie=true", "calls_arriving=3", "recording_redirect=same"]))
     assert sim.faults.page_count_lie and sim.faults.calls_arriving == 3
     assert sim.faults.recording_redirect == "same"
+
+
+# --------------------------------------------------------------------------- pages in flight
+
+
+class _Watching(CcallClient):
+    """Holds page 1's answer back until pages 2..4 have been asked for: a walk that waited
+    for page 1 before asking for more would time out here."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked: list[int] = []
+        self.others = asyncio.Event()
+
+    async def cdrs(self, query):
+        self.asked.append(query.page)
+        if query.page == 1:
+            await asyncio.wait_for(self.others.wait(), 10)
+        elif {2, 3, 4} <= set(self.asked):
+            self.others.set()
+        return await super().cdrs(query)
+
+
+async def test_the_first_pages_are_asked_for_together_and_read_in_order(sim):
+    expected = await true_count(sim)
+    report = PagingReport()
+    async with _Watching(sim.base_url, DemoCredentials(), tz=VN) as client:
+        pages = [p async for p in iter_pages(client, MORNING, page_size=100, concurrency=4, report=report, now=FROZEN_NOW)]
+    ids = [r.call_id for p in pages for r in p.records]
+    assert sorted(client.asked[:4]) == [1, 2, 3, 4]
+    assert len(ids) == len(set(ids)) == expected and report.stop is None
+    assert [p.paging.page_current for p in pages] == list(range(1, len(pages) + 1))
+
+
+async def test_pages_asked_for_before_the_count_was_known_are_dropped_when_it_rules_them_out(sim):
+    short = CdrQuery(date_from=MORNING.date_from, date_to=MORNING.date_from + timedelta(minutes=20))
+    expected = await true_count(sim, short)
+    assert 0 < expected <= 100  # one page
+    sim.requests.clear()
+    ids, report = await read_all(sim, short)
+    assert len(ids) == expected and report.stop is None and report.message() == ""
+    assert set(page_requests(sim)) <= {1, 2, 3, 4}  # never more than the pages in flight

@@ -58,6 +58,7 @@ class CsvWriter:
         t = _iso_time
         fields = astuple
         formula = _FORMULA_STARTS
+        number, text = _NUMBERS.get, _number_text
         lines: list[str] = []
         for record in records:
             call_id, start, direction, source, cid_name, destination, status, tta, talk, pdd, mos, url = (
@@ -66,8 +67,8 @@ class CsvWriter:
             cells = (
                 call_id or "", t(start) or "", direction or "", source or "", cid_name or "",
                 destination or "", status or "",
-                "" if tta is None else repr(tta), "" if talk is None else repr(talk),
-                "" if pdd is None else repr(pdd), "" if mos is None else repr(mos),
+                number(tta) or text(tta), number(talk) or text(talk),
+                number(pdd) or text(pdd), number(mos) or text(mos),
                 url or "",
             )
             line = ",".join(cells)
@@ -98,6 +99,20 @@ class CsvWriter:
 
     def close(self) -> None:
         pass
+
+
+def _number_text(value: float | None) -> str:
+    """A number cell as csv writes it (``repr``), kept: talk times, delays and scores repeat."""
+    if value is None:
+        return ""
+    text = repr(value)
+    if len(_NUMBERS) >= 20_000:
+        _NUMBERS.clear()
+    _NUMBERS[value] = text
+    return text
+
+
+_NUMBERS: dict[float, str] = {}
 
 
 def _iso_time(moment: datetime | None) -> str | None:

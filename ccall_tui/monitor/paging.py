@@ -177,6 +177,10 @@ async def iter_pages(
                     start(next_to_start)
                     next_to_start += 1
                 last = await fetch(number)
+                # This page is in hand: its place goes to the next one before it is written.
+                if next_to_start <= planned and next_to_start <= number + concurrency:
+                    start(next_to_start)
+                    next_to_start += 1
                 page = walk.accept(number, last)
                 if progress:
                     progress(number, planned, report.records)
