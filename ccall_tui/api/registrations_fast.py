@@ -94,7 +94,7 @@ def _slices(raws: list[msgspec.Raw]) -> Iterator[list[Row]]:
             # Let a thread waiting for the interpreter (the event loop) have it now, instead
             # of after the interpreter's switch interval (5 ms) has passed.
             time.sleep(0)
-        yield _ROWS.decode(b"[" + b",".join(raws[start:start + SLICE_ROWS]) + b"]")
+        yield _ROWS.decode(b"".join((b"[", b",".join(raws[start:start + SLICE_ROWS]), b"]")))  # 2 copies, not 3
 
 
 def carry_over(row: Row, old: Row) -> None:
