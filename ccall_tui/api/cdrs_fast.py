@@ -95,9 +95,7 @@ def read_cdrs(content: bytes, tz: ZoneInfo) -> CdrPage | None:
     page = _PageBytes(bytes(content))
     try:
         minutes = _MINUTES.setdefault(tz, {})
-        records = tuple([
-            _record(item.Cdr, tz, _Sent(page, index), minutes) for index, item in enumerate(answer.response)
-        ])
+        records = _records(answer.response, tz, page, minutes)
     except _Refused:
         return None
     return CdrPage(
@@ -110,97 +108,95 @@ def read_cdrs(content: bytes, tz: ZoneInfo) -> CdrPage | None:
     )
 
 
-def _record(
-    c: _Cdr, tz: ZoneInfo, sent: Mapping[str, Any], minutes: Mapping[str, tuple[int, ...] | None] | None = None
-) -> CallRecord:
-    """:func:`.cdrs.parse_call` of the same record, field by field. The values that repeat
-    from call to call (numbers, names, directions, causes, talk times) are read once and
-    looked up after; a value not seen before goes through the same reader."""
-    start = c.start
-    if start is None and c.source is None and c.destination is None and c.direction is None and (
-        c.call_id is None and c.uuid is None and c.xml_cdr_uuid is None and c.underscore_id is None and c.id is None
-    ):
-        raise _Refused  # absent (skipped) or all null (kept): only the dict can tell
-    call_id: Any = c.call_id
-    if not (
-        type(call_id) is str and 0 < len(call_id) <= 500 and call_id.isprintable()
-        and call_id[0] != " " and call_id[-1] != " " and call_id.lower() not in _NULLS
-    ):  # else it is read_text(call_id) already: printable, trimmed, not a blank
-        call_id = read_text(call_id)
-    if not call_id:
-        for other in (c.uuid, c.xml_cdr_uuid, c.underscore_id, c.id):
-            call_id = read_text(other)
-            if call_id:
-                break
-    texts = _TEXTS
-    value: Any = c.source
-    source = texts.get(value, _MISS)
-    if source is _MISS:
-        source = _remember(texts, value, read_text)
-    value = c.destination
-    destination = texts.get(value, _MISS)
-    if destination is _MISS:
-        destination = _remember(texts, value, read_text)
-    value = c.cid_name
-    cid_name = texts.get(value, _MISS)
-    if cid_name is _MISS:
-        cid_name = _remember(texts, value, read_text)
-    value = c.direction
-    direction = _DIRECTIONS.get(value, _MISS)
-    if direction is _MISS:
-        direction = _remember(_DIRECTIONS, value, _direction)
-    value = c.status
-    status = _CAUSES.get(value, _MISS)
-    if status is _MISS:
-        status = _remember(_CAUSES, value, _cause)
-    tta = c.tta
-    if type(tta) is not float or not 0.0 <= tta <= MAX_CALL_SECONDS:
-        tta = read_seconds(tta, MAX_CALL_SECONDS)
-    pdd = c.pdd
-    if type(pdd) is not float or not 0.0 <= pdd <= MAX_PDD_SECONDS:
-        pdd = read_seconds(pdd, MAX_PDD_SECONDS)
-    mos = c.mos
-    if type(mos) is not float or not 0.0 < mos <= 5.0:
-        mos = float_or_none(mos)
-        if mos is not None and not 0.0 < mos <= 5.0:
-            mos = None
-    recording: Any = c.recording
-    if not (
-        type(recording) is str and recording.startswith(_WEB) and len(recording) <= 500
-        and recording.isprintable() and " " not in recording
-    ):  # else it is a link as _url reads it: printable, trimmed, no space, http(s)
-        recording = _url(recording) or _url(c.recording_file)
-    when = None
-    if type(start) is str and len(start) == 19:
-        minute = minutes.get(start[:16]) if minutes is not None else None
-        if minute is not None:
-            secs = start[17:]
-            if start[16] == ":" and secs.isdigit() and secs.isascii() and secs < "60":
-                when = datetime(minute[0], minute[1], minute[2], minute[3], minute[4], int(secs), 0, tz)
-    if when is None:
-        when = read_moment(start, tz)  # and the minute is kept for the next calls
-    duration: Any = c.duration
-    talk = _CLOCKS.get(duration) if type(duration) is str else None
-    if talk is None or talk > MAX_CALL_SECONDS:
-        talk = read_clock(duration, MAX_CALL_SECONDS)
-    return CallRecord(
-        call_id,
-        when,
-        direction,
-        source,
-        cid_name,
-        destination,
-        status,
-        tta,
-        talk,
-        pdd,
-        mos,
-        recording,
-        sent,
-    )
+def _records(
+    items: list[_Item], tz: ZoneInfo, page: _PageBytes, minutes: dict[str, tuple[int, int, int, int, int] | None]
+) -> tuple[CallRecord, ...]:
+    """:func:`.cdrs.parse_call` of each record, field by field, in one loop. The values that
+    repeat from call to call (numbers, names, directions, causes, talk times, minutes) are
+    read once and looked up after; a value not seen before, or of another shape, goes through
+    the very reader the tolerant path uses."""
+    texts, directions, causes, clocks, second_of = _TEXTS, _DIRECTIONS, _CAUSES, _CLOCKS, _SECOND_OF
+    miss, nulls, web, make = _MISS, _NULLS, _WEB, CallRecord
+    most_seconds, most_pdd = MAX_CALL_SECONDS, MAX_PDD_SECONDS
+    records: list[CallRecord] = []
+    add = records.append
+    for index, item in enumerate(items):
+        c = item.Cdr
+        start: Any = c.start
+        if start is None and c.source is None and c.destination is None and c.direction is None and (
+            c.call_id is None and c.uuid is None and c.xml_cdr_uuid is None and c.underscore_id is None
+            and c.id is None
+        ):
+            raise _Refused  # absent (skipped) or all null (kept): only the dict can tell
+        call_id: Any = c.call_id
+        if not (
+            type(call_id) is str and 0 < len(call_id) <= 500 and call_id.isprintable()
+            and call_id[0] != " " and call_id[-1] != " " and call_id.lower() not in nulls
+        ):  # else it is read_text(call_id) already: printable, trimmed, not a blank
+            call_id = read_text(call_id)
+            if not call_id:
+                for other in (c.uuid, c.xml_cdr_uuid, c.underscore_id, c.id):
+                    call_id = read_text(other)
+                    if call_id:
+                        break
+        value: Any = c.source
+        source = texts.get(value, miss)
+        if source is miss:
+            source = _remember(texts, value, read_text)
+        value = c.destination
+        destination = texts.get(value, miss)
+        if destination is miss:
+            destination = _remember(texts, value, read_text)
+        value = c.cid_name
+        cid_name = texts.get(value, miss)
+        if cid_name is miss:
+            cid_name = _remember(texts, value, read_text)
+        value = c.direction
+        direction = directions.get(value, miss)
+        if direction is miss:
+            direction = _remember(directions, value, _direction)
+        value = c.status
+        status = causes.get(value, miss)
+        if status is miss:
+            status = _remember(causes, value, _cause)
+        tta = c.tta
+        if type(tta) is not float or not 0.0 <= tta <= most_seconds:
+            tta = read_seconds(tta, most_seconds)
+        pdd = c.pdd
+        if type(pdd) is not float or not 0.0 <= pdd <= most_pdd:
+            pdd = read_seconds(pdd, most_pdd)
+        mos = c.mos
+        if type(mos) is not float or not 0.0 < mos <= 5.0:
+            mos = float_or_none(mos)
+            if mos is not None and not 0.0 < mos <= 5.0:
+                mos = None
+        recording: Any = c.recording
+        if not (
+            type(recording) is str and recording.startswith(web) and len(recording) <= 500
+            and recording.isprintable() and " " not in recording
+        ):  # else it is a link as _url reads it: printable, trimmed, no space, http(s)
+            recording = _url(recording) or _url(c.recording_file)
+        when = None
+        if type(start) is str and len(start) == 19 and start[16] == ":":
+            minute = minutes.get(start[:16])
+            second = second_of.get(start[17:])
+            if minute is not None and second is not None:
+                when = datetime(minute[0], minute[1], minute[2], minute[3], minute[4], second, 0, tz)
+        if when is None:
+            when = read_moment(start, tz)  # and its minute is kept for the next calls
+        duration: Any = c.duration
+        talk = clocks.get(duration) if type(duration) is str else None
+        if talk is None or talk > most_seconds:
+            talk = read_clock(duration, most_seconds)
+        add(make(
+            call_id, when, direction, source, cid_name, destination, status, tta, talk, pdd, mos, recording,
+            _Sent(page, index),
+        ))
+    return tuple(records)
 
 
 _MISS: Any = object()
+_SECOND_OF = {f"{second:02d}": second for second in range(60)}
 _WEB = ("http://", "https://")
 _KEEP = 20_000
 _TEXTS: dict[Any, str | None] = {}
