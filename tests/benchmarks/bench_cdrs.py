@@ -18,6 +18,7 @@ Prints one line per figure, ``name: value unit``:
   - ``naive_cpu_us_per_record``: the same for ``naive_export.py`` beside this file (one page
     at a time, httpx + ``json.loads`` + ``csv.writer`` of the same columns, nothing checked),
     measured in the same run, its runs interleaved with the app's. Target: the first <= this;
+  - ``export_cpu_vs_naive``: the first / the second, from the same runs;
   - ``export_wall_speedup``: the naive script's wall time / the app's at concurrency 4.
     Target >= 4;
   - ``export_20000_speedup``: the app at concurrency 4 against itself one page at a time;
@@ -231,6 +232,7 @@ def export_main(args: argparse.Namespace) -> int:
     print(f"export_cpu_us_per_record: {export['export_cpu_us']:.1f} us (concurrency {args.concurrency}; "
           f"one page at a time: {export['sequential_cpu_us']:.1f} us)")
     print(f"naive_cpu_us_per_record: {export['naive_cpu_us']:.1f} us (naive_export.py, same run)")
+    print(f"export_cpu_vs_naive: {export['export_cpu_us'] / export['naive_cpu_us']:.2f} x (target <= 1)")
     print(f"export_naive_s: {export['naive_s']:.2f} s")
     print(f"export_sequential_s: {export['sequential_s']:.2f} s")
     print(f"export_concurrent_s: {export['concurrent_s']:.2f} s (concurrency {args.concurrency})")
