@@ -303,17 +303,22 @@ class _Walk:
             return None
         self._previous = page.records
         recent = self._recent_ids
-        seen: set[str] = set()
-        kept = []
+        ids = [record.call_id for record in page.records]
+        seen: set[str] = set(ids)  # type: ignore[arg-type]  # None is taken out below
+        kept: list[CallRecord] | tuple[CallRecord, ...] = page.records
         dropped = 0
-        for record in page.records:
-            call_id = record.call_id
-            if call_id is not None:
-                if call_id in seen or call_id in recent:
-                    dropped += 1
-                    continue
-                seen.add(call_id)
-            kept.append(record)
+        if len(seen) < len(ids) or None in seen or not recent.isdisjoint(seen):
+            # A repeat, or calls without an id: record by record (the usual page is not).
+            seen = set()
+            kept = []
+            for record in page.records:
+                call_id = record.call_id
+                if call_id is not None:
+                    if call_id in seen or call_id in recent:
+                        dropped += 1
+                        continue
+                    seen.add(call_id)
+                kept.append(record)
         if len(self._recent) == RECENT_PAGES:
             recent -= self._recent.popleft()
         self._recent.append(seen)
