@@ -61,8 +61,8 @@ class CsvWriter:
         number, text = _NUMBERS.get, _number_text
         lines: list[str] = []
         for record in records:
-            call_id, start, direction, source, cid_name, destination, status, tta, talk, pdd, mos, url = (
-                fields(record)[:12]
+            call_id, start, direction, source, cid_name, destination, status, tta, talk, pdd, mos, url, _sent = (
+                fields(record)
             )
             cells = (
                 call_id or "", t(start) or "", direction or "", source or "", cid_name or "",
