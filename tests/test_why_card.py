@@ -394,11 +394,14 @@ def test_card_snapshot(snap_compare, sim, clock, profile, credentials, make_serv
     recorded, app = _recorded_app(sim, clock, profile, credentials, make_services)
 
     async def open_card(pilot) -> None:
+        pilot.app.animation_level = "none"  # the tab's underline jumps instead of sliding
         screen = await _browser_on_the_story(pilot.app, pilot, recorded)
         screen.table.move_cursor(row=_row_of(screen, recorded.scenario.call("offline").call_id))
         screen.table.focus()
         await pilot.press("w")
         await _settle(pilot.app, pilot)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
         assert "USER_NOT_REGISTERED" in _card_text(screen)
 
     assert snap_compare(app, terminal_size=size, run_before=open_card)
