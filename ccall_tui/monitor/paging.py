@@ -16,7 +16,7 @@ import collections
 import math
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Callable
 
 from ..api.client import CcallClient
 from ..api.cdrs import CallRecord, CdrPage, CdrQuery, Paging
@@ -149,9 +149,15 @@ async def iter_pages(
     def start(number: int) -> None:
         pending[number] = asyncio.ensure_future(client.cdrs(base.with_page(number)))
 
-    def fetch(number: int) -> Awaitable[CdrPage]:
+    async def fetch(number: int) -> CdrPage:
         task = pending.pop(number, None)
-        return task if task is not None else client.cdrs(base.with_page(number))
+        if task is None:
+            return await client.cdrs(base.with_page(number))
+        if task.done():
+            # Awaiting a finished page does not pause: this does, so an export cancelled
+            # (escape) while a page was written stops here, not pages later.
+            await asyncio.sleep(0)
+        return await task
 
     try:
         for number in range(2, min(concurrency, walk.ceiling) + 1):
