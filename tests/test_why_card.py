@@ -458,3 +458,35 @@ def test_only_calls_on_that_very_extension_overlap():
     assert [(o.record.call_id, o.incoming) for o in found] == [("c", False), ("b", True)]
     assert found[0].other == "0281234567"
     assert why.usual_answer(failed, "100", [other_ext, same_ext, ended_before]) == (3.0, 2)
+
+
+async def test_an_app_without_history_says_so_and_names_its_problem(story, make_services, profile):
+    """No state kept (so no history): the card says it cannot tell, and why when the
+    history has a problem to report."""
+    from ccall_tui.factory import build_app
+    from ccall_tui.ui.screens.cdrs import CdrBrowserScreen
+    from ccall_tui.ui.widgets.why_card import WhyCard
+    from ccall_tui.monitor.cdr_filter import CdrFilter
+
+    app = build_app(make_services(profile=replace(profile, name="default"), state_dir=None))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.switch_mode("cdrs")
+        await _settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CdrBrowserScreen) and app.services.history is None
+        screen.show_filter(CdrFilter(date_from="2026-11-27 10:00", date_to="2026-11-27 12:00",
+                                     destination=story.ext, limit=50))
+        await _settle(app, pilot)
+        screen.table.move_cursor(row=_row_of(screen, story.scenario.call("offline").call_id))
+        screen.table.focus()
+        await pilot.press("w")
+        await _settle(app, pilot)
+        text = _card_text(screen)
+        assert text.startswith(f"No history is kept here, so the card cannot tell whether {story.ext} was "
+                               "registered at 10:52; this call ended USER_NOT_REGISTERED")
+        assert "History:" not in text
+        app.services.history_problem = "History stopped: the disk is full (/tmp/x/history.sqlite)"
+        await pilot.press("w")  # again: the card is worked out anew
+        await _settle(app, pilot)
+        assert "History: History stopped: the disk is full (/tmp/x/history.sqlite)" in _card_text(screen)
+        assert screen.query_one(WhyCard).why.kind == why.NO_DATA

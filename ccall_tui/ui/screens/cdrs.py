@@ -390,7 +390,7 @@ class CdrBrowserScreen(BrowserJobs):
         card = self.query_one(WhyCard)
         card.reveal()
         self._open_details()
-        card.explain(self.table.current or self.detail.record)
+        card.explain(self.table.current or self.detail.record, again=True)
 
     @on(TabbedContent.TabActivated, "#cdr-bottom")
     def _why_tab(self, event: TabbedContent.TabActivated) -> None:

@@ -23,8 +23,9 @@ from ...monitor.why_text import fact_lines, hm
 log = logging.getLogger("ccall_tui.ui")
 
 
-def card_text(why: Why, tz: tzinfo) -> Text:
-    """The verdict first (what a person wants), then the facts it rests on."""
+def card_text(why: Why, tz: tzinfo, history_problem: str | None = None) -> Text:
+    """The verdict first (what a person wants), then the facts it rests on; when the history
+    has no record of that moment, the history's own problem (if it has one) too."""
     out = Text()
     out.append(why.verdict, style="bold")
     out.append("\n\n")
@@ -36,6 +37,11 @@ def card_text(why: Why, tz: tzinfo) -> Text:
         out.append("\n")
     if not why.history_known and why.extension is not None and why.kind != "answered":
         out.append("\n")
+        if history_problem and why.registration is not None:
+            out.append(_("History"), style="bold")
+            out.append(": ")
+            out.append(history_problem)
+            out.append("\n")
         out.append(_("The card says only what the history recorded; it does not guess."), style="dim")
     out.rstrip()
     return out
@@ -77,14 +83,14 @@ class WhyCard(VerticalScroll):
     def _say(self, text: Text) -> None:
         self.query_one("#why-body", Static).update(text)
 
-    def explain(self, record: CallRecord | None) -> None:
+    def explain(self, record: CallRecord | None, *, again: bool = False) -> None:
         """Show the card of ``record`` (gathered in the background); nothing to do when it is
-        the call already shown."""
+        the call already shown, unless ``again`` (w: the history may have opened since)."""
         if record is None:
             self.record = self.why = None
             self._say(Text(_("Select a call and press w: why it did not ring."), style="dim"))
             return
-        if record is self.record:  # already shown, or on its way
+        if record is self.record and not again:  # already shown, or on its way
             return
         self.record, self.why = record, None
         ext = destination_extension(record)
@@ -108,4 +114,6 @@ class WhyCard(VerticalScroll):
         if record is not self.record:  # another call was asked for meanwhile
             return
         self.why = why
-        self._say(card_text(why, self.tz))
+        history = services.history
+        problem = (history.warning if history is not None else None) or getattr(services, "history_problem", None)
+        self._say(card_text(why, self.tz, problem))
