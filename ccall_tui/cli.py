@@ -278,6 +278,8 @@ def run_tui(args: argparse.Namespace, ctx: Context, call_id: str | None = None) 
         from .sim.life import DemoLife
 
         for_demo(ctx.sim.tenant)  # one extension drops during calls (the browser's w card)
+        from .sim.troubles import for_demo as troubles_for_demo  # a phone in each kind of trouble
+        troubles_for_demo(ctx.sim.tenant)
         life = DemoLife(ctx.sim.tenant).start()
     try:
         return _run_apps(args, ctx, call_id)

@@ -38,6 +38,7 @@ PROFILE_KEYS = (
     "poll_interval",
     "timeout",
     "max_answer_mb",
+    "unreachable_ping_ms",
     "roster",
     "watched",
     "labels",
@@ -107,6 +108,7 @@ class Profile:
     poll_interval: float = 5.0
     timeout: float = 10.0
     max_answer_mb: float = float(MAX_ANSWER_MB)  # larger answers fail that request with the reason
+    unreachable_ping_ms: float = 1000.0  # a slower ping shows the extension as not reachable
     roster: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     watched: frozenset[str] = frozenset()

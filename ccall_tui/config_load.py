@@ -283,6 +283,12 @@ def _parse_profile(name: str, raw: dict[str, Any]) -> Profile:
             "max_answer_mb", raw["max_answer_mb"], 1, 1024,
             _("must be a number of MB from 1 to 1024 (got {value})"), kind=_("a number of MB"),
         )
+    if "unreachable_ping_ms" in raw:
+        values["unreachable_ping_ms"] = _number_within(
+            "unreachable_ping_ms", raw["unreachable_ping_ms"], 10, 60000,
+            _("must be a number of milliseconds from 10 to 60000 (got {value})"),
+            kind=_("a number of milliseconds"),
+        )
     if "roster" in raw:
         specs = _string_list("roster", raw["roster"])
         try:

@@ -218,7 +218,8 @@ async def test_the_summary_repaints_what_changed_and_the_log_catches_up_after_th
         online = [ext for ext in screen.grid.order if screen.board.tiles[ext].state is ExtensionState.ONLINE]
         for number in online[:3]:
             await flip(app, pilot, sim, clock, number, "offline")
-            counted = f"{screen.board.counts[ExtensionState.ONLINE]}/60 online"
+            counts = screen.board.counts
+            counted = f"{counts[ExtensionState.ONLINE] - counts[ExtensionState.UNREACHABLE]}/60 online"
             shown, fresh = drawn_and_fresh(summary)
             assert shown == fresh
             assert counted in "".join(segment.text for segment in shown[0])

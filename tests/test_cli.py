@@ -28,7 +28,9 @@ def test_ext_json_lists_registered_extensions(env, capsys):
     rows = json.loads(out)
     assert rows and all(row["online"] for row in rows)
     assert set(rows[0]) == {"extension", "online", "state", "last_seen", "registrations"}
-    assert all(row["state"] == "online" for row in rows)
+    # registered: online, or unreachable when no phone of it answers the PBX's pings
+    assert all(row["state"] in ("online", "unreachable") for row in rows)
+    assert any(row["state"] == "online" for row in rows)
     reg = rows[0]["registrations"][0]
     assert set(reg) == {"agent", "contact", "ip", "port", "transport", "expires_in_s", "ping_ms"}
     assert any(len(row["registrations"]) == 2 for row in rows)

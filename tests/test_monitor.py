@@ -167,11 +167,11 @@ async def test_filter_sort_and_offline_only(make_services, roster_profile, sim):
         assert grid.filter_text == "" and len(grid.order) == 60
         await pilot.press("o")
         assert grid.offline_only
-        assert grid.order and all(screen.board.tiles[e].state is not ONLINE for e in grid.order)
+        assert grid.order and all(screen.board.tiles[e].shown is not ONLINE for e in grid.order)
         assert {"103", "104", "130"} <= set(grid.order)
         await pilot.press("o", "s")
         assert grid.sort is SortOrder.STATE
-        ranks = [screen.board.tiles[e].state for e in grid.order]
+        ranks = [screen.board.tiles[e].shown for e in grid.order]
         assert ranks.index(ONLINE) > max(i for i, s in enumerate(ranks) if s is not ONLINE)
         await pilot.press("s")
         assert grid.sort is SortOrder.CHANGE
@@ -212,9 +212,9 @@ async def test_wall_mode(make_services, roster_profile, sim, clock):
         screen = monitor(app)
         assert screen.has_class("-wall") and screen.grid.wall
         assert not screen.query_one(Footer).display
-        online = screen.board.online_count
+        online = screen.board.online_count - screen.board.counts[ExtensionState.UNREACHABLE]
         assert screen.query_one("#mon-wall-online", Digits).value == str(online)
-        assert screen.board.tiles[screen.grid.order[0]].state is not ONLINE  # offline first
+        assert screen.board.tiles[screen.grid.order[0]].shown is not ONLINE  # offline first
         sim.faults.status_5xx = 502
         clock.advance(180)
         await poll_now(app, pilot)

@@ -62,13 +62,14 @@ async def test_the_wall_shows_every_extension_without_scrolling(make_services, p
         missing = [ext for ext in grid.order if ext not in text]
         assert not missing, missing[:10]
         # what needs someone first: offline, unknown, never seen, then online
-        rank = {ExtensionState.OFFLINE: 0, ExtensionState.UNKNOWN: 1, ExtensionState.NEVER_SEEN: 2, ONLINE: 3}
-        ranks = [rank[screen.board.tiles[ext].state] for ext in grid.order]
+        rank = {ExtensionState.OFFLINE: 0, ExtensionState.UNREACHABLE: 1, ExtensionState.UNKNOWN: 1,
+                ExtensionState.NEVER_SEEN: 2, ONLINE: 3}
+        ranks = [rank[screen.board.tiles[ext].shown] for ext in grid.order]
         assert ranks == sorted(ranks) and ranks[0] == 0
         assert screen.board.tiles["105"].state is ExtensionState.OFFLINE and grid.order[0] == "105"
-        assert text.index("105") < text.index(next(e for e in grid.order if screen.board.tiles[e].state is ONLINE))
-        # the count in big digits at the top
-        online = screen.board.online_count
+        assert text.index("105") < text.index(next(e for e in grid.order if screen.board.tiles[e].shown is ONLINE))
+        # the count in big digits at the top (registered and answering pings)
+        online = screen.board.online_count - screen.board.counts[ExtensionState.UNREACHABLE]
         assert screen.query_one("#mon-wall-online", Digits).value == str(online)
         assert screen.query_one("#mon-wall-total", Digits).value == str(count)
 
@@ -97,12 +98,12 @@ async def test_when_even_the_smallest_tiles_cannot_fit_the_rest_is_counted(make_
         assert grid.tile_size is TINY
         assert 0 < grid.shown < 300 and grid.hidden == 300 - grid.shown
         hidden = grid.order[grid.shown:]
-        online = sum(1 for ext in hidden if app.screen.board.tiles[ext].state is ONLINE)
+        online = sum(1 for ext in hidden if app.screen.board.tiles[ext].shown is ONLINE)
         last = grid.render_line(grid.size.height - 1).text.strip()
         assert last.startswith(f"+{grid.hidden} more")
         assert last == f"+{grid.hidden} more: {grid.hidden - online} not online, {online} online"[: len(last)]
         # offline first: whatever is left out is online, when there is room for the others
-        not_online = sum(1 for t in app.screen.board.tiles.values() if t.state is not ONLINE)
+        not_online = sum(1 for t in app.screen.board.tiles.values() if t.shown is not ONLINE)
         if not_online <= grid.shown:
             assert online == grid.hidden
         # the cursor stays on drawn tiles

@@ -184,16 +184,10 @@ class AlertEngine:
             self._failure_reason = event.message
 
     def _observe_pings(self, now: datetime) -> None:
-        board = self._feed.board
+        """Registered extensions no device of which answers pings, as the board draws them
+        (one definition: monitor.states.extension_reachable), and since when."""
         previous = self._unreachable
-        current: dict[str, datetime] = {}
-        for extension, registrations in board.latest.items():
-            for registration in registrations:
-                status = (registration.ping_status or "").strip().lower()
-                if status and not status.startswith("reachable"):
-                    current[extension] = previous.get(extension, now)
-                    break
-        self._unreachable = current
+        self._unreachable = {ext: previous.get(ext, now) for ext in self._feed.board.unreachable_extensions()}
 
     def on_calls(self, records: list[CallRecord]) -> None:
         """New call records from the follower (each one once)."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..api.cdrs import HANGUP_CAUSES, CallRecord
 from ..api.text import clean_text
 from ..monitor.events import AuthRejected, FeedEvent, PollFailed, PollStarted, SnapshotApplied
-from ..monitor.states import ExtensionState
+from ..monitor.states import ExtensionState, device_reachable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..monitor.feed import BoardFeed
@@ -195,7 +195,8 @@ class BoardMetrics:
                 pings = [r.ping_ms for r in regs if r.ping_ms is not None]
                 if pings:
                     ping.add_metric([ext], max(pings))
-                down = sum(1 for r in regs if r.ping_status and not r.ping_status.strip().lower().startswith("reach"))
+                slow = getattr(board, "unreachable_ping_ms", None)
+                down = sum(1 for r in regs if device_reachable(r, slow) is False)
                 if down:
                     unreachable.add_metric([ext], float(down))
             if tile.flaps:

@@ -7,6 +7,7 @@ devices changed, so the screen redraws only those tiles.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,14 +20,23 @@ from ..api.registrations import (
     RegistrationsSnapshot,
     device_signature,
 )
+from .board_reach import BoardReachability
 from .history import BoardEvent, CountHistory, EventLog
 from .roster import extension_sort_key
-from .states import ExtensionState, ExtensionTile, LatestRegistrations, fold
+from .states import (
+    DEFAULT_UNREACHABLE_PING_MS,
+    ExtensionState,
+    ExtensionTile,
+    LatestRegistrations,
+    extension_reachable,
+    fold,
+)
 
 ONLINE = ExtensionState.ONLINE
 OFFLINE = ExtensionState.OFFLINE
 NEVER_SEEN = ExtensionState.NEVER_SEEN
 UNKNOWN = ExtensionState.UNKNOWN
+UNREACHABLE = ExtensionState.UNREACHABLE
 # One answer may add this many extensions never seen before (outside the roster) to what is
 # remembered, or double it, whichever is more; a bigger jump is shown but not remembered.
 GROWTH_MIN = 1000
@@ -42,7 +52,7 @@ class SortOrder(Enum):
         return members[(members.index(self) + 1) % len(members)]
 
 
-_STATE_RANK = {OFFLINE: 0, UNKNOWN: 1, NEVER_SEEN: 2, ONLINE: 3}
+_STATE_RANK = {OFFLINE: 0, UNREACHABLE: 1, UNKNOWN: 2, NEVER_SEEN: 3, ONLINE: 4}
 
 
 @dataclass(slots=True)
@@ -54,6 +64,9 @@ class BoardChanges:
     added: list[str] = field(default_factory=list)
     newly_seen: list[str] = field(default_factory=list)
     went_offline: list[str] = field(default_factory=list)
+    # registered extensions that stopped / started answering pings (their tiles are in
+    # registrations_changed or state_changed too)
+    reachability_changed: list[str] = field(default_factory=list)
     events: list[BoardEvent] = field(default_factory=list)
     first: bool = False
     # extensions seen for the first time that were NOT remembered (the answer grew the set
@@ -69,7 +82,7 @@ class BoardChanges:
         return bool(self.state_changed or self.registrations_changed or self.added)
 
 
-class ExtensionBoard:
+class ExtensionBoard(BoardReachability):
     """Every known extension and its state.
 
     ``roster``: the configured extensions; ``labels``: names for them; ``seen``: extensions seen
@@ -88,6 +101,7 @@ class ExtensionBoard:
         event_limit: int = 200,
         history_limit: int = 240,
         remember_limit: int | None = None,
+        unreachable_ping_ms: float | None = DEFAULT_UNREACHABLE_PING_MS,
     ) -> None:
         roster = [str(ext).strip() for ext in roster]
         self.created_at = now or datetime.now().astimezone()
@@ -98,6 +112,12 @@ class ExtensionBoard:
         )
         self.roster: frozenset[str] = frozenset(roster)
         self.remember_limit = remember_limit
+        # a ping slower than this is "not reachable" (None: only the ping status counts)
+        self.unreachable_ping_ms = unreachable_ping_ms
+        self._sweep_at = 0
+        self._unreachable: set[str] = set()
+        # extension -> (when, its slowest ping in ms), oldest first, as the sweeps saw them
+        self.ping_samples: dict[str, deque[tuple[datetime, float]]] = {}
         # the poll status of the feed filling this board (set by whoever polls), so every
         # screen showing the board can say how old and how sure its data is
         self.status: Any = None
@@ -105,6 +125,8 @@ class ExtensionBoard:
         self.events = EventLog(event_limit)
         self.online_history = CountHistory(history_limit)
         self.updated_at: datetime | None = None
+        # counts[ONLINE]: every registered extension; counts[UNREACHABLE]: those of them no
+        # device of which answers pings (shown apart: see ExtensionTile.shown)
         self.counts: dict[ExtensionState, int] = {state: 0 for state in ExtensionState}
         # the latest answer: extension -> its registrations, for the extensions online now
         self.latest: Mapping[str, Sequence[Registration]] = {}
@@ -140,17 +162,17 @@ class ExtensionBoard:
         tiles = [
             tile
             for tile in self.tiles.values()
-            if (not offline_only or tile.state is not ONLINE) and tile.matches(folded)
+            if (not offline_only or tile.shown is not ONLINE) and tile.matches(folded)
         ]
         if sort is SortOrder.STATE:
-            tiles.sort(key=lambda t: (_STATE_RANK[t.state], extension_sort_key(t.extension)))
+            tiles.sort(key=lambda t: (_STATE_RANK[t.shown], extension_sort_key(t.extension)))
         elif sort is SortOrder.CHANGE:
             tiles.sort(key=lambda t: extension_sort_key(t.extension))
             tiles.sort(key=lambda t: t.since, reverse=True)
         else:
             tiles.sort(key=lambda t: extension_sort_key(t.extension))
         if offline_first and sort is not SortOrder.STATE:
-            tiles.sort(key=lambda t: t.state is ONLINE)  # stable: offline and never seen first
+            tiles.sort(key=lambda t: t.shown is ONLINE)  # stable: offline and never seen first
         return [tile.extension for tile in tiles]
 
     # ------------------------------------------------------------------ updates
@@ -216,6 +238,8 @@ class ExtensionBoard:
             tile = tiles[extension]
             old_devices = tile.devices
             self._move(tile, OFFLINE, now, exact=True)
+            self._set_reachable(tile, True, None)
+            self.ping_samples.pop(extension, None)
             tile.registrations = ()
             tile.flaps += 1
             if extension in seen:
@@ -240,6 +264,7 @@ class ExtensionBoard:
                 tile.registrations = regs
                 tile.version += 1
                 changes.registrations_changed.append(extension)
+                self._set_reachable(tile, extension_reachable(regs, self.unreachable_ping_ms), changes)
                 if len(regs) != old_devices:
                     changes.events.append(BoardEvent(now, extension, ONLINE, ONLINE, len(regs), old_devices))
                 continue
@@ -253,12 +278,14 @@ class ExtensionBoard:
             if first:
                 tile.changed_at = None
             tile.registrations = regs
+            self._set_reachable(tile, extension_reachable(regs, self.unreachable_ping_ms), None)
             changes.state_changed.append(extension)
             if not first:
                 changes.events.append(BoardEvent(now, extension, old, ONLINE, len(regs), 0))
             if extension not in seen:
                 changes.newly_seen.append(extension)
 
+        self._sweep_pings(online, moved, changes, now)
         if changes.newly_seen:
             self._remember(changes, now)
         for event in changes.events:

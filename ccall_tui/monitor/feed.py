@@ -133,6 +133,7 @@ class BoardFeed:
         board = ExtensionBoard(
             roster, dict(getattr(profile, "labels", {}) or {}), now,
             seen=store.load(now), remember_limit=store.limit,
+            unreachable_ping_ms=getattr(profile, "unreachable_ping_ms", 1000.0),
         )
         kwargs.setdefault("discover", bool(getattr(profile, "discover_from_cdrs", False)))
         return cls(board, store, **kwargs)

@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from ..api.registrations import RegistrationsSnapshot
-from .states import ExtensionState
+from .states import DEFAULT_UNREACHABLE_PING_MS, ExtensionState, extension_reachable
 from .roster import extension_sort_key
 
 # ``state`` in the JSON rows: stable words, not translated.
 STATE_WORDS = {
     ExtensionState.ONLINE: "online",
+    ExtensionState.UNREACHABLE: "unreachable",
     ExtensionState.OFFLINE: "offline",
     ExtensionState.NEVER_SEEN: "never_seen",
 }
@@ -30,9 +31,12 @@ def known_extensions(profile: Any, snapshot: RegistrationsSnapshot, seen: Any = 
     return sorted(extensions, key=extension_sort_key)
 
 
-def extension_state(extension: str, snapshot: RegistrationsSnapshot, seen: Any) -> ExtensionState:
-    if snapshot.extensions.get(extension):
-        return ExtensionState.ONLINE
+def extension_state(
+    extension: str, snapshot: RegistrationsSnapshot, seen: Any, slow_ms: float | None = DEFAULT_UNREACHABLE_PING_MS
+) -> ExtensionState:
+    regs = snapshot.extensions.get(extension)
+    if regs:
+        return ExtensionState.ONLINE if extension_reachable(regs, slow_ms) else ExtensionState.UNREACHABLE
     return ExtensionState.OFFLINE if extension in (seen or ()) else ExtensionState.NEVER_SEEN
 
 
@@ -45,7 +49,8 @@ def extension_rows(
     demo: bool = False,
     now: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Stable JSON rows: ``extension``, ``online``, ``state`` (online / offline / never_seen),
+    """Stable JSON rows: ``extension``, ``online`` (registered), ``state`` (online /
+    unreachable: registered but not answering pings / offline / never_seen),
     ``last_seen`` (ISO time, or null when not remembered) and ``registrations``."""
     if now is None:
         now = datetime.now(getattr(profile, "timezone", None))
@@ -58,7 +63,9 @@ def extension_rows(
         regs = snapshot.extensions.get(extension, ())
         if not regs and not include_offline:
             continue
-        state = extension_state(extension, snapshot, seen)
+        state = extension_state(
+            extension, snapshot, seen, getattr(profile, "unreachable_ping_ms", DEFAULT_UNREACHABLE_PING_MS)
+        )
         last = now if regs else seen.get(extension)
         rows.append(
             {

@@ -1,10 +1,13 @@
-"""Where one extension stands: online, offline, never seen, or not known yet, since when,
-and with which devices (one tile of the board)."""
+"""Where one extension stands: online, online but not reachable, offline, never seen, or not
+known yet, since when, and with which devices (one tile of the board).
+
+Reachability is decided here, once, for everyone (the board, the alerts, the metrics, the
+hints): :func:`device_reachable` and :func:`extension_reachable`."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -18,6 +21,9 @@ class ExtensionState(Enum):
     """Where one extension stands right now."""
 
     ONLINE = "online"
+    # Registered, but no device answers the PBX's pings (or only too slowly). A tile *shows*
+    # it (ExtensionTile.shown); its registration state stays ONLINE: it is still registered.
+    UNREACHABLE = "unreachable"
     OFFLINE = "offline"
     NEVER_SEEN = "never"
     # Before the first good answer nothing is known: never drawn as offline.
@@ -32,6 +38,8 @@ class ExtensionState(Enum):
         """The word shown next to the glyph (translated when called)."""
         if self is ExtensionState.ONLINE:
             return _("online")
+        if self is ExtensionState.UNREACHABLE:
+            return _("unreachable")
         if self is ExtensionState.OFFLINE:
             return _("offline")
         if self is ExtensionState.UNKNOWN:
@@ -41,10 +49,50 @@ class ExtensionState(Enum):
 
 _GLYPHS = {
     ExtensionState.ONLINE: "●",
+    ExtensionState.UNREACHABLE: "◐",
     ExtensionState.OFFLINE: "○",
     ExtensionState.NEVER_SEEN: "·",
     ExtensionState.UNKNOWN: "?",
 }
+
+
+# A ping slower than this (ms) counts as not reachable: a phone that slow misses calls.
+DEFAULT_UNREACHABLE_PING_MS = 1000.0
+
+
+def ping_status_reachable(ping_status: str | None) -> bool | None:
+    """True/False from a ping status (``Reachable`` / ``Unreachable``, ``NotReachable``...);
+    None when the server said nothing."""
+    if not ping_status:
+        return None
+    word = ping_status.strip().lower()
+    if not word:
+        return None
+    return word.startswith("reachable")
+
+
+def device_reachable(reg: Any, slow_ms: float | None = DEFAULT_UNREACHABLE_PING_MS) -> bool | None:
+    """Whether one registered device answers the PBX's pings: False when its ping status
+    says it does not, or its ping time is over ``slow_ms``; None when the server says
+    nothing of pings (such a device is not drawn as unreachable)."""
+    said = ping_status_reachable(getattr(reg, "ping_status", None))
+    if said is False:
+        return False
+    ping = getattr(reg, "ping_ms", None)
+    if slow_ms is not None and ping is not None and ping > slow_ms:
+        return False
+    return said
+
+
+def extension_reachable(regs: Iterable[Any], slow_ms: float | None = DEFAULT_UNREACHABLE_PING_MS) -> bool:
+    """A registered extension is reachable unless every one of its devices is known not to
+    be (one phone answering pings still rings)."""
+    seen = False
+    for reg in regs:
+        seen = True
+        if device_reachable(reg, slow_ms) is not False:
+            return True
+    return not seen
 
 
 def fold(text: str) -> str:
@@ -72,11 +120,21 @@ class ExtensionTile:
     changed_at: datetime | None = None
     # Bumped whenever anything shown on the tile changes.
     version: int = 0
+    # Registered (ONLINE) but not answering pings (see extension_reachable).
+    unreachable: bool = False
     _folded: str = ""
 
     @property
     def name(self) -> str | None:
         return self.label or self.learned_name
+
+    @property
+    def shown(self) -> ExtensionState:
+        """The state a person sees: UNREACHABLE for a registered extension no device of
+        which answers pings, else :attr:`state`."""
+        if self.unreachable and self.state is ExtensionState.ONLINE:
+            return ExtensionState.UNREACHABLE
+        return self.state
 
     @property
     def devices(self) -> int:

@@ -34,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quirk", action="append", default=[], metavar="NAME",
                         help=_("answer in a quirky shape (repeatable), e.g. single_object, "
                              "string_numbers, null_strings, call_id_key=uuid"))
+    parser.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                        help=_("play a troubled phone on an extension of its own (repeatable): "
+                               "unreachable, slow_ping, nat_long_expiry, short_expiry, expires_first, "
+                               "address_changes, stale_duplicates, ping_rising"))
     parser.add_argument("--fault", action="append", default=[], metavar="NAME=VALUE",
                         help=_("set a fault switch from the start (repeatable), as POST /_sim/faults "
                              "would, e.g. trickle_ms=1000, rate_limited=true, "
@@ -60,6 +64,11 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None,
         pbx.faults.latency_s = args.latency
         pbx.faults.quirks = quirks
         pbx.faults.update(fault_values(getattr(args, "fault", None) or ()))
+        if getattr(args, "scenario", None):
+            from .troubles import install
+
+            for name in args.scenario:
+                install(pbx.tenant, name)
         url = pbx.start()
     except (ValueError, OSError) as exc:
         print("ccall-tui: " + _("cannot start the simulated PBX: {reason}").format(reason=exc), file=sys.stderr)

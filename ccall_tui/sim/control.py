@@ -35,6 +35,15 @@ def steer_extension(tenant: Tenant, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def play_scenario(tenant: Tenant, values: dict[str, Any]) -> dict[str, Any]:
+    """``{"scenario": NAME, "extension": "105"}`` (extension optional): see sim/troubles.py."""
+    from .troubles import install
+
+    extension = values.get("extension")
+    trouble = install(tenant, str(values.get("scenario", "")), None if extension is None else str(extension))
+    return {"scenario": trouble.name, "extension": trouble.extension}
+
+
 def status_report(tenant: Tenant, faults: Faults) -> dict[str, Any]:
     now = tenant.now()
     return {

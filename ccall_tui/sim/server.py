@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
 from . import hostile, variants, wire
-from .control import status_report, steer_extension
+from .control import play_scenario, status_report, steer_extension
 from .clock import Clock
 from .faults import Faults
 from .page_cache import PageCache
@@ -383,6 +383,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(200, self.pbx.faults.to_json())
             elif path == "/_sim/extension":
                 self._json(200, steer_extension(self.pbx.tenant, values))
+            elif path == "/_sim/scenario":
+                self._json(200, play_scenario(self.pbx.tenant, values))
             else:
                 self._json(404, wire.error("Not found"))
         except (ValueError, KeyError) as exc:

@@ -19,6 +19,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
@@ -38,7 +39,9 @@ from ...monitor.extension_calls import (
     query_as_filter,
 )
 from ...monitor.format import direction_word, format_duration, format_seconds, format_timestamp
+from ...monitor.hints import badges, hints_for
 from ...monitor.states import ExtensionState
+from ...recorder.model import DeviceChange
 from ...monitor.poll_status import format_age
 from ..translate import translate_bindings
 from ..history_view import ask
@@ -49,6 +52,7 @@ from ..widgets.tile_text import since_text
 
 _STATE_STYLE = {
     ExtensionState.ONLINE: "bold green",
+    ExtensionState.UNREACHABLE: "bold yellow",
     ExtensionState.OFFLINE: "bold red",
     ExtensionState.NEVER_SEEN: "dim",
     ExtensionState.UNKNOWN: "dim",
@@ -105,6 +109,10 @@ class ExtensionScreen(Screen):
     ExtensionScreen #ext-stale { display: none; height: 1; padding: 0 1; }
     ExtensionScreen #ext-stale.-stale { display: block; color: $text; background: $error; text-style: bold; }
     ExtensionScreen #ext-title { height: auto; padding: 0 1; background: $panel; }
+    ExtensionScreen #ext-hints-box { height: auto; max-height: 12; border-left: thick $warning; }
+    ExtensionScreen #ext-hints-box.-none { display: none; }
+    ExtensionScreen.-short #ext-hints-box { max-height: 3; }
+    ExtensionScreen #ext-hints { height: auto; padding: 0 1; }
     ExtensionScreen #ext-regs { height: auto; max-height: 12; }
     ExtensionScreen.-short #ext-regs { max-height: 6; }
     ExtensionScreen #ext-calls { height: 1fr; }
@@ -134,10 +142,14 @@ class ExtensionScreen(Screen):
         self.calls_query: CdrQuery | None = None
         self.call_limit = CALL_LIMIT
         self.count: CallCount | None = None
+        # the device changes the history panel last read (for the hints)
+        self.timeline: list[DeviceChange] = []
 
     def compose(self) -> ComposeResult:
         yield TextLine("", id="ext-stale")
         yield Static(id="ext-title", markup=False)
+        with VerticalScroll(id="ext-hints-box", classes="-none"):  # scrolls on a short terminal
+            yield Static(id="ext-hints", markup=False)
         regs = DataTable(id="ext-regs", cursor_type="row", zebra_stripes=True, classes="panel")
         regs.border_title = _("Devices")
         yield regs
@@ -186,7 +198,7 @@ class ExtensionScreen(Screen):
         if tile.name:
             title.append("  " + tile.name)
         title.append("\n")
-        title.append(tile.state.glyph + " ", style=_STATE_STYLE.get(tile.state, ""))
+        title.append(tile.shown.glyph + " ", style=_STATE_STYLE.get(tile.shown, ""))
         title.append(since_text(tile, now, self.board), style="bold")
         details = [ngettext("{n} device", "{n} devices", tile.devices).format(n=tile.devices)]
         if tile.flaps:
@@ -196,9 +208,31 @@ class ExtensionScreen(Screen):
             )
         if self.board.updated_at is not None:
             details.append(_("data {age} old").format(age=format_age((now - self.board.updated_at).total_seconds())))
+        registrations = self.board.registrations_of(self.extension)
+        details[1:1] = badges(registrations)[1 if tile.devices > 1 else 0:]  # "×2" is said already
         title.append("  ·  " + "  ·  ".join(details))
         self.query_one("#ext-title", Static).update(title)
-        self._refresh_registrations(self.board.registrations_of(self.extension), tile.version, now)
+        self._refresh_hints(registrations, now)
+        self._refresh_registrations(registrations, tile.version, now)
+
+    def _refresh_hints(self, registrations: Sequence[Registration], now: datetime) -> None:
+        """What looks wrong, why it matters and what to do (monitor.hints), under the title."""
+        samples = self.board.ping_samples.get(self.extension, ())
+        found = hints_for(registrations, now, timeline=self.timeline, ping_samples=list(samples))
+        text, short = Text(), self.app.size.height < SHORT_HEIGHT
+        for hint in found:
+            if text:
+                text.append("\n")
+            text.append("⚠ " + hint.seen + "\n", style="bold")
+            if not short:  # on a short terminal the calls keep their room: what to do only
+                text.append("  " + _("Why: "), style="italic")
+                text.append(hint.why + "\n")
+            text.append("  " + _("What to do: "), style="italic")
+            text.append(hint.todo)
+        self.query_one("#ext-hints-box", VerticalScroll).set_class(not found, "-none")
+        hints = self.query_one("#ext-hints", Static)
+        hints.set_class(not found, "-none")
+        hints.update(text)
 
     def _refresh_stale(self, now: datetime) -> None:
         """The board's STALE banner, word for word: these devices come from the same answer."""
@@ -252,6 +286,8 @@ class ExtensionScreen(Screen):
         now = self.services.now()
         extension = self.extension
         answer = await ask(self.services, lambda history: fetch(history, extension, now))
+        if answer.value is not None:
+            self.timeline = [item for item in answer.value.timeline if isinstance(item, DeviceChange)]
         self.query_one("#ext-history", ExtensionHistory).show(answer, now)
 
     # ------------------------------------------------------------------ calls

@@ -72,9 +72,10 @@ class HelpScreen(ModalScreen[None]):
 
 
 def _state_legend() -> list[tuple[ExtensionState, str]]:
-    """The four words the board, the details, the wall and `ccall-tui ext` use, explained."""
+    """The five words the board, the details, the wall and `ccall-tui ext` use, explained."""
     return [
         (ExtensionState.ONLINE, _("registered now: at least one phone answered the last poll")),
+        (ExtensionState.UNREACHABLE, _("registered, but no phone answers the PBX's pings (or too slowly): calls may not ring")),
         (ExtensionState.OFFLINE, _("was registered before, not in the last answer")),
         (ExtensionState.NEVER_SEEN, _("known from the roster or call records, never seen registered")),
         (ExtensionState.UNKNOWN, _("no good answer from the server yet: nothing is known")),

@@ -302,7 +302,7 @@ class MonitorScreen(Screen):
         """The big numbers of wall mode (hidden otherwise: a hidden widget that repaints makes
         the compositor rebuild its whole map, so they are only drawn while shown)."""
         counts = self.board.counts
-        online = counts[ExtensionState.ONLINE]
+        online = counts[ExtensionState.ONLINE] - counts[ExtensionState.UNREACHABLE]
         total = len(self.board)
         for selector, value in (("#mon-wall-online", str(online)), ("#mon-wall-total", str(total))):
             digits = self._one(selector, Digits)
@@ -310,6 +310,9 @@ class MonitorScreen(Screen):
                 digits.update(value)
         info = Text()
         info.append(_("online of {total}").format(total=total) + "\n", style="bold")
+        if counts[ExtensionState.UNREACHABLE]:
+            state = ExtensionState.UNREACHABLE
+            info.append(f"{state.glyph} {counts[state]} {state.label}   ", style="bold")
         info.append(f"○ {counts[ExtensionState.OFFLINE]} {ExtensionState.OFFLINE.label}", style="bold")
         info.append(f"   · {counts[ExtensionState.NEVER_SEEN]} {ExtensionState.NEVER_SEEN.label}")
         if counts[ExtensionState.UNKNOWN]:

@@ -45,10 +45,12 @@ class ExtensionGrid(GridCursor, GridRows, ScrollView, can_focus=True):
     }
     ExtensionGrid > .grid--online { color: $text; background: $success 12%; }
     ExtensionGrid > .grid--offline { color: $text; background: $error 25%; }
+    ExtensionGrid > .grid--unreachable { color: $text; background: $warning 25%; }
     ExtensionGrid > .grid--never { color: $text-muted; background: $panel; }
     ExtensionGrid > .grid--unknown { color: $text-disabled; background: $panel-darken-1; }
     ExtensionGrid > .grid--glyph-online { color: $success; text-style: bold; }
     ExtensionGrid > .grid--glyph-offline { color: $error; text-style: bold; }
+    ExtensionGrid > .grid--glyph-unreachable { color: $warning; text-style: bold; }
     ExtensionGrid > .grid--glyph-never { color: $text-muted; }
     ExtensionGrid > .grid--glyph-unknown { color: $text-disabled; }
     ExtensionGrid > .grid--cursor { background: $accent 45%; }
@@ -62,7 +64,7 @@ class ExtensionGrid(GridCursor, GridRows, ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "grid--online", "grid--offline", "grid--never", "grid--unknown", "grid--glyph-online",
         "grid--glyph-offline", "grid--glyph-never", "grid--glyph-unknown", "grid--cursor", "grid--changed",
-        "grid--stale", "grid--more",
+        "grid--stale", "grid--more", "grid--unreachable", "grid--glyph-unreachable",
     }
 
     BINDINGS = [
@@ -361,7 +363,7 @@ class ExtensionGrid(GridCursor, GridRows, ScrollView, can_focus=True):
     def more_text(self) -> str:
         """``"+240 more: 3 offline, 237 online"`` (the wall's last line when it is full)."""
         hidden = self.order[self.shown:]
-        online = sum(1 for ext in hidden if self.board.tiles[ext].state is ExtensionState.ONLINE)
+        online = sum(1 for ext in hidden if self.board.tiles[ext].shown is ExtensionState.ONLINE)
         return _("+{n} more: {other} not online, {online} online").format(
             n=len(hidden), other=len(hidden) - online, online=online
         )

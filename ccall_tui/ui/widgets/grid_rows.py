@@ -16,6 +16,7 @@ HIGHLIGHT_S = 10.0
 
 _STATE_CLASS = {
     ExtensionState.ONLINE: "grid--online",
+    ExtensionState.UNREACHABLE: "grid--unreachable",
     ExtensionState.OFFLINE: "grid--offline",
     ExtensionState.NEVER_SEEN: "grid--never",
     ExtensionState.UNKNOWN: "grid--unknown",
@@ -62,7 +63,7 @@ class GridRows:
         return [Strip(segments, width) for segments in lines]
 
     def _render_tile(self, tile: ExtensionTile, now: datetime, base: Style, is_cursor: bool) -> list[list[Segment]]:
-        state = tile.state
+        state = tile.shown
         style = base + self._style(_STATE_CLASS[state])
         glyph_style = style + self._style(_GLYPH_CLASS[state])
         changed = tile.changed_at is not None and (now - tile.changed_at).total_seconds() < HIGHLIGHT_S

@@ -27,6 +27,7 @@ BARS = "▁▂▃▄▅▆▇█"
 SPARK_MARGIN = 2
 SPARK_MIN, SPARK_MAX = 8, 48
 _COUNT_STYLE = {
+    ExtensionState.UNREACHABLE: "bold yellow",
     ExtensionState.OFFLINE: "bold red",
     ExtensionState.NEVER_SEEN: "dim",
     ExtensionState.UNKNOWN: "dim",
@@ -39,10 +40,11 @@ def count_text(counts: dict[ExtensionState, int], total: int) -> Text:
     any. Online + the rest = the total, and the rest is what "not online" shows."""
     width = len(str(total))
     text = Text()
-    text.append(f"{counts[ExtensionState.ONLINE]:>{width}}/{total} ", style="bold")
+    unreachable = counts[ExtensionState.UNREACHABLE]
+    text.append(f"{counts[ExtensionState.ONLINE] - unreachable:>{width}}/{total} ", style="bold")
     text.append(_("online") + "  ")
-    for state in (ExtensionState.OFFLINE, ExtensionState.NEVER_SEEN, ExtensionState.UNKNOWN):
-        if state is ExtensionState.UNKNOWN and not counts[state]:
+    for state in (ExtensionState.UNREACHABLE, ExtensionState.OFFLINE, ExtensionState.NEVER_SEEN, ExtensionState.UNKNOWN):
+        if state in (ExtensionState.UNKNOWN, ExtensionState.UNREACHABLE) and not counts[state]:
             continue
         text.append(state.glyph, style=_COUNT_STYLE[state])
         text.append(f" {counts[state]:>{width}} {state.label}  ")

@@ -86,7 +86,7 @@ def draw_tile(
 def _head(tile: ExtensionTile, look: TileLook, is_cursor: bool) -> list[Segment]:
     return [
         Segment("▶" if is_cursor else " ", look.bold),
-        Segment(tile.state.glyph, look.glyph),
+        Segment(tile.shown.glyph, look.glyph),
         Segment(" ", look.style),
     ]
 
@@ -101,7 +101,7 @@ def _two_lines(
     head = f"{tile.extension} "
     rest = width - 3 - cell_len(head)
     if rest < 0:
-        text = ("▶" if is_cursor else " ") + tile.state.glyph + " " + tile.extension
+        text = ("▶" if is_cursor else " ") + tile.shown.glyph + " " + tile.extension
         first = [Segment(fit([text], width), look.bold)]
     else:
         first = _head(tile, look, is_cursor)
@@ -119,7 +119,7 @@ def _large(
     first.append(Segment(set_cell_size(tile.extension, max(width - 3, 0)), look.bold))
     second = [Segment(set_cell_size("   " + _name(tile), width), look.style)]
     status = fit(status_candidates(tile, now, shout=True, board=board), max(width - 3, 0))
-    status_style = look.style if tile.state is ExtensionState.ONLINE else look.bold
+    status_style = look.style if tile.shown is ExtensionState.ONLINE else look.bold
     third = [Segment(set_cell_size("   " + status, width), status_style)]
     return [first, second, third]
 
@@ -142,7 +142,7 @@ def _line(tile: ExtensionTile, now: datetime, look: TileLook, width: int, is_cur
 def _tiny(tile: ExtensionTile, look: TileLook, width: int) -> list[list[Segment]]:
     """``●105``: the glyph and the number, nothing else."""
     number = set_cell_size(tile.extension, max(width - 1, 0))
-    return [[Segment(tile.state.glyph, look.glyph), Segment(number, look.bold)]]
+    return [[Segment(tile.shown.glyph, look.glyph), Segment(number, look.bold)]]
 
 
 __all__ = ["BOARD", "LARGE", "LARGE_TIGHT", "LINE", "MEDIUM", "TINY", "WALL_SIZES", "TileLook", "TileSize", "draw_tile"]

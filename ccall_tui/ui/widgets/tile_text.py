@@ -14,6 +14,7 @@ from rich.cells import cell_len, set_cell_size
 from ...i18n import _, current_language
 from ...monitor.board import ExtensionBoard
 from ...monitor.format import format_clock, format_timestamp
+from ...monitor.hints import transport_badge
 from ...monitor.poll_status import format_age
 from ...monitor.states import ExtensionState, ExtensionTile
 
@@ -152,7 +153,7 @@ def status_candidates(
     """The tile's status line from the fullest to the shortest: the state word, its age, the
     device count, the flap count, when it was last seen; parts are dropped (least useful
     first) rather than cut."""
-    word = state_word(tile.state, shout)
+    word = state_word(tile.shown, shout)
     age = state_age_text(tile, now)
     head = f"{word} {age}".rstrip()
     devices = f" ×{tile.devices}" if tile.devices > 1 else ""
@@ -160,6 +161,9 @@ def status_candidates(
     seen = seen_text(tile, now, board)
     seen_part = f" · {seen}" if seen else ""
     candidates = [head + devices + flaps + seen_part, head + devices + seen_part]
+    badge = tile_badge(tile)
+    if badge:  # where there is room: how it is connected (its devices' transports)
+        candidates.insert(0, f"{head}{devices}{flaps} {badge}")
     if seen and not tile.since_known:
         # Offline since before the app watched: "≥10 min" is only a bound, the last sighting
         # (remembered from earlier runs) is the fact: keep it over the age.
@@ -170,6 +174,14 @@ def status_candidates(
         candidates.append(age)
     candidates.append(word)
     return list(dict.fromkeys(candidates))  # in order, without repeats
+
+
+def tile_badge(tile: ExtensionTile) -> str:
+    """``"UDP-NAT"``, ``"TLS/UDP"``: the transports of a registered tile's devices (they are part
+    of what makes a tile change, so a drawn tile never shows an old one)."""
+    if tile.state is not ExtensionState.ONLINE or not tile.devices:
+        return ""
+    return "/".join(dict.fromkeys(b for reg in tile.registrations if (b := transport_badge(reg))))
 
 
 def since_text(tile: ExtensionTile, now: datetime, board: ExtensionBoard | None = None) -> str:
@@ -188,6 +200,8 @@ def since_text(tile: ExtensionTile, now: datetime, board: ExtensionBoard | None 
         text = _("{state} for {age} (watching since {time})").format(state=tile.state.label, age=span, time=time)
     else:
         text = _("{state} (watching since {time})").format(state=tile.state.label, time=time)
+    if tile.shown is ExtensionState.UNREACHABLE:
+        text += " · " + _("not answering pings")
     seen = last_seen(tile, board)
     if seen is not None and not (tile.since_known and seen == tile.since):
         seen_at = seen.astimezone(now.tzinfo) if now.tzinfo else seen
