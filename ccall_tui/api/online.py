@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .registration import Registration, parse_registration
-from .registrations_fast import group_signature, moved_since, row_mapping
+from .registration import MAX_PING_MS, Registration, parse_registration
+from .registrations_fast import Row, group_signature, moved_since, row_mapping
+from .values import bounded, float_or_none
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,21 @@ class Registrations(Sequence[Registration]):
     def __len__(self) -> int:
         rows = self._rows
         return len(rows) if type(rows) is tuple else 1
+
+    def pings(self) -> list[tuple[Any, float | None]]:
+        """(ping status, ping ms) of each row, read without the rest of it: the board looks at
+        the pings of every extension, a slice per answer, and most are never shown."""
+        if self._parsed is not None:
+            return [(reg.ping_status, reg.ping_ms) for reg in self._parsed]
+        rows = self._rows if type(self._rows) is tuple else (self._rows,)
+        found: list[tuple[Any, float | None]] = []
+        for row in rows:
+            if type(row) is Row:
+                status, ping = row.ping_status, row.ping_time
+            else:
+                status, ping = _row_value(row, "ping-status"), _row_value(row, "ping-time")
+            found.append((status if type(status) is str else None, bounded(float_or_none(ping), MAX_PING_MS)))
+        return found
 
     def __getitem__(self, index: Any) -> Any:
         return self._all()[index]
@@ -155,6 +171,12 @@ class OnlineRegistrations(Mapping[str, Registrations]):
         if isinstance(before, OnlineRegistrations):
             before._prepared = None
         self._prepared = (before, (gone, moved))
+
+
+def _row_value(row: Any, key: str) -> Any:
+    if not isinstance(row, Mapping):
+        return None
+    return row[key] if key in row else row.get(key.replace("-", "_"))
 
 
 def _parsed_signature(regs: Sequence[Registration]) -> object:

@@ -28,7 +28,6 @@ from .states import (
     ExtensionState,
     ExtensionTile,
     LatestRegistrations,
-    extension_reachable,
     fold,
 )
 
@@ -116,6 +115,7 @@ class ExtensionBoard(BoardReachability):
         self.unreachable_ping_ms = unreachable_ping_ms
         self._sweep_at = 0
         self._unreachable: set[str] = set()
+        self._slow: set[str] = set()
         # extension -> (when, its slowest ping in ms), oldest first, as the sweeps saw them
         self.ping_samples: dict[str, deque[tuple[datetime, float]]] = {}
         # the poll status of the feed filling this board (set by whoever polls), so every
@@ -264,7 +264,7 @@ class ExtensionBoard(BoardReachability):
                 tile.registrations = regs
                 tile.version += 1
                 changes.registrations_changed.append(extension)
-                self._set_reachable(tile, extension_reachable(regs, self.unreachable_ping_ms), changes)
+                self._judge(tile, online[extension], changes)
                 if len(regs) != old_devices:
                     changes.events.append(BoardEvent(now, extension, ONLINE, ONLINE, len(regs), old_devices))
                 continue
@@ -278,7 +278,7 @@ class ExtensionBoard(BoardReachability):
             if first:
                 tile.changed_at = None
             tile.registrations = regs
-            self._set_reachable(tile, extension_reachable(regs, self.unreachable_ping_ms), None)
+            self._judge(tile, online[extension], None)
             changes.state_changed.append(extension)
             if not first:
                 changes.events.append(BoardEvent(now, extension, old, ONLINE, len(regs), 0))
