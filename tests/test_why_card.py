@@ -4,6 +4,7 @@ clock; and the card in the call browser."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import timedelta
 
@@ -288,9 +289,13 @@ def _row_of(screen, call_id: str) -> int:
 
 
 def _card_text(screen) -> str:
+    """What the card shows, as plain text (wide enough that no line wraps)."""
+    from rich.console import Console
     from textual.widgets import Static
 
-    return str(screen.query_one("#why-body", Static).render())
+    console = Console(width=400, record=True, file=io.StringIO(), color_system=None)
+    console.print(screen.query_one("#why-body", Static).content)
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()).strip()
 
 
 @pytest.fixture
@@ -367,6 +372,7 @@ async def test_untrusted_agent_is_shown_as_text(story, make_services, profile, s
         screen.query_one(WhyCard)._say(card_text(card, story.tz))
         await _settle(app, pilot)
         assert hostile in _card_text(screen)
+        assert "Evil" in _card_text(screen) and "[bold]" in _card_text(screen)
         assert app.is_running
 
 

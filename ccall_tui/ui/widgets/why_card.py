@@ -10,6 +10,8 @@ import logging
 from datetime import tzinfo
 from typing import Any
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -23,28 +25,25 @@ from ...monitor.why_text import fact_lines, hm
 log = logging.getLogger("ccall_tui.ui")
 
 
-def card_text(why: Why, tz: tzinfo, history_problem: str | None = None) -> Text:
-    """The verdict first (what a person wants), then the facts it rests on; when the history
-    has no record of that moment, the history's own problem (if it has one) too."""
-    out = Text()
-    out.append(why.verdict, style="bold")
-    out.append("\n\n")
-    lines = fact_lines(why, tz)
-    width = max(len(label) for label, _value in lines) + 2
-    for label, value in lines:
-        out.append(label.ljust(width), style="bold")
-        out.append(value)
-        out.append("\n")
+def card_text(why: Why, tz: tzinfo, history_problem: str | None = None) -> Group:
+    """The verdict first (what a person wants), then the facts it rests on, as two columns
+    (a long value wraps inside its own column); when the history has no record of that
+    moment, the history's own problem (if it has one) too."""
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(ratio=1)
+    for label, value in fact_lines(why, tz):
+        facts.add_row(Text(label), Text(value))
+    parts: list[Text | Table] = [Text(why.verdict, style="bold"), Text(""), facts]
     if not why.history_known and why.extension is not None and why.kind != "answered":
-        out.append("\n")
+        parts.append(Text(""))
         if history_problem and why.registration is not None:
-            out.append(_("History"), style="bold")
-            out.append(": ")
-            out.append(history_problem)
-            out.append("\n")
-        out.append(_("The card says only what the history recorded; it does not guess."), style="dim")
-    out.rstrip()
-    return out
+            problem = Text(_("History"), style="bold")
+            problem.append(": ")
+            problem.append(history_problem, style="not bold")
+            parts.append(problem)
+        parts.append(Text(_("The card says only what the history recorded; it does not guess."), style="dim"))
+    return Group(*parts)
 
 
 class WhyCard(VerticalScroll):
@@ -80,7 +79,7 @@ class WhyCard(VerticalScroll):
             tabs.show_tab(pane.id)
             tabs.active = pane.id
 
-    def _say(self, text: Text) -> None:
+    def _say(self, text: Text | Group) -> None:
         self.query_one("#why-body", Static).update(text)
 
     def explain(self, record: CallRecord | None, *, again: bool = False) -> None:
