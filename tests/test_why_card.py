@@ -496,3 +496,97 @@ async def test_an_app_without_history_says_so_and_names_its_problem(story, make_
         await _settle(app, pilot)
         assert "History: History stopped: the disk is full (/tmp/x/history.sqlite)" in _card_text(screen)
         assert screen.query_one(WhyCard).why.kind == why.NO_DATA
+
+
+# ---------------------------------------------------------------------- every wording
+
+
+def _record(**changes):
+    from datetime import datetime
+
+    from ccall_tui.api.cdrs import CallRecord
+    from conftest import VN
+
+    values = dict(call_id="x", start=datetime(2026, 11, 27, 10, 52, tzinfo=VN), direction="inbound",
+                  source="0903123456", cid_name=None, destination="105", status="USER_NOT_REGISTERED",
+                  tta_s=None, duration_s=0.0, pdd_s=None, mos=None, recording_url=None)
+    values.update(changes)
+    return CallRecord(**values)
+
+
+def _at(hour, minute):
+    from datetime import datetime
+
+    from conftest import VN
+
+    return datetime(2026, 11, 27, hour, minute, tzinfo=VN)
+
+
+def test_the_wording_of_each_remaining_path():
+    from ccall_tui.monitor.states import ExtensionState
+    from ccall_tui.monitor.why_history import UNKNOWN_EXTENSION, Departure, DeviceAt, RegistrationAt
+    from conftest import VN
+
+    record = _record()
+    phone = DeviceAt("Grandstream GXP2170 1.0.11.23", "198.51.100.9", 5060, "UDP")
+    still = RegistrationAt(KNOWN, record.start, ExtensionState.OFFLINE, _at(10, 45), True, None,
+                           departures=(Departure(phone, expired=False),))
+    assert why.judge(record, "105", still, (), (None, 0), VN).verdict == (
+        "105 was offline from 10:45 on (Grandstream GXP2170 at 198.51.100.9 unregistered before its expiry); "
+        "this call at 10:52 ended USER_NOT_REGISTERED")
+    at_least = RegistrationAt(KNOWN, record.start, ExtensionState.OFFLINE, _at(10, 30), False, _at(11, 1))
+    assert why.judge(record, "105", at_least, (), (None, 0), VN).verdict == (
+        "105 was offline from at least 10:30 until 11:01; this call at 10:52 ended USER_NOT_REGISTERED")
+    assert why.judge(record, "105", replace(at_least, until=None), (), (None, 0), VN).verdict.startswith(
+        "105 was offline from at least 10:30 on;")
+    # two calls going on
+    first = why.Overlap(_record(call_id="a", start=_at(10, 40)), _at(10, 40), _at(10, 55), True)
+    second = why.Overlap(_record(call_id="b", start=_at(10, 50), destination="0281234567", source="105"),
+                         _at(10, 50), _at(10, 58), False)
+    busy = why.judge(_record(status="USER_BUSY"), "105", RegistrationAt(NO_HISTORY, record.start), (first, second),
+                     (None, 0), VN)
+    assert busy.verdict == ("105 was on 2 other calls (the first a call from 0903123456, 10:40-10:55) when this one "
+                            "came at 10:52; it ended USER_BUSY")
+    assert ("Other calls", "10:40-10:55 a call from 0903123456; 10:50-10:58 a call to 0281234567") in fact_lines(busy, VN)
+    # an extension the history never had on its board
+    unknown = RegistrationAt(UNKNOWN_EXTENSION, record.start, first_record=_at(9, 0))
+    assert why.judge(record, "105", unknown, (), (None, 0), VN).verdict == (
+        "The history has no record of 105 at 10:52 (it was not on the board), so the card cannot tell whether it was "
+        "registered; this call ended USER_NOT_REGISTERED")
+    # nothing recorded at all yet
+    empty = RegistrationAt(NOT_RECORDING, record.start)
+    assert why.judge(record, "105", empty, (), (None, 0), VN).verdict == (
+        "The history has no record of 10:52, so the card cannot tell whether 105 was registered; this call ended "
+        "USER_NOT_REGISTERED")
+    # records that cannot be placed
+    assert why.judge(_record(destination=""), None, None, (), (None, 0), VN).verdict == (
+        "This record names no destination; this call ended USER_NOT_REGISTERED")
+    no_start = why.judge(_record(start=None), "105", None, (), (None, 0), VN)
+    assert no_start.kind == why.NO_START
+    assert no_start.verdict == ("This record has no start time, so the card cannot place it in the history; it "
+                                "ended USER_NOT_REGISTERED")
+    assert why.judge(_record(status=None), None, None, (), (None, 0), VN).verdict.endswith("ended no hangup cause")
+    # answered without a time to answer (talk time only)
+    assert why.judge(_record(duration_s=30.0, status="NORMAL_CLEARING"), "105", None, (), (None, 0), VN).verdict == (
+        "This call was answered: nothing kept it from ringing")
+
+
+def test_a_registered_phone_rebuilt_from_its_changes():
+    """The history keeps changes, not lists: a phone that moved, changed firmware and became
+    unreachable is one phone with its latest address, agent and reachability."""
+    from ccall_tui.monitor.why_history import replay
+    from ccall_tui.recorder.model import DeviceChange
+
+    def change(minute, kind, agent, ip, port, detail=None, transport="UDP"):
+        return DeviceChange(_at(10, minute), "105", kind, agent, ip, port, transport, detail)
+
+    phones = replay([
+        change(0, "appeared", "Yealink SIP-T46S 66.86", "203.0.113.7", 5060),
+        change(1, "appeared", "Zoiper 5", "198.51.100.3", 40000),
+        change(2, "address", "Yealink SIP-T46S 66.86", "203.0.113.8", 5062, "203.0.113.7:5060"),
+        change(3, "agent", "Yealink SIP-T46S 66.87", "203.0.113.8", 5062, "Yealink SIP-T46S 66.86"),
+        change(4, "unreachable", "Yealink SIP-T46S 66.87", "203.0.113.8", 5062, "Reachable"),
+        change(5, "left", "Zoiper 5", "198.51.100.3", 40000),
+    ])
+    assert [(p.agent, p.address, p.reachable, p.reachable_since) for p in phones] == [
+        ("Yealink SIP-T46S 66.87", "203.0.113.8:5062", False, _at(10, 4))]
