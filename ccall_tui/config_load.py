@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +28,9 @@ from .config import (
 )
 from .i18n import _
 from .paths import config_path
+
+if TYPE_CHECKING:  # tomllib is imported when there is a file to read
+    import tomllib
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -52,6 +54,8 @@ def load_settings(path: Path | None = None) -> Settings:
         text = raw_bytes.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(_("the file is not valid UTF-8 text"), path=path) from None
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -5,6 +5,7 @@ simulator did."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -149,18 +150,37 @@ async def test_details_without_history_say_so_in_one_line(make_services):
 
 async def test_after_a_restart_tiles_know_since_when(day, make_services, clock):
     """The app starts after the day was recorded: A has been online since 05:00 and its tile
-    says so, exactly, not "≥" from the moment the app started."""
+    says so, exactly, not "≥" from the moment the app started. The first answer is drawn
+    before the history is opened (the first frame does not wait for it); the tile is drawn
+    again once the history says since when."""
     clock.advance(60)
     app = app_with(make_services, poll_interval=3600)  # one answer: the seeding cannot wait for more
     async with app.run_test(size=(160, 48)) as pilot:
+        screen = app.screen
+        history_at_first_answer = []
+        screen.feed.subscribe(lambda event: history_at_first_answer.append(app.services.history)
+                              if type(event).__name__ == "SnapshotApplied" else None)
+        await until(pilot, lambda: history_at_first_answer, timeout=30)
+        assert history_at_first_answer == [None]  # the first frame does not wait for the history
         await settle(app, pilot)
+        await until(pilot, lambda: screen.board.get(A).since_known, timeout=30)
         await settle(app, pilot)
-        board = app.screen.board
+        board = screen.board
         tile = board.get(A)
         assert tile.state is ExtensionState.ONLINE
         assert tile.since == OUTAGE[1] and tile.since_known
         assert state_age_text(tile, clock()) == "5 h 31 min"
         assert "≥" not in since_text(tile, clock(), board)
+        lines = _grid_text(screen).splitlines()  # the tile as drawn: its number, then its state line
+        row = next(i for i, line in enumerate(lines) if f"● {A} " in line)
+        column = lines[row].index(f"● {A} ")
+        assert lines[row + 1][column:column + 28].split()[:4] == ["online", "5", "h", "31"]
+        assert "≥" not in lines[row + 1][column:column + 28]
+
+
+def _grid_text(screen) -> str:
+    grid = screen.grid
+    return "\n".join(grid.render_line(y).text for y in range(grid.size.height))
 
 
 def test_seeding_keeps_what_the_board_saw_itself():
@@ -315,6 +335,8 @@ async def test_a_locked_history_stays_on_the_status_line(make_services, profile,
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         await until(pilot, lambda: app.services.history is not None and app.services.history.writing, timeout=30)
+        # the first answer (on screen before the history opened) is written: nothing in hand
+        assert await asyncio.to_thread(app.services.history.writer.flush)
         path = history_path(profile.name, profile.base_url, profile.domain_name)
         blocker = sqlite3.connect(path, timeout=0, isolation_level=None)
         try:

@@ -9,21 +9,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...i18n import _
 from ...monitor import events as fe
 from ...monitor.states import ExtensionState
-from ..history_view import HistoryReader, ask, history_of, history_problem
+
+if TYPE_CHECKING:  # the history's code is imported once it is opened, not at startup
+    from ..history_view import HistoryReader
+
+
+def history_of(services: Any) -> Any:
+    """The history the app records into (or follows), when there is one (as history_view
+    says it; kept here so that the board's startup does not import the history's code)."""
+    return getattr(services, "history", None)
 
 log = logging.getLogger("ccall_tui.history")
 
-# The history is opened in a thread as the app starts: looked for this often, this many times.
-WAIT_STEP_S = 0.25
-WAIT_STEPS = 240
 # A problem the recorder got over (it records again) stays on the status line this long.
 PASSING_NOTE_S = 300.0
 
@@ -33,7 +37,12 @@ def _starts(history: HistoryReader) -> tuple[dict[str, tuple[ExtensionState, dat
 
 
 class BoardHistory:
-    """Attached to the live board's screen: seeds its tiles' times, carries the warning."""
+    """Attached to the live board's screen: records the board into the profile's history,
+    seeds its tiles' times, carries the warning.
+
+    The history is opened (in a thread) once the first answer is on screen, not before: the
+    first frame does not wait for sqlite. The tiles then get their real starts and repaint;
+    the answer the board showed before the history was open is recorded at its own time."""
 
     def __init__(self, screen: Any) -> None:
         self.screen = screen
@@ -41,6 +50,9 @@ class BoardHistory:
         # the starts that are only lower bounds (the state held when recording began)
         self.inexact: set[str] = set()
         self.seeded: list[str] | None = None
+        self.recording: Any = None  # ccall_tui.recorder.attach.Recording, once open
+        self._unrecorded: fe.SnapshotApplied | None = None  # the latest answer before that
+        self._closed = False
         self._problem: str | None = None
         self._problem_at = datetime.min
         self.unsubscribe = screen.feed.subscribe(self._on_event)
@@ -50,30 +62,58 @@ class BoardHistory:
         return self.screen.board
 
     def start(self) -> None:
-        self.screen.run_worker(self._load_starts(), name="history-starts", group="history-starts",
-                               exit_on_error=False)
+        """Open the history and read its starts (call once the first answer is painted)."""
+        if self._closed:
+            return
+        self.screen.run_worker(self._open(), name="history", group="history", exit_on_error=False)
+
+    def close(self) -> None:
+        """Stop recording and write what is queued (the screen goes away)."""
+        self._closed = True
+        recording, self.recording = self.recording, None
+        if recording is not None:
+            recording.close()
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, fe.SnapshotApplied):
+            if self.recording is None:
+                self._unrecorded = event
             self._seed()
 
-    async def _load_starts(self) -> None:
-        """Once the history is open (the app opens it in a thread as it starts), its starts."""
+    async def _open(self) -> None:
         services = self.screen.services
-        if getattr(services, "state_dir", None) is None and history_of(services) is None:
+        if history_of(services) is None:
+            await self._record(services)
+        if history_of(services) is None:
             return  # an app that keeps no state keeps no history either
-        for _attempt in range(WAIT_STEPS):
-            if history_of(services) is not None:
-                break
-            await asyncio.sleep(WAIT_STEP_S)
-        else:
-            return
+        from ..history_view import ask
+
         answer = await ask(services, _starts)
         if answer.value is not None:
             self.starts, self.inexact = answer.value
             self._seed()
         elif answer.problem:
             log.info("no time in state from the history: %s", answer.problem)
+
+    async def _record(self, services: Any) -> None:
+        from ...recorder.attach import attach_to_services
+
+        def problem(message: str) -> None:
+            self.screen.notify(message, severity="warning", markup=False)
+
+        recording = await attach_to_services(self.screen.feed, services, problem)
+        if recording is not None and (self._closed or self.screen.feed.stopped):
+            recording.close()  # the screen went away meanwhile
+        else:
+            self.recording = recording
+            self._record_unrecorded()
+
+    def _record_unrecorded(self) -> None:
+        """The answer on screen when the history opened, recorded as of when it came (the
+        next poll's would otherwise be the first the history has of this run)."""
+        event, self._unrecorded = self._unrecorded, None
+        if event is not None and self.recording is not None:
+            self.recording.recorder.on_event(event)
 
     def _seed(self) -> None:
         """Once: when both the first answer and the starts are here."""
@@ -86,7 +126,12 @@ class BoardHistory:
     def status_note(self) -> str:
         """`` · history: database is locked`` while the recorder cannot record; a problem it
         got over (a damaged file moved aside, a new one started) for a few minutes only."""
-        problem = history_problem(self.screen.services)
+        services = self.screen.services
+        if history_of(services) is None and not getattr(services, "history_problem", None):
+            return ""  # (no need to import the history's code to know that)
+        from ..history_view import history_problem
+
+        problem = history_problem(services)
         if not problem:
             return ""
         now = self.screen.services.now()

@@ -56,6 +56,9 @@ class MonitorScreen(Screen):
     HELP_TITLE = N_("Extensions")
     HELP_STATES = True  # the help screen explains the four state words
     CSS_PATH = "../monitor.tcss"
+    # The grid has the focus from the start (not the filter field first, then the grid: two
+    # rounds of footer keys before the first data).
+    AUTO_FOCUS = "#mon-grid"
 
     BINDINGS = [
         Binding("enter", "open", N_("Details")),
@@ -149,8 +152,8 @@ class MonitorScreen(Screen):
         self.feed.start()
         # The alerts (their rules, and the calls they follow) wait until the first answer is painted.
         self.app.when_first_data(lambda: None if self.feed.stopped else self.alerts_ui.start())
-        self.run_worker(self._record(), name="history", group="history", exit_on_error=False)
-        self.history_ui.start()
+        # So does the flight recorder: its history (sqlite, in a thread) opens after the first frame.
+        self.app.when_first_data(self.history_ui.start)
         if getattr(self.services, "metrics", None):  # --metrics: the board served to Prometheus
             from ...alerts.metrics_http import attach_to_services as attach_metrics
 
@@ -161,23 +164,10 @@ class MonitorScreen(Screen):
         """Quitting right after a new extension appeared: its write happens now."""
         self.feed.stop()
         self.alerts_ui.stop()
-        recording = getattr(self, "_recording", None)
-        if recording is not None:
-            recording.close()
+        self.history_ui.close()
         metrics = getattr(self, "_metrics", None)
         if metrics is not None:
             metrics.close()
-
-    async def _record(self) -> None:
-        """Record the board into the profile's history, opened in a thread after the first paint."""
-        from ...recorder.attach import attach_to_services
-
-        recording = await attach_to_services(
-            self.feed, self.services, lambda message: self.notify(message, severity="warning", markup=False))
-        if recording is not None and self.feed.stopped:  # the screen went away meanwhile
-            recording.close()
-        else:
-            self._recording = recording
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
-from ...alerts.conditions import duration_text
-from ...alerts.model import Alert
 from ...i18n import _
+
+if TYPE_CHECKING:  # the rules' code is imported once there is an alert to show, not at startup
+    from ...alerts.model import Alert
 
 MAX_LINES = 4
 WALL_LINES = 3
@@ -37,6 +39,8 @@ class AlertBanner(Static):
 
     def show_alerts(self, alerts: Sequence[Alert], now: datetime, *, wall: bool = False) -> None:
         """Draw ``alerts`` (critical first, as the engine lists them); hidden when none."""
+        from ...alerts.conditions import duration_text
+
         self.wall = wall
         self.set_class(bool(alerts), "-shown")
         self.set_class(any(a.severity == "critical" for a in alerts), "-critical")

@@ -63,6 +63,7 @@ class ChangeLogView(ScrollView, can_focus=False):
         self._strips: dict[int, tuple[BoardEvent, tuple, Strip]] = {}
         self._styles = StyleCache(self)
         self._fill: Style | None = None
+        self._empty_wrapped: tuple[tuple[str, int], list[str]] | None = None
         self._hidden_changes = False
 
     def update_events(self) -> None:
@@ -179,9 +180,12 @@ class ChangeLogView(ScrollView, can_focus=False):
 
     def _empty_line(self, y: int, width: int, base: Style) -> Strip:
         """The empty log says why it is empty (wrapped to the panel, in any language)."""
-        text = Text(_("No changes yet: phones going offline or coming back online show here."))
-        lines = text.wrap(self.app.console, max(width, 1))
-        line = lines[y].plain.rstrip() if y < len(lines) else ""
+        message = _("No changes yet: phones going offline or coming back online show here.")
+        wrapped = self._empty_wrapped
+        if wrapped is None or wrapped[0] != (message, width):  # wrapped once, not once a line
+            lines = Text(message).wrap(self.app.console, max(width, 1))
+            wrapped = self._empty_wrapped = ((message, width), [line.plain.rstrip() for line in lines])
+        line = wrapped[1][y] if y < len(wrapped[1]) else ""
         return Strip([Segment(line, base + self._style("changelog--time"))]).crop_extend(0, width, base)
 
     def render_line(self, y: int) -> Strip:

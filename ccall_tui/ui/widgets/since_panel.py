@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -18,8 +18,10 @@ from ...api.text import clean_text
 from ...i18n import _, ngettext
 from ...monitor.poll_status import format_age
 from ...monitor.states import ExtensionState
-from ...recorder.model import Availability, StateChange
-from ..history_view import HistoryReader, ask, history_of, moment_text, state_change_text
+
+if TYPE_CHECKING:  # the history's code is imported when the panel first reads it, not at startup
+    from ...recorder.model import Availability, StateChange
+    from ..history_view import HistoryReader
 
 WINDOW = timedelta(hours=12)
 REFRESH_S = 60.0
@@ -63,6 +65,8 @@ def fetch_since(history: HistoryReader, now: datetime) -> SinceData | None:
 
 def since_lines(data: SinceData, now: datetime, names: dict[str, str], limit: int = LATEST) -> Text:
     """The panel's text: a count, who was offline longest, the latest changes."""
+    from ..history_view import moment_text, state_change_text
+
     text = Text(no_wrap=True, overflow="ellipsis")
     offline = sum(1 for c in data.changes if c.new is ExtensionState.OFFLINE)
     online = sum(1 for c in data.changes if c.new is ExtensionState.ONLINE)
@@ -140,6 +144,8 @@ class SincePanel(Static):
 
     @work(exclusive=True, exit_on_error=False, name="since-panel", group="since-panel")
     async def load(self) -> None:
+        from ..history_view import ask, history_of
+
         self.loaded_at = time.monotonic()
         now = self.services.now()
         if history_of(self.services) is None:
