@@ -22,16 +22,19 @@ import json, sys
 from ccall_tui.cli import main
 
 argv, out = json.loads(sys.argv[1]), sys.argv[2]
+FIRST = set()
 if "--demo" in argv:
     # The TUI, headless: it stops once the board has shown the simulator's first answer.
     from textual.app import App
     from ccall_tui.ui.app import CcallApp
 
     async def until_first_data(pilot):
+        # what was imported by the time the board had painted its first answer
+        pilot.app.when_first_data(lambda: FIRST.update(n for n, m in sys.modules.items() if m is not None))
         for _ in range(200):
             await pilot.pause(0.05)
             screen = pilot.app.screen
-            if getattr(screen, "polls_started", 0) and screen.status.last_success is not None:
+            if getattr(screen, "polls_started", 0) and screen.status.last_success is not None and FIRST:
                 break
         pilot.app.exit()
 
@@ -41,13 +44,15 @@ try:
 except SystemExit as stop:
     code = stop.code
 with open(out, "w") as file:
-    json.dump({"code": code, "modules": sorted(n for n, m in sys.modules.items() if m is not None)}, file)
+    json.dump({"code": code, "modules": sorted(n for n, m in sys.modules.items() if m is not None),
+               "first_data": sorted(FIRST)}, file)
 """
 
 HEAVY = ("textual", "httpx", "keyring", "ccall_tui.sim")
 
 
-def imported(tmp_path: Path, *argv: str, env: dict[str, str] | None = None, code: int = 0) -> set[str]:
+def imported(tmp_path: Path, *argv: str, env: dict[str, str] | None = None, code: int = 0,
+             at_first_data: bool = False) -> set[str]:
     """Run ``ccall-tui ARGV`` in a new interpreter, check its exit code, and return every
     module it imported."""
     out = tmp_path / "modules.json"
@@ -63,7 +68,7 @@ def imported(tmp_path: Path, *argv: str, env: dict[str, str] | None = None, code
     assert out.exists(), run.stderr
     result = json.loads(out.read_text())
     assert result["code"] == code, run.stderr
-    return set(result["modules"])
+    return set(result["first_data" if at_first_data else "modules"])
 
 
 def loaded(modules: set[str], package: str) -> bool:
@@ -110,6 +115,16 @@ def test_demo_shows_data_without_the_keyring(tmp_path):
     assert loaded(modules, "textual") and loaded(modules, "ccall_tui.sim") and loaded(modules, "httpx")
     assert "ccall_tui.ui.screens.monitor" in modules
     assert not loaded(modules, "keyring")
+
+
+def test_demo_first_data_waits_for_nothing_it_does_not_show(tmp_path):
+    """The board's first answer is painted before the flight recorder's history (sqlite), the
+    alert rules and the config file's parser are loaded: those come after, off the first frame."""
+    modules = imported(tmp_path, "--demo", at_first_data=True)
+    assert "ccall_tui.ui.screens.monitor" in modules and loaded(modules, "httpx")
+    late = ("sqlite3", "ccall_tui.recorder.history", "ccall_tui.recorder.attach", "ccall_tui.ui.history_view",
+            "ccall_tui.alerts.conditions", "ccall_tui.alerts.engine", "tomllib")
+    assert [name for name in late if loaded(modules, name)] == []
 
 
 def test_demo_reaches_its_simulator_past_a_proxy_from_the_environment(tmp_path):
