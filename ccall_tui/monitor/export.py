@@ -59,13 +59,21 @@ class CsvWriter:
         fields = astuple
         formula = _FORMULA_STARTS
         number, text = _NUMBERS.get, _number_text
+        minutes, seconds = _MINUTES, _SECONDS
         lines: list[str] = []
         for record in records:
             call_id, start, direction, source, cid_name, destination, status, tta, talk, pdd, mos, url, _sent = (
                 fields(record)
             )
+            if start is None:
+                when = ""
+            else:  # _iso_time, inline: the minute's text, kept, and the seconds
+                parts = minutes.get(
+                    (start.tzinfo, start.fold, start.year, start.month, start.day, start.hour, start.minute)
+                )
+                when = parts[0] + seconds[start.second] + parts[1] if parts and not start.microsecond else t(start)
             cells = (
-                call_id or "", t(start) or "", direction or "", source or "", cid_name or "",
+                call_id or "", when, direction or "", source or "", cid_name or "",
                 destination or "", status or "",
                 number(tta) or text(tta), number(talk) or text(talk),
                 number(pdd) or text(pdd), number(mos) or text(mos),
