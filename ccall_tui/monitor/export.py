@@ -71,7 +71,7 @@ class CsvWriter:
                 parts = minutes.get(
                     (start.tzinfo, start.fold, start.year, start.month, start.day, start.hour, start.minute)
                 )
-                when = parts[0] + seconds[start.second] + parts[1] if parts and not start.microsecond else t(start)
+                when = parts[0] + seconds[start.second] + parts[1] if parts and not start.microsecond else t(start) or ""
             cells = (
                 call_id or "", when, direction or "", source or "", cid_name or "",
                 destination or "", status or "",
