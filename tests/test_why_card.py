@@ -590,3 +590,33 @@ def test_a_registered_phone_rebuilt_from_its_changes():
     ])
     assert [(p.agent, p.address, p.reachable, p.reachable_since) for p in phones] == [
         ("Yealink SIP-T46S 66.87", "203.0.113.8:5062", False, _at(10, 4))]
+
+
+def test_reachability_read_from_a_later_ping_change():
+    """A phone that registered already unreachable has no ping change before the call; the
+    change noted later (unreachable -> reachable) tells what held at the call. A phone that
+    left in between tells nothing."""
+    from ccall_tui.monitor.states import ExtensionState
+    from ccall_tui.monitor.why_history import DeviceAt, RegistrationAt, settle_reachability
+    from ccall_tui.recorder.model import DeviceChange
+    from conftest import VN
+
+    def change(minute, kind, agent, ip, detail=None):
+        return DeviceChange(_at(11, minute), "105", kind, agent, ip, 5060, "UDP", detail)
+
+    desk = DeviceAt("Yealink SIP-T46S 66.86", "203.0.113.7", 5060, "UDP")
+    soft = DeviceAt("Zoiper 5", "198.51.100.3", 5060, "UDP")
+    settled = settle_reachability([desk, soft], [
+        change(0, "left", "Zoiper 5", "198.51.100.3"),
+        change(1, "appeared", "Zoiper 5", "198.51.100.3"),
+        change(2, "unreachable", "Zoiper 5", "198.51.100.3", "Reachable"),
+        change(5, "reachable", "Yealink SIP-T46S 66.86", "203.0.113.7", "Unreachable"),
+    ])
+    assert [(d.agent, d.reachable) for d in settled] == [("Yealink SIP-T46S 66.86", False), ("Zoiper 5", None)]
+    reg = RegistrationAt(KNOWN, _at(10, 52), ExtensionState.ONLINE, _at(10, 0), True, None, 1, (settled[0],))
+    card = why.judge(_record(status="NO_USER_RESPONSE"), "105", reg, (), (None, 0), VN)
+    assert card.kind == why.UNREACHABLE
+    assert card.verdict == ("105 was registered but Yealink SIP-T46S at 203.0.113.7 did not answer the PBX's pings; "
+                            "this call at 10:52 ended NO_USER_RESPONSE")
+    assert ("Phone", "Yealink SIP-T46S 66.86 · 203.0.113.7:5060 UDP · unreachable then (a later ping change says so)") \
+        in fact_lines(card, VN)

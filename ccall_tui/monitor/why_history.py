@@ -101,11 +101,37 @@ def read_registration(history: History | None, ext: str, at: datetime, now: date
     devices: tuple[DeviceAt, ...] = ()
     departures: tuple[Departure, ...] = ()
     if state is ExtensionState.ONLINE:
-        devices = tuple(replay(history.timeline(ext, first or since, at)))
+        found = replay(history.timeline(ext, first or since, at))
+        if any(d.reachable is None for d in found):
+            found = settle_reachability(found, history.timeline(ext, at + timedelta(microseconds=1), now))
+        devices = tuple(found)
     elif state is ExtensionState.OFFLINE:
         departures = departures_of(history.timeline(ext, since - _NEAR, since + _NEAR))
     return RegistrationAt(KNOWN, at, state, since, exact, until, board.devices.get(ext, 0), devices,
                           departures, first_record=first)
+
+
+def settle_reachability(devices: list[DeviceAt], later: list[DeviceChange]) -> list[DeviceAt]:
+    """Phones whose reachability the history never noted up to the moment may have a ping
+    change noted after it: the status it changed *from* held at the moment (nothing noted in
+    between). Their ``reachable_since`` stays unknown."""
+    out = list(devices)
+    pending = {i for i, d in enumerate(out) if d.reachable is None}
+    for change in later:
+        if not pending:
+            break
+        if change.kind not in ("reachable", "unreachable", "left"):
+            continue
+        i = _find(out, change.agent, _address(change.ip, change.port))
+        if i is None or i not in pending:
+            continue
+        pending.discard(i)  # a phone that left: what comes after is another registration
+        if change.kind == "left":
+            continue
+        before = (change.detail or "").strip().lower()
+        if before:
+            out[i] = replace(out[i], reachable=before.startswith("reachable"))
+    return out
 
 
 def departures_of(changes: list[DeviceChange]) -> tuple[Departure, ...]:
@@ -170,5 +196,5 @@ def replay(changes: list[DeviceChange]) -> list[DeviceAt]:
 
 __all__ = [
     "KNOWN", "NOT_RECORDING", "NO_HISTORY", "POLLS_FAILING", "UNKNOWN_EXTENSION", "Departure", "DeviceAt",
-    "RegistrationAt", "departures_of", "read_registration", "replay",
+    "RegistrationAt", "departures_of", "read_registration", "replay", "settle_reachability",
 ]

@@ -148,6 +148,9 @@ def verdict_of(kind: str, record: CallRecord, ext: str | None, reg: Registration
                  "ended {cause}").format(ext=name, first=hm(reg.first_record, tz, ref), time=time, cause=cause)
     if kind == "unreachable":
         device = reg.devices[0]
+        if device.reachable_since is None:
+            return _("{ext} was registered but {device} did not answer the PBX's pings; this call at {time} ended "
+                     "{cause}").format(ext=name, device=device_name(device), time=time, cause=cause)
         return _("{ext} was registered but {device} did not answer the PBX's pings (since {since}); this call "
                  "at {time} ended {cause}").format(
             ext=name, device=device_name(device), since=hm(device.reachable_since, tz, ref), time=time, cause=cause)
@@ -185,6 +188,9 @@ def _device_line(device: DeviceAt, tz: tzinfo, ref: datetime) -> str:
         parts.append(where)
     if device.reachable is None:
         parts.append(_("reachability not recorded"))
+    elif device.reachable_since is None:  # read from a change noted later
+        parts.append(_("reachable then (a later ping change says so)") if device.reachable
+                     else _("unreachable then (a later ping change says so)"))
     elif device.reachable:
         parts.append(_("reachable since {since}").format(since=hm(device.reachable_since, tz, ref)))
     else:
