@@ -148,9 +148,10 @@ async def test_ping_rising_over_the_polls(make_services, roster_profile, sim, cl
     app = build_app(make_services(profile=roster_profile))
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        for _ in range(8):  # a poll every 30 s: 20 ms rising by 40 ms a minute
-            clock.advance(30)
+        for _ in range(48):  # a poll every 5 s for 4 min: 20 ms rising by 40 ms a minute
+            clock.advance(5)
             await poll(app, pilot)
+        assert len(app.screen.board.ping_samples["109"]) == 9  # one sample per 30 s
         screen = await details_of(app, pilot, "109")
         text = hints_text(screen)
         assert text.startswith("⚠ Ping rising: ") and "ms now" in text

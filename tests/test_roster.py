@@ -55,7 +55,7 @@ def test_initial_states_roster_seen_and_online():
     assert set(changes.newly_seen) == {"100", "102", "150"}
     assert board.tiles["102"].devices == 2
     assert board.tiles["100"].name == "Lễ tân"
-    assert board.counts == {ONLINE: 3, OFFLINE: 2, NEVER: 1, UNKNOWN: 0}
+    assert board.counts == {ONLINE: 3, OFFLINE: 2, NEVER: 1, UNKNOWN: 0, ExtensionState.UNREACHABLE: 0}
     assert board.tiles["100"].changed_at is None and not board.tiles["100"].since_known
 
 

@@ -25,6 +25,8 @@ UNREACHABLE = ExtensionState.UNREACHABLE
 PING_SWEEP = 500
 # Ping samples kept per extension (for the "ping rising" hint), and for how many extensions.
 PING_SAMPLES = 12
+# ... at most one per this many seconds (a dozen cover six minutes, whatever the poll interval)
+PING_SAMPLE_EVERY_S = 30.0
 PING_SAMPLED = 5000
 
 
@@ -113,7 +115,9 @@ class BoardReachability:
                     changes.registrations_changed.append(extension)
             times = [p.ping_ms for p in pings if p.ping_ms is not None]
             if times and (extension in samples or len(samples) < PING_SAMPLED):
-                samples.setdefault(extension, deque(maxlen=PING_SAMPLES)).append((now, max(times)))
+                kept = samples.setdefault(extension, deque(maxlen=PING_SAMPLES))
+                if not kept or (now - kept[-1][0]).total_seconds() >= PING_SAMPLE_EVERY_S:
+                    kept.append((now, max(times)))
 
     def unreachable_extensions(self) -> list[str]:
         """The registered extensions no device of which answers pings, in number order."""
