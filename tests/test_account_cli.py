@@ -184,6 +184,7 @@ def test_config_commands(capsys, monkeypatch, tmp_path):
     code, out, err = run(["config", "show"], capsys, monkeypatch)
     assert code == 0 and "Hunter2pw" not in out and "pbx.example" in out
     assert "max_answer_mb = 64" in out and "forget_after_days = 30" in out
+    assert "unreachable_ping_ms = 1000" in out and "history_days = 30" in out
 
     path.write_text("[profiles.main]\npoll_interval = 0\n")
     code, out, err = run(["config", "show"], capsys, monkeypatch)

@@ -63,6 +63,7 @@ def render_profile(profile: Profile) -> list[str]:
     lines.append(f"forget_after_days = {profile.forget_after_days:g}")
     lines.append(f"history_days = {profile.history_days:g}")
     lines.append(f"history_max_mb = {profile.history_max_mb:g}")
+    lines.append(f"unreachable_ping_ms = {profile.unreachable_ping_ms:g}")
     lines.append("roster = [" + ", ".join(_toml_string(s) for s in profile.roster) + "]")
     lines.append("watched = [" + ", ".join(_toml_string(s) for s in sorted(profile.watched, key=_num_key)) + "]")
     lines.append(f"theme = {_toml_string(profile.theme)}")

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=7, metavar="N",
                         help=_("seed of the simulated tenant (default: 7)"))
     parser.add_argument("--extensions", type=int, default=60, metavar="N",
-                        help=_("number of extensions, from 100 upwards (default: 60, at most 100,000)"))
+                        help=_("number of extensions, numbered from 100 (default: 60, at most 100,000)"))
     parser.add_argument("--api-key", default="demo", metavar="K",
                         help=_("the simulator's own api key (default: demo)"))
     parser.add_argument("--api-secret", default="demo", metavar="S",
