@@ -119,19 +119,47 @@ async def test_time_in_state_survives_a_restart(profile, clock, sim, credentials
     stopped = clock()
 
     clock.advance(minutes=15)  # nothing recording
+    restarted = clock()
     rec = start_recording(profile, clock, sim, credentials)
-    assert rec.history.starts()["100"] == (OFFLINE, went)  # before the first poll: from the file
+    # before the first poll: the file's recording ended 15 minutes ago, so it knows nothing of now
+    assert rec.history.starts(now=restarted) == {}
     await rec.poll()
     await rec.run(10)
     rec.flush()
     history = rec.history
-    assert history.state_since("100") == (OFFLINE, went)
+    # 100 was offline at both ends of the pause, but it may have come back and gone in between:
+    # since the restart, at least - never "offline since" a moment the history cannot vouch for
+    assert history.state_since("100") == (OFFLINE, restarted)
+    assert history.starts(now=clock())["100"] == (OFFLINE, restarted)
+    assert "100" in history.inexact_starts(now=clock())
     assert [c.at for c in history.changes(start, clock(), "100")] == [went]
     gaps = history.poll_gaps(start, clock())
     assert [(g.start, g.end, g.reason) for g in gaps] == [(stopped, stopped + timedelta(minutes=15), "not recording")]
     assert history.board_at(stopped + timedelta(minutes=5)).known is False
     strip = history.strip("100", start, clock(), 1)
     assert strip.uptime_pct == pytest.approx(100 * 11 / 40)  # online 11 of the 40 recorded minutes
+    rec.close()
+
+
+async def test_a_quick_restart_keeps_time_in_state_exactly(profile, clock, sim, credentials):
+    tenant = sim.tenant
+    tenant.force_online("100")
+    rec = start_recording(profile, clock, sim, credentials)
+    await rec.poll()
+    await rec.run(5)
+    tenant.force_offline("100")
+    went = clock() + timedelta(minutes=1)
+    await rec.run(5)
+    rec.close()
+
+    clock.advance(30)  # the app restarted within half a minute
+    rec = start_recording(profile, clock, sim, credentials)
+    await rec.poll()
+    await rec.run(2)
+    rec.flush()
+    assert rec.history.state_since("100") == (OFFLINE, went)
+    assert rec.history.starts(now=clock())["100"] == (OFFLINE, went)
+    assert "100" not in rec.history.inexact_starts(now=clock())
     rec.close()
 
 

@@ -241,3 +241,8 @@ def connect_reader(path: Path) -> sqlite3.Connection | None:
         conn.close()
         raise
     return conn
+
+
+# A pause in the recording shorter than this (an app restarted, a recorder replaced) keeps
+# time in state; across a longer one the state between is not known.
+CONTINUOUS_S = 120.0

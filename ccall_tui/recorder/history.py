@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import queries, spans
-from .db import STATES_BY_CODE, HistoryFault, WriterLock, connect_reader, describe, history_path
+from .db import CONTINUOUS_S, STATES_BY_CODE, HistoryFault, WriterLock, connect_reader, describe, history_path
 from .model import Availability, BoardAt, DeviceChange, PollGap, RecordedEvent, StateChange, Strip
 from .writer import EventItem, HistoryWriter
 
@@ -97,24 +97,40 @@ class History:
     # ------------------------------------------------------------------ now
 
     def state_since(self, ext: str) -> tuple[Any, datetime] | None:
-        """The extension's state now, and since when (None: the history never saw it)."""
+        """The extension's state now, and since when (None: the history never saw it); a since
+        before a pause in the recording is the end of that pause (a lower bound)."""
         def work(conn: sqlite3.Connection) -> tuple[Any, datetime] | None:
             row = conn.execute("SELECT state, since FROM current WHERE ext = ?", (ext,)).fetchone()
-            return (STATES_BY_CODE[row[0]], self._dt(row[1])) if row else None
+            covered = _covered_from(conn, None)
+            if not row or covered is None:
+                return None
+            return STATES_BY_CODE[row[0]], self._dt(max(row[1], covered))
         return self._read(work, None)
 
-    def starts(self) -> dict[str, tuple[Any, datetime]]:
+    def starts(self, now: datetime | None = None) -> dict[str, tuple[Any, datetime]]:
         """Every extension's latest recorded state and since when (to seed the board). A
-        state first seen when recording began has that moment as its since: see
-        :meth:`inexact_starts`."""
+        state first seen when recording began, or carried over a pause in the recording, has
+        the start of the recording that reaches ``now`` as its since (see
+        :meth:`inexact_starts`): what happened while nothing recorded is not known. With
+        ``now`` and no recording reaching it, nothing is known: empty."""
         def work(conn: sqlite3.Connection) -> dict[str, tuple[Any, datetime]]:
-            return {ext: (STATES_BY_CODE[state], self._dt(since))
+            covered = _covered_from(conn, now)
+            if covered is None:
+                return {}
+            return {ext: (STATES_BY_CODE[state], self._dt(max(since, covered)))
                     for ext, state, since in conn.execute("SELECT ext, state, since FROM current")}
         return self._read(work, {})
 
-    def inexact_starts(self) -> set[str]:
-        """Extensions whose since is only a lower bound (in that state when recording began)."""
-        return self._read(lambda conn: {r[0] for r in conn.execute("SELECT ext FROM current WHERE exact = 0")}, set())
+    def inexact_starts(self, now: datetime | None = None) -> set[str]:
+        """Extensions whose since is only a lower bound: in that state when recording began,
+        or carried over a pause in the recording."""
+        def work(conn: sqlite3.Connection) -> set[str]:
+            covered = _covered_from(conn, now)
+            if covered is None:
+                return set()
+            return {ext for ext, since, exact in conn.execute("SELECT ext, since, exact FROM current")
+                    if not exact or since < covered}
+        return self._read(work, set())
 
     def first_record(self) -> datetime | None:
         row = self._read(lambda conn: conn.execute("SELECT min(start) FROM sessions").fetchone(), None)
@@ -315,3 +331,19 @@ def open_history(
 
 
 __all__ = ["History", "HistoryFault", "open_history"]
+
+
+def _covered_from(conn: sqlite3.Connection, now: datetime | None) -> float | None:
+    """Where the latest unbroken stretch of recording began (sessions less than
+    CONTINUOUS_S apart), or None when there is none, or it ended long before ``now``."""
+    rows = conn.execute("SELECT start, last FROM sessions ORDER BY start DESC").fetchall()
+    if not rows:
+        return None
+    start, last = rows[0]
+    if now is not None and now.timestamp() - last > CONTINUOUS_S:
+        return None
+    for earlier_start, earlier_last in rows[1:]:
+        if start - earlier_last > CONTINUOUS_S:
+            break
+        start = earlier_start
+    return float(start)

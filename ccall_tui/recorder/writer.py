@@ -288,10 +288,16 @@ class HistoryWriter:
             cursor = conn.execute("INSERT INTO sessions (start, last) VALUES (?, ?)", (at, at))
             self._session = cursor.lastrowid
 
+    def _paused_before(self, conn: sqlite3.Connection, at: float) -> bool:
+        row = conn.execute("SELECT max(last) FROM sessions WHERE id != ?", (self._session,)).fetchone()
+        return row is not None and row[0] is not None and at - row[0] > db.CONTINUOUS_S
+
     def _poll(self, conn: sqlite3.Connection, item: PollItem) -> None:
         at = item.at
         first = self._session is None
         self._ensure_session(conn, at)
+        # After a pause in the recording a change seen now happened somewhere in the pause.
+        paused = first and self._paused_before(conn, at)
         self._last_at = max(self._last_at, at)
         if self._failing is not None:
             conn.execute("INSERT INTO polls (t, ok, reason) VALUES (?, 1, NULL)", (at,))
@@ -307,7 +313,7 @@ class HistoryWriter:
                 conn.execute("INSERT INTO states (t, ext, old, new, devices) VALUES (?, ?, ?, ?, ?)",
                              (at, ext, old, state, count))
                 if before is None or before.state != state:
-                    now = Current(state, at, before is not None and before.state != UNKNOWN, count)
+                    now = Current(state, at, before is not None and before.state != UNKNOWN and not paused, count)
                 else:
                     now = Current(state, before.since, before.exact, count)
                 self.current[ext] = now

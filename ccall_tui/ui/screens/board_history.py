@@ -32,8 +32,9 @@ log = logging.getLogger("ccall_tui.history")
 PASSING_NOTE_S = 300.0
 
 
-def _starts(history: HistoryReader) -> tuple[dict[str, tuple[ExtensionState, datetime]], set[str]]:
-    return history.starts(), history.inexact_starts()
+def _starts(history: HistoryReader, now: datetime | None) -> tuple[dict[str, tuple[ExtensionState, datetime]], set[str]]:
+    """Since when each tile is in its state, as far as a recording that reaches ``now`` knows."""
+    return history.starts(now), history.inexact_starts(now)
 
 
 class BoardHistory:
@@ -88,7 +89,8 @@ class BoardHistory:
             return  # an app that keeps no state keeps no history either
         from ..history_view import ask
 
-        answer = await ask(services, _starts)
+        now = self.board.updated_at
+        answer = await ask(services, lambda history: _starts(history, now))
         if answer.value is not None:
             self.starts, self.inexact = answer.value
             self._seed()
