@@ -30,8 +30,11 @@ class _Handle:
 class ManualTimers:
     """Timers on the manual clock: nothing fires until the test moves the clock."""
 
-    def __init__(self, clock) -> None:
+    def __init__(self, clock, *, settle_first: bool = True) -> None:
         self.clock = clock
+        # let work already started (a first read) finish before the clock moves; off for a
+        # test that asserts what happens while an answer is still on its way
+        self.settle_first = settle_first
         self.pending: list[tuple] = []
         self.idlers: list = []
         self._seq = 0
@@ -42,9 +45,21 @@ class ManualTimers:
         self.pending.append((self.clock() + timedelta(seconds=delay), self._seq, name, callback, handle))
         return handle
 
+    def live(self) -> list[tuple]:
+        return sorted(t for t in self.pending if not t[4].stopped)
+
+    def due_in(self, name: str) -> float | None:
+        """Seconds until the live timer ``name`` fires (None when none is armed)."""
+        for due, _seq, timer_name, _cb, _h in self.live():
+            if timer_name == name:
+                return (due - self.clock()).total_seconds()
+        return None
+
     async def advance(self, seconds: float) -> None:
+        """Move the clock, firing every timer that falls due, in order, and letting the
+        work it starts (``idlers``) finish before the next one."""
         target = self.clock() + timedelta(seconds=seconds)
-        for idle in self.idlers:  # work started before (a first read) finishes first
+        for idle in self.idlers if self.settle_first else ():
             await idle()
         while True:
             self.pending = [t for t in self.pending if not t[4].stopped]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import timedelta
 
 import pytest
+from alert_harness import ManualTimers
 
 from ccall_tui.credentials import Credentials, CredentialStore
 from ccall_tui.monitor.credential_watch import CredentialWatch
@@ -27,53 +27,6 @@ from ccall_tui.monitor.roster import seen_store_for
 from ccall_tui.monitor.states import ExtensionState
 
 ONLINE, OFFLINE = ExtensionState.ONLINE, ExtensionState.OFFLINE
-
-
-class _Handle:
-    def __init__(self) -> None:
-        self.stopped = False
-
-    def stop(self) -> None:
-        self.stopped = True
-
-
-class ManualTimers:
-    """Timers on the manual clock: nothing fires until the test moves the clock."""
-
-    def __init__(self, clock) -> None:
-        self.clock = clock
-        self.pending: list[tuple] = []
-        self.feed: BoardFeed | None = None
-
-    def __call__(self, delay, callback, name):
-        handle = _Handle()
-        self.pending.append((self.clock() + timedelta(seconds=delay), len(self.pending), name, callback, handle))
-        return handle
-
-    def live(self) -> list[tuple]:
-        return sorted(t for t in self.pending if not t[4].stopped)
-
-    def due_in(self, name: str) -> float | None:
-        """Seconds until the live timer ``name`` fires (None when none is armed)."""
-        for due, _seq, timer_name, _cb, _h in self.live():
-            if timer_name == name:
-                return (due - self.clock()).total_seconds()
-        return None
-
-    async def advance(self, seconds: float) -> None:
-        """Move the clock, firing every timer that falls due, in order, and letting the
-        work it starts finish before the next one."""
-        target = self.clock() + timedelta(seconds=seconds)
-        while True:
-            due = [t for t in self.live() if t[0] <= target]
-            if not due:
-                break
-            moment, _seq, _name, callback, handle = due[0]
-            handle.stopped = True
-            self.clock.set(moment)
-            callback()
-            await self.feed.idle()
-        self.clock.set(target)
 
 
 @pytest.fixture
@@ -103,13 +56,13 @@ async def make_feed(sim, clock, credentials, isolated):
             services.credentials = new
             current["client"] = None
 
-        timers = ManualTimers(clock)
+        timers = ManualTimers(clock, settle_first=False)
         feed = BoardFeed.for_profile(
             profile, state_dir, interval=1.0, clock=clock, client=client, timer=timers,
             credentials=lambda: services.credentials, replace_credentials=replace_credentials, **kwargs,
         )
         feed.status.rng = feed.status.backoff.rng = random.Random(3)
-        timers.feed = feed
+        timers.idlers = [feed.idle]
         events = []
         feed.subscribe(events.append)
         feeds.append(feed)
