@@ -61,3 +61,43 @@ def test_state_show_and_clear_one_profile_on_one_server(isolated, clock, monkeyp
     assert "Remembered: 40 extensions" in capsys.readouterr().out
     assert main(["state", "clear"]) == 0
     assert "Nothing was remembered" in capsys.readouterr().out
+
+
+def test_state_clear_never_touches_the_history_sharing_its_folder(isolated, clock, monkeypatch, capsys):
+    """With CCALL_STATE_DIR set and CCALL_DATA_DIR not, the recorded history lives in the very
+    folder of the remembered state: clearing the state removes its own files, by name, only."""
+    import sqlite3
+    from dataclasses import replace
+
+    from ccall_tui.api.learned import Learned, save_learned
+    from ccall_tui.cli import main
+    from ccall_tui.config import Profile
+    from ccall_tui.recorder.db import connect_writer, history_path
+
+    monkeypatch.delenv("CCALL_DATA_DIR", raising=False)
+    monkeypatch.setenv("CCALL_BASE_URL", "https://pbx.example")
+    profile = replace(Profile.default("default"), base_url="https://pbx.example")
+    _remember(profile, clock, ["100", "101"])
+    learned = save_learned(Learned(body_format="form"), profile)
+    folder = learned.parent
+    (folder / "last-filter.json").write_text("{}", encoding="utf-8")
+    history = history_path(profile.name, profile.base_url)
+    assert history.parent == folder  # the situation this guards against
+    conn = connect_writer(history)
+    conn.execute("CREATE TABLE IF NOT EXISTS kept (n INTEGER)")
+    conn.execute("INSERT INTO kept VALUES (42)")
+    conn.close()
+    other = folder / "notes" / "mine.txt"
+    other.parent.mkdir()
+    other.write_text("not the app's", encoding="utf-8")
+
+    assert main(["state", "clear"]) == 0
+    out = capsys.readouterr().out
+    assert "Forgot 2 extensions seen online" in out
+    assert not learned.exists() and not (folder / "last-filter.json").exists()
+    assert "history.sqlite" not in out
+    assert other.read_text(encoding="utf-8") == "not the app's"
+    with sqlite3.connect(history) as check:
+        assert check.execute("SELECT n FROM kept").fetchall() == [(42,)]
+    assert main(["state", "show"]) == 0
+    assert "Remembered: 0 extensions" in capsys.readouterr().out

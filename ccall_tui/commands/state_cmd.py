@@ -7,7 +7,6 @@ later) lives in one folder per profile and server; the demo has its own (``--dem
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Kept by ``clear``: removing a lock file another instance holds would break the lock.
 _LOCK_SUFFIX = ".lock"
+# The files ``clear`` removes, by name: the state folder may be shared with other data (with
+# CCALL_STATE_DIR set and CCALL_DATA_DIR not, the recorded history lives in the same folder),
+# so nothing else in it is ever touched.
+_OWNED = ("last-filter.json", "learned.json")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -161,8 +164,8 @@ def run_clear(args: argparse.Namespace, ctx: Any = None) -> int:
     if store.path is not None and store.path.exists():
         # not deleted: an empty file dated now, so a running instance cannot write its copy back
         forgotten = store.clear(now)
-    for path in _files(folder):
-        if path == store.path:
+    for path in (folder / name for name in _OWNED):
+        if not path.is_file():
             continue
         try:
             path.unlink()
@@ -170,11 +173,6 @@ def run_clear(args: argparse.Namespace, ctx: Any = None) -> int:
             print(_("Could not remove {path}: {reason}").format(path=path, reason=exc.strerror or type(exc).__name__))
             continue
         removed.append(str(path))
-    for directory in sorted({p for p in folder.rglob("*") if p.is_dir()} if folder.is_dir() else (), reverse=True):
-        try:
-            os.rmdir(directory)
-        except OSError:
-            pass
     if not demo:
         legacy = _legacy_seen_file(profile.name, getattr(ctx, "env", None))
         if legacy.exists():
