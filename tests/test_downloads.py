@@ -261,3 +261,77 @@ async def test_browser_asks_before_a_huge_recording_and_no_keeps_the_folder_empt
         assert not isinstance(app.screen, ConfirmDialog)
         assert "10.0 GB" in status_of(screen)
         assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- never hang, never leak
+
+
+async def test_a_recording_that_trickles_forever_ends_at_the_deadline_and_leaves_nothing(sim, tmp_path):
+    from ccall_tui.api.errors import TimeoutError_
+
+    sim.faults.recording_trickle_ms = 50  # every byte in time for any per-read timeout
+    async with client_for(sim) as client:
+        url = await recorded_url(client)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError_) as info:
+            await client.download(url, tmp_path / "a.wav", deadline_s=1.0)
+    assert time.monotonic() - started < 4
+    host = url.split("/")[2]
+    assert info.value.message == f"No answer from {host} within 1 s."
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_large_announced_recording_gets_a_longer_budget_a_small_one_does_not():
+    import asyncio
+
+    from ccall_tui.api.download import DOWNLOAD_DEADLINE_S, SLOWEST_RATE, _widen
+
+    async def budget_for(size):
+        async with asyncio.timeout(DOWNLOAD_DEADLINE_S) as deadline:
+            before = deadline.when()
+            _widen(deadline, DOWNLOAD_DEADLINE_S, size)
+            return deadline.when() - before + DOWNLOAD_DEADLINE_S
+
+    assert asyncio.run(budget_for(None)) == DOWNLOAD_DEADLINE_S
+    assert asyncio.run(budget_for(1024 * 1024)) == DOWNLOAD_DEADLINE_S
+    big = 200 * 1024 * 1024
+    assert asyncio.run(budget_for(big)) == pytest.approx(big / SLOWEST_RATE)
+
+
+async def test_a_rate_limited_recording_says_how_long_to_wait(sim, tmp_path):
+    async with client_for(sim) as client:
+        url = await recorded_url(client)
+        sim.faults.rate_limited = True
+        sim.faults.retry_after = "45"
+        with pytest.raises(ServerError) as info:
+            await client.download(url, tmp_path / "a.wav")
+    assert info.value.status_code == 429 and info.value.retry_after == 45
+    assert info.value.message == "HTTP 429 from the server: busy; try again in 45 s. (Too Many Requests)"
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_an_error_that_echoes_the_secret_is_scrubbed_in_the_message_and_the_log(clock, tmp_path, caplog):
+    import logging
+
+    from ccall_tui.sim.server import SimulatedPbx
+
+    key, secret = "k3y-Recording-41c0", "s3cr3t-Recording-e9d2"
+    pbx = SimulatedPbx(seed=7, extensions=20, clock=clock, api_key=key, api_secret=secret)
+    pbx.start()
+    try:
+        client = CcallClient(pbx.base_url, DemoCredentials(key, secret), tz=VN, timeout=5.0)
+        async with client:
+            url = await recorded_url(client)
+            pbx.faults.recording_echo_secret = True
+            with caplog.at_level(logging.DEBUG, logger="ccall_tui"):
+                with pytest.raises(ServerError) as info:
+                    await client.download(url, tmp_path / "a.wav")
+    finally:
+        pbx.stop()
+    message = info.value.message
+    assert message.startswith("HTTP 500 from the server. (Storage token rejected for api_key=**** api_secret=****")
+    logged = caplog.text
+    assert "Storage token rejected" in logged
+    for value in (key, secret):
+        assert value.lower() not in message.lower() and value.lower() not in logged.lower()
+    assert list(tmp_path.iterdir()) == []

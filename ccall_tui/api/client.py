@@ -31,7 +31,7 @@ from .answers import (
 )
 from .cdrs import CallLookup, CallRecord, CdrPage, CdrQuery, find_call, parse_cdrs
 from .cdrs_fast import read_cdrs
-from .download import DEFAULT_MAX_RECORDING_BYTES, download_recording
+from .download import DEFAULT_MAX_RECORDING_BYTES, DOWNLOAD_DEADLINE_S, download_recording
 from .errors import (
     AuthenticationError,
     CcallError,
@@ -88,6 +88,8 @@ class CcallClient:
         # The whole request (connect, send, every byte of the answer) ends by this many seconds.
         self.timeout = float(timeout)
         self.max_body_bytes = int(max_body_bytes)
+        # A recording's download ends by this many seconds (widened for a large one).
+        self.download_deadline_s = DOWNLOAD_DEADLINE_S
         # "json", or "form" for a server that only reads form bodies (learned by 'doctor').
         self.body_format = check_body_format(body_format)
         self.domain_name = domain_name or None
@@ -190,17 +192,29 @@ class CcallClient:
         *,
         progress: ProgressCallback | None = None,
         max_bytes: int | None = DEFAULT_MAX_RECORDING_BYTES,
+        deadline_s: float | None = None,
     ) -> Path:
         """Stream the recording at ``url`` to ``destination`` (see ``api/download.py``).
 
         A redirect to another host raises ``RedirectElsewhere`` with its ``target``; a body
-        over ``max_bytes`` raises ``TooLarge``; a web page or JSON raises ``NotARecording``.
-        The final name only appears once every byte has arrived; a failure leaves no file.
+        over ``max_bytes`` raises ``TooLarge``; a web page or JSON raises ``NotARecording``;
+        past ``deadline_s`` (default: ``download_deadline_s``, widened for a large announced
+        size) ``TimeoutError_``. The final name only appears once every byte has arrived; a
+        failure leaves no file. Every error is scrubbed of the credentials, as in ``_post``.
         """
-        return await download_recording(
-            self._http, url, Path(destination), progress=progress, max_bytes=max_bytes,
-            transport_error=self._transport_error,
-        )
+        started = time.monotonic()
+        token = use_secrets(self._secrets())
+        try:
+            return await download_recording(
+                self._http, url, Path(destination), progress=progress, max_bytes=max_bytes,
+                transport_error=self._transport_error,
+                deadline_s=self.download_deadline_s if deadline_s is None else deadline_s,
+            )
+        except CcallError as exc:
+            log.warning("download from %s failed after %.0f ms: %s", url_host(url), _ms(started), exc.message)
+            raise exc.with_traceback(None) from None
+        finally:
+            forget_secrets(token)
 
     # ------------------------------------------------------------------ plumbing
 

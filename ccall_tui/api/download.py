@@ -6,10 +6,15 @@ at most; one to another host stops with the target, for the user to see and appr
 page or JSON is not audio (checked on the Content-Type and on the first bytes), and the size
 is capped before the first byte is written and while streaming. The file appears under its
 name only once complete; a temporary ``.part`` file beside it never outlives a failure.
+
+Every download has a total deadline, like every other request: a base budget, widened for a
+large recording the server announces (at the slowest rate worth waiting for), so a link that
+trickles forever ends with one line instead of a download that never finishes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import tempfile
@@ -21,13 +26,21 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ..i18n import _
-from .errors import CcallError, ProtocolError, ServerError, TransportError
+from .answers import fast_json, retry_after, server_message
+from .errors import CcallError, ProtocolError, ServerError, TimeoutError_, TransportError
+from .text import url_host
 
 log = logging.getLogger("ccall_tui.api")
 
 DEFAULT_MAX_RECORDING_BYTES = 200 * 1024 * 1024
 """200 MB: about 3.5 hours of 8 kHz 16-bit mono WAV, far beyond an ordinary call."""
 MAX_REDIRECTS = 3
+DOWNLOAD_DEADLINE_S = 120.0
+"""The whole download (every hop, every byte) ends by this many seconds..."""
+SLOWEST_RATE = 64 * 1024
+"""...or, for a recording whose announced size needs longer, by its size at this many bytes a
+second (a 200 MB recording: about 53 minutes)."""
+ERROR_BODY_BYTES = 4096  # what is read of a refusal, for the server's own words
 SNIFF_BYTES = 64
 CHUNK = 64 * 1024
 ACCEPT = "audio/*, application/octet-stream;q=0.9, */*;q=0.1"
@@ -153,58 +166,108 @@ async def download_recording(
     max_bytes: int | None = DEFAULT_MAX_RECORDING_BYTES,
     max_redirects: int = MAX_REDIRECTS,
     transport_error: Callable[[Exception], CcallError] | None = None,
+    deadline_s: float | None = None,
 ) -> Path:
     """Stream the recording at ``url`` to ``destination``; see the module's rules.
 
     Raises ``RedirectElsewhere`` (with ``target``), ``TooLarge``, ``NotARecording``,
-    ``ServerError`` for a refusal and ``TransportError`` for the network; every one with a
-    one-line ``message``. ``max_bytes=None`` lifts the cap (after the user said yes).
+    ``ServerError`` for a refusal (``retry_after`` set for a 429/503 that asks to wait),
+    ``TimeoutError_`` past the deadline (``deadline_s``, default :data:`DOWNLOAD_DEADLINE_S`,
+    widened for a large announced size) and ``TransportError`` for the network; every one
+    with a one-line ``message``. ``max_bytes=None`` lifts the cap (after the user said yes).
     """
     destination = Path(destination)
     started = time.monotonic()
-    current = url
+    budget = DOWNLOAD_DEADLINE_S if deadline_s is None else float(deadline_s)
     try:
-        for _hop in range(max_redirects + 1):
-            async with http.stream("GET", current, headers={"Accept": ACCEPT}) as response:
-                status = response.status_code
-                if 300 <= status < 400:
-                    location = response.headers.get("Location")
-                    if not location:
-                        raise ServerError(
-                            _("HTTP {status} from the server, a redirect without a target.").format(status=status),
-                            status,
-                        )
-                    target = urljoin(current, location.strip())
-                    if not same_host(current, target):
-                        raise RedirectElsewhere(current, target)
-                    log.debug("recording redirected within %s", urlsplit(target).hostname)
-                    current = target
-                    continue
-                if status != 200:
-                    raise _refusal(status)
-                received = await _save(response, destination, progress, max_bytes)
-                log.debug("download %s bytes in %.0f ms", received, (time.monotonic() - started) * 1000)
-                return destination
-        raise ServerError(
-            _("The recording link redirected more than {count} times.").format(count=max_redirects), None
-        )
+        async with asyncio.timeout(budget) as deadline:
+            return await _follow(http, url, destination, progress, max_bytes, max_redirects,
+                                 lambda size: _widen(deadline, budget, size), started)
+    except TimeoutError:
+        raise TimeoutError_(
+            _("No answer from {host} within {seconds:g} s.").format(host=url_host(url), seconds=budget)
+        ) from None
     except httpx.HTTPError as exc:
         if transport_error is not None:
             raise transport_error(exc) from None
         raise TransportError(_("The download broke off.")) from None
 
 
-def _refusal(status: int) -> ServerError:
+def _widen(deadline: asyncio.Timeout, budget: float, size: int | None) -> None:
+    """Give a recording announced as ``size`` bytes the time it needs at the slowest rate."""
+    if size is None or budget <= 0:
+        return
+    needed = size / SLOWEST_RATE
+    if needed > budget:
+        when = deadline.when()
+        if when is not None:
+            deadline.reschedule(when + (needed - budget))
+
+
+async def _follow(
+    http: httpx.AsyncClient,
+    url: str,
+    destination: Path,
+    progress: ProgressCallback | None,
+    max_bytes: int | None,
+    max_redirects: int,
+    widen: Callable[[int | None], None],
+    started: float,
+) -> Path:
+    current = url
+    for _hop in range(max_redirects + 1):
+        async with http.stream("GET", current, headers={"Accept": ACCEPT}) as response:
+            status = response.status_code
+            if 300 <= status < 400:
+                location = response.headers.get("Location")
+                if not location:
+                    raise ServerError(
+                        _("HTTP {status} from the server, a redirect without a target.").format(status=status),
+                        status,
+                    )
+                target = urljoin(current, location.strip())
+                if not same_host(current, target):
+                    raise RedirectElsewhere(current, target)
+                log.debug("recording redirected within %s", urlsplit(target).hostname)
+                current = target
+                continue
+            if status != 200:
+                raise await _refusal(response)
+            received = await _save(response, destination, progress, max_bytes, widen)
+            log.debug("download %s bytes in %.0f ms", received, (time.monotonic() - started) * 1000)
+            return destination
+    raise ServerError(
+        _("The recording link redirected more than {count} times.").format(count=max_redirects), None
+    )
+
+
+async def _refusal(response: httpx.Response) -> ServerError:
+    """The error for a status other than 200: what it usually means, the server's own words
+    (scrubbed of the credentials before any cut) and, for 429/503, how long it asks to wait."""
+    status = response.status_code
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= ERROR_BODY_BYTES:
+            break
+    data = fast_json(bytes(body[:ERROR_BODY_BYTES]), response.charset_encoding)
+    words = server_message(data) if isinstance(data, dict) else None
+    wait = retry_after(response)
     if status in (401, 403, 410):
-        return ServerError(
-            _("HTTP {status} from the server; recording links expire, so search again for a fresh one.").format(
-                status=status
-            ),
-            status,
-        )
-    if status == 404:
-        return ServerError(_("HTTP 404 from the server: no recording at that link."), status)
-    return ServerError(_("HTTP {status} from the server.").format(status=status), status)
+        text = _("HTTP {status} from the server; recording links expire, so search again for a fresh one.").format(
+            status=status)
+    elif status == 404:
+        text = _("HTTP 404 from the server: no recording at that link.")
+    elif wait is not None:
+        text = _("HTTP {status} from the server: busy; try again in {seconds:.0f} s.").format(
+            status=status, seconds=wait)
+    else:
+        text = _("HTTP {status} from the server.").format(status=status)
+    if words:
+        text = f"{text} ({words})"
+    error = ServerError(text, status)
+    error.retry_after = wait
+    return error
 
 
 async def _save(
@@ -212,6 +275,7 @@ async def _save(
     destination: Path,
     progress: ProgressCallback | None,
     max_bytes: int | None,
+    widen: Callable[[int | None], None] = lambda size: None,
 ) -> int:
     content_type = response.headers.get("Content-Type", "")
     base_type = content_type.split(";", 1)[0].strip().lower()
@@ -219,6 +283,7 @@ async def _save(
     total = int(total_header) if total_header.isdigit() else None
     if max_bytes is not None and total is not None and total > max_bytes:
         raise TooLarge(total, max_bytes)
+    widen(total)
     chunks = response.aiter_bytes(CHUNK)
     head = b""
     async for chunk in chunks:

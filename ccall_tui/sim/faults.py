@@ -73,6 +73,8 @@ class Faults:
     recording_redirect: str | None = None  # "same" / "other": recordings answer 302 to that host
     recording_html: bool = False  # recordings answer 200 text/html (a login or "moved" page)
     recording_huge: bool = False  # recordings announce 10 GB and trickle slowly
+    recording_trickle_ms: float = 0.0  # recordings announce their size, then one byte every N ms
+    recording_echo_secret: bool = False  # recordings answer 500 with the credentials in the message
     # Hostile answers (sim/hostile.py):
     trickle_ms: float = 0.0  # headers at once, then the body one byte every N ms
     huge_body_mb: float = 0.0  # every answer padded with this many MB
@@ -141,7 +143,7 @@ class Faults:
 _BEFORE_ANSWER = frozenset({
     "latency_s", "timeout", "timeout_hold_s", "status_5xx", "html_error", "auth_failure",
     "auth_style", "recordings_expired", "download_s", "recording_redirect", "recording_html",
-    "recording_huge", "rate_limited", "retry_after", "echo_request_500", "quirks",
+    "recording_huge", "recording_trickle_ms", "recording_echo_secret", "rate_limited", "retry_after", "echo_request_500", "quirks",
 })
 # Switches of the call-record paging, which a registrations answer never shows.
 _NOT_IN_REGISTRATIONS = frozenset({"page_count_lie", "endless_empty_pages", "stuck_page", "calls_arriving"})
@@ -156,6 +158,10 @@ def _check(key: str, value: Any) -> Any:
         from .hostile import check
 
         return check(key, value)
+    if key == "recording_trickle_ms":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 60_000:
+            raise ValueError(f"{key} must be a number of milliseconds from 0 to 60000")
+        return float(value)
     if key in ("latency_s", "timeout_hold_s", "download_s"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 3600:
             raise ValueError(f"{key} must be a number of seconds between 0 and 3600")
