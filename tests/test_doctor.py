@@ -355,6 +355,33 @@ def test_sample_scrubs_a_secret_the_server_echoes(secret_sim, capsys, tmp_path):
         assert secret.lower() not in text.lower() and secret.lower() not in (out + err).lower()
 
 
+def _pieces(value, size=6):
+    return {value[i:i + size].lower() for i in range(len(value) - size + 1)}
+
+
+def test_an_echoed_secret_is_scrubbed_before_the_message_is_cut(secret_sim, capsys):
+    """The echo puts the upper-cased key right where a 160-character cut falls: cutting first
+    would leave most of it on screen."""
+    secret_sim.faults.echo_request_500 = True
+    for extra in ((), ("--json",)):
+        code, out, err = run(capsys, "doctor", "--date", DAY, *extra)
+        assert code == 5
+        assert "API_KEY" in out + err and "****" in out + err
+        shown = (out + err).lower()
+        leaked = sorted(p for secret in (KEY, SECRET) for p in _pieces(secret)
+                        if p in shown and p not in ("doctor", "octors", "ctorsa", "torsam", "orsamp", "rsampl", "sample"))
+        assert leaked == []
+
+
+def test_a_rate_limited_server_is_told_apart_with_the_wait_it_asks_for(env, capsys):
+    env.faults.rate_limited = True
+    env.faults.retry_after = "45"
+    code, report, err = doctor(capsys)
+    assert code == 5
+    assert probe(report, "registrations")["error"] == (
+        "HTTP 429: Too Many Requests; the server asks to wait 45 s before asking again")
+
+
 # --------------------------------------------------------------------------- merging pages
 
 
@@ -579,7 +606,9 @@ def test_a_trickling_server_meets_the_deadline_and_a_huge_one_the_cap(env, capsy
     started = time.monotonic()
     code, report, err = doctor(capsys)
     assert code == 4 and time.monotonic() - started < 5
-    assert probe(report, "registrations")["error"] == "no complete answer within 1 s"
+    host = env.base_url.split("//", 1)[1]
+    assert probe(report, "registrations")["error"] == f"no answer from {host} within 1 s"
+    assert err.strip() == f"ccall-tui: no usable answer from {env.base_url}: no answer from {host} within 1 s"
     env.faults.trickle_ms = 0
     env.faults.huge_body_mb = 2
     code, report, err = doctor(capsys)
@@ -603,7 +632,7 @@ def test_a_lost_json_request_does_not_switch_the_app_to_forms(env, capsys, monke
     code, report, err = doctor(capsys)
     assert code == 8 and calls[0] == "registrations"
     assert findings(report, "problem") == [
-        "A JSON body got no answer (no complete answer within 1e-06 s) while a form body did → "
+        f"A JSON body got no answer (no answer from {env.base_url.split('//')[1]} within 1e-06 s) while a form body did → "
         "the app keeps sending JSON; run the doctor again"
     ]
     assert learned(env).body_format == "json"

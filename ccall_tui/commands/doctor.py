@@ -52,6 +52,7 @@ def _day(text: str) -> date:
 @expected_failures
 def run_doctor(args: argparse.Namespace, ctx: Any = None) -> int:
     from ..api.diagnose import diagnose
+    from ..api.errors import scrub
     from ..api.learned import load_learned, save_learned
     from ..api.sample import build_sample
 
@@ -75,23 +76,51 @@ def run_doctor(args: argparse.Namespace, ctx: Any = None) -> int:
     if report.fatal is None:
         saved = save_learned(report.learned, profile, demo=demo)
     code = report.exit_code
+    secrets = _secrets(credentials, profile)
     if sample is not None:
-        secrets = tuple(v for v in credentials.body_fields().values() if isinstance(v, str))
         try:
             sample.write_text(json.dumps(build_sample(report.answers, secrets), ensure_ascii=False, indent=2) + "\n",
                               encoding="utf-8")
         except OSError as exc:
             error(_("Cannot write {path}: {reason}").format(path=sample, reason=exc.strerror or exc))
             code = 1
+    # Whatever the server sent reaches the report only without the credentials (the probes
+    # scrub what they keep; this also covers facts read from an answer, such as an example).
     if args.json:
-        json.dump(report_json(report, profile, saved), sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(_scrubbed(report_json(report, profile, saved), secrets), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         for line in render(report, profile, saved):
-            print(line)
+            print(scrub(line, secrets))
     if report.fatal is not None:
-        error(_("no usable answer from {url}: {reason}").format(url=_url(profile), reason=report.fatal.error))
+        error(scrub(_("no usable answer from {url}: {reason}").format(url=_url(profile), reason=report.fatal.error),
+                    secrets))
     return code
+
+
+def _secrets(credentials: Any, profile: Any) -> tuple[str, ...]:
+    from urllib.parse import unquote, urlsplit
+
+    values = [v for v in credentials.body_fields().values() if isinstance(v, str)]
+    try:
+        password = urlsplit(profile.base_url).password
+    except ValueError:
+        password = None
+    if password:
+        values += [password, unquote(password)]
+    return tuple(values)
+
+
+def _scrubbed(value: Any, secrets: tuple[str, ...]) -> Any:
+    from ..api.errors import scrub
+
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, dict):
+        return {scrub(str(k), secrets): _scrubbed(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(v, secrets) for v in value]
+    return value
 
 
 # --------------------------------------------------------------------------- text
