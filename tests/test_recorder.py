@@ -256,7 +256,7 @@ async def test_a_version_1_database_is_migrated_and_keeps_its_history(profile, c
     rec.flush()
     assert rec.history.warning is None
     version = sqlite3.connect(path).execute("SELECT version FROM schema_version").fetchone()[0]
-    assert version == 2
+    assert version == 3
     old = rec.history.changes(clock() - timedelta(hours=3), clock(), "100")
     assert [(c.old, c.new) for c in old][:1] == [(ONLINE, OFFLINE)]
     assert rec.history.record_event("note", clock(), None, {}) is True

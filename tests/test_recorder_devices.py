@@ -51,10 +51,12 @@ def test_ping_status_address_and_expiry_anomalies_are_recorded(tmp_path, clock):
         regs = (reg,)
         writer.submit(PollItem(at.timestamp(), [("100", 1, 1, regs)] if changed else [], (1, 1), {"100": regs}))
 
+    # a new ping status or address moves the device's signature: the board reports the
+    # extension as changed; a renewal (or a missed one) only moves the expiry, which it does not
     poll(0, _reg("100", t0), changed=True)
-    poll(1, _reg("100", t0, ping="Unreachable"))
-    poll(2, _reg("100", t0, ping="Reachable"))
-    poll(3, _reg("100", t0, ip="198.51.100.9"))
+    poll(1, _reg("100", t0, ping="Unreachable"), changed=True)
+    poll(2, _reg("100", t0, ping="Reachable"), changed=True)
+    poll(3, _reg("100", t0, ip="198.51.100.9"), changed=True)
     poll(4, _reg("100", t0 + timedelta(minutes=4), ip="198.51.100.9", expires_in=-30))  # listed, expired
     poll(5, _reg("100", t0 + timedelta(minutes=5), ip="198.51.100.9", expires_in=-30))
     assert history.flush()

@@ -105,8 +105,18 @@ def run_history(args: argparse.Namespace, ctx: Any = None) -> int:
         since = until - since_span
         tz = profile.timezone
         rows: list[dict[str, Any]] = []
-        for change in history.changes(since, until, ext):
-            rows.append({"at": _stamp(change.at, tz), "event": "state", "old": change.old.value, "new": change.new.value})
+        from ..monitor.states import ExtensionState
+
+        deaf = ExtensionState.UNREACHABLE
+        for change in history.changes(since, until, ext, reachability=True):
+            if deaf in (change.old, change.new):  # a registered extension (not) answering pings
+                answers = change.old is deaf
+                rows.append({"at": _stamp(change.at, tz), "event": "reachability",
+                             "old": "unreachable" if answers else "reachable",
+                             "new": "reachable" if answers else "unreachable"})
+            else:
+                rows.append({"at": _stamp(change.at, tz), "event": "state", "old": change.old.value,
+                             "new": change.new.value})
         for device in history.timeline(ext, since, until):
             rows.append({"at": _stamp(device.at, tz), "event": device.kind, "agent": device.agent, "ip": device.ip,
                          "port": device.port, "transport": device.transport, "detail": device.detail})
@@ -118,7 +128,8 @@ def run_history(args: argparse.Namespace, ctx: Any = None) -> int:
     current = {"state": now[0].value, "since": _stamp(now[1], tz)} if now else None
     if args.json:
         json.dump({"extension": ext, "since": _stamp(since, tz), "until": _stamp(until, tz), "timezone": tz.key,
-                   "now": current, "uptime_pct": _round(strip.uptime_pct), "flaps": strip.flaps, "changes": rows},
+                   "now": current, "uptime_pct": _round(strip.uptime_pct), "flaps": strip.flaps, "changes": rows,
+                   "unreachable_pct": _round(strip.unreachable_pct)},
                   sys.stdout, ensure_ascii=False, indent=2)
         print()
         return Exit.OK
@@ -133,7 +144,10 @@ def run_history(args: argparse.Namespace, ctx: Any = None) -> int:
     if current is not None:
         print(_("now {state} since {since}").format(state=now[0].label if now else "", since=current["since"]))
     if strip.uptime_pct is not None:
-        print(_("uptime {pct:.1f}%, {flaps} flaps").format(pct=strip.uptime_pct, flaps=strip.flaps))
+        line = _("uptime {pct:.1f}%, {flaps} flaps").format(pct=strip.uptime_pct, flaps=strip.flaps)
+        if strip.unreachable_pct:
+            line += ", " + _("unreachable {pct:.1f}% (registered, no answer to pings)").format(pct=strip.unreachable_pct)
+        print(line)
     if not rows:
         print(_("no changes recorded"))
     for row in rows:
@@ -146,6 +160,8 @@ def _describe(row: dict[str, Any]) -> str:
 
     if row["event"] == "state":
         return f"{row['old']} -> {row['new']}"
+    if row["event"] == "reachability":
+        return reach_words(row["new"] == "unreachable")
     address = row.get("ip") or ""
     if address and row.get("port") is not None:
         address += f":{row['port']}"
@@ -154,6 +170,13 @@ def _describe(row: dict[str, Any]) -> str:
         parts.append(_("(was {detail})").format(detail=clean_text(str(row["detail"]), limit=80))
                      if row["event"] in ("address", "agent", "transport") else f"({clean_text(str(row['detail']), limit=80)})")
     return "  ".join(p for p in parts if p)
+
+
+def reach_words(unreachable: bool) -> str:
+    """``◐ unreachable (no answer to pings)`` / ``● answers pings again``."""
+    if unreachable:
+        return "◐ " + _("unreachable (no answer to pings)")
+    return "● " + _("answers pings again")
 
 
 def _round(value: float | None) -> float | None:
@@ -175,6 +198,8 @@ def run_availability(args: argparse.Namespace, ctx: Any = None) -> int:
         "extension": a.extension, "uptime_pct": _round(a.uptime_pct), "flaps": a.flaps,
         "longest_outage_s": round(a.longest_outage_s), "longest_outage_from": _stamp(a.longest_outage_from, tz),
         "online_s": round(a.online_s), "observed_s": round(a.observed_s),
+        # (added after the columns above: a reader of the older ones keeps working)
+        "unreachable_s": round(a.unreachable_s), "unreachable_pct": _round(a.unreachable_pct),
     } for a in report]
     if args.json:
         json.dump({"since": _stamp(since, tz), "until": _stamp(until, tz), "timezone": tz.key, "extensions": rows},
@@ -190,10 +215,12 @@ def run_availability(args: argparse.Namespace, ctx: Any = None) -> int:
     if not rows:
         print(_("nothing recorded in this period"))
         return Exit.OK
-    print(f"{_('EXT'):<8} {_('UPTIME'):>8} {_('FLAPS'):>6}  {_('LONGEST OUTAGE'):<16} {_('FROM')}")
+    print(f"{_('EXT'):<8} {_('UPTIME'):>8} {_('UNREACHABLE'):>11} {_('FLAPS'):>6}  {_('LONGEST OUTAGE'):<16} "
+          f"{_('FROM')}")
     for row in rows:
         pct = "-" if row["uptime_pct"] is None else f"{row['uptime_pct']:.1f}%"
-        print(f"{row['extension']:<8} {pct:>8} {row['flaps']:>6}  {_duration(row['longest_outage_s']):<16} "
+        deaf = "-" if not row["unreachable_s"] else f"{row['unreachable_pct']:.1f}%"
+        print(f"{row['extension']:<8} {pct:>8} {deaf:>11} {row['flaps']:>6}  {_duration(row['longest_outage_s']):<16} "
               f"{row['longest_outage_from']}")
     return Exit.OK
 

@@ -27,7 +27,7 @@ from ..state import namespace_dir
 log = logging.getLogger("ccall_tui.recorder")
 
 DB_NAME = "history.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 STATE_CODES: dict[ExtensionState, int] = {
     ExtensionState.UNKNOWN: 0,
@@ -68,6 +68,14 @@ MIGRATIONS: dict[int, str] = {
 CREATE TABLE events (id INTEGER PRIMARY KEY, t REAL NOT NULL, kind TEXT NOT NULL, ext TEXT,
                      payload TEXT NOT NULL);
 CREATE INDEX events_t ON events (t);
+""",
+    # Reachability: a registered extension that stops (1) or starts (0) answering pings, as
+    # the board judged it; ``current.unreachable`` since when it has not (NULL: it answers).
+    2: """
+CREATE TABLE reach (t REAL NOT NULL, ext TEXT NOT NULL, unreachable INTEGER NOT NULL);
+CREATE INDEX reach_ext_t ON reach (ext, t);
+CREATE INDEX reach_t ON reach (t);
+ALTER TABLE current ADD COLUMN unreachable REAL;
 """,
 }
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import queries, spans
+from ..monitor.states import ExtensionState
 from .db import CONTINUOUS_S, STATES_BY_CODE, HistoryFault, WriterLock, connect_reader, describe, history_path
 from .model import Availability, BoardAt, DeviceChange, PollGap, RecordedEvent, StateChange, Strip
 from .writer import EventItem, HistoryWriter
@@ -146,7 +147,7 @@ class History:
         """``cells`` slices of since..until, each the fraction of its recorded time online."""
         start, end = since.timestamp(), until.timestamp()
         cells = max(1, int(cells))
-        empty = Strip([None] * cells, None, 0, since, until)
+        empty = Strip([None] * cells, None, 0, since, until, [None] * cells)
         if end <= start:
             return empty
 
@@ -156,14 +157,22 @@ class History:
             rows = self._state_rows(conn, ext, start, end)
             segs = queries.segments(base[0] if base else None, [(t, n) for t, _o, n in rows], start, end)
             known = spans.intersect(spans.merge([(a, b) for a, b, _s in segs]), cover)
-            online = spans.intersect(queries.online_spans(segs), cover)
+            registered = queries.online_spans(segs)
+            online = spans.intersect(registered, cover)
+            unreachable = spans.intersect(spans.merge(queries.unreachable_spans(
+                registered, queries.unreachable_at(conn, ext, start, base),
+                queries.reach_rows(conn, ext, start, end), start)), cover)
             seen = spans.per_cell(known, start, end, cells)
             up = spans.per_cell(online, start, end, cells)
+            down = spans.per_cell(unreachable, start, end, cells)
             values: list[float | None] = [
                 (min(1.0, u / s) if s > 0 else None) for u, s in zip(up, seen)]
+            unanswered: list[float | None] = [
+                (min(1.0, d / s) if s > 0 else None) for d, s in zip(down, seen)]
             total = spans.total(known)
             pct = 100.0 * spans.total(online) / total if total > 0 else None
-            return Strip(values, pct, queries.flaps(rows), since, until)
+            unreachable_pct = 100.0 * spans.total(unreachable) / total if total > 0 else None
+            return Strip(values, pct, queries.flaps(rows), since, until, unanswered, unreachable_pct)
         return self._read(work, empty)
 
     def timeline(self, ext: str, since: datetime, until: datetime) -> list[DeviceChange]:
@@ -194,20 +203,35 @@ class History:
                 at, states, {ext: self._dt(board[ext][1]) for ext in states},
                 {ext: int(board[ext][2]) for ext in states}, polling_ok, True,
                 online=sum(1 for e in board.values() if e[0] == ONLINE),
+                unreachable=frozenset(ext for ext in states if queries.unreachable_since(board[ext]) is not None),
             )
         return self._read(work, unknown)
 
-    def changes(self, since: datetime, until: datetime, extension: str | None = None) -> list[StateChange]:
-        """State changes in the range (oldest first); the first sight of an extension is not one."""
+    def changes(self, since: datetime, until: datetime, extension: str | None = None, *,
+                reachability: bool = False) -> list[StateChange]:
+        """State changes in the range (oldest first); the first sight of an extension is not one.
+        With ``reachability``, also a registered extension that stopped answering pings
+        (online -> unreachable) or answers again (unreachable -> online)."""
         sql = "SELECT t, ext, old, new FROM states WHERE t >= ? AND t <= ? AND old != new AND old != ?"
         params: list[Any] = [since.timestamp(), until.timestamp(), UNKNOWN]
+        reach_sql = "SELECT t, ext, unreachable FROM reach WHERE t >= ? AND t <= ?"
+        reach_params: list[Any] = [since.timestamp(), until.timestamp()]
         if extension is not None:
             sql += " AND ext = ?"
             params.append(extension)
+            reach_sql += " AND ext = ?"
+            reach_params.append(extension)
 
         def work(conn: sqlite3.Connection) -> list[StateChange]:
-            return [StateChange(self._dt(t), ext, STATES_BY_CODE[o], STATES_BY_CODE[n])
-                    for t, ext, o, n in conn.execute(sql + " ORDER BY t, rowid", params)]
+            found = [StateChange(self._dt(t), ext, STATES_BY_CODE[o], STATES_BY_CODE[n])
+                     for t, ext, o, n in conn.execute(sql + " ORDER BY t, rowid", params)]
+            if not reachability:
+                return found
+            online, unreachable = STATES_BY_CODE[ONLINE], ExtensionState.UNREACHABLE
+            found += [StateChange(self._dt(t), ext, online, unreachable) if flag
+                      else StateChange(self._dt(t), ext, unreachable, online)
+                      for t, ext, flag in conn.execute(reach_sql + " ORDER BY t, rowid", reach_params)]
+            return sorted(found, key=lambda change: change.at)  # (stable: a state before its reachability)
         return self._read(work, [])
 
     def availability(self, since: datetime, until: datetime) -> list[Availability]:
@@ -221,6 +245,10 @@ class History:
             for t, ext, o, n in conn.execute(
                     "SELECT t, ext, old, new FROM states WHERE t > ? AND t <= ? ORDER BY t", (start, end)):
                 rows.setdefault(ext, []).append((float(t), int(o), int(n)))
+            reach: dict[str, list[tuple[float, int]]] = {}
+            for t, ext, flag in conn.execute(
+                    "SELECT t, ext, unreachable FROM reach WHERE t > ? AND t <= ? ORDER BY t", (start, end)):
+                reach.setdefault(ext, []).append((float(t), int(flag)))
             out = []
             for ext in sorted(set(base) | set(rows), key=_number_key):
                 ext_rows = rows.get(ext, [])
@@ -230,9 +258,12 @@ class History:
                 online = spans.intersect(queries.online_spans(segs), cover)
                 observed, up = spans.total(known), spans.total(online)
                 longest, longest_at = queries.longest_outage(segs, cover)
+                unreachable = spans.total(spans.intersect(spans.merge(queries.unreachable_spans(
+                    queries.online_spans(segs), queries.unreachable_since(first) is not None,
+                    reach.get(ext, []), start)), cover))
                 out.append(Availability(
                     ext, 100.0 * up / observed if observed > 0 else None, queries.flaps(ext_rows), longest,
-                    self._dt(longest_at) if longest_at is not None else None, up, observed))
+                    self._dt(longest_at) if longest_at is not None else None, up, observed, unreachable))
             return out
         return self._read(work, [])
 

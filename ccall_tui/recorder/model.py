@@ -21,13 +21,18 @@ DEVICE_CHANGE_KINDS = (
 @dataclass(frozen=True, slots=True)
 class Strip:
     """An availability strip: ``cells`` equal slices of ``since``..``until``, each the fraction
-    of its time the extension was online (None: no record covers that slice)."""
+    of its time the extension was online (None: no record covers that slice). Online counts
+    every registered moment; ``unreachable`` (per cell, like ``cells``) and
+    ``unreachable_pct`` say how much of the recorded time it was registered but not
+    answering pings."""
 
     cells: list[float | None]
     uptime_pct: float | None
     flaps: int
     since: datetime
     until: datetime
+    unreachable: list[float | None] = field(default_factory=list)
+    unreachable_pct: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +67,8 @@ class BoardAt:
 
     ``states``/``since``/``devices``: per extension; ``polling_ok``: the polls around ``at``
     succeeded; ``known``: False when no record covers ``at`` (before the first record, or in a
-    stretch when nothing was recording) - then the rest says nothing.
+    stretch when nothing was recording) - then the rest says nothing. ``unreachable``: the
+    registered extensions that did not answer pings then (their state is ONLINE).
     """
 
     at: datetime
@@ -72,12 +78,14 @@ class BoardAt:
     polling_ok: bool
     known: bool
     online: int = 0
+    unreachable: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class Availability:
     """One extension over a period: uptime (None when nothing was observed), flaps (times it
-    went offline), its longest outage and when that began, seconds online and observed."""
+    went offline), its longest outage and when that began, seconds online and observed, and
+    of the seconds online those it did not answer pings."""
 
     extension: str
     uptime_pct: float | None
@@ -86,6 +94,12 @@ class Availability:
     longest_outage_from: datetime | None
     online_s: float
     observed_s: float
+    unreachable_s: float = 0.0
+
+    @property
+    def unreachable_pct(self) -> float | None:
+        """Of the observed time, the part registered but not answering pings."""
+        return 100.0 * self.unreachable_s / self.observed_s if self.observed_s > 0 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,8 +72,9 @@ def checkpoint_before(conn: sqlite3.Connection, at: float) -> tuple[float, Board
 
 
 def board_at(conn: sqlite3.Connection, at: float) -> Board:
-    """Every extension's [state, since, devices] at ``at``: the checkpoint before it, then
-    the rows since."""
+    """Every extension's [state, since, devices] at ``at``, with since when it had not
+    answered pings as a fourth item when it had not: the checkpoint before it, then the
+    rows since."""
     found = checkpoint_before(conn, at)
     board: Board = {}
     start = float("-inf")
@@ -84,10 +85,74 @@ def board_at(conn: sqlite3.Connection, at: float) -> Board:
     ):
         entry = board.get(ext)
         if entry is None or entry[0] != new:
-            board[ext] = [new, t, devices]
+            board[ext] = [new, t, devices]  # (a new state answers pings until a row says not)
         else:
             entry[2] = devices
+    for t, ext, flag in conn.execute(
+        "SELECT t, ext, unreachable FROM reach WHERE t > ? AND t <= ? ORDER BY t", (start, at)
+    ):
+        entry = board.get(ext)
+        if entry is None or entry[0] != ONLINE or t < entry[1]:
+            continue  # said of an earlier time online
+        del entry[3:]
+        if flag:
+            entry.append(t)
     return board
+
+
+def unreachable_since(entry: list[Any] | None) -> float | None:
+    """Since when a board entry (see :func:`board_at`) had not answered pings, or None."""
+    return entry[3] if entry is not None and len(entry) > 3 and entry[0] == ONLINE else None
+
+
+def reach_rows(conn: sqlite3.Connection, ext: str, start: float, end: float) -> list[tuple[float, int]]:
+    return [(float(t), int(f)) for t, f in conn.execute(
+        "SELECT t, unreachable FROM reach WHERE ext = ? AND t > ? AND t <= ? ORDER BY t", (ext, start, end))]
+
+
+def unreachable_at(conn: sqlite3.Connection, ext: str, at: float, state: tuple[int, float] | None) -> bool:
+    """Whether ``ext``, in ``state`` (state, since) at ``at``, was registered and not
+    answering pings then: the latest row since it came online, else (rows older than the
+    oldest checkpoint are pruned) that checkpoint's word."""
+    if state is None or state[0] != ONLINE:
+        return False
+    began = conn.execute("SELECT t FROM states WHERE ext = ? AND t <= ? AND new != old ORDER BY t DESC LIMIT 1",
+                         (ext, at)).fetchone()
+    since = float(began[0]) if began is not None else state[1]  # (a row of its devices is not a start)
+    row = conn.execute("SELECT t, unreachable FROM reach WHERE ext = ? AND t <= ? ORDER BY t DESC LIMIT 1",
+                       (ext, at)).fetchone()
+    if row is not None and row[0] >= since:
+        return bool(row[1])
+    floor = conn.execute("SELECT min(t) FROM checkpoints").fetchone()
+    if floor is None or floor[0] is None or since >= floor[0]:
+        return False  # every row since it came online is kept: none said so
+    found = checkpoint_before(conn, at)
+    entry = found[1].get(ext) if found is not None else None
+    return entry is not None and entry[1] == since and unreachable_since(entry) is not None
+
+
+def unreachable_spans(online: list[Span], base: bool, rows: list[tuple[float, int]], start: float) -> list[Span]:
+    """When, within the ``online`` stretches (merged), the extension did not answer pings:
+    ``base`` at ``start`` for a stretch already under way then, else answering until a row
+    (t, unreachable) says otherwise; a stretch's end ends it."""
+    out: list[Span] = []
+    i = 0
+    for a, b in online:
+        flag = base if a <= start else False
+        began = a
+        while i < len(rows) and rows[i][0] < a:
+            i += 1
+        while i < len(rows) and rows[i][0] < b:
+            t, now = rows[i][0], bool(rows[i][1])
+            if flag and not now:
+                out.append((began, t))
+            elif now and not flag:
+                began = t
+            flag = now
+            i += 1
+        if flag and b > began:
+            out.append((began, b))
+    return out
 
 
 def state_at(conn: sqlite3.Connection, ext: str, at: float) -> tuple[int, float] | None:

@@ -61,14 +61,16 @@ class FlightRecorder:
                 writer.needs_full = False
             names: Any = list(tiles)
         else:
-            names = dict.fromkeys(changes.state_changed + changes.registrations_changed + changes.added)
+            names = dict.fromkeys(changes.state_changed + changes.registrations_changed + changes.added
+                                  + getattr(changes, "reachability_changed", []))
         changed = []
         for ext in names:
             tile = tiles.get(ext)
             if tile is None:
                 continue
             regs = latest.get(ext, ())
-            changed.append((ext, codes[tile.state], len(regs), regs))
+            # reachability as the board judged it (a phone may register already unreachable)
+            changed.append((ext, codes[tile.state], len(regs), regs, tile.unreachable))
         at = event.at.timestamp()
         count = None
         scan = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 DAY_S = 86400.0
-TABLES = ("states", "devices", "polls", "counts", "events")
+TABLES = ("states", "reach", "devices", "polls", "counts", "events")
 
 
 def prune(conn: sqlite3.Connection, now: float, days: float, max_bytes: int) -> None:

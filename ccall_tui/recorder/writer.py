@@ -5,55 +5,24 @@ warning (monitoring goes on without history)."""
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import queue
 import sqlite3
 import threading
 import time
-import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
 from . import db
+from .poll_rows import CHECKPOINT_EVERY_S, Current, FailItem, PollItem, PollRows
 from .retention import prune
-from .devices import Device, compare, devices_of
 
 log = logging.getLogger("ccall_tui.recorder")
 
-CHECKPOINT_EVERY_S = 1800.0
 PRUNE_EVERY_S = 3600.0
-
-UNKNOWN, OFFLINE, NEVER_SEEN = 0, 2, 3  # db.STATE_CODES
-
-
-@dataclass(slots=True)
-class Current:
-    state: int
-    since: float
-    exact: bool
-    devices: int
-
-
-@dataclass(frozen=True, slots=True)
-class PollItem:
-    """One applied answer: (extension, state code, device count, registrations) for the
-    extensions that changed; the minute's counts and the whole answer once a minute."""
-
-    at: float
-    changed: Sequence[tuple[str, int, int, Any]]
-    count: tuple[int, int] | None = None
-    latest: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FailItem:
-    at: float
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +33,9 @@ class EventItem:
     payload: str
 
 
-class HistoryWriter:
-    """Owns the writer connection on its own thread. ``submit`` never blocks or raises."""
+class HistoryWriter(PollRows):
+    """Owns the writer connection on its own thread (what an answer writes: :class:`PollRows`).
+    ``submit`` never blocks or raises."""
 
     def __init__(
         self, path: Path, *, history_days: float = 30.0, max_mb: float = 500.0,
@@ -82,14 +52,8 @@ class HistoryWriter:
         self._wall = wall_clock
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._conn: sqlite3.Connection | None = None
-        self._session: int | None = None
-        self.current: dict[str, Current] = {}
-        self.live: dict[str, list[Device]] = {}
-        self._expired: set[tuple[str, str]] = set()
-        self._last_checkpoint = 0.0
+        self._init_rows()
         self._last_prune = 0.0
-        self._last_at = 0.0
-        self._failing: str | None = None
         self._transient = False
         # Set when a batch was lost or the file started anew: the next poll should carry the
         # whole board (the recorder reads and clears it), so no change stays unwritten.
@@ -180,19 +144,7 @@ class HistoryWriter:
         self._prune(self._wall())
 
     def _load_memory(self) -> None:
-        conn = self._require()
-        self.current = {
-            ext: Current(state, since, bool(exact), devices)
-            for ext, state, since, exact, devices in conn.execute("SELECT ext, state, since, exact, devices FROM current")
-        }
-        live: dict[str, list[Device]] = {}
-        for ext, key, agent, ip, port, transport, ping, expires in conn.execute(
-            "SELECT ext, key, agent, ip, port, transport, ping, expires FROM live_devices"
-        ):
-            live.setdefault(ext, []).append(Device(key, agent, ip, port, transport, ping, expires))
-        self.live = live
-        row = conn.execute("SELECT ok, reason FROM polls ORDER BY t DESC LIMIT 1").fetchone()
-        self._failing = row[1] if row is not None and not row[0] else None
+        PollRows._load_memory(self, self._require())
 
     def _require(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -232,8 +184,7 @@ class HistoryWriter:
                 return
             self._close_conn()
             if fault.kind == "corrupt" and db.move_aside(self.path) is not None:
-                self._session = None
-                self.current, self.live = {}, {}
+                self._forget_memory()
                 self.needs_full = True
                 try:
                     self._conn = db.connect_writer(self.path)
@@ -283,112 +234,6 @@ class HistoryWriter:
         if self._last_at - self._last_prune >= PRUNE_EVERY_S:
             self._prune(self._last_at)
 
-    def _ensure_session(self, conn: sqlite3.Connection, at: float) -> None:
-        if self._session is None:
-            cursor = conn.execute("INSERT INTO sessions (start, last) VALUES (?, ?)", (at, at))
-            self._session = cursor.lastrowid
-
-    def _paused_before(self, conn: sqlite3.Connection, at: float) -> bool:
-        row = conn.execute("SELECT max(last) FROM sessions WHERE id != ?", (self._session,)).fetchone()
-        return row is not None and row[0] is not None and at - row[0] > db.CONTINUOUS_S
-
-    def _poll(self, conn: sqlite3.Connection, item: PollItem) -> None:
-        at = item.at
-        first = self._session is None
-        self._ensure_session(conn, at)
-        # After a pause in the recording a change seen now happened somewhere in the pause.
-        paused = first and self._paused_before(conn, at)
-        self._last_at = max(self._last_at, at)
-        if self._failing is not None:
-            conn.execute("INSERT INTO polls (t, ok, reason) VALUES (?, 1, NULL)", (at,))
-            self._failing = None
-        for ext, state, count, regs in item.changed:
-            if state == UNKNOWN:
-                continue
-            before = self.current.get(ext)
-            if before is not None and before.state == OFFLINE and state == NEVER_SEEN:
-                state = OFFLINE  # the history saw it online; this board just does not remember it
-            if before is None or before.state != state or before.devices != count:
-                old = before.state if before is not None else UNKNOWN
-                conn.execute("INSERT INTO states (t, ext, old, new, devices) VALUES (?, ?, ?, ?, ?)",
-                             (at, ext, old, state, count))
-                if before is None or before.state != state:
-                    now = Current(state, at, before is not None and before.state != UNKNOWN and not paused, count)
-                else:
-                    now = Current(state, before.since, before.exact, count)
-                self.current[ext] = now
-                conn.execute("INSERT OR REPLACE INTO current (ext, state, since, exact, devices) VALUES (?, ?, ?, ?, ?)",
-                             (ext, now.state, now.since, int(now.exact), now.devices))
-            self._devices(conn, at, ext, devices_of(regs or ()))
-        if item.count is not None:
-            conn.execute("INSERT OR REPLACE INTO counts (t, online, total) VALUES (?, ?, ?)", (at, *item.count))
-        if item.latest is not None:
-            self._scan(conn, at, item.latest)
-        if first or at - self._last_checkpoint >= CHECKPOINT_EVERY_S:
-            self._checkpoint(conn, at)
-
-    def _devices(self, conn: sqlite3.Connection, at: float, ext: str, now: list[Device]) -> None:
-        before = self.live.get(ext, [])
-        if not before and not now:
-            return
-        changes = compare(before, now)
-        for kind, device, detail in changes:
-            self._device_row(conn, at, ext, kind, device, detail)
-            if kind == "left" and device.expires is not None and device.expires <= at:
-                self._device_row(conn, at, ext, "expired", device, self._stamp(device.expires))
-        if changes or [d.key for d in before] != [d.key for d in now]:
-            self._store_live(conn, ext, now)
-
-    def _device_row(self, conn: sqlite3.Connection, at: float, ext: str, kind: str, device: Device,
-                    detail: str | None) -> None:
-        conn.execute(
-            "INSERT INTO devices (t, ext, kind, agent, ip, port, transport, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (at, ext, kind, device.agent, device.ip, device.port, device.transport, detail),
-        )
-
-    def _store_live(self, conn: sqlite3.Connection, ext: str, devices: list[Device]) -> None:
-        self.live[ext] = devices
-        conn.execute("DELETE FROM live_devices WHERE ext = ?", (ext,))
-        conn.executemany(
-            "INSERT OR REPLACE INTO live_devices (ext, key, agent, ip, port, transport, ping, expires) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(ext, d.key, d.agent, d.ip, d.port, d.transport, d.ping, d.expires) for d in devices],
-        )
-        if not devices:
-            self.live.pop(ext, None)
-
-    def _scan(self, conn: sqlite3.Connection, at: float, latest: Mapping[str, Any]) -> None:
-        """Once a minute, the whole answer: what changed on devices that kept their
-        registration (agent, address, transport, ping status), and devices still listed
-        after their expiry (a phone that only re-registers once expired)."""
-        for ext, regs in latest.items():
-            known = self.live.get(ext)
-            if not known:
-                continue
-            fresh = devices_of(regs)
-            changes = compare(known, fresh)
-            for kind, device, detail in changes:
-                self._device_row(conn, at, ext, kind, device, detail)
-            for device in fresh:
-                if device.expires is not None and device.expires < at and (ext, device.key) not in self._expired:
-                    self._expired.add((ext, device.key))
-                    self._device_row(conn, at, ext, "expired", device, self._stamp(device.expires))
-            if changes or fresh != known:
-                self._store_live(conn, ext, fresh)
-
-    def _fail(self, conn: sqlite3.Connection, item: FailItem) -> None:
-        self._ensure_session(conn, item.at)
-        self._last_at = max(self._last_at, item.at)
-        if self._failing != item.reason:
-            conn.execute("INSERT INTO polls (t, ok, reason) VALUES (?, 0, ?)", (item.at, item.reason))
-            self._failing = item.reason
-
-    def _checkpoint(self, conn: sqlite3.Connection, at: float) -> None:
-        data = {ext: [c.state, c.since, c.devices] for ext, c in self.current.items()}
-        blob = zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 6)
-        conn.execute("INSERT OR REPLACE INTO checkpoints (t, data) VALUES (?, ?)", (at, blob))
-        self._last_checkpoint = at
-
     def _end_session(self) -> None:
         conn = self._require()
         if self._session is None:
@@ -405,5 +250,5 @@ class HistoryWriter:
         self._last_prune = now
         prune(self._require(), now, self.history_days, self.max_bytes)
 
-    def _stamp(self, ts: float) -> str:
-        return datetime.fromtimestamp(ts, self.tz).strftime("%Y-%m-%d %H:%M:%S")
+
+__all__ = ["CHECKPOINT_EVERY_S", "Current", "EventItem", "FailItem", "HistoryWriter", "PollItem"]
