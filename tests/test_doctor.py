@@ -218,13 +218,19 @@ def test_iso_start_times_are_understood(env, capsys):
     assert findings(report) == ["Start times written as YYYY-MM-DDTHH:mm:ss → read as they are"]
 
 
-def test_unreadable_start_times_are_not_understood(env, capsys):
-    env.faults.quirks = {"dmy_time"}
+@pytest.mark.parametrize("quirk, words, order", [
+    ("dmy_time", r"day first \('\d\d/11/2026 \d\d:\d\d:\d\d'\) → read day first", "dmy"),
+    ("mdy_time", r"month first \('11/\d\d/2026 \d\d:\d\d:\d\d'\) → read month first", "mdy"),
+])
+def test_day_or_month_first_start_times_are_read_and_remembered(env, capsys, quirk, words, order):
+    env.faults.quirks = {quirk}
     code, out, err = run(capsys, "doctor", "--date", DAY)
-    assert code == 8
-    assert re.search(r"problem  Start times like '\d\d/11/2026 \d\d:\d\d:\d\d' are not understood → "
-                     r"calls show without a start time", out)
-    assert out.rstrip().endswith("Result: something was not understood (exit 8)")
+    assert code == 7, out
+    assert re.search(rf"changed  Start times are written {words}", out)
+    assert "not understood" not in out
+    assert learned(env).date_order == order
+    code, out, err = run(capsys, "status")
+    assert ("day first" if order == "dmy" else "month first") in out
 
 
 def test_no_paging_and_an_ignored_limit_are_limits(env, capsys, monkeypatch):

@@ -64,7 +64,7 @@ def moment(value: Any, tz: ZoneInfo) -> datetime | None:
     """:func:`.values.pbx_time`. ``"YYYY-MM-DD HH:MM:SS"`` is its minute (read once, then
     looked up) and its seconds, made into the very time ``fromisoformat(...).replace(tzinfo=tz)``
     gives (the constructor: ``replace`` costs five times as much)."""
-    if type(value) is str and len(value) == 19 and value[16] == ":":
+    if type(value) is str and len(value) == 19 and value[16] == ":" and value[4] == "-":  # day-first: per order
         minutes = _MINUTES.get(tz)
         if minutes is None:
             minutes = _MINUTES[tz] = {}

@@ -18,6 +18,7 @@ from ..i18n import _
 from .learned import Learned
 from .probe import MAX_ANSWER_BYTES, USER_AGENT, Answer, send
 from .shapes import EXPECTED_TIME, analyse_cdrs, analyse_registrations
+from .values import DATE_ORDERS, _slashed_readings, date_order
 
 SAMPLE_LIMIT = 5
 # One request of the doctor: (name, path, submission, body format) -> its answer.
@@ -45,6 +46,8 @@ class Report:
     fatal: Answer | None = None  # no usable answer at all: nothing else could be checked
     causes: tuple[str, str] | None = None
     day: date | None = None
+    date_order: str | None = None  # how slashed start times read, when this run could tell
+    dates_ambiguous: bool = False  # slashed start times that could be day or month first
 
     @property
     def exit_code(self) -> int:
@@ -109,38 +112,50 @@ async def diagnose(
                               {"date_range": window, "page": 1, "limit": SAMPLE_LIMIT}, body_format)
         _read_cdrs(listing, tz)
         if listing.ok and listing.facts.get("parsed") == 0 and listing.facts.get("rows") == 0:
-            window = _window(start - timedelta(days=6), end)
+            start -= timedelta(days=6)
+            window = _window(start, end)
             listing = await probe("cdrs_week", "/cdrs/json",
                                   {"date_range": window, "page": 1, "limit": SAMPLE_LIMIT}, body_format)
             _read_cdrs(listing, tz)
-        split = previous.split_causes
-        if not listing.ok:
-            report.add("problem", _("Call records could not be read: {reason}").format(reason=listing.error),
-                       _("the call browser will show this error"))
-        else:
-            _cdr_findings(report, listing)
-            ids = [i for i in listing.facts.get("call_ids", []) if i]
-            if ids:
-                one = await probe("call_id", "/cdrs/json", {"call_id": ids[0]}, body_format)
-                _read_cdrs(one, tz)
-                _call_id_findings(report, one, ids[0])
-            elif listing.facts.get("parsed"):
-                report.add("problem", _("Call records carry no call id"),
-                           _("calls cannot be opened by id; the browser still lists them"))
-            else:
-                report.add("problem", _("No calls in the 7 days to {day}").format(day=day.isoformat()),
-                           _("the call id and hangup cause checks need calls: run again after some"))
-            if listing.facts.get("parsed"):
-                split = await _check_causes(report, probe, listing, window, body_format, tz, previous)
+        order = _date_order(report, listing, start.replace(tzinfo=None), end.replace(tzinfo=None), previous)
+        with date_order(order):  # the answers read as the app will read them
+            split = await _check_calls(report, probe, listing, window, body_format, tz, previous, day)
     report.learned = Learned(
         body_format=body_format,
         split_causes=split,
+        date_order=order,
         checked_at=now.isoformat(timespec="seconds"),
         notes=tuple(f"{f.found} → {f.action}" for f in report.findings if f.level == "adapted"),
     )
     if not report.findings:
         report.add("info", _("Everything as the app expects"), _("nothing changes"))
     return report
+
+
+async def _check_calls(report: Report, probe: Probe, listing: Answer, window: dict[str, str], body_format: str,
+                       tz: Any, previous: Learned, day: date) -> bool:
+    """The call-record checks on the listing: findings, one call by id, hangup causes."""
+    _read_cdrs(listing, tz)
+    split = previous.split_causes
+    if not listing.ok:
+        report.add("problem", _("Call records could not be read: {reason}").format(reason=listing.error),
+                   _("the call browser will show this error"))
+    else:
+        _cdr_findings(report, listing)
+        ids = [i for i in listing.facts.get("call_ids", []) if i]
+        if ids:
+            one = await probe("call_id", "/cdrs/json", {"call_id": ids[0]}, body_format)
+            _read_cdrs(one, tz)
+            _call_id_findings(report, one, ids[0])
+        elif listing.facts.get("parsed"):
+            report.add("problem", _("Call records carry no call id"),
+                       _("calls cannot be opened by id; the browser still lists them"))
+        else:
+            report.add("problem", _("No calls in the 7 days to {day}").format(day=day.isoformat()),
+                       _("the call id and hangup cause checks need calls: run again after some"))
+        if listing.facts.get("parsed"):
+            split = await _check_causes(report, probe, listing, window, body_format, tz, previous)
+    return split
 
 
 def _window(start: datetime, end: datetime) -> dict[str, str]:
@@ -232,7 +247,9 @@ def _cdr_findings(report: Report, answer: Answer) -> None:
         report.add("info", _("Numbers written as text: {fields}").format(fields=", ".join(units)),
                    _("read as numbers"))
     fmt = facts.get("time_format")
-    if facts.get("times_unread"):
+    if report.date_order or report.dates_ambiguous:
+        pass  # said by _date_order
+    elif facts.get("times_unread"):
         report.add("problem", _("Start times like '{example}' are not understood").format(
             example=facts.get("time_example")),
             _("calls show without a start time; sorting and merging by time are unreliable"))
@@ -259,6 +276,60 @@ def _call_id_findings(report: Report, answer: Answer, wanted: str) -> None:
     report.add("limit", _("'call_id' is ignored (the answer held {n} other calls)").format(
         n=sum(1 for i in ids if i != wanted)),
         _("opening a call by id says 'not found' and never shows another call"))
+
+
+# --------------------------------------------------------------------------- start times
+
+
+def _raw_starts(data: Any) -> list[str]:
+    items = data.get("response") if isinstance(data, dict) else None
+    if isinstance(items, dict):
+        items = items.get("data")
+    starts = []
+    for item in items if isinstance(items, list) else ():
+        record = item.get("Cdr", item) if isinstance(item, dict) else None
+        start = record.get("start") if isinstance(record, dict) else None
+        if isinstance(start, str) and start.strip():
+            starts.append(start.strip())
+    return starts
+
+
+def _date_order(report: Report, listing: Answer, start: datetime, end: datetime, previous: Learned) -> str | None:
+    """How this server writes a date with the day or the month first, from the listing's start
+    times: the order under which every one is a date, and (when both are) the one that puts
+    them in the range asked for. An undecided order keeps what was learned before."""
+    readings = [r for r in (_slashed_readings(text) for text in _raw_starts(listing.data) if listing.ok) if r]
+    if not readings:
+        return previous.date_order
+    valid = [o for o in DATE_ORDERS if all(o in r for r in readings)]
+    if len(valid) == 2:
+        low, high = start - timedelta(days=1), end + timedelta(days=1)
+        fits = [o for o in valid if all(low <= r[o] <= high for r in readings)]
+        if len(fits) == 1:
+            valid = fits
+    example = next((text for text in _raw_starts(listing.data) if _slashed_readings(text)), "")
+    if len(valid) == 1:
+        report.date_order = order = valid[0]
+        if order == "dmy":
+            report.add("adapted", _("Start times are written day first ('{example}')").format(example=example),
+                       _("read day first, the 1st to the 12th of a month too (remembered)"))
+        else:
+            report.add("adapted", _("Start times are written month first ('{example}')").format(example=example),
+                       _("read month first (remembered)"))
+        return order
+    if valid and all(r["dmy"] == r["mdy"] for r in readings):
+        return previous.date_order  # day and month equal: either order reads them
+    if valid:
+        report.dates_ambiguous = True
+        known = previous.date_order
+        report.add("problem", _("Start times like '{example}' could be day or month first").format(example=example),
+                   _("read as learned before ({order})").format(order=known) if known else
+                   _("a start time whose day is 12 or less shows as unknown; run the doctor again later"))
+        return known
+    report.dates_ambiguous = True
+    report.add("problem", _("Start times like '{example}' are not understood").format(example=example),
+               _("calls show without a start time; sorting and merging by time are unreliable"))
+    return previous.date_order
 
 
 # --------------------------------------------------------------------------- causes

@@ -4,7 +4,9 @@ Two facts change what the client does:
 
 - ``body_format``: ``"form"`` when the server ignores JSON bodies but reads form bodies;
 - ``split_causes``: True when several hangup causes joined with ``;`` do not work, so a
-  query for several causes becomes one request per cause, merged by start time.
+  query for several causes becomes one request per cause, merged by start time;
+- ``date_order``: ``"dmy"`` or ``"mdy"`` when call start times are written with the day or
+  the month first: a date such as 01/02/2026 is then read that way instead of not at all.
 
 The file holds no secret: only these facts, when they were checked and what was found.
 """
@@ -22,6 +24,7 @@ from .cdrs import CallRecord, CdrPage, CdrQuery, Paging
 from .client import CcallClient
 from .forms import BODY_FORMATS
 from .limits import MAX_ANSWER_MB
+from .values import DATE_ORDERS, date_order
 
 FILE_NAME = "learned.json"
 VERSION = 1
@@ -31,6 +34,7 @@ VERSION = 1
 class Learned:
     body_format: str = "json"
     split_causes: bool = False
+    date_order: str | None = None  # "dmy" / "mdy": how slashed start times are written
     checked_at: str | None = None  # ISO time of the doctor run that found these
     notes: tuple[str, ...] = field(default_factory=tuple)  # the findings of that run, as shown
 
@@ -47,9 +51,11 @@ class Learned:
         body_format = data.get("body_format")
         notes = data.get("notes")
         checked = data.get("checked_at")
+        order = data.get("date_order")
         return cls(
             body_format=body_format if body_format in BODY_FORMATS else "json",
             split_causes=data.get("split_causes") is True,
+            date_order=order if order in DATE_ORDERS else None,
             checked_at=checked if isinstance(checked, str) else None,
             notes=tuple(n for n in notes if isinstance(n, str)) if isinstance(notes, list) else (),
         )
@@ -87,6 +93,10 @@ def describe(learned: Learned) -> list[str]:
         out.append(_("sends form bodies (the server ignores JSON)"))
     if learned.split_causes:
         out.append(_("one request per hangup cause (the server does not read ';')"))
+    if learned.date_order == "dmy":
+        out.append(_("reads call start times day first (31/12/2026)"))
+    elif learned.date_order == "mdy":
+        out.append(_("reads call start times month first (12/31/2026)"))
     return out
 
 
@@ -111,6 +121,7 @@ def make_client(
         tz=profile.timezone,
         body_format=learned.body_format,
         split_causes=learned.split_causes,
+        date_order=learned.date_order,
         **options,
     )
 
@@ -170,11 +181,23 @@ def _merged_paging(pagings: list[Paging | None], query: CdrQuery) -> Paging | No
 
 
 class AdaptedClient(CcallClient):
-    """A CcallClient that sends one request per cause when ``split_causes`` is set."""
+    """A CcallClient that sends one request per cause when ``split_causes`` is set, and reads
+    start times with the day or the month first in the ``date_order`` learned."""
 
-    def __init__(self, *args: Any, split_causes: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, split_causes: bool = False, date_order: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.split_causes = split_causes
+        self.date_order = date_order if date_order in DATE_ORDERS else None
+
+    async def _post(self, *args: Any, **kwargs: Any) -> Any:
+        # Every answer is read inside the learned date order (a read in a thread copies it).
+        with date_order(self.date_order):
+            return await super()._post(*args, **kwargs)
+
+    async def lookup(self, call_id: str) -> Any:
+        with date_order(self.date_order):
+            return await super().lookup(call_id)
 
     async def cdrs(self, query: CdrQuery) -> CdrPage:
         if self.split_causes and len(set(query.hangup_causes)) > 1:

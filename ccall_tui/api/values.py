@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -98,24 +100,86 @@ _PBX_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 _PBX_TIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?\Z")
 
 
-def pbx_time(value: Any, tz: ZoneInfo) -> datetime | None:
-    """PBX local time without offset -> aware datetime in ``tz``."""
+# A date written with the day or the month first: "31/12/2026 23:59:59", "31-12-2026 23:59",
+# "12.31.2026". Which one it is shows only when one of the two numbers is over 12.
+_SLASHED = re.compile(
+    r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\Z"
+)
+DATE_ORDERS = ("dmy", "mdy")
+# The order of a server's slashed dates, when known (learned by 'doctor', see api/learned.py):
+# set around the reading of its answers, None to read only the unambiguous ones.
+_DATE_ORDER: ContextVar[str | None] = ContextVar("ccall_date_order", default=None)
+
+
+@contextmanager
+def date_order(order: str | None) -> Iterator[None]:
+    """Read slashed dates as ``order`` (``"dmy"``/``"mdy"``/None) inside the block."""
+    token = _DATE_ORDER.set(order if order in DATE_ORDERS else None)
+    try:
+        yield
+    finally:
+        _DATE_ORDER.reset(token)
+
+
+def pbx_time(value: Any, tz: ZoneInfo, order: str | None = None) -> datetime | None:
+    """PBX local time without offset -> aware datetime in ``tz``.
+
+    ``YYYY-MM-DD HH:mm[:ss]`` (or with ``T``), and a date with the day or the month first
+    (``31/12/2026 23:59:59``): read when only one order makes a date of it (a number over
+    12, or day and month equal), else by ``order`` (or the one set by :func:`date_order`).
+    An ambiguous date with no order known is None, never a guess.
+    """
     text = text_or_none(value)
     if text is None:
         return None
-    text = text[:19]
-    if _PBX_TIME_SHAPE.match(text):
+    head = text[:19]
+    if _PBX_TIME_SHAPE.match(head):
         # The shapes strptime would accept, read ~20x faster.
         try:
-            return datetime.fromisoformat(text).replace(tzinfo=tz)
+            return datetime.fromisoformat(head).replace(tzinfo=tz)
         except ValueError:
             return None
     for fmt in _PBX_TIME_FORMATS:
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=tz)
+            return datetime.strptime(head, fmt).replace(tzinfo=tz)
         except ValueError:
             continue
-    return None
+    return slashed_time(text, tz, order or _DATE_ORDER.get())
+
+
+def _slashed_readings(text: str) -> dict[str, datetime]:
+    """Each order under which ``text`` is a real date and time, and the time it gives."""
+    match = _SLASHED.match(text.strip())
+    if match is None:
+        return {}
+    first, _sep, second, year, hour, minute, secs = match.groups()
+    readings: dict[str, datetime] = {}
+    for order, (day, month) in (("dmy", (first, second)), ("mdy", (second, first))):
+        try:
+            readings[order] = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                                       int(secs or 0))
+        except ValueError:
+            continue
+    return readings
+
+
+def slashed_orders(text: str) -> frozenset[str]:
+    """The orders (``"dmy"``, ``"mdy"``) that make a date of ``text``; empty for other shapes."""
+    return frozenset(_slashed_readings(text))
+
+
+def slashed_time(text: str, tz: ZoneInfo, order: str | None = None) -> datetime | None:
+    """A day- or month-first date and time; None when it is none, or ambiguous without ``order``."""
+    readings = _slashed_readings(text)
+    if not readings:
+        return None
+    if len(readings) == 1 or readings.get("dmy") == readings.get("mdy"):
+        moment = next(iter(readings.values()))
+    elif order in readings:
+        moment = readings[order]
+    else:
+        return None
+    return moment.replace(tzinfo=tz)
 
 
 def bool_or_none(value: Any) -> bool | None:

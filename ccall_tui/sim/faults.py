@@ -25,6 +25,7 @@ QUIRKS = frozenset({
     "paging_flat",          # paging keys loose beside "response"
     "iso_time",             # start as 2026-11-27T10:30:00
     "dmy_time",             # start as 27/11/2026 10:30:00
+    "mdy_time",             # start as 11/27/2026 10:30:00
     "stale_duplicates",
     "numeric_extensions",  # source/destination extensions as JSON numbers (105, not "105")  # a phone that re-registered also shows its old row until it expires
 })

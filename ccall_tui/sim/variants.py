@@ -9,8 +9,8 @@ Each is a quirk (``pbx.faults.quirks``) so the app can be tested against both be
   ``"NO_ANSWER;USER_BUSY"`` matches nothing while each cause alone works.
 - ``paging_in_response`` / ``paging_flat``: the paging metadata inside ``response`` (which is
   then an object holding the rows under ``data``) or as loose keys beside ``response``.
-- ``iso_time`` / ``dmy_time``: call start times as ``2026-11-27T10:30:00`` or
-  ``27/11/2026 10:30:00`` instead of ``2026-11-27 10:30:00``.
+- ``iso_time`` / ``dmy_time`` / ``mdy_time``: call start times as ``2026-11-27T10:30:00``,
+  ``27/11/2026 10:30:00`` or ``11/27/2026 10:30:00`` instead of ``2026-11-27 10:30:00``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 VARIANT_QUIRKS = frozenset({
     "json_refused", "ignore_call_id", "causes_no_semicolon",
-    "paging_in_response", "paging_flat", "iso_time", "dmy_time",
+    "paging_in_response", "paging_flat", "iso_time", "dmy_time", "mdy_time",
 })
 IGNORED_CALL_ID_PAGE = 50
 
@@ -62,7 +62,7 @@ def whole_string_causes(request: Any, submission: dict[str, Any], faults: Faults
 
 def reshape_cdrs(payload: dict[str, Any], faults: Faults) -> dict[str, Any]:
     """Move the paging metadata and rewrite start times as the quirks in force say."""
-    if faults.has("iso_time") or faults.has("dmy_time"):
+    if faults.has("iso_time") or faults.has("dmy_time") or faults.has("mdy_time"):
         items = payload.get("response")
         for item in items if isinstance(items, list) else ():
             record = item.get("Cdr") if isinstance(item, dict) else None
@@ -85,4 +85,6 @@ def _start(text: str, faults: Faults) -> str:
         return text
     if faults.has("dmy_time"):
         return moment.strftime("%d/%m/%Y %H:%M:%S")
+    if faults.has("mdy_time"):
+        return moment.strftime("%m/%d/%Y %H:%M:%S")
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
