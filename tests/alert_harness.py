@@ -161,3 +161,18 @@ def add_call(sim, *, ago_s: float = 60, direction: str = "inbound", source: str 
     )
     live_calls(sim).add_finished(call)
     return call_id
+
+
+def header_counts(board) -> dict[str, int]:
+    """What the board's header line reads (``36/60 online  ◐ 2 unreachable  ○ 4 offline …``), as
+    numbers: online, total, and each state it names."""
+    import re
+
+    from ccall_tui.ui.widgets.summary import count_text
+
+    text = count_text(board.counts, len(board)).plain
+    online, total = re.match(r"\s*(\d+)/(\d+) online", text).groups()
+    found = {"online": int(online), "total": int(total)}
+    for count, word in re.findall(r"[◐○·?]\s+(\d+) (unreachable|offline|never seen|unknown)", text):
+        found[word] = int(count)
+    return found

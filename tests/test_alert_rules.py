@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from alert_harness import Harness, add_call, live_calls, rules
+from alert_harness import Harness, add_call, header_counts, live_calls, rules
 
 from ccall_tui.alerts.rules_file import demo_rules, load_rules, parse_rule_text
 from ccall_tui.config import ConfigError, Profile
@@ -211,6 +211,30 @@ async def test_online_count_below_a_share_of_the_group_with_hysteresis(sim, harn
         sim.tenant.force_online(ext)  # 100 %
     await h.run(20)
     assert [a.id for a in h.resolved("few")] == [alert.id]
+
+
+async def test_online_below_counts_what_the_header_counts(sim, harness):
+    """A phone registered but not answering pings is not online on the board's header, so
+    not for the rule either: the alert's figures are the header's."""
+    from ccall_tui.sim import troubles
+
+    troubles.install(sim.tenant, "unreachable", "120")
+    troubles.install(sim.tenant, "slow_ping", "121")
+    h = await harness(rules({"name": "few", "kind": "online_below", "percent": 99},
+                            {"name": "desk", "kind": "online_below", "extensions": "115-124", "percent": 99}))
+    await h.run(20)
+    board = h.feed.board
+    header = header_counts(board)
+    assert header["unreachable"] >= 2  # the two troubles and the seeded tenant's own deaf phone
+    whole = h.fired("few")[0]
+    assert (whole.details["online"], whole.details["total"]) == (header["online"], header["total"])
+    assert whole.details["unreachable"] == header["unreachable"]
+    assert f"Only {header['online']} of {header['total']} extensions are online" in whole.message
+    assert f"{header['unreachable']} more registered but not answering pings" in whole.message
+    desk = h.fired("desk")[0]
+    shown = [board.tiles[str(n)].shown.value for n in range(115, 125)]
+    assert desk.details["online"] == shown.count("online") and desk.details["unreachable"] == 2
+    assert desk.details["total"] == 10 - shown.count("unknown")
 
 
 async def test_registered_but_unreachable_for_n_minutes(sim, harness):

@@ -42,9 +42,13 @@ def test_ok_warning_critical_by_counts_and_shares(capsys, roster, sim):
     assert code == 0 and line.startswith("CCALL OK - ")
     perf = perfdata(line)
     online, down = int(perf["online"][0]), int(perf["offline"][0])
+    unreachable = int(perf["unreachable"][0])
     assert online + down == 60 and perf["online"][-1] == "60"
-    assert online == len(sim.tenant.online_extensions() & {str(n) for n in range(100, 160)})
-    assert f"{down} of 60 not online" in line
+    # online as the board's header counts it: registered and answering pings
+    deaf = {reg.extension for reg in sim.tenant.registrations() if not reg.reachable} & set(map(str, range(100, 160)))
+    assert unreachable == len(deaf) > 0  # the seeded tenant has a phone not answering pings
+    assert online + unreachable == len(sim.tenant.online_extensions() & {str(n) for n in range(100, 160)})
+    assert f"{down} of 60 not online (" in line and f"{unreachable} of them registered but not answering" in line
 
     code, line = check(capsys, "--warning-offline", str(down - 1), "--critical-offline", str(down + 5))
     assert code == 1 and line.startswith("CCALL WARNING - ")

@@ -9,6 +9,7 @@ from importlib import resources
 
 import httpx
 import pytest
+from alert_harness import header_counts
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from ccall_tui.alerts.metrics import AlertState, BoardMetrics
@@ -16,6 +17,7 @@ from ccall_tui.alerts.metrics_http import is_loopback, parse_address, serve_metr
 from ccall_tui.api.cdrs import CdrQuery
 from ccall_tui.errors import UsageError
 from ccall_tui.monitor.feed import BoardFeed
+from ccall_tui.monitor.states import ExtensionState
 
 
 class _Held:
@@ -74,7 +76,16 @@ async def test_the_page_shows_the_board_polls_and_calls(feed, sim, clock):
         pings = {s.labels["extension"] for s in samples(page["ccall_extension_ping_ms"])}
         assert "101" in pings and "105" not in pings
         counts = {s.labels["state"]: s.value for s in samples(page["ccall_extensions"])}
-        assert counts["online"] == online
+        # the states count as the board's header does: online is registered and answering
+        # pings, unreachable is registered but not, and together they are what is registered
+        board = feed.board
+        assert board.counts[ExtensionState.UNREACHABLE]  # the seeded tenant has a deaf phone
+        assert counts["online"] == online - board.counts[ExtensionState.UNREACHABLE]
+        assert counts["online"] + counts["unreachable"] == online
+        assert sum(counts.values()) == len(board)
+        assert [s.value for s in samples(page["ccall_extensions_registered"])] == [online]
+        header = header_counts(board)
+        assert (header["online"], header["unreachable"]) == (counts["online"], counts["unreachable"])
         hist = page["ccall_poll_duration_seconds"]
         assert [s.value for s in samples(hist, "ccall_poll_duration_seconds_count")] == [1.0]
 
@@ -172,6 +183,7 @@ def test_the_dashboard_is_package_data_and_uses_the_metrics():
     text = resources.files("ccall_tui").joinpath("data/grafana-dashboard.json").read_text(encoding="utf-8")
     dashboard = json.loads(text)
     exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p.get("targets", ()))
+    assert 'state="online"' in exprs and 'state="unreachable"' in exprs  # online as the header says it
     for name in ("ccall_extension_up", "ccall_poll_duration_seconds_bucket", "ccall_poll_errors_total",
                  "ccall_calls_total", "ccall_asr_ratio", "ccall_mos_average", "ccall_alert_active"):
         assert name in exprs

@@ -182,7 +182,10 @@ async def _check(ctx: Context, warning: Threshold | None, critical: Threshold | 
         raise CheckProblem(error.message if error is not None else _("no answer"))
     board = feed.board
     counts = board.counts
-    online = counts[ExtensionState.ONLINE]
+    # online as the board's header counts it: registered and answering pings (an unreachable
+    # phone is registered but misses its calls: it is one of the "not online")
+    unreachable = counts[ExtensionState.UNREACHABLE]
+    online = counts[ExtensionState.ONLINE] - unreachable
     never = counts[ExtensionState.NEVER_SEEN]
     total = len(board) - counts[ExtensionState.UNKNOWN]
     down = total - online
@@ -194,6 +197,8 @@ async def _check(ctx: Context, warning: Threshold | None, critical: Threshold | 
     elif warning is not None and warning.crossed(down, total):
         code = WARNING
     parts = [_("{down} of {total} not online ({share})").format(down=down, total=total, share=share)]
+    if unreachable:
+        parts[0] += ", " + _("{count} of them registered but not answering pings").format(count=unreachable)
     alerts = _evaluate_rules(engine, feed) if engine is not None else []
     for alert in alerts:
         code = max(code, CRITICAL if alert.severity == "critical" else WARNING)
@@ -204,10 +209,11 @@ async def _check(ctx: Context, warning: Threshold | None, critical: Threshold | 
         f"online={online};;;0;{total}",
         f"offline={down};{_perf_limit(warning, total)};{_perf_limit(critical, total)};0;{total}",
         f"never_seen={never};;;0;{total}",
+        f"unreachable={unreachable};;;0;{total}",
         f"poll={took:.3f}s;;;0;",
     ]
     if rules:
-        perf.insert(3, f"alerts={len(alerts)};;;0;")
+        perf.insert(4, f"alerts={len(alerts)};;;0;")
     text = " · ".join(_one_line(part) for part in parts)
     return code, f"{text} | {' '.join(perf)}"
 

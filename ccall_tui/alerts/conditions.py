@@ -5,7 +5,7 @@ whole tenant) whose condition holds, each with its one sentence. Pure functions 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +13,12 @@ from typing import Any
 from ..api.cdrs import CallRecord
 from ..i18n import _
 from ..monitor.board import ExtensionBoard
+from ..monitor.roster import extension_sort_key
 from ..monitor.states import ExtensionState, ExtensionTile
 from .rules import CALL_CAUSES_NOT_REGISTERED, Rule
 
 ONLINE, OFFLINE, UNKNOWN = ExtensionState.ONLINE, ExtensionState.OFFLINE, ExtensionState.UNKNOWN
+UNREACHABLE = ExtensionState.UNREACHABLE
 _DIGITS = re.compile(r"\D")
 
 
@@ -49,6 +51,11 @@ class Context:
     flap_times: Mapping[str, Sequence[datetime]]
     unreachable_since: Mapping[str, datetime]
     calls: Sequence[CallRecord]
+    # the extensions the board holds offline, in number order (kept by the engine from the
+    # board's changes: a rule does not walk the whole board to find them)
+    offline: Sequence[str] = ()
+    # rule name -> (what the members were computed from, the member extensions)
+    member_cache: dict[str, tuple[tuple[Any, ...], list[str]]] = field(default_factory=dict)
     _contacts: dict[str, datetime] | None = None
 
     @property
@@ -87,12 +94,28 @@ def who(tile: ExtensionTile | None, extension: str) -> str:
 
 
 def members(rule: Rule, ctx: Context) -> Iterator[ExtensionTile]:
+    """The tiles of the rule's group. Who belongs to a group changes only when tiles come or
+    go or the labels change: the list is kept between ticks (a group of numbers only is
+    looked up directly), so a tick costs the group's size, not the board's."""
     target = rule.target
+    tiles = ctx.board.tiles
     if target.everyone:
-        yield from ctx.board.tiles.values()
+        yield from tiles.values()
         return
-    for extension, tile in ctx.board.tiles.items():
-        if target.contains(extension, tile.label, ctx.watched):
+    if not target.labels and not target.watched:
+        for extension in target.extensions:
+            tile = tiles.get(extension)
+            if tile is not None:
+                yield tile
+        return
+    basis = (id(tiles), len(tiles), id(ctx.board.labels), ctx.watched)
+    cached = ctx.member_cache.get(rule.name)
+    if cached is None or cached[0] != basis:
+        found = [ext for ext, tile in tiles.items() if target.contains(ext, tile.label, ctx.watched)]
+        cached = ctx.member_cache[rule.name] = (basis, found)
+    for extension in cached[1]:
+        tile = tiles.get(extension)
+        if tile is not None:
             yield tile
 
 
@@ -122,8 +145,17 @@ def offline(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Finding] | 
         return None
     limit = timedelta(minutes=rule.minutes)
     found = {}
-    for tile in members(rule, ctx):
-        if tile.state is OFFLINE and ctx.now - tile.since >= limit:
+    target, tiles = rule.target, ctx.board.tiles
+    candidates: Iterable[str] = ctx.offline
+    if not target.everyone and not target.labels and not target.watched and len(target.extensions) < len(ctx.offline):
+        candidates = sorted(target.extensions, key=extension_sort_key)  # a few numbers: look at those
+    for extension in candidates:
+        tile = tiles.get(extension)
+        if tile is None or tile.state is not OFFLINE:
+            continue
+        if not target.everyone and not target.contains(extension, tile.label, ctx.watched):
+            continue
+        if ctx.now - tile.since >= limit:
             found[tile.extension] = Finding(
                 tile.extension,
                 lambda tile=tile: offline_sentence(tile, ctx.now),  # type: ignore[misc]
@@ -166,24 +198,43 @@ def flapping(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Finding] |
 def online_below(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Finding] | None:
     if not ctx.board_fresh:
         return None
-    total = online = 0
-    for tile in members(rule, ctx):
-        if tile.state is UNKNOWN:
-            continue
-        total += 1
-        online += tile.state is ONLINE
+    online, unreachable, total = online_counts(rule, ctx)
     if not total:
         return {}
     share = 100.0 * online / total
     threshold = rule.percent + (rule.hysteresis if "" in active else 0.0)
     if share >= threshold:
         return {}
+    text = _("Only {online} of {total} extensions are online ({share}%, below {threshold}%)").format(
+        online=online, total=total, share=_pct(round(share, 1)), threshold=_pct(rule.percent))
+    if unreachable:
+        text += "; " + _("{count} more registered but not answering pings").format(count=unreachable)
     return {"": Finding(
-        "",
-        _("Only {online} of {total} extensions are online ({share}%, below {threshold}%)").format(
-            online=online, total=total, share=_pct(round(share, 1)), threshold=_pct(rule.percent)),
-        value=round(share, 1), details={"online": online, "total": total},
+        "", text, value=round(share, 1),
+        details={"online": online, "unreachable": unreachable, "total": total},
     )}
+
+
+def online_counts(rule: Rule, ctx: Context) -> tuple[int, int, int]:
+    """(online, unreachable, known) in the rule's group, as the board's header counts them:
+    online is registered *and* answering pings (:attr:`ExtensionTile.shown`); an unreachable
+    phone is registered but not online; known is every extension but the not-yet-known."""
+    board = ctx.board
+    if rule.target.everyone:  # the board keeps these counts
+        counts = board.counts
+        unreachable = counts[UNREACHABLE]
+        return counts[ONLINE] - unreachable, unreachable, len(board.tiles) - counts[UNKNOWN]
+    online = unreachable = total = 0
+    for tile in members(rule, ctx):
+        state = tile.shown
+        if state is UNKNOWN:
+            continue
+        total += 1
+        if state is ONLINE:
+            online += 1
+        elif state is UNREACHABLE:
+            unreachable += 1
+    return online, unreachable, total
 
 
 def unreachable(rule: Rule, ctx: Context, active: set[str]) -> dict[str, Finding] | None:

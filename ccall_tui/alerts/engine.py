@@ -20,6 +20,8 @@ from typing import Any, Protocol
 from ..api.cdrs import CallRecord
 from ..monitor.events import AuthRejected, FeedEvent, PollFailed, SnapshotApplied
 from ..monitor.feed import Stoppable, Timer, loop_timer
+from ..monitor.roster import extension_sort_key
+from ..monitor.states import ExtensionState
 from .conditions import EVALUATORS, Context, Finding
 from .model import (
     EVENT_KINDS,
@@ -99,8 +101,18 @@ class AlertEngine:
         self._failure_reason: str | None = None
         self._flaps: dict[str, collections.deque[datetime]] = {}
         self._unreachable: dict[str, datetime] = {}
+        # What the registration rules look at, kept from the board's changes so that a poll
+        # and a tick cost what changed (and the alerts), not the size of the board: the
+        # extensions offline (checked against the board's count, and read again whole when
+        # they disagree: a tile forgotten, an engine started after the first answer).
+        self._offline: set[str] = set()
+        self._offline_sorted: list[str] | None = []
+        self._member_cache: dict[str, tuple[tuple[Any, ...], list[str]]] = {}
+        # rule name -> the keys of its active alerts
+        self._keys: dict[str, set[str]] = {}
         self._calls: collections.deque[CallRecord] = collections.deque(maxlen=MAX_CALLS)
         kinds = {rule.kind for rule in self.rules}
+        self._watch_offline = "offline" in kinds
         self._watch_flaps = "flapping" in kinds
         self._watch_pings = "unreachable" in kinds
         self.needs_calls = bool(kinds & CALL_KINDS)
@@ -173,21 +185,54 @@ class AlertEngine:
         if isinstance(event, SnapshotApplied):
             self._failing_since = None
             self._failure_reason = None
-            if self._watch_flaps and not event.changes.first:
-                for extension in event.changes.went_offline:
+            changes = event.changes
+            if self._watch_flaps and not changes.first:
+                for extension in changes.went_offline:
                     self._flaps.setdefault(extension, collections.deque(maxlen=MAX_FLAPS)).append(event.at)
+            if self._watch_offline:
+                self._note_states(changes.state_changed)
             if self._watch_pings:
-                self._observe_pings(event.at)
+                self._observe_pings(event.at, changes)
         elif isinstance(event, (PollFailed, AuthRejected)):
             if self._failing_since is None:
                 self._failing_since = self._clock()
             self._failure_reason = event.message
 
-    def _observe_pings(self, now: datetime) -> None:
+    def _observe_pings(self, now: datetime, changes: Any) -> None:
         """Registered extensions no device of which answers pings, as the board draws them
-        (one definition: monitor.states.extension_reachable), and since when."""
+        (one definition: monitor.states.extension_reachable), and since when. Read again
+        only when the answer changed a state or a reachability (or the count disagrees)."""
+        board = self._feed.board
+        if (not changes.reachability_changed and not changes.state_changed
+                and len(self._unreachable) == board.counts[ExtensionState.UNREACHABLE]):
+            return
         previous = self._unreachable
-        self._unreachable = {ext: previous.get(ext, now) for ext in self._feed.board.unreachable_extensions()}
+        self._unreachable = {ext: previous.get(ext, now) for ext in board.unreachable_extensions()}
+
+    def _note_states(self, extensions: Sequence[str]) -> None:
+        """The offline set, told which tiles changed state."""
+        if not extensions:
+            return
+        tiles, offline = self._feed.board.tiles, self._offline
+        for extension in extensions:
+            tile = tiles.get(extension)
+            if tile is not None and tile.state is ExtensionState.OFFLINE:
+                if extension not in offline:
+                    offline.add(extension)
+                    self._offline_sorted = None
+            elif extension in offline:
+                offline.discard(extension)
+                self._offline_sorted = None
+
+    def _offline_now(self) -> list[str]:
+        """The extensions offline on the board, in number order."""
+        board = self._feed.board
+        if len(self._offline) != board.counts[ExtensionState.OFFLINE]:
+            self._offline = {ext for ext, tile in board.tiles.items() if tile.state is ExtensionState.OFFLINE}
+            self._offline_sorted = None
+        if self._offline_sorted is None:
+            self._offline_sorted = sorted(self._offline, key=extension_sort_key)
+        return self._offline_sorted
 
     def on_calls(self, records: list[CallRecord]) -> None:
         """New call records from the follower (each one once)."""
@@ -219,9 +264,10 @@ class AlertEngine:
             now=now, board=self._feed.board, watched=self.watched, failing_since=self._failing_since,
             failure_reason=self._failure_reason, flap_times=self._flaps,
             unreachable_since=self._unreachable, calls=self._calls,
+            offline=self._offline_now() if self._watch_offline else (), member_cache=self._member_cache,
         )
         for rule in self.rules:
-            active = {key for (name, key) in self._active if name == rule.name}
+            active = set(self._keys.get(rule.name, ()))
             findings = EVALUATORS[rule.kind](rule, ctx, active)
             if findings is None:  # the rule cannot judge now (stale board): nothing changes
                 continue
@@ -255,6 +301,7 @@ class AlertEngine:
             snoozed_until=self._snoozed_keys.get((rule.name, finding.key)),
         )
         self._active[(rule.name, finding.key)] = alert
+        self._keys.setdefault(rule.name, set()).add(finding.key)
         return AlertFired(alert.copy(), now)
 
     def _maybe_resolve(self, rule: Rule, key: str, now: datetime) -> list[AlertEvent]:
@@ -264,6 +311,7 @@ class AlertEngine:
             return []
         del self._clear_since[slot]
         alert = self._active.pop(slot)
+        self._keys[rule.name].discard(key)
         alert.resolved_at = now
         self._recent.appendleft(alert)
         return [AlertResolved(alert.copy(), now)]

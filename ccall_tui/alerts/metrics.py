@@ -171,8 +171,8 @@ class BoardMetrics:
         tiles = _copy_tiles(board)
         latest = dict(board.latest)
 
-        up = GaugeMetricFamily("ccall_extension_up", "1 when the extension is registered, 0 when not",
-                               labels=["extension", "name"])
+        up = GaugeMetricFamily("ccall_extension_up", "1 when the extension is registered (answering pings "
+                               "or not), 0 when not", labels=["extension", "name"])
         devices = GaugeMetricFamily("ccall_extension_devices", "devices registered on the extension",
                                     labels=["extension"])
         ping = GaugeMetricFamily("ccall_extension_ping_ms", "slowest ping of the extension's devices, ms",
@@ -181,7 +181,10 @@ class BoardMetrics:
                                         "devices registered but not answering pings", labels=["extension"])
         flaps = CounterMetricFamily("ccall_extension_flaps", "times the extension went offline since the start",
                                     labels=["extension"])
-        counts = GaugeMetricFamily("ccall_extensions", "extensions by state", labels=["state"])
+        counts = GaugeMetricFamily(
+            "ccall_extensions", "extensions by state, as the board's header counts them: online is registered "
+            "and answering pings, unreachable is registered but not; the states add up to the total",
+            labels=["state"])
         for tile in tiles:
             if tile.state is ExtensionState.UNKNOWN:
                 continue  # before the first answer nothing is known: no 0 that looks like "down"
@@ -201,9 +204,17 @@ class BoardMetrics:
                     unreachable.add_metric([ext], float(down))
             if tile.flaps:
                 flaps.add_metric([ext], float(tile.flaps))
-        for state, count in dict(board.counts).items():
+        by_state = dict(board.counts)
+        registered = by_state[ExtensionState.ONLINE]
+        # the board counts every registered extension as ONLINE and the unreachable ones
+        # among them apart: "online" here is what the header calls online
+        by_state[ExtensionState.ONLINE] = registered - by_state[ExtensionState.UNREACHABLE]
+        for state, count in by_state.items():
             counts.add_metric([state.value], float(count))
-        yield from (up, devices, ping, unreachable, flaps, counts)
+        registered_family = GaugeMetricFamily(
+            "ccall_extensions_registered", "extensions registered, whether or not they answer pings",
+            value=float(registered))
+        yield from (up, devices, ping, unreachable, flaps, counts, registered_family)
 
         with self._lock:
             buckets, poll_sum = list(self._buckets), self._poll_sum
