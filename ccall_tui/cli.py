@@ -336,6 +336,15 @@ def _setup_logging(path: str | None) -> logging.Handler | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if "--check" in arguments and "ext" in arguments:  # a Nagios plugin: exit 3 for all but a verdict
+        from .alerts.check import as_plugin
+
+        return as_plugin(_main, arguments)
+    return _main(arguments)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     # Importing httpx also imports its own command line (click, pygments, rich's progress bars:
     # some 15 ms) unless that fails; this program never runs it, so it is made to fail the way
     # httpx expects when its CLI extras are not installed (None in sys.modules: ImportError).

@@ -141,3 +141,47 @@ def test_an_unreachable_device_rule_counts_from_this_poll(capsys, roster, sim):
         assert f"no ping: {next(iter(unreachable))}" in line
     else:
         assert f"no ping: {len(unreachable)} (" in line
+
+
+def unknown(capsys, *argv):
+    """Run a check that cannot judge: exit 3 and the UNKNOWN line with the reason, whatever stopped it."""
+    code, out, err = run_cli(capsys, *argv)
+    lines = out.splitlines()
+    assert code == 3 and len(lines) == 1 and lines[0].startswith("CCALL UNKNOWN - "), (code, out, err)
+    assert "Traceback" not in out + err and "usage:" not in out
+    return lines[0], err
+
+
+def test_a_broken_config_file_is_unknown_not_critical(capsys, roster):
+    config = roster.parent / "config.toml"
+    config.write_text('[profiles.default]\nroster = ["100-159"]\npoll_interval = "often"\n', encoding="utf-8")
+    line, err = unknown(capsys, "ext", "--check")
+    assert "config.toml, line 3" in line and "poll_interval" in line
+    assert "poll_interval" in err  # what the command said is passed on as well
+    config.write_text('[profiles.default\n', encoding="utf-8")  # not even TOML
+    line, _err = unknown(capsys, "ext", "--check", "--rules")
+    assert "config.toml, line 1" in line
+
+
+@pytest.mark.parametrize("argv", [
+    ("ext", "--check", "--warning-offline"),  # a threshold without its value
+    ("ext", "--check", "--bogus", "5"),  # an option it does not know
+    ("ext", "--check", "--lang", "fr"),
+    ("--poll-interval", "0", "ext", "--check"),  # the main command line's own options
+])
+def test_bad_arguments_are_unknown_with_what_was_wrong(capsys, roster, argv):
+    line, err = unknown(capsys, *argv)
+    reason = line.removeprefix("CCALL UNKNOWN - ")
+    assert reason and reason in err  # argparse's own words, on the status line
+
+
+def test_a_log_file_that_cannot_be_opened_is_unknown(capsys, roster, tmp_path):
+    line, _err = unknown(capsys, "ext", "--check", "--log-file", str(tmp_path / "missing" / "check.log"))
+    assert "cannot open log file" in line
+
+
+def test_help_is_not_a_failure(capsys):
+    with pytest.raises(SystemExit) as done:
+        run_cli(capsys, "ext", "--help")
+    assert done.value.code == 0
+    assert run_cli(capsys, "ext", "--check", "--help")[0] == 0

@@ -1,8 +1,9 @@
 """``ccall-tui ext --check``: a Nagios / Icinga plugin.
 
 One poll of the registrations, one status line with perfdata, and the plugin exit codes:
-0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (any failure to get or read the answer, a broken rules
-file, a bad threshold). Thresholds follow the plugin convention: ``--warning-offline 5`` warns
+0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (anything that is not a verdict on the extensions: a
+failure to get or read the answer, bad arguments, a broken config or rules file, no
+credentials; see :func:`as_plugin`). Thresholds follow the plugin convention: ``--warning-offline 5`` warns
 when *more than* 5 extensions are not online; ``10%`` is a share of the known extensions (the
 roster, the extensions seen before, the ones online now). ``--rules`` evaluates the rules file's
 registration rules once: an offline extension counts from when it was last seen online.
@@ -20,6 +21,7 @@ import argparse
 import logging
 import math
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +114,49 @@ def _summaries(alerts: list[Any]) -> list[str]:
     return parts
 
 
+def is_plugin_call(argv: Sequence[str]) -> bool:
+    """Whether a command line asks for the plugin (``ext … --check``)."""
+    return "--check" in argv and "ext" in argv
+
+
+def as_plugin(run: Callable[[list[str]], int], argv: Sequence[str]) -> int:
+    """Run the command line ``argv`` with ``run`` as a monitoring plugin: whatever stops it
+    before the check could judge (bad arguments, a broken config file, a log file that cannot
+    be opened, the shared dispatcher's own exit codes, which are not Nagios's) is the UNKNOWN
+    line with the reason, and exit 3. What the command wrote to stderr is passed on."""
+    import contextlib
+    import io
+
+    global _answered
+    _answered = False
+    said = io.StringIO()
+    code: int | str | None
+    try:
+        with contextlib.redirect_stderr(said):
+            code = run(list(argv))
+    except SystemExit as exc:  # argparse: bad arguments (2), or --help (0)
+        code = exc.code
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a plugin (logged)
+        log.exception("the check failed")
+        said.write(_("unexpected error: {kind}").format(kind=type(exc).__name__) + "\n")
+        code = UNKNOWN
+    text = said.getvalue()
+    if text:
+        sys.stderr.write(text)
+    if _answered or (code in (0, None) and not text):
+        return int(code or 0)
+    if code in (0, None):  # --help: printed, nothing to judge
+        return 0
+    reason = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    reason = reason.removeprefix("ccall-tui:").strip() or _("exit status {code}").format(code=code)
+    print(f"CCALL UNKNOWN - {_one_line(reason)}")
+    sys.stdout.flush()
+    return UNKNOWN
+
+
+_answered = False
+
+
 def run_check(args: argparse.Namespace, ctx: Context) -> int:
     """Print the one status line; return the plugin exit code. Never a traceback, never
     another code than 0-3."""
@@ -119,6 +164,7 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
 
     from ..errors import AppError
 
+    global _answered
     try:
         warning = Threshold.parse("--warning-offline", args.warning_offline)
         critical = Threshold.parse("--critical-offline", args.critical_offline)
@@ -133,6 +179,7 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
         code, line = UNKNOWN, _("unexpected error: {kind}").format(kind=type(exc).__name__)
     print(f"CCALL {STATUS_WORDS[code]} - {line}")
     sys.stdout.flush()
+    _answered = True
     return code
 
 
