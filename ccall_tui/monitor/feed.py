@@ -47,6 +47,7 @@ from .roster import (
     DISCOVERY_INTERVAL_S,
     discovery_query,
     extensions_from_calls,
+    without_forgotten,
     seen_store_for,
 )
 from .seen import SeenStore
@@ -367,6 +368,9 @@ class BoardFeed:
             log.info("discovery from call records failed: %s", exc.message)
         except Exception:
             log.exception("discovery from call records failed")
+        if found:  # never one the user forgot: only a registration brings it back
+            forgotten = await asyncio.to_thread(self._seen_store.forgotten_extensions, self._clock())
+            found = without_forgotten(found, forgotten)
         if found:
             added = self._board.add_extensions(sorted(found), self._clock())
             renamed = self._board.learn_names(found)

@@ -54,8 +54,8 @@ def extension_rows(
     ``last_seen`` (ISO time, or null when not remembered) and ``registrations``."""
     if now is None:
         now = datetime.now(getattr(profile, "timezone", None))
-    if seen is None:
-        seen = _load_seen(profile, now, demo)
+    if seen is None:  # what is online now is remembered, as the board remembers it
+        seen = _load_seen(profile, now, demo, [ext for ext, regs in snapshot.extensions.items() if regs])
     if not isinstance(seen, dict):
         seen = dict.fromkeys(seen)
     rows = []
@@ -87,7 +87,7 @@ def state_label(row: dict[str, Any]) -> str:
     return ExtensionState.ONLINE.label if row.get("online") else ExtensionState.OFFLINE.label
 
 
-def _load_seen(profile: Any, now: datetime, demo: bool) -> dict[str, datetime]:
-    from .roster import load_seen_extensions
+def _load_seen(profile: Any, now: datetime, demo: bool, online: list[str]) -> dict[str, datetime]:
+    from .roster import remember_online
 
-    return load_seen_extensions(profile, now, demo=demo)
+    return remember_online(profile, online, now, demo=demo)

@@ -6,13 +6,17 @@ the union of three sources:
 * the profile's ``roster`` (ranges and single numbers) with its ``labels``;
 * every extension seen online before, remembered per profile and server (see
   :mod:`ccall_tui.monitor.seen`);
-* optionally, the sources and destinations of recent *local* calls that look like extensions.
+* optionally, the sources and destinations of recent *local* calls that look like extensions
+  (never one the user forgot: only a registration brings that back).
+
+``ccall-tui ext`` remembers what it sees online as the board does (:func:`remember_online`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,8 @@ from typing import Any
 from ..api.cdrs import CallRecord, CdrQuery
 from ..state import StateError
 from .seen import FORGET_AFTER_DAYS, SeenStore, remember_limit
+
+log = logging.getLogger("ccall_tui.monitor")
 
 # Short digit strings are extensions; longer ones are outside numbers.
 EXTENSION_PATTERN = re.compile(r"^\d{2,6}$")
@@ -68,6 +74,42 @@ def load_seen_extensions(profile: Any, now: datetime, *, demo: bool = False) -> 
     return seen_store_for(profile, demo=demo).load(now)
 
 
+def remember_online(
+    profile: Any, online: Iterable[str], now: datetime, *, state_root: Path | None = None, demo: bool = False
+) -> dict[str, datetime]:
+    """Remember ``online`` (extensions registered right now) as seen at ``now``, merged under
+    the lock with what every other instance remembers; returns what is remembered now.
+
+    The board's bound holds: one answer that would grow the set past the limit, or by more
+    than ``GROWTH_MIN`` and more than it held, adds only configured extensions (refreshing
+    the known ones' times still). A disk that refuses is logged and what was there returned.
+    """
+    from .board import GROWTH_MIN
+
+    store = seen_store_for(profile, state_root, demo=demo)
+    held = store.load(now)
+    online = [str(ext) for ext in online]
+    try:
+        roster = set(profile.roster_extensions())
+    except Exception:  # noqa: BLE001 - a bad roster was refused at load
+        roster = set()
+    outside = sum(1 for ext in online if ext not in held and ext not in roster)
+    if len(held) + outside > store.limit or (held and outside > max(GROWTH_MIN, len(held))):
+        log.warning("%d extensions online not remembered: one answer grew the set past its bound", outside)
+        online = [ext for ext in online if ext in held or ext in roster]
+    try:
+        return store.save(dict.fromkeys(online, now), now)
+    except StateError as exc:
+        log.warning("extensions seen online not remembered: %s", exc)
+        return held
+
+
+def without_forgotten(found: Mapping[str, str | None], forgotten: Iterable[str]) -> dict[str, str | None]:
+    """Extensions discovered in call records, less the ones the user forgot."""
+    gone = set(forgotten)
+    return {ext: name for ext, name in found.items() if ext not in gone}
+
+
 # --------------------------------------------------------------------------- discovery
 
 
@@ -107,5 +149,7 @@ __all__ = [
     "extensions_from_calls",
     "load_seen_extensions",
     "looks_like_extension",
+    "remember_online",
     "seen_store_for",
+    "without_forgotten",
 ]

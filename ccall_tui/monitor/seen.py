@@ -174,6 +174,11 @@ class SeenStore:
             return SeenFile()
         return parse_seen_file(load_json(self.path, {}), written)
 
+    def forgotten_extensions(self, now: datetime) -> frozenset[str]:
+        """The extensions forgotten on purpose and not seen online since (for every instance):
+        what only a registration may bring back, never a call record."""
+        return frozenset(self._tidy(self.read_file(now), now).forgotten)
+
     def load(self, now: datetime) -> dict[str, datetime]:
         """Extension -> last seen, without the forgotten, expired or over-the-cap ones."""
         current = self._tidy(self.read_file(now), now)

@@ -38,7 +38,8 @@ def ask_to_forget(screen: Any) -> None:
     if extension in board.roster:
         question = _("Forget that {ext} was seen online? It stays on the board: it is in the configured roster.")
     else:
-        question = _("Forget {ext}? It leaves the board until it is seen online again.")
+        question = _("Forget {ext}? It leaves the board until it registers again; call records do not "
+                     "bring it back.")
 
     def answered(yes: bool | None) -> None:
         if yes:
