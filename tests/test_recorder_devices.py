@@ -81,3 +81,21 @@ def test_a_device_that_leaves_after_its_expiry_is_marked_expired(tmp_path, clock
     assert history.flush()
     assert [d.kind for d in history.timeline("100", t0, gone)] == ["appeared", "left", "expired"]
     history.close()
+
+
+def test_a_device_that_renewed_and_then_left_is_not_marked_expired(tmp_path, clock):
+    """The board does not report a renewal (only the expiry moves): the minute's look at the
+    answer finds the device whose known expiry passed and keeps its new one."""
+    writer = HistoryWriter(tmp_path / "h.sqlite", wall_clock=lambda: clock().timestamp())
+    writer.start()
+    history = History(writer.path, clock().tzinfo, writer=writer)
+    t0 = clock()
+    writer.submit(PollItem(t0.timestamp(), [("100", 1, 1, (_reg("100", t0, expires_in=60),))]))
+    renewed = t0 + timedelta(minutes=2)
+    regs = (_reg("100", renewed, expires_in=3600),)
+    writer.submit(PollItem(renewed.timestamp(), [], (1, 1), {"100": regs}))
+    gone = t0 + timedelta(minutes=3)
+    writer.submit(PollItem(gone.timestamp(), [("100", 2, 0, ())]))
+    assert history.flush()
+    assert [d.kind for d in history.timeline("100", t0, gone)] == ["appeared", "left"]
+    history.close()

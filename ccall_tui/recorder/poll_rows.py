@@ -53,6 +53,10 @@ class FailItem:
     reason: str
 
 
+def _sans_expiry(device: Device) -> tuple[object, ...]:
+    return (device.key, device.agent, device.ip, device.port, device.transport, device.ping)
+
+
 class PollRows:
     """Needs ``tz`` (set by the writer). Call :meth:`_init_rows` first."""
 
@@ -164,8 +168,7 @@ class PollRows:
             self._device_row(conn, at, ext, kind, device, detail)
             if kind == "left" and device.expires is not None and device.expires <= at:
                 self._device_row(conn, at, ext, "expired", device, self._stamp(device.expires))
-        if changes or before != now:
-            self._store_live(conn, ext, now)
+        self._keep_live(conn, ext, before, now)
 
     def _device_row(self, conn: sqlite3.Connection, at: float, ext: str, kind: str, device: Device,
                     detail: str | None) -> None:
@@ -173,6 +176,18 @@ class PollRows:
             "INSERT INTO devices (t, ext, kind, agent, ip, port, transport, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (at, ext, kind, device.agent, device.ip, device.port, device.transport, detail),
         )
+
+    def _keep_live(self, conn: sqlite3.Connection, ext: str, before: list[Device], now: list[Device]) -> None:
+        """Remember ``now`` as the extension's devices. A renewal (only the expiries moved)
+        is kept in memory only: the file's copy is for a restart, whose first answer carries
+        every device again."""
+        if before == now:
+            return
+        if now and [_sans_expiry(d) for d in before] == [_sans_expiry(d) for d in now]:
+            self.live[ext] = now
+            self.expiry.add(ext, now)
+        else:
+            self._store_live(conn, ext, now)
 
     def _store_live(self, conn: sqlite3.Connection, ext: str, devices: list[Device]) -> None:
         self.live[ext] = devices
@@ -209,8 +224,7 @@ class PollRows:
                 if device.expires is not None and device.expires < at and (ext, device.key) not in self._expired:
                     self._expired.add((ext, device.key))
                     self._device_row(conn, at, ext, "expired", device, self._stamp(device.expires))
-            if fresh != known:  # renewed: indexed by its new expiry
-                self._store_live(conn, ext, fresh)
+            self._keep_live(conn, ext, known, fresh)  # renewed: indexed by its new expiry
         if len(self.expiry) > 4 * len(self.live) + 1024:
             self.expiry.rebuild(self.live)
 

@@ -13,6 +13,12 @@ Run: ``python tests/benchmarks/bench_history.py [--quick]``.
   Limit < 20 ms.
 - ``rewind_ms``: the whole board at a random past minute for 2,000 extensions (2 days
   recorded), the slowest of 40. Limit < 200 ms.
+- ``minute_scan_ms_50000``: the writer thread's once-a-minute look at the whole answer of
+  50,000 extensions (one device each, expiries spread over the hour, phones renewing when
+  due, one in a thousand listed past its expiry), median of a few minutes; beside it
+  ``minute_scan_old_ms_50000``, the look as it was before (every device read and compared),
+  on the same answers in the same run, and their ratio. The answers are read from JSON the
+  way the client reads them (rows, parsed only when asked for).
 """
 
 from __future__ import annotations
@@ -29,7 +35,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from ccall_tui.api.registrations import Registration, RegistrationsSnapshot
+import msgspec
+
+from ccall_tui.api.registrations import Registration, RegistrationsSnapshot, read_registrations
+from ccall_tui.recorder.devices import compare, devices_of
 from ccall_tui.monitor.board import ExtensionBoard
 from ccall_tui.monitor.events import SnapshotApplied
 from ccall_tui.recorder.history import History
@@ -131,10 +140,98 @@ def simulate(path: Path, extensions: int, days: float, seed: int = 7) -> float:
     return time.perf_counter() - began
 
 
+def answer_body(n: int, at: float, start: float) -> bytes:
+    """The registrations answer at ``at`` of ``n`` one-phone extensions registered at
+    ``start``: each renews when its expiry comes (an hour), the expiries spread over the hour;
+    one in a thousand is listed 30 s past its expiry."""
+    rows = []
+    for i in range(n):
+        ext = str(100000 + i)
+        expires = start + i * 3600 / n
+        while expires <= at:
+            expires += 3600
+        if i % 1000 == 0:
+            expires = at - 30
+        stamp = datetime.fromtimestamp(expires, TZ).strftime("%Y-%m-%d %H:%M:%S")
+        rows.append({
+            "call-id": f"{ext}-c@198.51.100.{i % 250}", "user": f"{ext}@bench.example",
+            "contact": f'"{ext}" <sip:{ext}@203.0.113.{i % 250}:5060;transport=udp>',
+            "agent": AGENTS[i % 3], "status": f"Registered(UDP)(unknown) exp({stamp}) expsecs({int(expires - at)})",
+            "ping-status": "Reachable", "ping-time": "12.34", "network-ip": f"203.0.113.{i % 250}",
+            "network-port": "5060", "host": "pbx.bench",
+        })
+    return msgspec.json.encode({"response": {"registrations": rows}})
+
+
+def old_scan(writer: HistoryWriter, conn: object, at: float, latest: object) -> None:
+    """The minute's look as it was before: every device of the answer read and compared."""
+    for ext, regs in latest.items():  # type: ignore[attr-defined]
+        known = writer.live.get(ext)
+        if not known:
+            continue
+        fresh = devices_of(regs)
+        changes = compare(known, fresh)
+        for kind, device, detail in changes:
+            writer._device_row(conn, at, ext, kind, device, detail)
+        for device in fresh:
+            if device.expires is not None and device.expires < at and (ext, device.key) not in writer._expired:
+                writer._expired.add((ext, device.key))
+                writer._device_row(conn, at, ext, "expired", device, writer._stamp(device.expires))
+        if changes or fresh != known:
+            writer._store_live(conn, ext, fresh)
+
+
+def bench_minute_scan(n: int, minutes: int) -> tuple[float, float, int, int]:
+    """(new ms, old ms, expired rows new, expired rows old): medians over ``minutes``."""
+    start = START.timestamp()
+    with tempfile.TemporaryDirectory() as tmp:
+        writers = []
+        for name in ("new", "old"):
+            writer = HistoryWriter(Path(tmp) / f"{name}.sqlite", wall_clock=lambda: start)
+            writer.start()
+            first = read_registrations(answer_body(n, start, start), TZ)
+            assert first is not None
+            changed = [(ext, 1, len(regs), regs, False) for ext, regs in first.extensions.items()]
+            writer.submit(PollItem(start, changed, (n, n), None))
+            assert writer.flush(600)
+            writers.append(writer)
+        took: dict[str, list[float]] = {"new": [], "old": []}
+        for minute in range(1, minutes + 1):
+            at = start + 60 * minute
+            body = answer_body(n, at, start)
+            for name, writer in zip(("new", "old"), writers):
+                latest = read_registrations(body, TZ)  # each its own: a parsed row stays parsed
+                assert latest is not None
+                conn = writer._conn  # the writer thread waits on its queue meanwhile
+                assert conn is not None
+                conn.execute("BEGIN")
+                began = time.process_time()
+                if name == "new":
+                    writer._scan(conn, at, latest.extensions)
+                else:
+                    old_scan(writer, conn, at, latest.extensions)
+                took[name].append((time.process_time() - began) * 1000)
+                conn.execute("COMMIT")
+        expired = []
+        for writer in writers:
+            assert writer._conn is not None
+            expired.append(writer._conn.execute("SELECT count(*) FROM devices WHERE kind = 'expired'").fetchone()[0])
+            writer.close(600)
+    return statistics.median(took["new"]), statistics.median(took["old"]), expired[0], expired[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="7 days scaled to 30, fewer rounds")
+    parser.add_argument("--scan-only", action="store_true", help="only the minute's look at 50,000 extensions")
     args = parser.parse_args()
+    new, old, expired_new, expired_old = bench_minute_scan(50_000, 3 if args.quick else 5)
+    assert expired_new == expired_old, (expired_new, expired_old)  # the same facts recorded
+    print(f"minute_scan_ms_50000: {new:.1f} ms", flush=True)
+    print(f"minute_scan_old_ms_50000: {old:.1f} ms", flush=True)
+    print(f"minute_scan_vs_old: {new / old:.3f}", flush=True)
+    if args.scan_only:
+        return
     print(f"record_poll_ms: {bench_record_poll(100 if args.quick else 400):.3f} ms", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
