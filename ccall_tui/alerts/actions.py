@@ -33,160 +33,34 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..api.text import clean_text
-from ..config import ConfigError, _show
-from ..config_load import _number_within, _suggest
 from ..i18n import _
-from .model import AlertAcknowledged, AlertEvent, AlertFired, AlertResolved, AlertSnoozed, AlertSnoozeEnded
+from .delivery_settings import (  # noqa: F401 - the settings are imported from here too
+    DEFAULT_EVENTS,
+    EVENT_WORDS,
+    DeliverySettings,
+    Target,
+    parse_actions,
+)
+from ..monitor.feed import Timer
+from .grouping import EventGroups, group_message
+from .model import AlertEvent
 from .osc import osc_notification
 
 log = logging.getLogger("ccall_tui.alerts.delivery")
 
-EVENT_WORDS: dict[type, str] = {
-    AlertFired: "fired", AlertResolved: "resolved", AlertAcknowledged: "acknowledged",
-    AlertSnoozed: "snoozed", AlertSnoozeEnded: "snooze_ended",
-}
-DEFAULT_EVENTS = frozenset({"fired", "resolved", "snooze_ended"})
-ACTION_KEYS = ("events", "retries", "terminal", "osc", "exec", "apprise")
-EXEC_KEYS = ("command", "timeout", "severity", "events")
-APPRISE_KEYS = ("urls", "severity", "events")
-OSC_MODES = ("9", "777", "both")
 QUEUE_LIMIT = 1000
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 300.0
 # Never handed to a command: the API credentials of the environment.
 SECRET_ENV = ("CCALL_API_KEY", "CCALL_API_SECRET")
 INSTALL_HINT = "pip install 'ccall-tui[notify]'"
-
-
-@dataclass(frozen=True)
-class Target:
-    """One place alerts go: ``kind`` "exec" (``command``) or "apprise" (``urls``)."""
-
-    kind: str
-    index: int
-    command: tuple[str, ...] = ()
-    urls: tuple[str, ...] = ()
-    timeout: float = 10.0
-    severities: frozenset[str] | None = None
-    events: frozenset[str] | None = None
-
-    @property
-    def name(self) -> str:
-        """How logs name it: never the URL (it holds tokens) or the arguments."""
-        if self.kind == "exec":
-            return f"exec[{self.index}] {Path(self.command[0]).name}"
-        schemes = sorted({url.split("://", 1)[0] for url in self.urls if "://" in url})
-        return f"apprise[{self.index}] {','.join(schemes)}"
-
-    def wants(self, event: str, severity: str, default_events: frozenset[str]) -> bool:
-        if self.severities is not None and severity not in self.severities:
-            return False
-        return event in (self.events if self.events is not None else default_events)
-
-
-@dataclass(frozen=True)
-class DeliverySettings:
-    targets: tuple[Target, ...] = ()
-    events: frozenset[str] = DEFAULT_EVENTS
-    retries: int = 3
-    terminal: bool = True
-    osc: str = "both"
-
-
-def parse_actions(raw: Any, profile: str, locate: Callable[..., int | None] | None = None,
-                  path: Path | None = None) -> DeliverySettings:
-    """The ``[profiles.<profile>.actions]`` table -> settings; a located :class:`ConfigError`
-    on any problem. ``locate(table, key, index)`` finds a line (``RuleFile.line_of``)."""
-    if raw is None:
-        return DeliverySettings()
-    base = ("profiles", profile, "actions")
-
-    def fail(detail: str, key: str | None, sub: str | None = None, index: int | None = None) -> ConfigError:
-        table = base + ((sub,) if sub else ())
-        line = locate(table, key, index) if locate is not None else None
-        dotted = ".".join(clean_text(p, limit=40) for p in table + ((key,) if key else ()))
-        return ConfigError(detail, path=path, line=line, key=dotted)
-
-    if not isinstance(raw, dict):
-        raise fail(_("must be a table, like [profiles.{name}.actions]").format(name=profile), None)
-    for key in raw:
-        if key not in ACTION_KEYS:
-            raise fail(_("unknown key; {hint}").format(hint=_suggest(key, ACTION_KEYS)), clean_text(key, limit=40))
-    try:
-        events = _events("events", raw["events"]) if "events" in raw else DEFAULT_EVENTS
-        retries = raw.get("retries", 3)
-        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
-            raise ConfigError(_("must be a whole number from 0 to 10 (got {value})").format(value=_show(retries)),
-                              key="retries")
-        terminal = raw.get("terminal", True)
-        if not isinstance(terminal, bool):
-            raise ConfigError(_("must be true or false (got {value})").format(value=_show(terminal)), key="terminal")
-        osc = raw.get("osc", "both")
-        if osc not in OSC_MODES:
-            raise ConfigError(_("must be \"9\", \"777\" or \"both\" (got {value})").format(value=_show(osc)), key="osc")
-    except ConfigError as exc:
-        raise fail(exc.detail, exc.key) from None
-    targets: list[Target] = []
-    for kind, keys in (("exec", EXEC_KEYS), ("apprise", APPRISE_KEYS)):
-        tables = raw.get(kind, [])
-        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-            raise fail(_("must be a list of tables, like [[profiles.{name}.actions.{kind}]]").format(
-                name=profile, kind=kind), kind)
-        for index, table in enumerate(tables):
-            try:
-                targets.append(_target(kind, keys, table, len(targets)))
-            except ConfigError as exc:
-                raise fail(exc.detail, exc.key, kind, index) from None
-    return DeliverySettings(tuple(targets), events, retries, terminal, str(osc))
-
-
-def _events(key: str, value: Any) -> frozenset[str]:
-    allowed = ", ".join(sorted(set(EVENT_WORDS.values())))
-    if not isinstance(value, list) or not all(isinstance(v, str) and v in EVENT_WORDS.values() for v in value):
-        raise ConfigError(_("must be a list of event names from {allowed} (got {value})").format(
-            allowed=allowed, value=_show(value)), key=key)
-    return frozenset(value)
-
-
-def _target(kind: str, keys: tuple[str, ...], table: Mapping[str, Any], index: int) -> Target:
-    for key in table:
-        if key not in keys:
-            raise ConfigError(_("unknown key; {hint}").format(hint=_suggest(key, keys)), key=clean_text(key, limit=40))
-    values: dict[str, Any] = {}
-    if "severity" in table:
-        severity = table["severity"]
-        items = [severity] if isinstance(severity, str) else severity
-        if not isinstance(items, list) or not items or not all(s in ("warning", "critical") for s in items):
-            raise ConfigError(_("must be \"warning\", \"critical\" or a list of them (got {value})").format(
-                value=_show(severity)), key="severity")
-        values["severities"] = frozenset(items)
-    if "events" in table:
-        values["events"] = _events("events", table["events"])
-    if kind == "exec":
-        command = table.get("command")
-        if (not isinstance(command, list) or not command or not all(isinstance(a, str) for a in command)
-                or not command[0].strip()):
-            raise ConfigError(_("must be the program and its arguments as a list of strings, like "
-                                "[\"/usr/local/bin/notify\", \"--urgent\"] (no shell)"), key="command")
-        values["command"] = tuple(command)
-        if "timeout" in table:
-            values["timeout"] = _number_within("timeout", table["timeout"], 0, 600,
-                                               _("must be a number of seconds above 0, at most 600 (got {value})"),
-                                               above=True)
-    else:
-        urls = table.get("urls")
-        urls = [urls] if isinstance(urls, str) else urls
-        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and "://" in u for u in urls):
-            # Never show the value: Apprise URLs carry tokens and passwords.
-            raise ConfigError(_("must be a list of Apprise URLs, like [\"tgram://TOKEN/CHAT\"]"), key="urls")
-        values["urls"] = tuple(u.strip() for u in urls)
-    return Target(kind, index, **values)
+# Alerts listed in one grouped message's JSON (its count says how many there were).
+PAYLOAD_ALERTS = 1000
 
 
 # ---------------------------------------------------------------------- what is sent
@@ -206,8 +80,17 @@ def alert_title(event: str, alert: Any) -> str:
 
 
 def alert_payload(event: str, alert: Any, profile: str) -> dict[str, Any]:
-    return {"event": event, "profile": profile, "title": alert_title(event, alert),
-            "message": clean_text(alert.message, limit=1000), "alert": alert.to_json()}
+    return group_payload(event, [alert], profile)
+
+
+def group_payload(event: str, alerts: Sequence[Any], profile: str) -> dict[str, Any]:
+    """What is sent for one alert, or for several of one rule told together: ``alert`` is the
+    first of them, ``alerts`` all of them (the first :data:`PAYLOAD_ALERTS`), ``count`` how
+    many, and the message says them all in one sentence."""
+    first = alerts[0]
+    return {"event": event, "profile": profile, "title": alert_title(event, first),
+            "message": clean_text(group_message(event, alerts), limit=1000), "alert": first.to_json(),
+            "count": len(alerts), "alerts": [a.to_json() for a in alerts[:PAYLOAD_ALERTS]]}
 
 
 def alert_environment(payload: Mapping[str, Any], base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -220,6 +103,9 @@ def alert_environment(payload: Mapping[str, Any], base: Mapping[str, str] | None
         "KIND": alert.get("kind"), "SEVERITY": alert.get("severity"), "KEY": alert.get("key"),
         "EXTENSION": alert.get("extension"), "NUMBER": alert.get("number"), "VALUE": alert.get("value"),
         "FIRED_AT": alert.get("fired_at"), "RESOLVED_AT": alert.get("resolved_at"),
+        "COUNT": payload.get("count", 1),
+        "KEYS": ",".join(a.get("number") or a.get("extension") or a.get("key") or ""
+                         for a in payload.get("alerts", (alert,))),
     }
     for name, value in fields.items():
         env["CCALL_ALERT_" + name] = "" if value is None else clean_text(value, limit=1000)
@@ -250,14 +136,18 @@ class Delivery:
 
     ``terminal``: writes a string to the user's terminal (the TUI passes one that goes through
     its driver); None without a terminal (``watch``). ``backoff`` is the first wait before a
-    retry (doubled each time, capped).
+    retry (doubled each time, capped). Events of one rule are told together when they come
+    within the settings' ``group_window_s`` (see :mod:`.grouping`), held on ``timer`` (the
+    running loop's unless given).
     """
 
     def __init__(self, settings: DeliverySettings, *, profile: str,
                  terminal: Callable[[str], object] | None = None,
                  backoff: float = BACKOFF_BASE_S,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 timer: Timer | None = None) -> None:
         self.settings = settings
+        self._groups = EventGroups(self._send, window_s=settings.group_window_s, timer=timer)
         self.backoff = backoff
         self.profile = profile
         self.terminal = terminal
@@ -284,15 +174,34 @@ class Delivery:
         alert = event.alert
         if word == "fired" and alert.snoozed(event.at):
             return  # a snoozed key: recorded by the engine, asks for nobody
-        payload = alert_payload(word, alert, self.profile)
-        if self.terminal is not None and self.settings.terminal and word in self.settings.events:
+        if not self._to_terminal(word) and not any(
+                target.wants(word, alert.severity, self.settings.events) for target in self.settings.targets):
+            return  # nobody wants it
+        self._groups.add(word, alert)
+
+    def _to_terminal(self, word: str) -> bool:
+        return self.terminal is not None and self.settings.terminal and word in self.settings.events
+
+    def _send(self, word: str, alerts: list[Any]) -> None:
+        """Queue one message for ``alerts`` (one, or several of one rule told together)."""
+        payload = group_payload(word, alerts, self.profile)
+        if self._to_terminal(word):
             try:
-                self.terminal(osc_notification(payload["title"], payload["message"], self.settings.osc))
+                self.terminal(osc_notification(payload["title"], payload["message"], self.settings.osc))  # type: ignore[misc]
             except Exception:  # the terminal may be gone; delivery elsewhere goes on (logged)
                 log.exception("terminal notification failed")
         for target in self.settings.targets:
-            if target.wants(word, alert.severity, self.settings.events):
+            if target.wants(word, alerts[0].severity, self.settings.events):
                 self._push(0.0, _Job(target, payload))
+
+    def flush(self) -> None:
+        """Send the events held for grouping now, without waiting for their window."""
+        self._groups.flush_all()
+
+    @property
+    def held(self) -> int:
+        """Events held for grouping, not yet queued."""
+        return self._groups.held
 
     def _push(self, delay: float, job: _Job | None) -> None:
         with self._cond:
@@ -306,7 +215,9 @@ class Delivery:
             self._cond.notify_all()
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop: what is due now is still tried (within ``timeout``), pending retries are not."""
+        """Stop: what is held for grouping and what is due now are still tried (within
+        ``timeout``), pending retries are not."""
+        self.flush()
         with self._cond:
             if self._closed:
                 return
@@ -343,7 +254,9 @@ class Delivery:
                     self._cond.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
-        """Wait until nothing is queued or running (retries included); False on timeout."""
+        """Send what is held for grouping, then wait until nothing is queued or running
+        (retries included); False on timeout."""
+        self.flush()
         deadline = self._monotonic() + timeout
         with self._cond:
             while self._busy or any(job is not None for _due, _n, job in self._heap):

@@ -40,6 +40,7 @@ class AlertBanner(Static):
     def show_alerts(self, alerts: Sequence[Alert], now: datetime, *, wall: bool = False) -> None:
         """Draw ``alerts`` (critical first, as the engine lists them); hidden when none."""
         from ...alerts.conditions import duration_text
+        from ...alerts.grouping import banner_lines
 
         self.wall = wall
         self.set_class(bool(alerts), "-shown")
@@ -53,14 +54,15 @@ class AlertBanner(Static):
         if self.app.size.height < SHORT_SCREEN:
             limit = min(limit, 2)  # a 24-line terminal keeps its board
         text = Text()
-        for index, alert in enumerate(alerts[:limit]):
+        lines = banner_lines(alerts)  # one line per rule: a site down is one line, not forty
+        for index, line in enumerate(lines[:limit]):
             if index:
                 text.append("\n\n" if wall else "\n")
-            mark = "‼ " if alert.severity == "critical" else "! "
-            text.append(mark + alert.message)  # the message holds names from the server: plain text
-            text.append("  " + _("{duration} ago").format(duration=duration_text(now - alert.fired_at)),
+            mark = "‼ " if line.severity == "critical" else "! "
+            text.append(mark + line.text)  # the message holds names from the server: plain text
+            text.append("  " + _("{duration} ago").format(duration=duration_text(now - line.fired_at)),
                         style="not bold")
-        more = len(alerts) - limit
+        more = sum(line.count for line in lines[limit:])  # alerts not shown
         if more > 0:
             text.append("\n" + _("… and {n} more (a: the alert list)").format(n=more), style="not bold")
         elif not wall:
