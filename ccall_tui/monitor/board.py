@@ -290,7 +290,7 @@ class ExtensionBoard(BoardReachability):
             self._remember(changes, now)
         for event in changes.events:
             self.events.add(event)
-        self.online_history.add(counts[ONLINE])
+        self.online_history.add(counts[ONLINE] - counts[UNREACHABLE])  # as the header counts: answering
         self.updated_at = now
         return changes
 
