@@ -26,7 +26,7 @@ from .call_values import clock as read_clock
 from .call_values import moment as read_moment
 from .call_values import seconds as read_seconds
 from .call_values import text as read_text
-from .cdrs import CallRecord, CdrPage, _cause, _direction, _url, parse_paging
+from .cdrs import CallRecord, CdrPage, Paging, _cause, _direction, _url, parse_paging
 from .values import _NULLS, MAX_CALL_SECONDS, MAX_PDD_SECONDS, float_or_none
 
 _Id = str | int | None
@@ -75,13 +75,28 @@ _DECODER = msgspec.json.Decoder(_Answer)
 _GENERIC = msgspec.json.Decoder()
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """A record the typed structs cannot tell apart from another shape: read the page the
     tolerant way."""
 
 
 def read_cdrs(content: bytes, tz: ZoneInfo) -> CdrPage | None:
     """The page in ``content`` (UTF-8 JSON), or None when it is not the usual shape."""
+    answer = decode_answer(content)
+    if answer is None:
+        return None
+    page = _PageBytes(bytes(content))
+    try:
+        minutes = _MINUTES.setdefault(tz, {})
+        records = _records(answer.response, tz, page, minutes)
+    except Refused:
+        return None
+    return CdrPage(records=records, paging=paging_of(answer))
+
+
+def decode_answer(content: bytes) -> _Answer | None:
+    """The answer in ``content`` decoded into the typed structs, or None when it is not the
+    usual shape (the tolerant path reads it then)."""
     try:
         answer = _DECODER.decode(content)
     except (msgspec.DecodeError, ValueError, RecursionError):
@@ -92,19 +107,28 @@ def read_cdrs(content: bytes, tz: ZoneInfo) -> CdrPage | None:
         and paging.prev_page is None and paging.next_page is None and paging.txtdesc is None
     ):
         return None  # no paging, or paging kept elsewhere: the tolerant path looks for it
-    page = _PageBytes(bytes(content))
-    try:
-        minutes = _MINUTES.setdefault(tz, {})
-        records = _records(answer.response, tz, page, minutes)
-    except _Refused:
+    return answer
+
+
+def paging_of(answer: _Answer) -> Paging | None:
+    """The answer's paging metadata, read as the tolerant path reads it."""
+    paging = answer.paging
+    if paging is None:
         return None
-    return CdrPage(
-        records=records,
-        paging=parse_paging({
-            "page_current": paging.page_current, "page_count": paging.page_count,
-            "record_count": paging.record_count, "limit": paging.limit,
-            "prev_page": paging.prev_page, "next_page": paging.next_page, "txtdesc": paging.txtdesc,
-        }),
+    return parse_paging({
+        "page_current": paging.page_current, "page_count": paging.page_count,
+        "record_count": paging.record_count, "limit": paging.limit,
+        "prev_page": paging.prev_page, "next_page": paging.next_page, "txtdesc": paging.txtdesc,
+    })
+
+
+def unlabelled(c: _Cdr) -> bool:
+    """True for a record with none of the fields that tell a call (start, numbers, direction,
+    any id): absent (the tolerant path skips it) or all null (it keeps it), which only the
+    record as a dict can tell apart."""
+    return c.start is None and c.source is None and c.destination is None and c.direction is None and (
+        c.call_id is None and c.uuid is None and c.xml_cdr_uuid is None and c.underscore_id is None
+        and c.id is None
     )
 
 
@@ -123,11 +147,8 @@ def _records(
     for index, item in enumerate(items):
         c = item.Cdr
         start: Any = c.start
-        if start is None and c.source is None and c.destination is None and c.direction is None and (
-            c.call_id is None and c.uuid is None and c.xml_cdr_uuid is None and c.underscore_id is None
-            and c.id is None
-        ):
-            raise _Refused  # absent (skipped) or all null (kept): only the dict can tell
+        if start is None and unlabelled(c):
+            raise Refused
         call_id: Any = c.call_id
         if not (
             type(call_id) is str and 0 < len(call_id) <= 500 and call_id.isprintable()

@@ -10,7 +10,7 @@ import ssl
 import time
 from pathlib import Path
 from collections.abc import Mapping
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -62,6 +62,7 @@ class HasCredentials(Protocol):
 
 
 ProgressCallback = Callable[[int, int | None], Any]
+_Page = TypeVar("_Page")
 
 
 class CcallClient:
@@ -151,18 +152,31 @@ class CcallClient:
 
     async def cdrs(self, query: CdrQuery) -> CdrPage:
         """One page (or the whole answer, without paging) of call records."""
+        page: CdrPage = await self.cdrs_read(query, read_cdrs)
+        return page
+
+    async def cdrs_read(self, query: CdrQuery, fast: Callable[[bytes, ZoneInfo], _Page | None]) -> _Page | CdrPage:
+        """One page of call records, the usual shape read by ``fast(body, tz)`` straight from
+        its bytes (an export's CSV rows); an answer ``fast`` does not take (None) is read the
+        tolerant way, as ``cdrs`` reads it."""
         submission = query.to_submission(self.tz)
         if self.domain_name:
             submission["domain_name"] = self.domain_name
-        page: CdrPage = await self._post("/cdrs/json", submission, read=self._read_cdrs)
+
+        def read(response: httpx.Response, content: bytes) -> _Page | CdrPage:
+            return self._read_cdrs(response, content, fast)
+
+        page: _Page | CdrPage = await self._post("/cdrs/json", submission, read=read)
         return page
 
-    def _read_cdrs(self, response: httpx.Response, content: bytes) -> CdrPage:
-        """The answer's body -> CdrPage: the usual page straight from its bytes (see
+    def _read_cdrs(
+        self, response: httpx.Response, content: bytes, fast: Callable[[bytes, ZoneInfo], _Page | None]
+    ) -> _Page | CdrPage:
+        """The answer's body -> a page: the usual page straight from its bytes (see
         ``cdrs_fast``), anything else after the general checks of an answer."""
         if 200 <= response.status_code < 300 and "html" not in response.headers.get("Content-Type", "").lower():
             if (response.charset_encoding or "utf-8").lower() in ("utf-8", "utf8"):
-                page = read_cdrs(content, self.tz)
+                page = fast(content, self.tz)
                 if page is not None:
                     return page
         return parse_cdrs(self._decode(response, content), self.tz)

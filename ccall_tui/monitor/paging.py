@@ -11,16 +11,16 @@ that the command line and the call browser show as one line.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, AsyncIterator, Callable
+from datetime import datetime, tzinfo
+from typing import Any, AsyncIterator, Awaitable, Callable, Sequence, TypeVar
 
 from ..api.client import CcallClient
 from ..api.cdrs import CallRecord, CdrPage, CdrQuery, Paging
 from ..i18n import _
+from .page_window import PageWindow
 
 DEFAULT_PAGE_SIZE = 500
 DEFAULT_CONCURRENCY = 4
@@ -32,6 +32,7 @@ RECENT_PAGES = 16
 """Call ids of this many recent pages are remembered to drop repeats: a row that shifted
 into the next page repeats near where it was, so memory stays bounded on huge exports."""
 
+_P = TypeVar("_P", bound=Any)
 PageProgress = Callable[[int, int | None, int], Any]
 """Called as ``progress(pages_done, pages_total_or_None, records_so_far)``."""
 
@@ -125,44 +126,52 @@ async def iter_pages(
     now: datetime | None = None,
     max_pages: int = MAX_PAGES,
 ) -> AsyncIterator[CdrPage]:
-    """Yield every page of ``query`` in page order, each without calls already yielded.
+    """Yield every page of ``query`` in page order, each without calls already yielded
+    (``walk_pages`` with the client's pages of call records)."""
+    async for page in walk_pages(
+        client.cdrs, query, tz=client.tz, page_size=page_size, concurrency=concurrency,
+        progress=progress, report=report, now=now, max_pages=max_pages,
+    ):
+        yield page
 
-    The first page tells how many pages there should be; pages 2.. are fetched with at most
-    ``concurrency`` requests in flight through a sliding window, so memory stays bounded.
+
+async def walk_pages(
+    fetch: Callable[[CdrQuery], Awaitable[_P]],
+    query: CdrQuery,
+    *,
+    tz: tzinfo,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: PageProgress | None = None,
+    report: PagingReport | None = None,
+    now: datetime | None = None,
+    max_pages: int = MAX_PAGES,
+) -> AsyncIterator[_P]:
+    """Yield every page ``fetch`` reads of ``query``, in page order, each without calls
+    already yielded (a page is a ``CdrPage`` or anything shaped like one: ``records``, each
+    with a ``call_id``, ``paging`` and ``skipped``).
+
+    The first page tells how many pages there should be; pages 2.. are fetched with
+    ``concurrency`` requests in flight at all times (``PageWindow``: a page asked for the moment
+    one arrives, however far ahead, pages handed out in order), so memory stays bounded.
     Pages past the first page's count (a result that grew) or without any count are
     followed one at a time while ``next_page`` says so and the bound allows. A stop for a
     reason is not an error: the pages read so far were yielded and ``report`` says why.
     """
     report = report if report is not None else PagingReport()
-    now = now or datetime.now(client.tz)
+    now = now or datetime.now(tz)
     pinned = pin_query(query, now)
     if pinned is not query:
         report.pinned_to = pinned.date_to
     base = replace(pinned, limit=page_size, page=1)
     walk = _Walk(report, page_size, max(1, max_pages))
-    concurrency = max(1, concurrency)
     # Pages 1..concurrency are asked for at once: waiting for page 1's count before asking
     # for page 2 would cost a whole answer's latency. What the count then rules out is
     # cancelled (a page past the last one is empty, and an empty page ends the walk anyway).
-    pending: dict[int, asyncio.Future[CdrPage]] = {}
-
-    def start(number: int) -> None:
-        pending[number] = asyncio.ensure_future(client.cdrs(base.with_page(number)))
-
-    async def fetch(number: int) -> CdrPage:
-        task = pending.pop(number, None)
-        if task is None:
-            return await client.cdrs(base.with_page(number))
-        if task.done():
-            # Awaiting a finished page does not pause: this does, so an export cancelled
-            # (escape) while a page was written stops here, not pages later.
-            await asyncio.sleep(0)
-        return await task
-
+    window = PageWindow(fetch, base, max(1, concurrency), min(max(1, concurrency), walk.ceiling))
     try:
-        for number in range(2, min(concurrency, walk.ceiling) + 1):
-            start(number)
-        first = await client.cdrs(base)
+        window.fill()
+        first = await fetch(base)
         page = walk.accept(1, first)
         planned = walk.plan(first)
         if progress:
@@ -175,18 +184,9 @@ async def iter_pages(
 
         number, last = 1, first
         if planned is not None and planned > 1:
-            for extra in [n for n in pending if n > planned]:
-                pending.pop(extra).cancel()
-            next_to_start = max(pending, default=1) + 1
+            window.plan(planned)
             for number in range(2, planned + 1):
-                while next_to_start <= planned and next_to_start < number + concurrency:
-                    start(next_to_start)
-                    next_to_start += 1
-                last = await fetch(number)
-                # This page is in hand: its place goes to the next one before it is written.
-                if next_to_start <= planned and next_to_start <= number + concurrency:
-                    start(next_to_start)
-                    next_to_start += 1
+                last = await window.take(number)
                 page = walk.accept(number, last)
                 if progress:
                     progress(number, planned, report.records)
@@ -199,7 +199,7 @@ async def iter_pages(
         # Beyond the announced count (or without one): one page at a time, while bounded.
         while walk.wants_more(number, last):
             number += 1
-            last = await fetch(number)
+            last = await window.take(number)
             page = walk.accept(number, last)
             if progress:
                 progress(number, None if planned is None else max(planned, number), report.records)
@@ -209,10 +209,7 @@ async def iter_pages(
             if walk.finished:
                 return
     finally:
-        for task in pending.values():
-            task.cancel()
-        if pending:
-            await asyncio.gather(*pending.values(), return_exceptions=True)
+        await window.close()
 
 
 async def fetch_all(
@@ -250,11 +247,11 @@ class _Walk:
         # the pages' sets never overlap and forgetting one page is a set difference.
         self._recent: collections.deque[set[str]] = collections.deque()
         self._recent_ids: set[str] = set()
-        self._previous: tuple[CallRecord, ...] | None = None
+        self._previous: Sequence[Any] | None = None
 
-    def plan(self, first: CdrPage) -> int | None:
+    def plan(self, first: Any) -> int | None:
         """How many pages to fetch concurrently: the announced count, within the bound."""
-        paging = first.paging
+        paging: Paging | None = first.paging
         if paging is None:
             return 1
         if first.records and paging.has_next:
@@ -277,7 +274,7 @@ class _Walk:
         needed = math.ceil(max(0, paging.record_count) / max(1, self.rows_per_page))
         return max(1, min(self.ceiling, needed + SLACK_PAGES))
 
-    def wants_more(self, number: int, last: CdrPage) -> bool:
+    def wants_more(self, number: int, last: Any) -> bool:
         """Whether to ask for page ``number + 1``; records why not when it must refuse."""
         if self.finished or last.paging is None or not last.paging.has_next:
             return False
@@ -291,11 +288,11 @@ class _Walk:
             self._stop(BOUND, number)
         return False
 
-    def accept(self, number: int, page: CdrPage) -> CdrPage | None:
+    def accept(self, number: int, page: _P) -> _P | None:
         """``page`` without repeated calls, or None when it must not be used (and why)."""
         report = self.report
         report.pages = number
-        paging = page.paging
+        paging: Paging | None = page.paging
         if number > 1 and paging is not None and paging.page_current is not None and paging.page_current != number:
             self._stop(STUCK, number, sent=paging.page_current)
             return None
@@ -310,13 +307,14 @@ class _Walk:
         self._previous = page.records
         recent = self._recent_ids
         ids = [record.call_id for record in page.records]
-        seen: set[str] = set(ids)  # type: ignore[arg-type]  # None is taken out below
-        kept: list[CallRecord] | tuple[CallRecord, ...] = page.records
+        seen: set[str] = set(ids)  # None is taken out below
+        kept: Sequence[Any] = page.records
         dropped = 0
         if len(seen) < len(ids) or None in seen or not recent.isdisjoint(seen):
             # A repeat, or calls without an id: record by record (the usual page is not).
             seen = set()
-            kept = []
+            kept_now: list[Any] = []
+            kept = kept_now
             for record in page.records:
                 call_id = record.call_id
                 if call_id is not None:
@@ -324,7 +322,7 @@ class _Walk:
                         dropped += 1
                         continue
                     seen.add(call_id)
-                kept.append(record)
+                kept_now.append(record)
         if len(self._recent) == RECENT_PAGES:
             recent -= self._recent.popleft()
         self._recent.append(seen)

@@ -22,8 +22,17 @@ Prints one line per figure, ``name: value unit``:
   - ``export_wall_speedup``: the naive script's wall time / the app's at concurrency 4.
     Target >= 4;
   - ``export_20000_speedup``: the app at concurrency 4 against itself one page at a time;
+  - ``bare_concurrent_speedup``: the naive script's wall time / bare requests for the same
+    pages, four at a time, each body read whole and nothing else done (a fresh
+    ``httpx.AsyncClient``, made inside the timing as the app's is): the most that four
+    requests at a time can give on this machine, measured in the same run;
   - ``export_same_rows_same_order``: whether every run wrote the same rows in the same order
     (and as many as the naive script).
+
+Fair to both sides: the same simulator process, range and pages; each side makes its HTTP
+client inside its timing; both read every page once before the timed runs (the simulator
+writes its pages then), and before each timed run of the app the values it keeps from call
+to call (names, minutes, talk times) are forgotten, so every run is a first export.
 """
 
 from __future__ import annotations
@@ -39,6 +48,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from tempfile import mkdtemp
 from zoneinfo import ZoneInfo
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -142,8 +153,25 @@ def _digest(path: Path) -> tuple[str, int]:
     return hashlib.sha256(data).hexdigest(), data.count(b"\n") - 1
 
 
+def _forget_kept_values() -> None:
+    """Empty what the app keeps from one call record to the next, as in a fresh process."""
+    from ccall_tui.api import call_values, cdrs_fast
+    from ccall_tui.monitor import csv_rows
+
+    kept = {
+        call_values: ("_CLOCKS", "_MINUTES"),
+        cdrs_fast: ("_TEXTS", "_DIRECTIONS", "_CAUSES"),
+        csv_rows: ("_NUMBERS", "_MINUTES", "_TEXT_CELLS", "_DIRECTION_CELLS", "_CAUSE_CELLS", "_TTA_CELLS",
+                   "_TALK_CELLS", "_PDD_CELLS", "_MOS_CELLS", "_ZONE_MINUTES"),
+    }
+    for module, names in kept.items():
+        for name in names:
+            getattr(module, name).clear()
+
+
 async def _app_export(url: str, query: CdrQuery, target: Path, concurrency: int) -> tuple[float, float, int]:
     """(wall s, CPU s, records) of one export by the app, its client made inside the timing."""
+    _forget_kept_values()
     started, cpu = time.perf_counter(), time.process_time()
     async with CcallClient(url, Credentials("demo", "demo"), timeout=60.0) as client:
         count = await export_to_file(
@@ -161,6 +189,29 @@ def _naive_export(url: str, query: CdrQuery, target: Path) -> tuple[float, float
     return time.perf_counter() - started, time.process_time() - cpu, count
 
 
+async def _bare_requests(url: str, query: CdrQuery, pages: int, concurrency: int) -> tuple[float, float, int]:
+    """(wall s, CPU s, bytes) of asking for pages 1..``pages`` ``concurrency`` at a time and
+    reading each body whole, nothing decoded nor written: the ceiling of the export."""
+    body = {
+        "api_key": "demo", "api_secret": "demo", "limit": EXPORT_PAGE_SIZE,
+        "date_range": {"from": f"{query.date_from:%Y-%m-%d %H:%M}", "to": f"{query.date_to:%Y-%m-%d %H:%M}"},
+    }
+    numbers = iter(range(1, pages + 1))
+    received = 0
+
+    async def worker(http: httpx.AsyncClient) -> None:
+        nonlocal received
+        for number in numbers:
+            async with http.stream("POST", "/cdrs/json", json={"submission": {**body, "page": number}}) as answer:
+                content = await answer.aread()
+                received += len(content)
+
+    started, cpu = time.perf_counter(), time.process_time()
+    async with httpx.AsyncClient(base_url=url, timeout=60.0) as http:
+        await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+    return time.perf_counter() - started, time.process_time() - cpu, received
+
+
 def export_figures(concurrency: int, latency_s: float, runs: int) -> dict[str, object]:
     end = today_midnight()  # a range in the past: the same calls in every run
     with Simulator("--extensions", "200", "--calls-per-day", "12000", "--precompute") as pbx:
@@ -169,24 +220,31 @@ def export_figures(concurrency: int, latency_s: float, runs: int) -> dict[str, o
             async with CcallClient(pbx.url, Credentials("demo", "demo"), timeout=60.0) as client:
                 return await _range_with(client, EXPORT_TARGET, end)
 
-        start, _found = asyncio.run(find())
+        start, found = asyncio.run(find())
         query = CdrQuery(date_from=start, date_to=end)
         folder = Path(mkdtemp(prefix="ccall-bench-export-"))
         # Once unmeasured: the simulator writes every page now, and both sides are warm.
         asyncio.run(_app_export(pbx.url, query, folder / "warm.csv", 8))
         _naive_export(pbx.url, query, folder / "warm-naive.csv")
+        pages = -(-found // EXPORT_PAGE_SIZE)
+        asyncio.run(_bare_requests(pbx.url, query, pages, concurrency))
         pbx.faults(latency_s=latency_s)
-        results: dict[str, list[tuple[float, float, int]]] = {"naive": [], "sequential": [], "concurrent": []}
+        results: dict[str, list[tuple[float, float, int]]] = {"naive": [], "sequential": [], "concurrent": [], "bare": []}
         digests = set()
-        for run in range(runs):  # interleaved, so a busy moment of the machine hits all three
+        for run in range(runs):  # interleaved, so a busy moment of the machine hits them all
             results["naive"].append(_naive_export(pbx.url, query, folder / "naive.csv"))
             for label, level in (("sequential", 1), ("concurrent", concurrency)):
                 target = folder / f"{label}-{run}.csv"
                 results[label].append(asyncio.run(_app_export(pbx.url, query, target, level)))
                 digests.add(_digest(target))
-    naive, sequential, concurrent = (
-        [statistics.median(r[i] for r in results[k]) for i in range(3)] for k in ("naive", "sequential", "concurrent")
+            results["bare"].append(asyncio.run(_bare_requests(pbx.url, query, pages, concurrency)))
+    naive, sequential, concurrent, bare = (
+        [statistics.median(r[i] for r in results[k]) for i in range(3)]
+        for k in ("naive", "sequential", "concurrent", "bare")
     )
+    # Speedups of the runs side by side (each run's naive wall / that run's app wall), as a range.
+    wall_speedups = [n[0] / c[0] for n, c in zip(results["naive"], results["concurrent"])]
+    bare_speedups = [n[0] / b[0] for n, b in zip(results["naive"], results["bare"])]
     records = int(concurrent[2])
     return {
         "records": records,
@@ -198,7 +256,12 @@ def export_figures(concurrency: int, latency_s: float, runs: int) -> dict[str, o
         "export_cpu_us": concurrent[1] / records * 1e6,
         "sequential_cpu_us": sequential[1] / records * 1e6,
         "naive_cpu_us": naive[1] / int(naive[2]) * 1e6,
+        "bare_s": bare[0],
+        "bare_cpu_us": bare[1] / records * 1e6,
         "wall_speedup": naive[0] / concurrent[0],
+        "wall_speedups": wall_speedups,
+        "bare_speedup": naive[0] / bare[0],
+        "bare_speedups": bare_speedups,
         "speedup": sequential[0] / concurrent[0],
         "same_rows_same_order": len(digests) == 1 and int(naive[2]) == records,
     }
@@ -236,10 +299,20 @@ def export_main(args: argparse.Namespace) -> int:
     print(f"export_naive_s: {export['naive_s']:.2f} s")
     print(f"export_sequential_s: {export['sequential_s']:.2f} s")
     print(f"export_concurrent_s: {export['concurrent_s']:.2f} s (concurrency {args.concurrency})")
-    print(f"export_wall_speedup: {export['wall_speedup']:.2f} x (naive script / app at concurrency {args.concurrency})")
+    print(f"export_bare_s: {export['bare_s']:.2f} s (bare requests, concurrency {args.concurrency}; "
+          f"CPU {export['bare_cpu_us']:.1f} us a record)")
+    print(f"export_wall_speedup: {export['wall_speedup']:.2f} x (naive script / app at concurrency {args.concurrency}; "
+          f"runs {_spread(export['wall_speedups'])})")
+    print(f"bare_concurrent_speedup: {export['bare_speedup']:.2f} x (naive script / bare requests at concurrency "
+          f"{args.concurrency}: the ceiling; runs {_spread(export['bare_speedups'])})")
     print(f"export_20000_speedup: {export['speedup']:.2f} x (app one page at a time / concurrency {args.concurrency})")
     print(f"export_same_rows_same_order: {'yes' if export['same_rows_same_order'] else 'NO'}")
     return 0 if export["same_rows_same_order"] else 1
+
+def _spread(values: object) -> str:
+    numbers = sorted(values)  # type: ignore[call-overload]
+    return f"{numbers[0]:.2f}-{numbers[-1]:.2f}" if numbers else "-"
+
 
 if __name__ == "__main__":
     sys.exit(main())

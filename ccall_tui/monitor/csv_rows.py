@@ -1,0 +1,385 @@
+"""CSV rows of call records: from records, and straight from a page's bytes for an export.
+
+Every row is the very line ``csv.writer`` writes for a record's twelve cells (``CALL_FIELDS``:
+a time in ISO form, numbers as ``repr`` writes them, a text cell that starts like a formula
+guarded with a quote), without a line break. A row none of whose cells holds a comma, a quote
+or a line break, nor starts like a formula, is its cells joined by commas; any other row is
+left to ``csv.writer`` itself.
+
+:func:`read_rows` makes the rows of the usual ``/cdrs/json`` page without a record object in
+between: the typed structs of :mod:`..api.cdrs_fast` give each field as it was sent, and each
+cell's text is the text of the value the tolerant reader makes of it (the same readers), kept
+by what was sent (numbers, names, causes, talk times and minutes repeat from call to call).
+A cell that needs quoting is never kept, so a row that holds one is always written carefully.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from msgspec.structs import astuple
+
+from ..api.call_values import clock as read_clock
+from ..api.call_values import moment as read_moment
+from ..api.call_values import seconds as read_seconds
+from ..api.call_values import text as read_text
+from ..api.cdrs import CALL_FIELDS, CallRecord, CdrPage, Paging, _cause, _direction, _url
+from ..api.cdrs_fast import Refused, decode_answer, paging_of, unlabelled
+from ..api.values import _DATE_ORDER, _NULLS, MAX_CALL_SECONDS, MAX_PDD_SECONDS, float_or_none, pbx_time
+
+
+class Row(msgspec.Struct, frozen=True, gc=False):
+    """One call as a CSV line (no line break), with its id for dropping repeats."""
+
+    call_id: str | None
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class CsvPage:
+    """A page of call records as CSV rows; walked like a ``CdrPage`` (``paging.py``)."""
+
+    records: tuple[Row, ...]
+    paging: Paging | None = None
+    skipped: int = 0
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+def rows_of(page: CdrPage) -> CsvPage:
+    """A page read the tolerant way, as rows."""
+    lines = record_lines(page.records)
+    return CsvPage(
+        tuple(Row(record.call_id, line) for record, line in zip(page.records, lines)),
+        page.paging, page.skipped,
+    )
+
+
+# ---------------------------------------------------------------------- from records
+
+
+def record_lines(records: Iterable[CallRecord]) -> list[str]:
+    """The CSV line of each record."""
+    t = _iso_time
+    fields = astuple
+    formula = _FORMULA_STARTS
+    number, text = _NUMBERS.get, _number_text
+    minutes, seconds = _MINUTES, _SECONDS
+    lines: list[str] = []
+    for record in records:
+        call_id, start, direction, source, cid_name, destination, status, tta, talk, pdd, mos, url, _sent = (
+            fields(record)
+        )
+        if start is None:
+            when = ""
+        else:  # _iso_time, inline: the minute's text, kept, and the seconds
+            parts = minutes.get(
+                (start.tzinfo, start.fold, start.year, start.month, start.day, start.hour, start.minute)
+            )
+            when = parts[0] + seconds[start.second] + parts[1] if parts and not start.microsecond else t(start) or ""
+        cells = (
+            call_id or "", when, direction or "", source or "", cid_name or "",
+            destination or "", status or "",
+            number(tta) or text(tta), number(talk) or text(talk),
+            number(pdd) or text(pdd), number(mos) or text(mos),
+            url or "",
+        )
+        line = ",".join(cells)
+        # Times and numbers never start with = + - @ nor hold a comma, a quote or a line
+        # break: one look at the joined line tells whether any text cell needs more.
+        if (
+            line.count(",") != 11 or line[:1] in formula or ",=" in line or ",+" in line or ",-" in line
+            or ",@" in line or '"' in line or "\n" in line or "\r" in line
+        ):
+            line = careful_line(cells)
+        lines.append(line)
+    return lines
+
+
+def careful_line(cells: Iterable[str]) -> str:
+    """A row as ``csv.writer`` writes it, a text that starts like a formula guarded."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([_csv_text(cell) for cell in cells])
+    return buffer.getvalue()[:-1]
+
+
+def header_line() -> str:
+    return careful_line(CALL_FIELDS)
+
+
+def _number_text(value: float | None) -> str:
+    """A number cell as csv writes it (``repr``), kept: talk times, delays and scores repeat."""
+    if value is None:
+        return ""
+    text = repr(value)
+    if value:  # 0.0 and -0.0 are one key, not one text
+        if len(_NUMBERS) >= _KEEP:
+            _NUMBERS.clear()
+        _NUMBERS[value] = text
+    return text
+
+
+_NUMBERS: dict[float, str] = {}
+
+
+def _iso_time(moment: datetime | None) -> str | None:
+    """``moment.isoformat()``, its minute's text made once (an aware time's isoformat costs
+    more than the rest of a CSV row): the seconds are the only part that differs within a
+    minute of one timezone, offset and fold included. Times before 1980 (offsets of odd
+    seconds in some zones' history) and with microseconds take isoformat itself."""
+    if moment is None:
+        return None
+    if moment.microsecond or moment.year < 1980:
+        return moment.isoformat()
+    key = (moment.tzinfo, moment.fold, moment.year, moment.month, moment.day, moment.hour, moment.minute)
+    parts = _MINUTES.get(key)
+    if parts is None:
+        text = moment.replace(second=0).isoformat()
+        parts = (text[:17], text[19:])
+        if len(_MINUTES) >= _KEEP:
+            _MINUTES.clear()
+        _MINUTES[key] = parts
+    return parts[0] + _SECONDS[moment.second] + parts[1]
+
+
+_MINUTES: dict[tuple[Any, ...], tuple[str, str]] = {}
+_SECONDS = tuple(f"{second:02d}" for second in range(60))
+
+
+def _csv_text(value: str | None) -> str:
+    """A text cell: empty for None; one that starts like a formula is quoted so that it
+    cannot run in a spreadsheet (a caller name of ``=HYPERLINK(...)``), numbers excepted."""
+    if value is None:
+        return ""
+    if value[:1] in _FORMULA_STARTS and not _numeric(value):
+        return "'" + value
+    return value
+
+
+_FORMULA_STARTS = frozenset("=+-@")
+
+
+def _numeric(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _plain(cell: str) -> bool:
+    """True when a text cell can be joined as it is (nothing to quote or guard)."""
+    return not (
+        cell[:1] in _FORMULA_STARTS or "," in cell or '"' in cell or "\n" in cell or "\r" in cell
+    )
+
+
+# ---------------------------------------------------------------------- from bytes
+
+
+def read_rows(content: bytes, tz: ZoneInfo) -> CsvPage | None:
+    """The usual page in ``content`` as CSV rows, or None when it is not that shape (the
+    caller reads it the tolerant way, and :func:`rows_of` makes its rows)."""
+    answer = decode_answer(content)
+    if answer is None:
+        return None
+    try:
+        # Slashed dates read by the date order in force (``values.date_order``): part of the key.
+        rows = _rows(answer.response, tz, _ZONE_MINUTES.setdefault((tz, _DATE_ORDER.get()), {}))
+    except Refused:
+        return None
+    return CsvPage(rows, paging_of(answer))
+
+
+def _rows(items: list[Any], tz: ZoneInfo, minutes: dict[str, tuple[str, str] | None]) -> tuple[Row, ...]:
+    """Each record's row, in one loop: :func:`.cdrs.parse_call` of its fields, then the cells
+    :func:`record_lines` writes of them. The text of a value seen before is looked up (only
+    text that can be joined as it is gets kept); anything else goes through the reader the
+    tolerant path uses."""
+    texts, directions, causes = _TEXT_CELLS, _DIRECTION_CELLS, _CAUSE_CELLS
+    ttas, talks, pdds, scores = _TTA_CELLS, _TALK_CELLS, _PDD_CELLS, _MOS_CELLS
+    longest_null, edge, web, seconds = _LONGEST_NULL, _ID_EDGES, _WEB, _COLON_SECONDS
+    make, join = Row, ",".join
+    rows: list[Row] = []
+    add = rows.append
+    for item in items:
+        c = item.Cdr
+        start: Any = c.start
+        if start is None and unlabelled(c):
+            raise Refused
+        careful = False
+        call_id: Any = c.call_id
+        if not (
+            type(call_id) is str and longest_null < len(call_id) <= 500 and call_id[0] not in edge
+            and call_id[-1] != " " and call_id.isprintable() and "," not in call_id and '"' not in call_id
+        ):  # else it is read_text(call_id) already (printable, trimmed, not a blank) and plain
+            call_id = read_text(call_id)
+            if not call_id:
+                for other in (c.uuid, c.xml_cdr_uuid, c.underscore_id, c.id):
+                    call_id = read_text(other)
+                    if call_id:
+                        break
+            if call_id and not _plain(call_id):
+                careful = True
+        value: Any = c.source
+        source = texts.get(value)
+        if source is None:
+            source, careful = _cell(texts, value, read_text, careful)
+        value = c.cid_name
+        cid_name = texts.get(value)
+        if cid_name is None:
+            cid_name, careful = _cell(texts, value, read_text, careful)
+        value = c.destination
+        destination = texts.get(value)
+        if destination is None:
+            destination, careful = _cell(texts, value, read_text, careful)
+        value = c.direction
+        direction = directions.get(value)
+        if direction is None:
+            direction, careful = _cell(directions, value, _direction, careful)
+        value = c.status
+        status = causes.get(value)
+        if status is None:
+            status, careful = _cell(causes, value, _cause, careful)
+        value = c.tta
+        tta = ttas.get(value)
+        if tta is None:
+            tta = _number_cell(ttas, value, _tta)
+        value = c.duration
+        talk = talks.get(value)
+        if talk is None:
+            talk = _number_cell(talks, value, _talk)
+        value = c.pdd
+        pdd = pdds.get(value)
+        if pdd is None:
+            pdd = _number_cell(pdds, value, _pdd)
+        value = c.mos
+        mos = scores.get(value)
+        if mos is None:
+            mos = _number_cell(scores, value, _mos)
+        url: Any = c.recording
+        if not url and c.recording_file is None:  # None or "": no link
+            url = ""
+        elif not (
+            type(url) is str and url.startswith(web) and len(url) <= 500
+            and url.isprintable() and " " not in url and "," not in url and '"' not in url
+        ):  # else it is a link as _url reads it, and a cell to join as it is
+            url = _url(url) or _url(c.recording_file) or ""
+            if url and not _plain(url):
+                careful = True
+        if type(start) is str and len(start) == 19 and start[16:] in seconds:
+            parts = minutes.get(start[:16], _UNSEEN)
+            if parts is _UNSEEN:
+                parts = _minute(minutes, start[:16], tz)
+            if parts is not None:
+                when = parts[0] + start[17:] + parts[1]
+            else:
+                when = _iso_time(read_moment(start, tz)) or ""
+        elif start is not None:
+            when = _iso_time(read_moment(start, tz)) or ""
+        else:
+            when = ""
+        cells = (
+            call_id or "", when, direction, source, cid_name, destination, status, tta, talk, pdd, mos, url,
+        )
+        add(make(call_id or None, careful_line(cells) if careful else join(cells)))
+    return tuple(rows)
+
+
+_UNSEEN: Any = object()
+_WEB = ("http://", "https://")
+_COLON_SECONDS = frozenset(":" + second for second in _SECONDS)
+_LONGEST_NULL = max(len(word) for word in _NULLS)
+_ID_EDGES = frozenset(" =+-@")
+"""An id starting with one of these is read and checked the long way."""
+_KEEP = 20_000
+_TEXT_CELLS: dict[Any, str] = {}
+_DIRECTION_CELLS: dict[Any, str] = {}
+_CAUSE_CELLS: dict[Any, str] = {}
+_TTA_CELLS: dict[Any, str] = {}
+_TALK_CELLS: dict[Any, str] = {}
+_PDD_CELLS: dict[Any, str] = {}
+_MOS_CELLS: dict[Any, str] = {}
+_ZONE_MINUTES: dict[tuple[ZoneInfo, str | None], dict[str, tuple[str, str] | None]] = {}
+_ISO_MINUTE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}\Z")
+
+
+def _cell(known: dict[Any, str], value: Any, read: Callable[[Any], str | None], careful: bool) -> tuple[str, bool]:
+    """The text cell of ``value`` (``read`` of it, empty for None) and whether the row must
+    now be written carefully. Kept for the next record only when it can be joined as it is
+    (a bounded number: a tenant's numbers and names, not every external number ever seen)."""
+    cell = read(value) or ""
+    if not _plain(cell):
+        return cell, True
+    if len(known) >= _KEEP:
+        known.clear()
+    known[value] = cell
+    return cell, careful
+
+
+def _number_cell(known: dict[Any, str], value: Any, read: Callable[[Any], float | None]) -> str:
+    """The number cell of ``value`` (``repr`` of what ``read`` makes of it, empty for None),
+    kept for the next record; never under a zero key (0.0 and -0.0 are one key, not one text)."""
+    number = read(value)
+    cell = "" if number is None else repr(number)
+    if value != 0 or type(value) is str:
+        if len(known) >= _KEEP:
+            known.clear()
+        known[value] = cell
+    return cell
+
+
+def _tta(value: Any) -> float | None:
+    if type(value) is float and 0.0 <= value <= MAX_CALL_SECONDS:
+        return value
+    return read_seconds(value, MAX_CALL_SECONDS)
+
+
+def _pdd(value: Any) -> float | None:
+    if type(value) is float and 0.0 <= value <= MAX_PDD_SECONDS:
+        return value
+    return read_seconds(value, MAX_PDD_SECONDS)
+
+
+def _talk(value: Any) -> float | None:
+    return read_clock(value, MAX_CALL_SECONDS)
+
+
+def _mos(value: Any) -> float | None:
+    if type(value) is float and 0.0 < value <= 5.0:
+        return value
+    mos = float_or_none(value)
+    return mos if mos is not None and 0.0 < mos <= 5.0 else None
+
+
+def _minute(minutes: dict[str, tuple[str, str] | None], key: str, tz: ZoneInfo) -> tuple[str, str] | None:
+    """The text of a start's minute around its seconds: ``("2026-11-27T10:30:", "+07:00")``;
+    None when the minute does not read (the whole value goes to the tolerant reader) or is
+    before 1980 (odd-second offsets: isoformat itself). The minute is the time
+    :func:`.values.pbx_time` reads of it at second 0: ``YYYY-MM-DD HH:MM`` in ASCII digits
+    is that time made directly (what ``fromisoformat`` makes of it, without the parsing)."""
+    moment: datetime | None
+    if _ISO_MINUTE.match(key):
+        try:
+            moment = datetime(int(key[:4]), int(key[5:7]), int(key[8:10]), int(key[11:13]), int(key[14:]), 0, 0, tz)
+        except ValueError:
+            moment = None
+    else:
+        moment = pbx_time(key + ":00", tz)
+    parts = None
+    if moment is not None and moment.year >= 1980:
+        text = moment.isoformat()
+        parts = (text[:17], text[19:])
+    if len(minutes) >= _KEEP:
+        minutes.clear()
+    minutes[key] = parts
+    return parts

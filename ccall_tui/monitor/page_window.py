@@ -1,0 +1,77 @@
+"""The pages of a walk asked for ahead of the one being read (``paging.walk_pages``)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable, Generic, TypeVar
+
+from ..api.cdrs import CdrQuery
+
+_P = TypeVar("_P", bound=Any)
+
+
+class PageWindow(Generic[_P]):
+    """Pages 2..``last`` fetched with up to ``concurrency`` requests in flight, and no page
+    started more than ``AHEAD`` x ``concurrency`` pages past the one handed out last (pages
+    that came early wait in order, so memory stays bounded). A page that arrives gives its
+    place to the next one at once, whichever page it was, while the pages before it are
+    still being written."""
+
+    AHEAD = 2
+
+    def __init__(self, fetch: Callable[[CdrQuery], Awaitable[_P]], base: CdrQuery, concurrency: int, last: int) -> None:
+        self.fetch = fetch
+        self.base = base
+        self.concurrency = concurrency
+        self.last = last
+        self.next = 2
+        self.taken = 1
+        self.in_flight = 0
+        self.stopped = False
+        self.tasks: dict[int, asyncio.Future[_P]] = {}
+
+    def plan(self, last: int) -> None:
+        """The first page's count is known: pages past it are dropped, the rest asked for."""
+        self.last = last
+        for extra in [number for number in self.tasks if number > last]:
+            self.tasks.pop(extra).cancel()
+        self.fill()
+
+    def fill(self) -> None:
+        while (
+            not self.stopped and self.in_flight < self.concurrency and self.next <= self.last
+            and self.next <= self.taken + self.AHEAD * self.concurrency
+        ):
+            task = asyncio.ensure_future(self.fetch(self.base.with_page(self.next)))
+            task.add_done_callback(self._arrived)
+            self.tasks[self.next] = task
+            self.next += 1
+            self.in_flight += 1
+
+    def _arrived(self, task: asyncio.Future[_P]) -> None:
+        self.in_flight -= 1
+        if not task.cancelled() and task.exception() is not None:
+            self.stopped = True  # the walk stops at that page: no point asking for more
+        self.fill()
+
+    async def take(self, number: int) -> _P:
+        """Page ``number``: from the window when it was asked for, else asked for now."""
+        self.taken = number
+        task = self.tasks.pop(number, None)
+        if task is None:
+            return await self.fetch(self.base.with_page(number))
+        self.fill()
+        if task.done():
+            # Awaiting a finished page does not pause: this does, so an export cancelled
+            # (escape) while a page was written stops here, not pages later.
+            await asyncio.sleep(0)
+        return await task
+
+    async def close(self) -> None:
+        self.stopped = True
+        tasks = list(self.tasks.values())
+        self.tasks.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
