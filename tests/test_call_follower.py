@@ -148,3 +148,34 @@ async def test_stop_means_no_more_reads(quiet_sim, follow):
     reads = follower.reads
     await timers.advance(300)
     assert follower.reads == reads
+
+
+async def test_one_follower_shared_runs_while_anyone_uses_it_and_tells_latecomers(quiet_sim, follow, clock):
+    from ccall_tui.alerts.follower import shared_follower
+
+    follower, timers, delivered = follow(quiet_sim, interval=30, lookback_s=3600)
+    holder = AppServices(profile=Profile.default("test"))
+    holder.call_follower = follower
+    assert shared_follower(holder, lambda: None, clock=clock) is follower
+    old, recent = add_call(quiet_sim, ago_s=2 * 3600), add_call(quiet_sim, ago_s=600)
+    follower.start()  # the metrics
+    await timers.advance(0)
+    reads = len(ranges(quiet_sim))
+    late: list = []
+    follower.subscribe(late.extend)  # the alerts, once their rules are read
+    follower.start()
+    assert [r.call_id for r in late] == [recent] and [r.call_id for r in delivered] == [recent]
+    assert old not in {r.call_id for r in late}  # what the first read would not have given it either
+    assert len(ranges(quiet_sim)) == reads  # told from memory: nothing asked again
+    follower.stop()  # one of the two stops: the other still reads
+    newer = add_call(quiet_sim, ago_s=5)
+    await timers.advance(30)
+    assert late[-1].call_id == newer and delivered[-1].call_id == newer
+    follower.stop()
+    assert not follower.running and timers.due_in("call-follower") is None
+    follower.stop()  # one stop too many does no harm
+    follower.start()
+    assert follower.running
+    await follower.idle()
+    follower.stop()
+    assert not follower.running

@@ -228,3 +228,36 @@ def test_a_bad_address_for_the_board_is_a_usage_error(env, capsys):
 
     code, out, err = run_cli(capsys, "--metrics", "nowhere:port")
     assert code == 2 and "--metrics: 'nowhere:port' is not HOST:PORT" in err
+
+
+async def test_the_board_with_metrics_and_call_rules_asks_for_the_calls_once(make_services, profile, sim, isolated):
+    """--metrics and the alerts' call rules both need the calls: one follower reads them for
+    both, so the PBX sees one set of call-record requests, and both hear of every call."""
+    import asyncio
+
+    from ccall_tui.factory import build_app
+
+    rules = isolated / "config" / "alerts.toml"
+    rules.parent.mkdir(parents=True, exist_ok=True)
+    rules.write_text('[[profiles.test.rules]]\nname = "missed"\nkind = "missed_call"\n', encoding="utf-8")
+    app = build_app(make_services(profile=replace(profile, roster=("100-159",), discover_from_cdrs=False),
+                                  metrics="127.0.0.1:0", poll_interval=3600))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        for _ in range(100):  # the first answer, the rules read in a thread, the first call read
+            await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+            engine = screen.alerts_ui.engine
+            if engine is not None and screen._metrics.follower.reads and not screen._metrics.follower.in_flight:
+                break
+        follower = screen._metrics.follower
+        assert screen.alerts_ui.follower is follower and follower.reads == 1
+        asked = [r.body for r in sim.requests if r.path == "/cdrs/json"]
+        pages = [(json.dumps(b.get("submission", b).get("date_range"), sort_keys=True),
+                  b.get("submission", b).get("page")) for b in asked]
+        assert pages and len(pages) == len(set(pages))  # no page of calls asked for twice
+        assert follower.delivered > 0
+        page = await asyncio.to_thread(scrape, screen._metrics.server)
+        counted = sum(s.value for s in samples(page["ccall_calls"], "ccall_calls_total"))
+        assert counted == follower.delivered == len(engine._calls)  # both heard every call
+    assert not follower.running  # stopped with the last who used it

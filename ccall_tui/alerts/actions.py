@@ -39,13 +39,10 @@ from typing import Any
 
 from ..api.text import clean_text
 from ..i18n import _
-from .delivery_settings import (  # noqa: F401 - the settings are imported from here too
-    DEFAULT_EVENTS,
-    EVENT_WORDS,
-    DeliverySettings,
-    Target,
-    parse_actions,
-)
+from .delivery_settings import EVENT_WORDS as EVENT_WORDS  # the settings are imported from here too
+from .delivery_settings import DeliverySettings as DeliverySettings
+from .delivery_settings import Target as Target
+from .delivery_settings import parse_actions as parse_actions
 from ..monitor.feed import Timer
 from .grouping import EventGroups, group_message
 from .model import AlertEvent

@@ -7,6 +7,11 @@ already delivered (by call id; by its fields when it has none) is skipped, and i
 is older than the range it reads, so memory stays bounded. Failures back off (doubling, capped)
 and are logged; the board's polling never waits for it (it runs as its own background task).
 No Textual.
+
+One follower serves everyone in a process who needs the calls (the alert engine's call rules,
+the metrics' call figures): :func:`shared_follower`. It runs while anyone started it and did not
+stop it yet, and one who subscribes late is handed the calls of the last ``lookback`` it
+missed, as the first read would have given them.
 """
 
 from __future__ import annotations
@@ -87,23 +92,42 @@ class CallFollower:
         self.reads = 0
         self._next: Stoppable | None = None
         self.running = False
+        self._users = 0
+        # what was delivered within the last ``lookback`` (for those who subscribe late)
+        self._delivered: collections.deque[CallRecord] = collections.deque(maxlen=max_remembered)
 
     # ------------------------------------------------------------------ subscribers
 
-    def subscribe(self, subscriber: CallSubscriber) -> Callable[[], None]:
-        """Call ``subscriber(new_records)`` after each read that found new calls."""
+    def subscribe(self, subscriber: CallSubscriber, *, replay: bool = True) -> Callable[[], None]:
+        """Call ``subscriber(new_records)`` after each read that found new calls. With
+        ``replay``, it is first handed what was delivered already within the last
+        ``lookback`` (the calls it would have had, had it been there from the start)."""
         self._subscribers.append(subscriber)
+        if replay and self._delivered:
+            since = self._clock() - self.lookback
+            missed = [record for record in self._delivered if record.start is not None and record.start >= since]
+            if missed:
+                try:
+                    subscriber(missed)
+                except Exception:  # one broken subscriber must not stop the others
+                    log.exception("a call subscriber failed")
         return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
 
     # ------------------------------------------------------------------ life cycle
 
     def start(self) -> None:
+        """Start reading (once: each start counts a user, each :meth:`stop` one less; it
+        stops when the last one stopped)."""
+        self._users += 1
         if self.running:
             return
         self.running = True
         self._due()  # the first read at once (a zero-delay timer is not every loop's friend)
 
     def stop(self) -> None:
+        self._users = max(0, self._users - 1)
+        if self._users:
+            return
         self.running = False
         if self._next is not None:
             self._next.stop()
@@ -179,6 +203,7 @@ class CallFollower:
         fresh = self._remember(records, start)
         if fresh:
             self.delivered += len(fresh)
+            self._delivered.extend(fresh)
             for subscriber in list(self._subscribers):
                 try:
                     subscriber(fresh)
@@ -209,8 +234,23 @@ class CallFollower:
                 del self._seen[key]
         while len(self._seen) > self._max_remembered:
             self._seen.popitem(last=False)
+        since = self._clock() - self.lookback
+        while self._delivered and (self._delivered[0].start is None or self._delivered[0].start < since):
+            self._delivered.popleft()
         return fresh
 
     @property
     def remembered(self) -> int:
         return len(self._seen)
+
+
+def shared_follower(holder: Any, client: Callable[[], Any], *, clock: Callable[[], datetime],
+                    timer: Timer | None = None, spawn: Spawn | None = None) -> CallFollower:
+    """The one call follower of ``holder`` (the app's services): made by the first who asks
+    (the alerts or the metrics, whichever starts first), the same one for the others, so the
+    PBX is asked for the calls once, not once per reader."""
+    follower = getattr(holder, "call_follower", None)
+    if follower is None:
+        follower = CallFollower(client, clock=clock, timer=timer, spawn=spawn)
+        holder.call_follower = follower
+    return follower

@@ -18,8 +18,6 @@ from .metrics import DEFAULT_HOST, BoardMetrics, alert_states
 log = logging.getLogger("ccall_tui.metrics")
 
 
-
-
 class MetricsUnavailable(UsageError):
     """The metrics port could not be opened."""
 
@@ -115,13 +113,13 @@ class AttachedMetrics:
 def attach_to_services(feed: Any, services: Any, client: Callable[[], Any],
                        on_problem: Callable[[str], object]) -> AttachedMetrics | None:
     """With ``services.metrics`` set: serve the board of ``feed`` there and follow the calls
-    for the call figures (on the running event loop). A port that cannot be had is one line
+    for the call figures (on the running event loop, with the follower the alerts share). A port that cannot be had is one line
     for ``on_problem``; the board goes on without metrics. The alert states come from
     ``services.alert_engine`` when the app runs one."""
     address = getattr(services, "metrics", None)
     if not address:
         return None
-    from .follower import CallFollower
+    from .follower import shared_follower
 
     clock = services.now
     metrics = BoardMetrics(feed, clock=clock,
@@ -131,7 +129,8 @@ def attach_to_services(feed: Any, services: Any, client: Callable[[], Any],
     except UsageError as exc:
         on_problem(exc.message)
         return None
-    follower = CallFollower(client, clock=clock)
+    # the alerts' follower when they follow the calls too: the PBX is asked once
+    follower = shared_follower(services, client, clock=clock)
     follower.subscribe(metrics.add_calls)
     follower.start()
     return AttachedMetrics(server, follower)

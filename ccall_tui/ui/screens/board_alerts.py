@@ -61,7 +61,7 @@ class BoardAlerts:
         if not rules or screen.feed.stopped:
             return
         from ...alerts.engine import AlertEngine
-        from ...alerts.follower import CallFollower
+        from ...alerts.follower import shared_follower
 
         def timer(delay: float, callback: Any, name: str) -> Any:
             return screen.set_timer(delay, callback, name=name)
@@ -69,7 +69,9 @@ class BoardAlerts:
         def spawn(work: Any, name: str) -> Any:
             return screen.run_worker(work(), name=name, group=name, exit_on_error=False)
 
-        self.follower = CallFollower(lambda: screen.app.client, clock=services.now, timer=timer, spawn=spawn)
+        # one follower for the alerts and --metrics: the calls are asked for once
+        self.follower = shared_follower(services, lambda: screen.app.client, clock=services.now, timer=timer,
+                                        spawn=spawn)
         self.engine = AlertEngine(
             rules, screen.feed, clock=services.now, follower=self.follower,
             watched=frozenset(getattr(profile, "watched", ()) or ()), timer=timer, record=self._record,
