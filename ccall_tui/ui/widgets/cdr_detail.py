@@ -73,6 +73,10 @@ def detail_text(record: CallRecord, now: datetime, tz: tzinfo) -> Text:
     out.append(pad)
     out.append(cause_explain(record.status), style="dim")
     out.append("\n")
+    if not record.answered:
+        out.append(pad)
+        out.append(_("w: why didn't it ring?"), style="dim")
+        out.append("\n")
     line(_("Time to answer"), _seconds(record.tta_s))
     line(_("Talk time"), human_duration(record.duration_s))
     line(_("Post-dial delay"), _seconds(record.pdd_s, 2))
