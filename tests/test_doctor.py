@@ -622,6 +622,22 @@ def test_a_trickling_server_meets_the_deadline_and_a_huge_one_the_cap(env, capsy
     assert probe(report, "registrations_form")["error"] == "larger than 1 MB"
 
 
+def test_a_server_that_never_answers_meets_the_deadline_with_the_same_line(env, capsys, isolated):
+    import time
+
+    config = isolated / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[profiles.default]\ntimeout = 1\n", encoding="utf-8")
+    env.faults.timeout = True
+    env.faults.timeout_hold_s = 5
+    started = time.monotonic()
+    code, report, err = doctor(capsys)
+    assert code == 4 and time.monotonic() - started < 5
+    host = env.base_url.split("//", 1)[1]
+    assert {probe(report, name)["error"] for name in ("registrations", "registrations_form")} == {
+        f"no answer from {host} within 1 s"}
+
+
 def test_a_lost_json_request_does_not_switch_the_app_to_forms(env, capsys, monkeypatch):
     from ccall_tui.api import probe as probe_module
 

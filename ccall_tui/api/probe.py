@@ -92,7 +92,7 @@ async def send(
                 answer.raw = b"".join(chunks)
             finally:
                 await response.aclose()
-    except TimeoutError:
+    except (TimeoutError, httpx.TimeoutException):  # the whole deadline, or one read's
         answer.error_kind = "transport"
         answer.error = _("no answer from {host} within {seconds:g} s").format(
             host=url_host(str(http.base_url)), seconds=deadline_s)
