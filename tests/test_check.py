@@ -185,3 +185,18 @@ def test_help_is_not_a_failure(capsys):
         run_cli(capsys, "ext", "--help")
     assert done.value.code == 0
     assert run_cli(capsys, "ext", "--check", "--help")[0] == 0
+
+
+def test_ext_and_its_check_count_online_as_the_header_does(capsys, roster, sim):
+    """An extension registered but not answering pings is not online: ``ext``'s summary, the
+    check's figures and the board's header say the same number."""
+    from ccall_tui.sim import troubles
+
+    troubles.install(sim.tenant, "unreachable", "120")
+    code, _out, err = run_cli(capsys, "ext")
+    listed = int(re.search(r"(\d+) online of 60", err).group(1))
+    code, line = check(capsys)
+    perf = perfdata(line)
+    assert int(perf["online"][0]) == listed
+    registered = len(sim.tenant.online_extensions() & {str(n) for n in range(100, 160)})
+    assert listed == registered - int(perf["unreachable"][0]) and int(perf["unreachable"][0]) >= 2

@@ -53,7 +53,7 @@ def run_ext(args: argparse.Namespace, ctx: Context) -> int:
         for reg in regs:
             where = f"{reg['ip'] or '-'}:{reg['port'] or '-'}"
             print(f"{row['extension']:<{width}}  {state:<8} {reg['transport'] or '-':<5} {where:<22} {reg['agent'] or ''}")
-    online = sum(1 for r in rows if r["online"])
+    online = sum(1 for r in rows if r["state"] == "online")  # as the header: registered and answering pings
     print(_("{online} online of {total}").format(online=online, total=len(rows)), file=sys.stderr)
     return Exit.OK
 
