@@ -51,6 +51,7 @@ def watch_setup(env, isolated, monkeypatch, tmp_path):
     rules.write_text(
         '[[profiles.default.rules]]\nname = "reception offline"\nkind = "offline"\nextensions = ["105"]\n'
         'minutes = 0\nseverity = "critical"\n\n'
+        '[profiles.default.actions]\ngroup_window_s = 1\n\n'  # alerts of one rule told together within 1 s
         '[[profiles.default.actions.exec]]\n'
         f'command = [{json.dumps(sys.executable)}, "-c", {json.dumps(WRITE_STDIN)}, {json.dumps(str(out))}]\n'
         'timeout = 10\n',
