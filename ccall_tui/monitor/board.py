@@ -286,6 +286,12 @@ class ExtensionBoard(BoardReachability):
                 changes.newly_seen.append(extension)
 
         self._sweep_pings(online, moved, changes, now)
+        for extension in changes.reachability_changed:  # the change log says it too
+            tile = tiles[extension]
+            if tile.state is ONLINE:
+                old, new = (ONLINE, UNREACHABLE) if tile.unreachable else (UNREACHABLE, ONLINE)
+                count = len(tile.registrations)
+                changes.events.append(BoardEvent(now, extension, old, new, count, count))
         if changes.newly_seen:
             self._remember(changes, now)
         for event in changes.events:

@@ -24,10 +24,22 @@ from .styles import StyleCache
 
 _CLASSES = {
     ExtensionState.ONLINE: "changelog--online",
+    ExtensionState.UNREACHABLE: "changelog--unreachable",
     ExtensionState.OFFLINE: "changelog--offline",
     ExtensionState.NEVER_SEEN: "changelog--never",
     ExtensionState.UNKNOWN: "changelog--never",
 }
+
+
+def describe(event: BoardEvent) -> str:
+    """What the line says: ``105 offline``, ``105 devices 1 → 2``; for a registered extension
+    that stops or starts answering pings ``105 unreachable (no answer to pings)`` / ``105
+    answers pings again``."""
+    if event.new is ExtensionState.UNREACHABLE:
+        return f"{event.extension} " + _("unreachable (no answer to pings)")
+    if event.old is ExtensionState.UNREACHABLE:
+        return f"{event.extension} " + _("answers pings again")
+    return event.describe()
 
 
 def _thumb(bar: ScrollBar) -> list[Segment]:
@@ -49,11 +61,13 @@ class ChangeLogView(ScrollView, can_focus=False):
     ChangeLogView > .changelog--time { color: $text-muted; }
     ChangeLogView > .changelog--online { color: $success; text-style: bold; }
     ChangeLogView > .changelog--offline { color: $error; text-style: bold; }
+    ChangeLogView > .changelog--unreachable { color: $warning; text-style: bold; }
     ChangeLogView > .changelog--never { color: $text-muted; }
     ChangeLogView > .changelog--name { color: $text-muted; }
     """
     COMPONENT_CLASSES = {
-        "changelog--time", "changelog--online", "changelog--offline", "changelog--never", "changelog--name",
+        "changelog--time", "changelog--online", "changelog--offline", "changelog--unreachable", "changelog--never",
+        "changelog--name",
     }
 
     def __init__(self, board: ExtensionBoard, *, id: str | None = None, classes: str | None = None) -> None:
@@ -207,7 +221,7 @@ class ChangeLogView(ScrollView, can_focus=False):
         segments = [
             Segment(when + " ", base + self._style("changelog--time")),
             Segment(event.new.glyph + " ", base + self._style(_CLASSES[event.new])),
-            Segment(event.describe(), base),
+            Segment(describe(event), base),
         ]
         tile = self.board.get(event.extension)
         if tile is not None and tile.name:
