@@ -46,7 +46,7 @@ async def wired(sim, clock, credentials, profile, isolated, tmp_path):
         out = tmp_path / f"received-{len(made)}.jsonl"
         settings = parse_actions({"exec": [{"command": [sys.executable, "-c", WRITE_STDIN, str(out)]}],
                                   "events": ["fired", "resolved"], **actions}, "default")
-        delivery = Delivery(settings, profile="default", timer=h.timers)
+        delivery = Delivery(settings, profile="default", timer=h.timers, rules=rule_list)
         h.engine.subscribe(delivery)
         made.append((h, delivery))
         for ext in SITE:
@@ -131,6 +131,33 @@ async def test_alerts_after_the_window_are_a_new_message(sim, wired):
     assert delivery.wait_idle(10)
     messages = received(out)
     assert [m["count"] for m in messages] == [2, 1]
+
+
+async def test_a_rule_may_have_its_own_window(sim, wired):
+    front = {"name": "front desk", "kind": "offline", "extensions": "100-101", "minutes": 1,
+             "group_window_s": 0}  # a page for each, at once
+    for ext in ("100", "101"):
+        sim.tenant.force_online(ext)
+    h, delivery, out = await wired(rules(DOWN, front))
+    await h.run(20)
+    for ext in ("100", "101", "130", "131"):
+        sim.tenant.force_offline(ext)
+    await h.run(80)
+    assert delivery.held == 2  # the site's two wait for their window; the front desk's went at once
+    assert delivery.wait_idle(10) and delivery.held == 0  # flushing what the site rule held, too
+    messages = received(out)
+    assert sorted((m["alert"]["rule"], m["count"]) for m in messages) == [
+        ("front desk", 1), ("front desk", 1), ("site down", 2)]
+
+
+def test_the_rule_window_is_checked():
+    from ccall_tui.alerts.rules import parse_rule
+
+    assert parse_rule({"name": "x", "kind": "offline", "minutes": 1, "group_window_s": 5}).group_window_s == 5.0
+    assert parse_rule({"name": "x", "kind": "offline", "minutes": 1}).group_window_s is None
+    with pytest.raises(ConfigError) as caught:
+        parse_rule({"name": "x", "kind": "offline", "minutes": 1, "group_window_s": 900})
+    assert "group_window_s: must be a number of seconds from 0 (no grouping) to 600 (got 900)" in str(caught.value)
 
 
 async def test_stopping_sends_what_is_held(sim, wired):

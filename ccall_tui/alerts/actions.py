@@ -33,7 +33,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,17 +134,18 @@ class Delivery:
     ``terminal``: writes a string to the user's terminal (the TUI passes one that goes through
     its driver); None without a terminal (``watch``). ``backoff`` is the first wait before a
     retry (doubled each time, capped). Events of one rule are told together when they come
-    within the settings' ``group_window_s`` (see :mod:`.grouping`), held on ``timer`` (the
-    running loop's unless given).
+    within the settings' ``group_window_s`` or the rule's own (``rules``: see
+    :mod:`.grouping`), held on ``timer`` (the running loop's unless given).
     """
 
     def __init__(self, settings: DeliverySettings, *, profile: str,
                  terminal: Callable[[str], object] | None = None,
                  backoff: float = BACKOFF_BASE_S,
                  monotonic: Callable[[], float] = time.monotonic,
-                 timer: Timer | None = None) -> None:
+                 timer: Timer | None = None, rules: Iterable[Any] = ()) -> None:
         self.settings = settings
-        self._groups = EventGroups(self._send, window_s=settings.group_window_s, timer=timer)
+        windows = {rule.name: rule.group_window_s for rule in rules if rule.group_window_s is not None}
+        self._groups = EventGroups(self._send, window_s=settings.group_window_s, windows=windows, timer=timer)
         self.backoff = backoff
         self.profile = profile
         self.terminal = terminal

@@ -5,14 +5,14 @@ alert per phone: forty notifications and forty banner lines say less than one li
 grouped:
 
 - delivery (:class:`EventGroups`): the events of one rule and one kind (fired, resolved …)
-  that come within ``group_window_s`` of the first are delivered as one message, when the
-  window closes; a window of 0 delivers each at once;
+  that come within ``group_window_s`` of the first (the rule's own, else the actions') are
+  delivered as one message, when the window closes; a window of 0 delivers each at once;
 - the banner (:func:`banner_lines`): one line per rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,19 +70,22 @@ def group_message(event: str, alerts: Sequence[Alert], shown: int = SHOWN_DELIVE
 
 class EventGroups:
     """Holds the events of one rule and one kind for ``window_s`` after the first of them,
-    then hands them to ``send(event, alerts)`` together (in the order they came). ``timer``
-    is the loop's (or a test's manual one)."""
+    then hands them to ``send(event, alerts)`` together (in the order they came). ``windows``:
+    a rule's own window, by rule name, where it has one. ``timer`` is the loop's (or a test's
+    manual one)."""
 
     def __init__(self, send: Callable[[str, list[Alert]], object], *, window_s: float,
-                 timer: Timer | None = None) -> None:
+                 windows: Mapping[str, float] | None = None, timer: Timer | None = None) -> None:
         self._send = send
         self.window_s = max(0.0, float(window_s))
+        self.windows = {name: max(0.0, float(value)) for name, value in (windows or {}).items()}
         self._timer: Timer = timer or loop_timer
         self._open: dict[tuple[str, str], list[Alert]] = {}
         self._timers: dict[tuple[str, str], Stoppable] = {}
 
     def add(self, event: str, alert: Alert) -> None:
-        if self.window_s <= 0:
+        window = self.windows.get(alert.rule, self.window_s)
+        if window <= 0:
             self._send(event, [alert])
             return
         slot = (alert.rule, event)
@@ -91,7 +94,7 @@ class EventGroups:
             group.append(alert)
             return
         self._open[slot] = [alert]
-        self._timers[slot] = self._timer(self.window_s, lambda: self._flush(slot), "alert-group")
+        self._timers[slot] = self._timer(window, lambda: self._flush(slot), "alert-group")
 
     @property
     def held(self) -> int:

@@ -40,7 +40,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mos_low": (("mos", "percent", "minutes"), ("min_calls", "direction", "hysteresis")),
     "not_registered": ((), ("extensions", "minutes")),
 }
-COMMON_KEYS = ("name", "kind", "severity", "clear_after", "enabled")
+COMMON_KEYS = ("name", "kind", "severity", "clear_after", "enabled", "group_window_s")
 REGISTRATION_KINDS = frozenset({"offline", "flapping", "online_below", "unreachable"})
 CALL_KINDS = frozenset({"missed_call", "asr_below", "mos_low", "not_registered"})
 # Which extensions a rule watches when it names none.
@@ -95,6 +95,8 @@ class Rule:
     clear_after: float = 0.0
     hysteresis: float = 0.0
     enabled: bool = True
+    # seconds its alerts are held to be delivered together (None: the actions' group_window_s)
+    group_window_s: float | None = None
     line: int | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -208,6 +210,10 @@ def parse_rule(raw: Mapping[str, Any], line: int | None = None) -> Rule:
         values["hysteresis"] = _number_within("hysteresis", raw["hysteresis"], 0, 100,
                                               _("must be a number of percentage points from 0 to 100 (got {value})"),
                                               kind=_("a number of percentage points"))
+    if "group_window_s" in raw:
+        values["group_window_s"] = _number_within(
+            "group_window_s", raw["group_window_s"], 0, 600,
+            _("must be a number of seconds from 0 (no grouping) to 600 (got {value})"))
     if "enabled" in raw:
         if not isinstance(raw["enabled"], bool):
             raise _wrong_type("enabled", _("true or false"), raw["enabled"])

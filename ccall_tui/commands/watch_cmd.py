@@ -133,7 +133,7 @@ class Running:
             self.metrics_server = serve_metrics(metrics, plugin.metrics_address)
             self.follower.subscribe(metrics.add_calls)
             self.follower.start()  # the call figures need the calls, rules or not
-        self.delivery = Delivery(plugin.settings, profile=profile.name)
+        self.delivery = Delivery(plugin.settings, profile=profile.name, rules=plugin.rules)
         self.engine.subscribe(self.delivery)
         self.engine.subscribe(_log_alert)
         if any(t.kind == "apprise" for t in plugin.settings.targets) and importlib.util.find_spec("apprise") is None:

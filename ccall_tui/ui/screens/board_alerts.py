@@ -81,7 +81,7 @@ class BoardAlerts:
         if settings is not None:
             from ...alerts.actions import Delivery
 
-            self.delivery = Delivery(settings, profile=profile.name, terminal=self._write_terminal)
+            self.delivery = Delivery(settings, profile=profile.name, terminal=self._write_terminal, rules=rules)
             self.engine.subscribe(self.delivery)
         self.engine.start()
         screen.set_interval(5, self.refresh, name="alert-banner")  # the ages it shows
