@@ -171,11 +171,12 @@ class _Server:
         self.in_flight = 0
         self.most_in_flight = 0
         self.fail: int | None = None
+        self.slow_to_read: set[int] = set()
 
     def gate(self, number: int) -> asyncio.Event:
         return self.gates.setdefault(number, asyncio.Event())
 
-    async def fetch(self, query: CdrQuery) -> CdrPage:
+    async def fetch(self, query: CdrQuery, arrived) -> CdrPage:
         from ccall_tui.api.cdrs import CallRecord
 
         number = query.page
@@ -186,6 +187,9 @@ class _Server:
             await self.gate(number).wait()
         finally:
             self.in_flight -= 1
+        if number in self.slow_to_read:
+            arrived()  # the bytes are in; reading them takes a while
+            await self.gate(-number).wait()
         if number == self.fail:
             raise RuntimeError(f"page {number} failed")
         records = tuple(
@@ -233,6 +237,29 @@ async def test_a_page_that_arrives_gives_its_place_to_the_next_while_an_earlier_
     await asyncio.wait_for(walk, 5)
     assert out == list(range(1, 31)) and sorted(server.asked) == list(range(1, 31))
     assert server.most_in_flight == 3
+
+
+async def test_the_next_page_is_asked_for_once_an_answer_is_in_before_it_is_read():
+    server = _Server(pages=10)
+    server.slow_to_read = {2, 3}
+    out: list[int] = []
+    walk = asyncio.ensure_future(_walk(server, 2, out))
+    await _settle()
+    server.gate(1).set()
+    await _settle()
+    assert server.asked == [1, 2, 3] and out == [1]
+    server.gate(2).set()
+    server.gate(3).set()
+    await _settle()
+    # Pages 2 and 3 are in but still being read: their places went to pages 4 and 5.
+    assert server.asked == [1, 2, 3, 4, 5] and server.in_flight == 2 and out == [1]
+    server.gate(-2).set()
+    await _settle()
+    assert out == [1, 2] and server.asked == [1, 2, 3, 4, 5]  # two in flight, no more
+    for number in range(-3, 11):
+        server.gate(number).set()
+    await asyncio.wait_for(walk, 5)
+    assert out == list(range(1, 11)) and server.most_in_flight == 2
 
 
 async def test_a_failed_page_stops_new_requests_and_reaches_the_reader_in_its_place():

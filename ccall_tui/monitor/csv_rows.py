@@ -32,7 +32,7 @@ from ..api.call_values import moment as read_moment
 from ..api.call_values import seconds as read_seconds
 from ..api.call_values import text as read_text
 from ..api.cdrs import CALL_FIELDS, CallRecord, CdrPage, Paging, _cause, _direction, _url
-from ..api.cdrs_fast import Refused, decode_answer, paging_of, unlabelled
+from ..api.cdrs_fast import decode_answer, paging_of, unlabelled
 from ..api.values import _DATE_ORDER, _NULLS, MAX_CALL_SECONDS, MAX_PDD_SECONDS, float_or_none, pbx_time
 
 
@@ -186,25 +186,55 @@ def _plain(cell: str) -> bool:
 # ---------------------------------------------------------------------- from bytes
 
 
-def read_rows(content: bytes, tz: ZoneInfo) -> CsvPage | None:
-    """The usual page in ``content`` as CSV rows, or None when it is not that shape (the
-    caller reads it the tolerant way, and :func:`rows_of` makes its rows)."""
+class TypedPage:
+    """The usual page decoded into the typed structs, its rows not made yet
+    (:meth:`rows`, in slices if the caller wants to let other work run in between)."""
+
+    __slots__ = ("items", "paging", "_tz", "_minutes")
+
+    def __init__(self, items: list[Any], paging: Paging | None, tz: ZoneInfo) -> None:
+        self.items = items
+        self.paging = paging
+        self._tz = tz
+        # Slashed dates read by the date order in force (``values.date_order``): part of the key.
+        self._minutes = _ZONE_MINUTES.setdefault((tz, _DATE_ORDER.get()), {})
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def rows(self, start: int = 0, stop: int | None = None) -> list[Row]:
+        """The rows of records ``start``..``stop``."""
+        return _rows(self.items[start:stop], self._tz, self._minutes)
+
+
+def read_typed(content: bytes, tz: ZoneInfo) -> TypedPage | None:
+    """The usual page in ``content`` decoded, or None when it is not that shape (the caller
+    reads it the tolerant way, and :func:`rows_of` makes its rows). A record with none of the
+    fields that tell a call is not that shape (absent or null: only the dict can tell)."""
     answer = decode_answer(content)
     if answer is None:
         return None
-    try:
-        # Slashed dates read by the date order in force (``values.date_order``): part of the key.
-        rows = _rows(answer.response, tz, _ZONE_MINUTES.setdefault((tz, _DATE_ORDER.get()), {}))
-    except Refused:
+    items = answer.response
+    for item in items:
+        c = item.Cdr
+        if c.start is None and unlabelled(c):
+            return None
+    return TypedPage(items, paging_of(answer), tz)
+
+
+def read_rows(content: bytes, tz: ZoneInfo) -> CsvPage | None:
+    """The usual page in ``content`` as CSV rows, or None when it is not that shape."""
+    page = read_typed(content, tz)
+    if page is None:
         return None
-    return CsvPage(rows, paging_of(answer))
+    return CsvPage(tuple(page.rows()), page.paging)
 
 
-def _rows(items: list[Any], tz: ZoneInfo, minutes: dict[str, tuple[str, str] | None]) -> tuple[Row, ...]:
+def _rows(items: list[Any], tz: ZoneInfo, minutes: dict[str, tuple[str, str] | None]) -> list[Row]:
     """Each record's row, in one loop: :func:`.cdrs.parse_call` of its fields, then the cells
     :func:`record_lines` writes of them. The text of a value seen before is looked up (only
     text that can be joined as it is gets kept); anything else goes through the reader the
-    tolerant path uses."""
+    tolerant path uses. Every record has a field that tells a call (:func:`read_typed`)."""
     texts, directions, causes = _TEXT_CELLS, _DIRECTION_CELLS, _CAUSE_CELLS
     ttas, talks, pdds, scores = _TTA_CELLS, _TALK_CELLS, _PDD_CELLS, _MOS_CELLS
     longest_null, edge, web, seconds = _LONGEST_NULL, _ID_EDGES, _WEB, _COLON_SECONDS
@@ -214,8 +244,6 @@ def _rows(items: list[Any], tz: ZoneInfo, minutes: dict[str, tuple[str, str] | N
     for item in items:
         c = item.Cdr
         start: Any = c.start
-        if start is None and unlabelled(c):
-            raise Refused
         careful = False
         call_id: Any = c.call_id
         if not (
@@ -230,18 +258,36 @@ def _rows(items: list[Any], tz: ZoneInfo, minutes: dict[str, tuple[str, str] | N
                         break
             if call_id and not _plain(call_id):
                 careful = True
-        value: Any = c.source
-        source = texts.get(value)
-        if source is None:
-            source, careful = _cell(texts, value, read_text, careful)
-        value = c.cid_name
-        cid_name = texts.get(value)
-        if cid_name is None:
-            cid_name, careful = _cell(texts, value, read_text, careful)
-        value = c.destination
-        destination = texts.get(value)
-        if destination is None:
-            destination, careful = _cell(texts, value, read_text, careful)
+        # A number or a name longer than any blank word, printable, trimmed and plain is its
+        # own cell (read_text keeps it as it is); others are looked up, or read and kept.
+        source: Any = c.source
+        if not (
+            type(source) is str and longest_null < len(source) <= 500 and source[0] not in edge
+            and source[-1] != " " and source.isprintable() and "," not in source and '"' not in source
+        ):
+            value: Any = source
+            source = texts.get(value)
+            if source is None:
+                source, careful = _cell(texts, value, read_text, careful)
+        cid_name: Any = c.cid_name
+        if not (
+            type(cid_name) is str and longest_null < len(cid_name) <= 500 and cid_name[0] not in edge
+            and cid_name[-1] != " " and cid_name.isprintable() and "," not in cid_name and '"' not in cid_name
+        ):
+            value = cid_name
+            cid_name = texts.get(value)
+            if cid_name is None:
+                cid_name, careful = _cell(texts, value, read_text, careful)
+        destination: Any = c.destination
+        if not (
+            type(destination) is str and longest_null < len(destination) <= 500 and destination[0] not in edge
+            and destination[-1] != " " and destination.isprintable() and "," not in destination
+            and '"' not in destination
+        ):
+            value = destination
+            destination = texts.get(value)
+            if destination is None:
+                destination, careful = _cell(texts, value, read_text, careful)
         value = c.direction
         direction = directions.get(value)
         if direction is None:
@@ -292,7 +338,7 @@ def _rows(items: list[Any], tz: ZoneInfo, minutes: dict[str, tuple[str, str] | N
             call_id or "", when, direction, source, cid_name, destination, status, tta, talk, pdd, mos, url,
         )
         add(make(call_id or None, careful_line(cells) if careful else join(cells)))
-    return tuple(rows)
+    return rows
 
 
 _UNSEEN: Any = object()

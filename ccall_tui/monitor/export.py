@@ -6,6 +6,7 @@ bounded paging walk itself lives in ``paging.py``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import tempfile
@@ -15,8 +16,9 @@ from typing import IO, Any, Callable, Iterable
 
 from ..api.client import CcallClient
 from ..api.cdrs import CallRecord, CdrPage, CdrQuery
-from .csv_rows import CsvPage, Row, header_line, read_rows, record_lines, rows_of
+from .csv_rows import CsvPage, Row, header_line, read_typed, record_lines, rows_of
 from .csv_rows import _csv_text as _csv_text  # the quality report's CSV guards its cells with it
+from .page_window import Arrived
 from .paging import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PAGE_SIZE,
@@ -92,6 +94,27 @@ def make_writer(fmt: str, handle: IO[str]) -> CsvWriter | JsonWriter:
 
 # ---------------------------------------------------------------------- files
 
+ROWS_AT_ONCE = 100
+"""Rows made between two turns of the event loop while a page is turned into CSV."""
+
+
+async def _csv_page(client: CcallClient, query: CdrQuery, arrived: Arrived) -> CsvPage:
+    """One page as CSV rows, made straight from its bytes (no record object in between).
+
+    Once the bytes are in, the next page is asked for (``arrived``) before this one is read,
+    and the rows are made a slice at a time with the event loop's turn between slices: the
+    request for the next page is on its way meanwhile, and the screen stays live."""
+    page = await client.cdrs_read(query, read_typed)
+    arrived()
+    if isinstance(page, CdrPage):
+        return rows_of(page)
+    rows: list[Row] = []
+    for start in range(0, len(page), ROWS_AT_ONCE):
+        await asyncio.sleep(0)
+        rows += page.rows(start, start + ROWS_AT_ONCE)
+    return CsvPage(tuple(rows), page.paging)
+
+
 
 async def export_to_file(
     client: CcallClient,
@@ -123,10 +146,8 @@ async def export_to_file(
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             writer = make_writer(fmt, handle)
             if isinstance(writer, CsvWriter):
-                # CSV rows are made straight from each page's bytes, no record in between.
-                async def csv_page(page_query: CdrQuery) -> CsvPage:
-                    page = await client.cdrs_read(page_query, read_rows)
-                    return rows_of(page) if isinstance(page, CdrPage) else page
+                async def csv_page(page_query: CdrQuery, arrived: Arrived) -> CsvPage:
+                    return await _csv_page(client, page_query, arrived)
 
                 async for rows in walk_pages(
                     csv_page, query, tz=client.tz, page_size=page_size, concurrency=concurrency,

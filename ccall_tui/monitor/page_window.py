@@ -3,30 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any, Awaitable, Callable, Generic, TypeVar
 
 from ..api.cdrs import CdrQuery
 
 _P = TypeVar("_P", bound=Any)
+Arrived = Callable[[], None]
+"""Called by a fetch the moment its answer's bytes are in, before it reads them."""
+PageFetch = Callable[[CdrQuery, Arrived], Awaitable[_P]]
+"""``fetch(query, arrived)``: one page of ``query``; calls ``arrived()`` once its bytes are in
+(or never: the page's place then goes to the next one when the fetch ends)."""
+
+
+def nothing() -> None:
+    pass
 
 
 class PageWindow(Generic[_P]):
     """Pages 2..``last`` fetched with up to ``concurrency`` requests in flight, and no page
     started more than ``AHEAD`` x ``concurrency`` pages past the one handed out last (pages
-    that came early wait in order, so memory stays bounded). A page that arrives gives its
-    place to the next one at once, whichever page it was, while the pages before it are
-    still being written."""
+    that came early wait in order, so memory stays bounded). An answer that arrives gives
+    its place to the next page at once, whichever page it was, while the pages before it
+    are still being written and before it is read itself (``arrived``)."""
 
     AHEAD = 2
 
-    def __init__(self, fetch: Callable[[CdrQuery], Awaitable[_P]], base: CdrQuery, concurrency: int, last: int) -> None:
+    def __init__(self, fetch: PageFetch[_P], base: CdrQuery, concurrency: int, last: int) -> None:
         self.fetch = fetch
         self.base = base
         self.concurrency = concurrency
         self.last = last
         self.next = 2
         self.taken = 1
-        self.in_flight = 0
+        self.flying: set[int] = set()
+        """Pages asked for whose answer has not arrived yet."""
         self.stopped = False
         self.tasks: dict[int, asyncio.Future[_P]] = {}
 
@@ -39,27 +50,32 @@ class PageWindow(Generic[_P]):
 
     def fill(self) -> None:
         while (
-            not self.stopped and self.in_flight < self.concurrency and self.next <= self.last
+            not self.stopped and len(self.flying) < self.concurrency and self.next <= self.last
             and self.next <= self.taken + self.AHEAD * self.concurrency
         ):
-            task = asyncio.ensure_future(self.fetch(self.base.with_page(self.next)))
-            task.add_done_callback(self._arrived)
-            self.tasks[self.next] = task
+            number = self.next
+            task = asyncio.ensure_future(self.fetch(self.base.with_page(number), partial(self._arrived, number)))
+            task.add_done_callback(partial(self._finished, number))
+            self.tasks[number] = task
+            self.flying.add(number)
             self.next += 1
-            self.in_flight += 1
 
-    def _arrived(self, task: asyncio.Future[_P]) -> None:
-        self.in_flight -= 1
+    def _arrived(self, number: int) -> None:
+        if number in self.flying:
+            self.flying.discard(number)
+            self.fill()
+
+    def _finished(self, number: int, task: asyncio.Future[_P]) -> None:
         if not task.cancelled() and task.exception() is not None:
             self.stopped = True  # the walk stops at that page: no point asking for more
-        self.fill()
+        self._arrived(number)
 
     async def take(self, number: int) -> _P:
         """Page ``number``: from the window when it was asked for, else asked for now."""
         self.taken = number
         task = self.tasks.pop(number, None)
         if task is None:
-            return await self.fetch(self.base.with_page(number))
+            return await self.fetch(self.base.with_page(number), nothing)
         self.fill()
         if task.done():
             # Awaiting a finished page does not pause: this does, so an export cancelled

@@ -15,12 +15,12 @@ import collections
 import math
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from typing import Any, AsyncIterator, Awaitable, Callable, Sequence, TypeVar
+from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 
 from ..api.client import CcallClient
 from ..api.cdrs import CallRecord, CdrPage, CdrQuery, Paging
 from ..i18n import _
-from .page_window import PageWindow
+from .page_window import Arrived, PageFetch, PageWindow, nothing
 
 DEFAULT_PAGE_SIZE = 500
 DEFAULT_CONCURRENCY = 4
@@ -128,15 +128,18 @@ async def iter_pages(
 ) -> AsyncIterator[CdrPage]:
     """Yield every page of ``query`` in page order, each without calls already yielded
     (``walk_pages`` with the client's pages of call records)."""
+    async def fetch(page_query: CdrQuery, arrived: Arrived) -> CdrPage:
+        return await client.cdrs(page_query)
+
     async for page in walk_pages(
-        client.cdrs, query, tz=client.tz, page_size=page_size, concurrency=concurrency,
+        fetch, query, tz=client.tz, page_size=page_size, concurrency=concurrency,
         progress=progress, report=report, now=now, max_pages=max_pages,
     ):
         yield page
 
 
 async def walk_pages(
-    fetch: Callable[[CdrQuery], Awaitable[_P]],
+    fetch: PageFetch[_P],
     query: CdrQuery,
     *,
     tz: tzinfo,
@@ -149,7 +152,8 @@ async def walk_pages(
 ) -> AsyncIterator[_P]:
     """Yield every page ``fetch`` reads of ``query``, in page order, each without calls
     already yielded (a page is a ``CdrPage`` or anything shaped like one: ``records``, each
-    with a ``call_id``, ``paging`` and ``skipped``).
+    with a ``call_id``, ``paging`` and ``skipped``; ``fetch(query, arrived)`` calls
+    ``arrived()`` when the answer's bytes are in, see ``page_window``).
 
     The first page tells how many pages there should be; pages 2.. are fetched with
     ``concurrency`` requests in flight at all times (``PageWindow``: a page asked for the moment
@@ -171,7 +175,7 @@ async def walk_pages(
     window = PageWindow(fetch, base, max(1, concurrency), min(max(1, concurrency), walk.ceiling))
     try:
         window.fill()
-        first = await fetch(base)
+        first = await fetch(base, nothing)
         page = walk.accept(1, first)
         planned = walk.plan(first)
         if progress:
