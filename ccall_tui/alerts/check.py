@@ -136,7 +136,7 @@ def as_plugin(run: Callable[[list[str]], int], argv: Sequence[str]) -> int:
             code = run(list(argv))
     except SystemExit as exc:  # argparse: bad arguments (2), or --help (0)
         code = exc.code
-    except Exception as exc:  # noqa: BLE001 - never a traceback for a plugin (logged)
+    except Exception as exc:  # never a traceback for a plugin (logged)
         log.exception("the check failed")
         said.write(_("unexpected error: {kind}").format(kind=type(exc).__name__) + "\n")
         code = UNKNOWN
