@@ -306,3 +306,40 @@ async def test_an_export_at_concurrency_four_never_has_more_than_four_requests_i
     assert count > 400 and Counting.most == 4
     rows = list(csv.reader((tmp_path / "calls.csv").read_text(encoding="utf-8").splitlines()))
     assert len(rows) == count + 1 and len({row[0] for row in rows[1:]}) == count
+
+
+def test_an_export_holds_a_few_pages_in_memory_however_many_it_writes(tmp_path):
+    """Streams: the most memory an export holds does not grow with the number of pages."""
+    import tracemalloc
+
+    from ccall_tui.api.client import CcallClient
+    from ccall_tui.clock import ManualClock
+    from ccall_tui.monitor.export import export_to_file
+    from ccall_tui.sim.server import SimulatedPbx
+
+    from conftest import DemoCredentials, FROZEN_NOW
+
+    pbx = SimulatedPbx(seed=3, extensions=60, calls_per_day=2000, clock=ManualClock(FROZEN_NOW))
+    pbx.start()
+
+    async def export(days: int) -> int:
+        query = CdrQuery(date_from=FROZEN_NOW - timedelta(days=days), date_to=FROZEN_NOW)
+        async with CcallClient(pbx.base_url, DemoCredentials(), tz=VN) as client:
+            return await export_to_file(client, query, tmp_path / "calls.csv", "csv", page_size=100, concurrency=4,
+                                        overwrite=True, now=FROZEN_NOW)
+
+    try:
+        asyncio.run(export(5))  # what is kept from call to call (names, minutes) is kept from now on
+        tracemalloc.start()
+        peaks = {}
+        for days in (1, 5):
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            count = asyncio.run(export(days))
+            peaks[days] = (count, tracemalloc.get_traced_memory()[1] - before)
+        tracemalloc.stop()
+    finally:
+        pbx.stop()
+    (short, short_peak), (long, long_peak) = peaks[1], peaks[5]
+    assert long >= 4 * short > 4 * 1000
+    assert long_peak < 1.3 * short_peak + 256 * 1024, peaks

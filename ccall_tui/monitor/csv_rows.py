@@ -348,6 +348,8 @@ _LONGEST_NULL = max(len(word) for word in _NULLS)
 _ID_EDGES = frozenset(" =+-@")
 """An id starting with one of these is read and checked the long way."""
 _KEEP = 20_000
+_KEEP_MINUTES = 1_000
+"""Minutes kept: calls come in time order, so the next call's minute is the last one or new."""
 _TEXT_CELLS: dict[Any, str] = {}
 _DIRECTION_CELLS: dict[Any, str] = {}
 _CAUSE_CELLS: dict[Any, str] = {}
@@ -425,7 +427,7 @@ def _minute(minutes: dict[str, tuple[str, str] | None], key: str, tz: ZoneInfo) 
     if moment is not None and moment.year >= 1980:
         text = moment.isoformat()
         parts = (text[:17], text[19:])
-    if len(minutes) >= _KEEP:
+    if len(minutes) >= _KEEP_MINUTES:
         minutes.clear()
     minutes[key] = parts
     return parts
