@@ -183,3 +183,56 @@ async def test_stopping_the_engine_stops_its_ticks(sim, harness):
     assert h.events == []
     h.engine.tick()  # asked by hand, it still judges
     assert len(h.fired()) == 1
+
+
+def test_the_engine_follows_the_board_from_its_changes_and_when_started_late():
+    """The offline extensions are kept from the board's changes (a tick does not walk the
+    board); an engine started after the first answer, or a tile forgotten, is caught up by the
+    board's own count."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from ccall_tui.alerts.engine import AlertEngine
+    from ccall_tui.api.registrations import Registration, RegistrationsSnapshot
+    from ccall_tui.monitor.board import ExtensionBoard
+    from ccall_tui.monitor.events import SnapshotApplied
+
+    t0 = datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    now = [t0]
+    numbers = [str(n) for n in range(100, 110)]
+    board = ExtensionBoard(numbers, {}, t0, seen={"105": t0 - timedelta(hours=1), "106": t0, "107": t0})
+
+    class Feed:
+        def __init__(self):
+            self.board, self.subscribers = board, []
+
+        def subscribe(self, subscriber):
+            self.subscribers.append(subscriber)
+            return lambda: self.subscribers.remove(subscriber)
+
+    def answer(*offline):
+        regs = {n: (Registration(extension=n, user=f"{n}@t", call_id=f"{n}-0"),) for n in numbers if n not in offline}
+        changes = board.apply(RegistrationsSnapshot(extensions=regs), now[0])
+        for subscriber in list(feed.subscribers):
+            subscriber(SnapshotApplied(changes, now[0]))
+
+    feed = Feed()
+    answer("105")  # before the engine listens: 105 offline from the first answer on
+    engine = AlertEngine(rules({"name": "down", "kind": "offline", "minutes": 1}), feed, clock=lambda: now[0],
+                         timer=lambda *_args: None)
+    engine.start()
+    now[0] += timedelta(minutes=2)
+    answer("105", "106")  # 106 drops: told by the answer's changes
+    assert [event.alert.extension for event in engine.tick()] == ["105"]  # 106: not a minute yet
+    now[0] += timedelta(minutes=2)
+    answer("105", "106")
+    engine.tick()
+    assert sorted(a.extension for a in engine.active) == ["105", "106"]
+    answer("106")  # 105 is back
+    now[0] += timedelta(seconds=5)
+    engine.tick()
+    assert [a.extension for a in engine.active] == ["106"]
+    assert board.forget("106") == "roster"  # configured: never seen from now on, no longer offline
+    now[0] += timedelta(seconds=5)
+    engine.tick()
+    assert engine.active == []  # a forgotten extension is no longer offline

@@ -44,6 +44,8 @@ MAX_CALLS = 50_000
 # Drops remembered per extension for the flapping rules.
 MAX_FLAPS = 256
 SEVERITY_RANK = {"critical": 0, "warning": 1}
+# Ticks between two whole readings of the board's offline tiles (kept from its changes meanwhile).
+RESYNC_TICKS = 60
 
 AlertSubscriber = Callable[[AlertEvent], object]
 # The flight recorder's ``History.record_event(kind, at, extension, payload)``.
@@ -107,6 +109,7 @@ class AlertEngine:
         # they disagree: a tile forgotten, an engine started after the first answer).
         self._offline: set[str] = set()
         self._offline_sorted: list[str] | None = []
+        self._ticks_since_read = 0
         self._member_cache: dict[str, tuple[tuple[Any, ...], list[str]]] = {}
         # rule name -> the keys of its active alerts
         self._keys: dict[str, set[str]] = {}
@@ -225,9 +228,13 @@ class AlertEngine:
                 self._offline_sorted = None
 
     def _offline_now(self) -> list[str]:
-        """The extensions offline on the board, in number order."""
+        """The extensions offline on the board, in number order. Read again whole when the
+        count disagrees, and once in a while whatever it says (a tile set offline by anything
+        but an answer, in the same tick as another came back, would keep the count)."""
         board = self._feed.board
-        if len(self._offline) != board.counts[ExtensionState.OFFLINE]:
+        self._ticks_since_read += 1
+        if len(self._offline) != board.counts[ExtensionState.OFFLINE] or self._ticks_since_read >= RESYNC_TICKS:
+            self._ticks_since_read = 0
             self._offline = {ext for ext, tile in board.tiles.items() if tile.state is ExtensionState.OFFLINE}
             self._offline_sorted = None
         if self._offline_sorted is None:
