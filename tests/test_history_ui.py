@@ -16,7 +16,7 @@ from ccall_tui.monitor.board import ExtensionBoard
 from ccall_tui.monitor.poll_status import format_age
 from ccall_tui.monitor.states import ExtensionState
 from ccall_tui.recorder.model import Strip
-from ccall_tui.ui.history_view import day_window, moment_text, week_window
+from ccall_tui.ui.history_view import change_words, day_window, moment_text, week_window
 from ccall_tui.ui.screens.extension import ExtensionScreen
 from ccall_tui.ui.screens.monitor import MonitorScreen
 from ccall_tui.ui.widgets.availability_strip import AvailabilityStrip, cell_glyph, merge_cells, strip_lines
@@ -222,8 +222,9 @@ async def test_the_wall_says_what_happened_since_you_last_looked(day, make_servi
         await settle(app, pilot)
         assert panel.region.width == 44
         lines = panel.shown_text.plain.splitlines()
-        changes = day.history.changes(clock() - timedelta(hours=12), clock())
+        changes = day.history.changes(clock() - timedelta(hours=12), clock(), reachability=True)
         assert lines[0].startswith(f"{len(changes)} changes")
+        assert panel.border_title == "Since you last looked (12 h)"  # the history reaches back a day
         # who was offline longest, as the simulator's answers had it
         since = clock() - timedelta(hours=12)
         runs = longest_offline(day, since, clock())
@@ -235,7 +236,7 @@ async def test_the_wall_says_what_happened_since_you_last_looked(day, make_servi
         assert len(listed) == 5
         latest = lines[lines.index("Latest") + 1:]
         newest = max(changes, key=lambda c: c.at)
-        assert latest[0].startswith(f"{newest.at:%H:%M} {newest.new.glyph} {newest.extension} {newest.new.label}")
+        assert latest[0].startswith(f"{newest.at:%H:%M} {newest.new.glyph} {newest.extension} {change_words(newest)}")
 
 
 def longest_offline(day, since, until) -> dict[str, tuple[float, datetime]]:
@@ -275,20 +276,61 @@ async def test_without_history_the_wall_keeps_its_room(make_services):
         assert panel.region.width == 0 and not panel.has_class("-ready")
 
 
-async def test_a_history_of_minutes_is_not_summarised_yet(sim, clock, profile, credentials, make_services):
-    """A wall started a few minutes ago: its tiles say everything; the panel stays away."""
-    from history_day import record_minutes
+async def test_a_young_history_is_summarised_as_soon_as_it_has_something_to_say(
+        sim, clock, profile, credentials, make_services):
+    """A wall started minutes ago: nothing to tell yet, the panel stays away; once a phone
+    drops it shows, titled with since when it tells (never as if it covered 12 hours)."""
+    from history_day import start_recording
 
-    recorded = await record_minutes(sim, clock, profile, credentials, minutes=20)
+    for ext in ("100", "101"):
+        sim.tenant.force_online(ext)
+    recorded = start_recording(sim, clock, profile, credentials)
+    began = clock()
     try:
+        await recorded.poll()
+        assert recorded.history.flush()
         app = app_with(make_services, wall=True)
         async with app.run_test(size=(180, 50)) as pilot:
             await settle(app, pilot)
             await pilot.pause(2.5)
             await settle(app, pilot)
-            assert app.screen.query_one(SincePanel).region.width == 0
+            panel = app.screen.query_one(SincePanel)
+            assert panel.region.width == 0 and not panel.has_class("-ready"), panel.shown_text.plain
+
+        clock.advance(60)
+        sim.tenant.force_offline("101")
+        await recorded.poll()
+        assert recorded.history.flush()
+        app = app_with(make_services, wall=True)
+        async with app.run_test(size=(180, 50)) as pilot:
+            await settle(app, pilot)
+            panel = app.screen.query_one(SincePanel)
+            await until(pilot, lambda: panel.has_class("-ready"), timeout=30)
+            await settle(app, pilot)
+            assert panel.region.width == 44
+            assert panel.border_title == f"Since {began:%H:%M}, when the history began"
+            lines = panel.shown_text.plain.splitlines()
+            changes = recorded.history.changes(began, clock(), reachability=True)
+            offline = sum(1 for c in changes if c.new is ExtensionState.OFFLINE)
+            assert lines[0].startswith(f"{len(changes)} change") and f": {offline} went offline" in lines[0]
+            assert any(c.extension == "101" and c.new is ExtensionState.OFFLINE for c in changes)
+            assert any(line.startswith(f"{clock():%H:%M} ○ 101 offline") for line in lines)
+            assert "12 hours" not in panel.shown_text.plain
     finally:
         recorded.close()
+
+
+def test_the_panel_never_claims_more_than_the_history_covers():
+    from ccall_tui.ui.widgets.since_panel import SinceData, since_lines, since_title
+
+    now = datetime(2026, 11, 27, 11, 0, tzinfo=VN)
+    began = now - timedelta(minutes=18)
+    young = SinceData([], [], began)
+    assert since_title(young, now) == "Since 10:42, when the history began"
+    assert since_lines(young, now, {}).plain == "No changes since 10:42"
+    old = SinceData([], [], None)
+    assert since_title(old, now) == "Since you last looked (12 h)"
+    assert since_lines(old, now, {}).plain == "No changes in the last 12 hours"
 
 
 # --------------------------------------------------------------------------- the recorder's warning

@@ -118,8 +118,12 @@ async def test_the_board_a_minute_ago_is_what_the_simulator_answered(day, make_s
         assert screen.at == END - timedelta(minutes=1)
         expected = day.online_at(screen.at)
         assert online_on(screen) == expected
+        # online as the live header counts it: registered and answering pings (◐ apart)
+        deaf = len(day.history.board_at(screen.at).unreachable)
+        apart = f" · ◐ {deaf} unreachable" if deaf else ""
         assert banner(screen) == (
-            f"◀◀ PAST · 2026-11-28 10:29 (PBX time) · {len(expected)} of 60 online · 60 s ago · Esc: back to live"
+            f"◀◀ PAST · 2026-11-28 10:29 (PBX time) · {len(expected) - deaf} of 60 online{apart} · 60 s ago · "
+            "Esc: back to live"
         )
         await pilot.press("escape")
         await settle(app, pilot)

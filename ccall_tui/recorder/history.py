@@ -214,12 +214,14 @@ class History:
         (online -> unreachable) or answers again (unreachable -> online)."""
         sql = "SELECT t, ext, old, new FROM states WHERE t >= ? AND t <= ? AND old != new AND old != ?"
         params: list[Any] = [since.timestamp(), until.timestamp(), UNKNOWN]
-        reach_sql = "SELECT t, ext, unreachable FROM reach WHERE t >= ? AND t <= ?"
+        # (not at an extension's first sight: it is no change, like the state then)
+        reach_sql = ("SELECT t, ext, unreachable FROM reach r WHERE t >= ? AND t <= ? AND NOT EXISTS "
+                     "(SELECT 1 FROM states s WHERE s.ext = r.ext AND s.t = r.t AND s.old = 0)")
         reach_params: list[Any] = [since.timestamp(), until.timestamp()]
         if extension is not None:
             sql += " AND ext = ?"
             params.append(extension)
-            reach_sql += " AND ext = ?"
+            reach_sql += " AND r.ext = ?"
             reach_params.append(extension)
 
         def work(conn: sqlite3.Connection) -> list[StateChange]:

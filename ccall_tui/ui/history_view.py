@@ -33,7 +33,8 @@ class HistoryReader(Protocol):
     def strip(self, ext: str, since: datetime, until: datetime, cells: int) -> Strip: ...
     def timeline(self, ext: str, since: datetime, until: datetime) -> list[DeviceChange]: ...
     def board_at(self, at: datetime) -> BoardAt: ...
-    def changes(self, since: datetime, until: datetime, extension: str | None = None) -> list[StateChange]: ...
+    def changes(self, since: datetime, until: datetime, extension: str | None = None, *,
+                reachability: bool = False) -> list[StateChange]: ...
     def availability(self, since: datetime, until: datetime) -> list[Availability]: ...
     def first_record(self) -> datetime | None: ...
     def inexact_starts(self, now: datetime | None = None) -> set[str]: ...
@@ -159,24 +160,36 @@ def device_text(change: DeviceChange) -> str:
 
 STATE_STYLES = {
     ExtensionState.ONLINE: "bold green",
+    ExtensionState.UNREACHABLE: "bold yellow",
     ExtensionState.OFFLINE: "bold red",
     ExtensionState.NEVER_SEEN: "dim",
     ExtensionState.UNKNOWN: "dim",
 }
 
 
+def change_words(change: StateChange) -> str:
+    """``offline``; for a registered extension ``unreachable (no answer to pings)`` or
+    ``answers pings again`` (the change log's words)."""
+    if change.new is ExtensionState.UNREACHABLE:
+        return _("unreachable (no answer to pings)")
+    if change.old is ExtensionState.UNREACHABLE:
+        return _("answers pings again")
+    return change.new.label
+
+
 def state_change_text(change: StateChange, now: datetime, name: str | None = None) -> Text:
-    """``18:02 ○ 1005 offline  Nguyễn Văn An`` (the name as plain text)."""
+    """``18:02 ○ 1005 offline  Nguyễn Văn An`` (the name as plain text); ``18:02 ◐ 1005
+    unreachable (no answer to pings)`` when it stopped answering pings."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(moment_text(change.at, now) + " ", style="dim")
     text.append(change.new.glyph + " ", style=STATE_STYLES.get(change.new, ""))
-    text.append(f"{change.extension} {change.new.label}")
+    text.append(f"{change.extension} {change_words(change)}")
     if name:
         text.append(" " + clean_text(name, limit=60), style="dim")
     return text
 
 
 __all__ = [
-    "Answer", "HistoryReader", "ask", "day_window", "device_text", "device_words", "history_of",
+    "Answer", "HistoryReader", "ask", "change_words", "day_window", "device_text", "device_words", "history_of",
     "history_problem", "moment_text", "state_change_text", "unavailable_text", "week_window",
 ]

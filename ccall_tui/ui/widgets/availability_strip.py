@@ -1,6 +1,7 @@
 """An availability strip: one cell per slice of time, ``▇`` online, ``░`` offline, a lower
-block for a slice that was partly online, ``·`` where nothing was recorded; with the uptime
-and the flaps beside it and a time axis under it. As many cells as the width allows: when the
+block for a slice that was partly online, ``◐`` (amber) for a slice in which it was registered
+but did not answer pings for part of the time or all of it, ``·`` where nothing was recorded;
+with the uptime, the flaps and the time unreachable beside it and a time axis under it. As many cells as the width allows: when the
 strip has more slices than room, neighbouring slices are merged (two hours into one cell...).
 """
 
@@ -22,6 +23,7 @@ from ...recorder.model import Strip
 FULL = "▇"
 OFF = "░"
 NONE = "·"
+UNREACHABLE = "◐"
 # a slice online part of the time: the higher the block, the more of it
 PARTS = "▁▂▃▄▅▆"
 # at least this fraction online counts as a full cell, at most 1 - this as an empty one
@@ -32,9 +34,13 @@ GAP = 2  # blank cells between the strip and its summary
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
-def cell_glyph(value: float | None) -> str:
+def cell_glyph(value: float | None, unreachable: float | None = None) -> str:
+    """The glyph of a cell online ``value`` of its recorded time and not answering pings
+    ``unreachable`` of it."""
     if value is None:
         return NONE
+    if unreachable is not None and unreachable > 1 - WHOLE:
+        return UNREACHABLE
     if value >= WHOLE:
         return FULL
     if value <= 1 - WHOLE:
@@ -64,7 +70,11 @@ def uptime_text(strip: Strip) -> str:
     pct = strip.uptime_pct
     figure = "100" if pct >= 99.95 else f"{pct:.1f}"
     flaps = ngettext("{n} flap", "{n} flaps", strip.flaps).format(n=strip.flaps)
-    return _("{pct} % online").format(pct=figure) + " · " + flaps
+    text = _("{pct} % online").format(pct=figure) + " · " + flaps
+    deaf = strip.unreachable_pct
+    if deaf is not None and deaf >= 0.05:
+        text += f" · {UNREACHABLE} " + _("{pct} % unreachable").format(pct="100" if deaf >= 99.95 else f"{deaf:.1f}")
+    return text
 
 
 def weekday(moment: datetime) -> str:
@@ -97,6 +107,7 @@ class StripStyles:
     online: Style = Style(color="green")
     offline: Style = Style(color="red")
     partial: Style = Style(color="yellow")
+    unreachable: Style = Style(color="yellow", bold=True)
     none: Style = Style(dim=True)
     label: Style = Style(bold=True)
     muted: Style = Style(dim=True)
@@ -118,11 +129,13 @@ def strip_lines(strip: Strip | None, label: str, width: int, styles: StripStyles
     if room < 8:  # too narrow for the summary beside it: the cells first
         room, summary = width - pad, ""
     cells, k = merge_cells(strip.cells, room)
-    for value in cells:
-        glyph = cell_glyph(value)
+    deaf, _k = merge_cells(strip.unreachable or [None] * len(strip.cells), room)
+    for value, unreachable in zip(cells, deaf):
+        glyph = cell_glyph(value, unreachable)
         style = (
             styles.none if value is None else styles.online if glyph == FULL
-            else styles.offline if glyph == OFF else styles.partial
+            else styles.offline if glyph == OFF else styles.unreachable if glyph == UNREACHABLE
+            else styles.partial
         )
         top.append(glyph, style=style)
     if summary:
@@ -138,7 +151,8 @@ def strip_lines(strip: Strip | None, label: str, width: int, styles: StripStyles
 
 
 class AvailabilityStrip(Widget):
-    """Two lines: ``24 h ▇▇▇░▇▇  97.9 % online · 2 flaps`` and a time axis under the cells.
+    """Two lines: ``24 h ▇▇◐░▇▇  97.9 % online · 2 flaps · ◐ 3.1 % unreachable`` and a time
+    axis under the cells.
     ``set_strip(strip)`` shows one; ``set_message(text)`` says why there is none."""
 
     DEFAULT_CSS = """
@@ -146,12 +160,14 @@ class AvailabilityStrip(Widget):
     AvailabilityStrip > .strip--online { color: $success; }
     AvailabilityStrip > .strip--offline { color: $error; }
     AvailabilityStrip > .strip--partial { color: $warning; }
+    AvailabilityStrip > .strip--unreachable { color: $warning; text-style: bold; }
     AvailabilityStrip > .strip--none { color: $text-disabled; }
     AvailabilityStrip > .strip--label { text-style: bold; }
     AvailabilityStrip > .strip--muted { color: $text-muted; }
     """
     COMPONENT_CLASSES = {
-        "strip--online", "strip--offline", "strip--partial", "strip--none", "strip--label", "strip--muted",
+        "strip--online", "strip--offline", "strip--partial", "strip--unreachable", "strip--none", "strip--label",
+        "strip--muted",
     }
 
     def __init__(self, label: str | Callable[[], str], *, id: str | None = None, classes: str | None = None) -> None:
@@ -176,7 +192,7 @@ class AvailabilityStrip(Widget):
         get = self.get_component_rich_style
         return StripStyles(
             online=get("strip--online"), offline=get("strip--offline"), partial=get("strip--partial"),
-            none=get("strip--none"), label=get("strip--label"), muted=get("strip--muted"),
+            unreachable=get("strip--unreachable"), none=get("strip--none"), label=get("strip--label"), muted=get("strip--muted"),
         )
 
     def lines(self, width: int | None = None) -> tuple[Text, Text]:

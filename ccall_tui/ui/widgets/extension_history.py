@@ -1,5 +1,5 @@
 """The extension details' history panel: its 24 hour and 7 day availability strips, and a
-timeline of its states and devices (newest first, PBX time, the phone's own words as plain text).
+timeline of its states, its reachability and its devices (newest first, PBX time, the phone's own words as plain text).
 
 ``fetch(history, extension, now)`` asks everything in one go (run it in a thread);
 ``ExtensionHistory.show(answer, now)`` draws it.
@@ -21,6 +21,7 @@ from ..history_view import (
     STATE_STYLES,
     Answer,
     HistoryReader,
+    change_words,
     day_window,
     device_text,
     device_words,
@@ -51,7 +52,7 @@ def fetch(history: HistoryReader, extension: str, now: datetime) -> ExtensionHis
     since, until, cells = week_window(now)
     week = history.strip(extension, since, until, cells)
     items: list[StateChange | DeviceChange] = [
-        *history.changes(since, now, extension=extension),
+        *history.changes(since, now, extension=extension, reachability=True),
         *history.timeline(extension, since, now),
     ]
     # newest first; at the same moment the state change above the device events that made it
@@ -63,7 +64,7 @@ def timeline_row(item: StateChange | DeviceChange, now: datetime) -> tuple[Text,
     """(when, what, device) of one timeline line, all plain text."""
     when = Text(moment_text(item.at, now, seconds=True))
     if isinstance(item, StateChange):
-        what = Text(item.new.glyph + " " + item.new.label, style=STATE_STYLES.get(item.new, ""))
+        what = Text(item.new.glyph + " " + change_words(item), style=STATE_STYLES.get(item.new, ""))
         return when, what, Text("")
     return when, Text(device_words(item)), Text(device_text(item))
 

@@ -37,7 +37,7 @@ class RewindData:
 def fetch_rewind(history: HistoryReader, at: datetime) -> RewindData:
     """Everything the rewound board shows for the minute ``at`` (blocking: run in a thread)."""
     board = history.board_at(at)
-    changes = history.changes(at - AROUND, at + AROUND)
+    changes = history.changes(at - AROUND, at + AROUND, reachability=True)
     gaps = history.poll_gaps(at - AROUND, at + AROUND)
     return RewindData(board, changes, gaps, history.first_record())
 
@@ -65,13 +65,16 @@ def past_board(data: BoardAt, live: ExtensionBoard, first_record: datetime | Non
             tile.changed_at = at  # highlighted: it changed in the minute before
         board.tiles[extension] = tile
         board.counts[state] += 1
+        if state is ExtensionState.ONLINE and extension in data.unreachable:
+            tile.unreachable = True  # ◐: registered, not answering pings then
+            board.counts[ExtensionState.UNREACHABLE] += 1
     board.updated_at = at
     return board
 
 
 def banner_text(at: datetime, now: datetime, data: RewindData | None, problem: str | None) -> Text:
-    """``PAST · 2026-11-28 10:42 (PBX time) · 45 of 60 online · 3 h 12 min ago · Esc: back to
-    live``: what matters first, so a narrow terminal cuts only the end."""
+    """``PAST · 2026-11-28 10:42 (PBX time) · 45 of 60 online · ◐ 2 unreachable · 3 h 12 min
+    ago · Esc: back to live``: what matters first, so a narrow terminal cuts only the end."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("◀◀ " + _("PAST") + " · ", style="bold")
     shown = local(at, now)
@@ -90,10 +93,15 @@ def banner_text(at: datetime, now: datetime, data: RewindData | None, problem: s
     else:
         board = data.board
         total = len(board.states)
-        online = sum(1 for state in board.states.values() if state is ExtensionState.ONLINE)
+        # counted as the live header counts: online is registered and answering pings
+        registered = sum(1 for state in board.states.values() if state is ExtensionState.ONLINE)
+        unreachable = len(board.unreachable)
         if not board.polling_ok:
             text.append(" · " + _("polling had failed then"), style="bold")
-        text.append(" · " + _("{online} of {total} online").format(online=online, total=total))
+        text.append(" · " + _("{online} of {total} online").format(online=registered - unreachable, total=total))
+        if unreachable:
+            deaf = ExtensionState.UNREACHABLE
+            text.append(f" · {deaf.glyph} {unreachable} {deaf.label}")
     text.append(" · " + _("{age} ago").format(age=format_age((now - at).total_seconds())))
     text.append(" · " + _("Esc: back to live"))
     return text

@@ -1,6 +1,8 @@
-"""The wall's "since you last looked": the last 12 hours' changes and who was offline longest,
-read from the flight recorder's history. A side panel shown in wall mode only, and only when
-the terminal has room to spare for it (the board's tiles come first)."""
+"""The wall's "since you last looked": the last 12 hours' changes (reachability too) and who
+was offline longest, read from the flight recorder's history. A side panel shown in wall mode
+only, and only when the terminal has room to spare for it (the board's tiles come first).
+A history younger than 12 hours is summarised as soon as it has something to say, under a
+title saying since when ("Since 10:42, when the history began"), never as if it covered more."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ LONGEST = 5  # extensions listed under "offline longest"
 LATEST = 12  # changes listed under "latest"
 CHECK_S = 1.0  # how often the panel looks whether it is wanted (and due)
 RETRY_S = 2.0  # how soon it reads again while it has nothing to show
-MIN_SPAN = timedelta(hours=1)  # shown once the history reaches back this far
+MIN_SPAN = timedelta(hours=1)  # shown with nothing to say once the history reaches back this far
 # Below this size the wall keeps all its room for the tiles.
 MIN_WIDTH = 140
 MIN_HEIGHT = 30
@@ -48,19 +50,33 @@ def names_of(board: Any) -> dict[str, str]:
 class SinceData:
     changes: list[StateChange] = field(default_factory=list)
     outages: list[Availability] = field(default_factory=list)
+    # when the history began, when that is within the 12 hours (it covers no more than that)
+    began: datetime | None = None
 
 
 def fetch_since(history: HistoryReader, now: datetime) -> SinceData | None:
-    """The last 12 hours: every state change (newest first) and the longest outages; None
-    while the history reaches back less than :data:`MIN_SPAN`."""
+    """The last 12 hours, or since the history began when that is later: every state and
+    reachability change (newest first) and the longest outages. None when there is no
+    history, or it is younger than :data:`MIN_SPAN` and saw no change yet."""
     first = history.first_record()
-    if first is None or now - first < MIN_SPAN:
+    if first is None:
         return None
     since = now - WINDOW
-    changes = sorted(history.changes(since, now), key=lambda c: c.at, reverse=True)
+    changes = sorted(history.changes(since, now, reachability=True), key=lambda c: c.at, reverse=True)
     outages = [a for a in history.availability(since, now) if a.longest_outage_s > 0]
+    if not changes and now - first < MIN_SPAN:
+        return None  # (who is offline since it began, its tiles say)
     outages.sort(key=lambda a: (-a.longest_outage_s, a.extension))
-    return SinceData(changes, outages[:LONGEST])
+    return SinceData(changes, outages[:LONGEST], first if first > since else None)
+
+
+def since_title(data: SinceData | None, now: datetime) -> str:
+    """``Since you last looked (12 h)``, or ``Since 10:42, when the history began``."""
+    if data is None or data.began is None:
+        return _("Since you last looked (12 h)")
+    from ..history_view import moment_text
+
+    return _("Since {time}, when the history began").format(time=moment_text(data.began, now))
 
 
 def since_lines(data: SinceData, now: datetime, names: dict[str, str], limit: int = LATEST) -> Text:
@@ -68,13 +84,20 @@ def since_lines(data: SinceData, now: datetime, names: dict[str, str], limit: in
     from ..history_view import moment_text, state_change_text
 
     text = Text(no_wrap=True, overflow="ellipsis")
+    deaf = ExtensionState.UNREACHABLE
     offline = sum(1 for c in data.changes if c.new is ExtensionState.OFFLINE)
-    online = sum(1 for c in data.changes if c.new is ExtensionState.ONLINE)
+    online = sum(1 for c in data.changes if c.new is ExtensionState.ONLINE and c.old is not deaf)
+    unreachable = sum(1 for c in data.changes if c.new is deaf)
     if not data.changes:
-        text.append(_("No changes in the last 12 hours"), style="dim")
+        if data.began is not None:
+            text.append(_("No changes since {time}").format(time=moment_text(data.began, now)), style="dim")
+        else:
+            text.append(_("No changes in the last 12 hours"), style="dim")
     else:
         text.append(ngettext("{n} change", "{n} changes", len(data.changes)).format(n=len(data.changes)), style="bold")
         text.append(": " + _("{off} went offline, {on} came online").format(off=offline, on=online))
+        if unreachable:
+            text.append(", " + _("{n} stopped answering pings").format(n=unreachable))
     if data.outages:
         text.append("\n\n" + _("Offline longest") + "\n", style="bold underline")
         for outage in data.outages:
@@ -102,9 +125,9 @@ def since_lines(data: SinceData, now: datetime, names: dict[str, str], limit: in
 class SincePanel(Static):
     """"Since you last looked", read again every minute while the board is on the wall.
 
-    It shows once the history reaches back an hour (a wall that has just started has nothing
-    to summarise that its tiles do not say), and says so in one line if the history then
-    fails. Below :data:`MIN_WIDTH` x :data:`MIN_HEIGHT` it gives its room to the tiles."""
+    It shows once the history has a change to tell, or reaches back an hour
+    (titled with since when it tells, when that is less than 12 hours), and says so in one
+    line if the history then fails. Below :data:`MIN_WIDTH` x :data:`MIN_HEIGHT` it gives its room to the tiles."""
 
     SCOPED_CSS = False  # its rules depend on the board screen's wall and size classes
     DEFAULT_CSS = """
@@ -122,7 +145,7 @@ class SincePanel(Static):
         super().__init__("", id=id, classes=classes, markup=False)
         self.services = services
         self.board = board
-        self.border_title = _("Since you last looked (12 h)")
+        self.border_title = since_title(None, services.now())
         self.shown_text: Text = Text()
         self.loaded_at: float | None = None  # monotonic time of the last read
 
@@ -153,14 +176,15 @@ class SincePanel(Static):
         answer = await ask(self.services, lambda history: fetch_since(history, now))
         data = answer.value
         if data is None and answer.problem is None:
-            self.set_class(False, "-ready")  # nothing recorded yet, or less than an hour
+            self.set_class(False, "-ready")  # nothing recorded yet, or nothing to say yet
             return
         if data is None:
             self.shown_text = Text(answer.problem or "", style="dim")
         else:
             self.shown_text = since_lines(data, now, names_of(self.board()))
+        self.border_title = since_title(data, now)
         self.update(self.shown_text)
         self.set_class(True, "-ready")
 
 
-__all__ = ["SincePanel", "SinceData", "fetch_since", "names_of", "since_hidden", "since_lines"]
+__all__ = ["SincePanel", "SinceData", "fetch_since", "names_of", "since_hidden", "since_lines", "since_title"]
