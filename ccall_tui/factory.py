@@ -48,7 +48,7 @@ def build_app_from_context(ctx: Context, call_id: str | None = None) -> CcallApp
     store = CredentialStore()
     pending = None
     creds: Credentials | None
-    if ctx.sim is not None:
+    if ctx.demo_server is not None:
         creds, source = ctx.credentials(), "demo"
     else:
         creds, source = resolve_credentials(ctx.profile.name, ctx.env, None)  # the environment
@@ -63,7 +63,7 @@ def build_app_from_context(ctx: Context, call_id: str | None = None) -> CcallApp
         poll_interval=getattr(ctx.args, "poll_interval", None),
         wall=bool(getattr(ctx.args, "wall", False)),
         start_call_id=call_id,
-        sim=ctx.sim,
+        sim=ctx.demo_server,
         language=current_language(),
         profiles=tuple((name, p.base_url) for name, p in sorted(ctx.settings.profiles.items())),
         credentials_pending=pending,

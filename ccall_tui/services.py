@@ -9,20 +9,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
 
-import httpx
-
 from .config import Profile
 from .credentials import Credentials, CredentialStore
 
 if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+
     from .api.client import CcallClient
     from .recorder.history import History
 
 
 class DemoServer(Protocol):
-    """The running simulated PBX of ``--demo``: the app only needs to know it is there."""
+    """The running simulated PBX of ``--demo`` (in this process or another): the app only needs
+    to know it is there."""
 
     base_url: str
+
+    def stop(self) -> None: ...
 
 
 @dataclass

@@ -112,9 +112,22 @@ def test_ext_without_credentials_in_the_environment_reads_the_keyring(tmp_path, 
 
 def test_demo_shows_data_without_the_keyring(tmp_path):
     modules = imported(tmp_path, "--demo")
-    assert loaded(modules, "textual") and loaded(modules, "ccall_tui.sim") and loaded(modules, "httpx")
+    assert loaded(modules, "textual") and loaded(modules, "httpx")
     assert "ccall_tui.ui.screens.monitor" in modules
     assert not loaded(modules, "keyring")
+
+
+def test_the_demo_app_leaves_its_simulator_to_a_child_process(tmp_path):
+    """The TUI's demo starts its simulated PBX in a process of its own (ccall_tui.sim.child):
+    the app's process imports the launcher only, none of the simulator (server, tenant, calls,
+    the demo's life), and none of the commands' modules it does not run."""
+    modules = imported(tmp_path, "--demo")
+    assert "ccall_tui.sim.child" in modules
+    sim = sorted(name for name in modules if name.startswith("ccall_tui.sim."))
+    assert sim == ["ccall_tui.sim.child"]
+    commands = ("ccall_tui.commands.doctor", "ccall_tui.commands.watch_cmd", "ccall_tui.commands.history_cmd",
+                "ccall_tui.commands.account", "ccall_tui.commands.config_cmd", "ccall_tui.commands.state_cmd")
+    assert [name for name in commands if name in modules] == []
 
 
 def test_demo_first_data_waits_for_nothing_it_does_not_show(tmp_path):

@@ -37,10 +37,29 @@ Other loopback controls: ``POST /_sim/extension`` ``{"extension": "105", "state"
 "offline" | "online" | "auto", "devices": 2, "name": ..., "agent": ...}`` and ``GET /_sim/status``.
 """
 
-from ..clock import ManualClock
-from .clock import pbx_now
-from .faults import QUIRKS, Faults
-from .server import RecordedRequest, SimulatedPbx
-from .tenant import Tenant
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Loaded when first asked for (PEP 562): the demo's app process imports only sim.child, the
+# launcher of a simulator in another process, and none of the simulator itself.
+_EXPORTS = {
+    "ManualClock": "..clock", "pbx_now": ".clock", "QUIRKS": ".faults", "Faults": ".faults",
+    "RecordedRequest": ".server", "SimulatedPbx": ".server", "Tenant": ".tenant",
+}
 
 __all__ = ["Faults", "ManualClock", "QUIRKS", "RecordedRequest", "SimulatedPbx", "Tenant", "pbx_now"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -101,11 +101,13 @@ class SimulatedPbx:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> str:
+    def start(self, listening: socket.socket | None = None) -> str:
+        """Serve in a thread; on ``listening`` (a bound, listening socket, e.g. one the demo's app
+        made and handed over) instead of a new socket on ``port``."""
         if self._httpd is not None:
             return self.base_url
         self._stopping.clear()
-        self._httpd = _Server(("127.0.0.1", self._port), _Handler, self)
+        self._httpd = _Server(("127.0.0.1", self._port), _Handler, self, listening)
         port = self._httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{port}"
         self._thread = threading.Thread(
@@ -182,9 +184,15 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = False
 
-    def __init__(self, address: tuple[str, int], handler: type, pbx: SimulatedPbx) -> None:
+    def __init__(self, address: tuple[str, int], handler: type, pbx: SimulatedPbx,
+                 listening: socket.socket | None = None) -> None:
         self.pbx = pbx
-        super().__init__(address, handler)
+        super().__init__(address, handler, bind_and_activate=listening is None)
+        if listening is not None:
+            self.socket.close()
+            self.socket = listening
+            self.server_address = listening.getsockname()
+            self.server_name, self.server_port = self.server_address[:2]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client hanging up mid-answer is normal here; print nothing
