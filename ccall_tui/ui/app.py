@@ -21,8 +21,9 @@ from .textual_compat import mode_screens, same_styles_as_app, styles_current
 from .translate import translate_bindings
 
 
-# Set to a file path, the app appends the wall-clock time (``time.time()``) and the CPU time the
-# process has used (``time.process_time()``) to that file, one line, once the
+# Set to a file path, the app appends the wall-clock time (``time.time()``), the CPU time the
+# process has used (``time.process_time()``) and, when the demo's simulator runs in a child
+# process, the CPU time that child has used (else ``-``) to that file, one line, once the
 # board shows the first answer's states: how tests/benchmarks/bench_startup.py times the start.
 FIRST_DATA_ENV = "CCALL_TUI_FIRST_DATA"
 
@@ -76,18 +77,17 @@ class CcallApp(App[int]):
 
     def _styled_already(self, screen: Screen) -> Screen:
         """A new mode screen gets its styles as its widgets mount, from a stylesheet that holds
-        its rules already (CSS_PATH): Textual's extra pass over every screen's CSS is not needed."""
+        its rules already (CSS_PATH): Textual's extra pass over every screen's CSS is not needed,
+        nor (see :meth:`switch_mode`) its restyle of every widget when the screen first shows."""
+        if self._quiet_resumes is not None:
+            self._quiet_resume(screen)
         return same_styles_as_app(screen, self)
 
-    def switch_mode(self, mode: str):
-        """Switch to a mode's screen. Both screens are built once and kept; going back to one
-        that exists skips Textual's re-application of every style of every widget on resume
-        (about 1 ms a widget, 100+ ms for the call browser) when no style changed meanwhile:
-        a theme change still refreshes everything through Textual's CSS update count."""
-        stack = mode_screens(self, mode)
-        screen = stack[-1] if stack and mode != self.current_mode else None
-        if screen is None or not styles_current(screen, self):
-            return super().switch_mode(mode)
+    _quiet_resumes: list[Screen] | None = None
+
+    def _quiet_resume(self, screen: Screen) -> None:
+        """Until the end of the current :meth:`switch_mode`, ``screen`` resumes without
+        restyling: its widgets' styles are those of the current stylesheet already."""
         post = screen.post_message
 
         def post_quiet_resume(message):
@@ -95,11 +95,29 @@ class CcallApp(App[int]):
                 message.refresh_styles = False
             return post(message)
 
-        screen.post_message = post_quiet_resume  # only for this call, see finally
+        screen.post_message = post_quiet_resume
+        if self._quiet_resumes is not None:
+            self._quiet_resumes.append(screen)
+
+    def switch_mode(self, mode: str):
+        """Switch to a mode's screen. Both screens are built once and kept. Textual restyles
+        every widget of the screen it shows (twice for a new mode), about 1 ms a widget and
+        100+ ms for the call browser: a screen built now has its styles from its widgets'
+        mounting, and one that exists keeps them when no style changed meanwhile (a theme
+        change still refreshes everything through Textual's CSS update count)."""
+        stack = mode_screens(self, mode)
+        screen = stack[-1] if stack and mode != self.current_mode else None
+        if screen is not None and not styles_current(screen, self):
+            return super().switch_mode(mode)
+        self._quiet_resumes = []
+        if screen is not None:
+            self._quiet_resume(screen)
         try:
             return super().switch_mode(mode)
         finally:
-            del screen.post_message
+            quieted, self._quiet_resumes = self._quiet_resumes, None
+            for each in quieted:
+                del each.post_message  # only for this call
 
     def on_mount(self) -> None:
         self._install_signal_handlers()
@@ -155,7 +173,7 @@ class CcallApp(App[int]):
         kind = type(message.event).__name__
         if kind == "SnapshotApplied" and self._first_data_file is not None:
             path, self._first_data_file = self._first_data_file, None
-            self.call_after_refresh(self._note_first_data, path)
+            self.call_after_refresh(self._note_first_data, path, getattr(self.services.sim, "cpu_seconds", None))
         if not self._first_outcome_seen and kind in ("SnapshotApplied", "PollFailed", "AuthRejected"):
             self._first_outcome_seen = True
             self.call_after_refresh(self._first_outcome_painted)
@@ -167,9 +185,11 @@ class CcallApp(App[int]):
             callback()
 
     @staticmethod
-    def _note_first_data(path: str) -> None:
+    def _note_first_data(path: str, child_cpu: Callable[[], float | None] | None = None) -> None:
+        wall, cpu = time.time(), time.process_time()
+        child = child_cpu() if child_cpu is not None else None
         with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as out:
-            out.write(f"{time.time():.6f} {time.process_time():.6f}\n")
+            out.write(f"{wall:.6f} {cpu:.6f} {'-' if child is None else f'{child:.6f}'}\n")
 
     # ------------------------------------------------------------------ client
 

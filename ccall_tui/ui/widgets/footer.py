@@ -39,9 +39,26 @@ class AppFooter(Footer):
         )
 
     def compose(self):
+        # Textual's footer shows no keys until its screen's first bindings signal, then rebuilds
+        # itself: a second layout and paint of the screen right after the first. Its keys are
+        # known now (the screen's and the app's; a focused widget rarely adds shown ones, and if
+        # it does the signal brings them), so the first frame has them.
+        if not bindings_ready(self) and self.app.app_focus:
+            mark_bindings_ready(self)
+            # Compact or not as on_resize will find it (the footer spans the terminal), so the
+            # keys are measured for fitting as they will be drawn.
+            self.compact = self.app.size.width < COMPACT_BELOW
         if bindings_ready(self):
             self._composed = self._signature()
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # A key starts compact (Textual's default) and, but for the command palette's,
+                # takes the footer's value once mounted: two restyles of every key and its
+                # parts. It starts with the class it ends with instead.
+                if not widget.has_class("-command-palette"):
+                    widget.set_reactive(FooterKey.compact, self.compact)
+                widget.set_class(widget.compact, "-compact", update=False)
+            yield widget
 
     def bindings_changed(self, screen) -> None:
         mark_bindings_ready(self)
