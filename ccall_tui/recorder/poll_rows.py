@@ -72,7 +72,7 @@ class PollRows:
         self._last_at = 0.0
         self._failing: str | None = None
 
-    def _load_memory(self, conn: sqlite3.Connection) -> None:
+    def _read_memory(self, conn: sqlite3.Connection) -> None:
         self.current = {
             ext: Current(state, since, bool(exact), devices, unreachable)
             for ext, state, since, exact, devices, unreachable in conn.execute(

@@ -144,7 +144,7 @@ class HistoryWriter(PollRows):
         self._prune(self._wall())
 
     def _load_memory(self) -> None:
-        PollRows._load_memory(self, self._require())
+        self._read_memory(self._require())
 
     def _require(self) -> sqlite3.Connection:
         if self._conn is None:
