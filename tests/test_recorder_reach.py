@@ -116,7 +116,14 @@ async def test_strips_and_availability_say_how_long_it_was_unreachable(hour, cap
     assert data["unreachable_pct"] is not None and data["unreachable_pct"] > 0
     code, out, _err = run_cli(capsys, "history", DEAF, "--since", "30d")
     assert "◐ unreachable (no answer to pings)" in out and "● answers pings again" in out
-    assert "unreachable" in out.splitlines()[2]  # the summary line says how long
+    assert "unreachable 25.0%" in out.splitlines()[2]  # the summary line says how long
+
+    code, out, err = run_cli(capsys, "history", SLOW, "--since", "30d", "--json")
+    assert json.loads(out)["now"]["unreachable_since"] == start.strftime(stamp)  # from its first sight
+    code, out, _err = run_cli(capsys, "history", SLOW, "--since", "30d")
+    assert f"◐ unreachable (no answer to pings) since {start.strftime(stamp)}" in out.splitlines()[2]
+    code, out, _err = run_cli(capsys, "history", DEAF, "--since", "30d", "--json")
+    assert json.loads(out)["now"]["unreachable_since"] is None  # answers again
 
     code, out, err = run_cli(capsys, "report", "availability", "--since", "30d", "--json")
     assert code == 0, err

@@ -122,10 +122,12 @@ def run_history(args: argparse.Namespace, ctx: Any = None) -> int:
                          "port": device.port, "transport": device.transport, "detail": device.detail})
         rows.sort(key=lambda row: row["at"])
         now = history.state_since(ext)
+        deaf_since = history.unreachable_since(ext) if now else None
         strip = history.strip(ext, since, until, 1)
     finally:
         history.close()
-    current = {"state": now[0].value, "since": _stamp(now[1], tz)} if now else None
+    current = {"state": now[0].value, "since": _stamp(now[1], tz),
+               "unreachable_since": _stamp(deaf_since, tz) or None} if now else None
     if args.json:
         json.dump({"extension": ext, "since": _stamp(since, tz), "until": _stamp(until, tz), "timezone": tz.key,
                    "now": current, "uptime_pct": _round(strip.uptime_pct), "flaps": strip.flaps, "changes": rows,
@@ -143,6 +145,8 @@ def run_history(args: argparse.Namespace, ctx: Any = None) -> int:
     print(_("{ext}: {since} to {until} (PBX time)").format(ext=ext, since=_stamp(since, tz), until=_stamp(until, tz)))
     if current is not None:
         print(_("now {state} since {since}").format(state=now[0].label if now else "", since=current["since"]))
+        if deaf_since is not None:
+            print(reach_words(True) + " " + _("since {time}").format(time=current["unreachable_since"]))
     if strip.uptime_pct is not None:
         line = _("uptime {pct:.1f}%, {flaps} flaps").format(pct=strip.uptime_pct, flaps=strip.flaps)
         if strip.unreachable_pct:
@@ -215,12 +219,12 @@ def run_availability(args: argparse.Namespace, ctx: Any = None) -> int:
     if not rows:
         print(_("nothing recorded in this period"))
         return Exit.OK
-    print(f"{_('EXT'):<8} {_('UPTIME'):>8} {_('UNREACHABLE'):>11} {_('FLAPS'):>6}  {_('LONGEST OUTAGE'):<16} "
+    print(f"{_('EXT'):<8} {_('UPTIME'):>8} {_('UNREACHABLE'):>12} {_('FLAPS'):>6}  {_('LONGEST OUTAGE'):<16} "
           f"{_('FROM')}")
     for row in rows:
         pct = "-" if row["uptime_pct"] is None else f"{row['uptime_pct']:.1f}%"
         deaf = "-" if not row["unreachable_s"] else f"{row['unreachable_pct']:.1f}%"
-        print(f"{row['extension']:<8} {pct:>8} {deaf:>11} {row['flaps']:>6}  {_duration(row['longest_outage_s']):<16} "
+        print(f"{row['extension']:<8} {pct:>8} {deaf:>12} {row['flaps']:>6}  {_duration(row['longest_outage_s']):<16} "
               f"{row['longest_outage_from']}")
     return Exit.OK
 

@@ -108,6 +108,18 @@ class History:
             return STATES_BY_CODE[row[0]], self._dt(max(row[1], covered))
         return self._read(work, None)
 
+    def unreachable_since(self, ext: str) -> datetime | None:
+        """Since when the extension, registered now, has not answered pings (None: it
+        answers, or is not registered); a since before a pause in the recording is the end
+        of that pause (a lower bound)."""
+        def work(conn: sqlite3.Connection) -> datetime | None:
+            row = conn.execute("SELECT unreachable FROM current WHERE ext = ? AND state = ?", (ext, ONLINE)).fetchone()
+            covered = _covered_from(conn, None)
+            if not row or row[0] is None or covered is None:
+                return None
+            return self._dt(max(row[0], covered))
+        return self._read(work, None)
+
     def starts(self, now: datetime | None = None) -> dict[str, tuple[Any, datetime]]:
         """Every extension's latest recorded state and since when (to seed the board). A
         state first seen when recording began, or carried over a pause in the recording, has
