@@ -3,6 +3,7 @@ directories, an in-memory keyring, no credentials from the environment, a frozen
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -91,7 +92,10 @@ def credentials():
 def profile(sim):
     from ccall_tui.config import Profile
 
-    return replace(Profile.default("test"), base_url=sim.base_url, poll_interval=1.0, timeout=2.0)
+    # The default timeout (10 s): the simulator shares the process (and the GIL) with the app, and
+    # on a loaded machine (the suite runs on every core) it may take seconds to answer; a test
+    # about timeouts sets its own.
+    return replace(Profile.default("test"), base_url=sim.base_url, poll_interval=1.0, timeout=10.0)
 
 
 @pytest.fixture
@@ -146,3 +150,24 @@ class NotificationLog(list):
 @pytest.fixture
 def notes() -> NotificationLog:
     return NotificationLog()
+
+
+async def wait_until(pilot, condition, what: str, timeout: float = 30.0) -> None:
+    """Let the app run until ``condition()`` holds; fail in one line after ``timeout`` seconds.
+    A loaded machine (the suite runs on every core, CI shares them) is slow, never wrong: wait
+    for what the test needs, never for a fixed count of pauses."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {timeout:.0f} s for {what}")
+        await pilot.pause(0.02)
+
+
+# Every test collected, before -k/-m leave some out (tests/test_snapshot_files.py reads it: under
+# pytest-xdist syrupy no longer fails a run on a snapshot that no test takes any more).
+COLLECTED = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session, config, items):
+    config.stash[COLLECTED] = [item.nodeid for item in items]
