@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from textual.widgets import DataTable, Input
 
+from conftest import wait_until
 from ccall_tui.factory import build_app
 from ccall_tui.monitor.quality import UNKNOWN
 from ccall_tui.ui.screens.quality import QualityExportDialog, QualityScreen
@@ -29,10 +30,8 @@ async def open_report(pilot) -> QualityScreen:
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, QualityScreen)
-    for _ in range(200):  # the load runs on the app's loop and reads the history in a thread
-        if screen.data is not None:
-            break
-        await pilot.pause(0.05)
+    # the load runs on the app's loop and reads the history in a thread
+    await wait_until(pilot, lambda: screen.data is not None, "the report's calls")
     await settle(pilot)
     return screen
 
@@ -133,10 +132,7 @@ async def test_export_writes_the_rows_as_shown_and_never_overwrites_silently(mak
         dialog.query_one("#export-path", Input).value = str(target)
         await pilot.press("enter")
         await settle(pilot)
-        for _ in range(100):
-            if target.exists():
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, target.exists, "the CSV file")
         rows = list(csv.DictReader(target.open(encoding="utf-8")))
         assert [row["key"] for row in rows] == shown
         first = screen.rows_shown[0]
@@ -157,10 +153,7 @@ async def test_export_writes_the_rows_as_shown_and_never_overwrites_silently(mak
         app.screen.query_one("#export-path", Input).value = str(json_target)
         await pilot.press("enter")
         await settle(pilot)
-        for _ in range(100):
-            if json_target.exists():
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, json_target.exists, "the JSON file")
         data = json.loads(json_target.read_text(encoding="utf-8"))
         assert data["filter"] == "11" and [row["key"] for row in data["rows"]] == shown
 
@@ -224,10 +217,7 @@ async def test_a_week_reads_seven_days_of_calls(make_services, clock):
         screen = await open_report(pilot)
         day = len(screen.data.builder.calls)
         await pilot.press("d")
-        for _ in range(400):
-            await pilot.pause(0.05)
-            if screen.data.until - screen.data.since == timedelta(days=7):
-                break
+        await wait_until(pilot, lambda: screen.data.until - screen.data.since == timedelta(days=7), "a week's calls")
         await settle(pilot)
         assert screen.data.since == clock().replace(second=0) - timedelta(days=7)
         assert "last 7 days" in screen.query_one("#q-title").render().plain
@@ -277,10 +267,7 @@ async def test_a_failing_server_is_one_line_on_the_report(make_services, sim):
         assert screen.query_one("#q-table", DataTable).row_count == 0
         sim.faults.html_error = False
         await pilot.press("r")
-        for _ in range(200):
-            if screen.data is not None:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: screen.data is not None, "the report's calls")
         await settle(pilot)
         assert screen.query_one("#q-table", DataTable).row_count > 50 and not status.has_class("-error")
 
