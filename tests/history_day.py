@@ -64,7 +64,8 @@ def start_recording(sim, clock, profile, credentials, root=None) -> Day:
     from ccall_tui.api.client import CcallClient
 
     profile = replace(profile, roster=(f"{sim.tenant.numbers[0]}-{sim.tenant.numbers[-1]}",))
-    client = CcallClient(profile.base_url, credentials, timeout=5.0, tz=profile.timezone)
+    # 30 s: the simulator shares the process with the test; a loaded machine is slow, not wrong
+    client = CcallClient(profile.base_url, credentials, timeout=30.0, tz=profile.timezone)
     feed = BoardFeed.for_profile(profile, None, interval=STEP_S, clock=clock, client=lambda: client,
                                  timer=lambda delay, callback, name: _NoTimer(), discover=False)
     history = open_history(profile, root=root, record=True, clock=clock)

@@ -59,7 +59,8 @@ def start_recording(profile, clock, sim, credentials, root=None, **profile_chang
     # "default": the profile the command line uses when no config file names one
     profile = replace(profile, name="default", roster=(f"{sim.tenant.numbers[0]}-{sim.tenant.numbers[-1]}",),
                       **profile_changes)
-    client = CcallClient(profile.base_url, credentials, timeout=5.0, tz=profile.timezone)
+    # 30 s: the simulator shares the process with the test; a loaded machine is slow, not wrong
+    client = CcallClient(profile.base_url, credentials, timeout=30.0, tz=profile.timezone)
     feed = BoardFeed.for_profile(
         profile, None, interval=60.0, clock=clock, client=lambda: client, timer=no_timer, discover=False,
     )
