@@ -33,6 +33,21 @@ def _wait(predicate, timeout: float = 30.0) -> None:
     raise AssertionError("timed out")
 
 
+def _wait_for_stderr(process: subprocess.Popen[str], words: str, timeout: float = 30.0) -> str:
+    """What ``process`` wrote to stderr up to and including ``words`` (read as it comes)."""
+    import select
+
+    said = b""
+    deadline = time.monotonic() + timeout
+    while words.encode() not in said:
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise AssertionError(f"no {words!r} on stderr: {said.decode(errors='replace')!r}")
+        ready, _, _ = select.select([process.stderr], [], [], 0.1)
+        if ready:
+            said += os.read(process.stderr.fileno(), 65536)
+    return said.decode()
+
+
 def _sessions(history) -> int:
     import sqlite3
 
@@ -120,9 +135,13 @@ def test_a_second_recorder_follows_instead_of_writing(process_env, sim):
     try:
         _wait(lambda: _sessions(history) == 1)
         second = _start(process_env)
-        time.sleep(3)
+        # its signal handlers are in place before it says so (a fixed wait ran out on a loaded
+        # machine, and SIGTERM met a process still starting); then a poll or so as a follower
+        said = _wait_for_stderr(second, "Another program is already recording")
+        time.sleep(1.5)
         second.send_signal(signal.SIGTERM)
         _out, err2 = second.communicate(timeout=30)
+        err2 = said + err2
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=30)
     finally:
