@@ -15,6 +15,7 @@ import sys
 from datetime import datetime
 from typing import Sequence
 
+from . import startup_gc
 from .cli_parser import build_parser, parse_command_line
 from .context import Context
 from .errors import AppError, Exit
@@ -131,6 +132,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, env: dict[str, str], handler: logging.Handler | None = None) -> int:
     func = getattr(args, "func", None)
+    if func is None:  # the TUI: no collector runs until its first frame has data (the app resumes it)
+        startup_gc.pause()
     try:
         if func is not None and getattr(args, "without_config", False):
             # The simulator, and 'config path/init', which must work when the config file is broken.
@@ -163,6 +166,8 @@ def _dispatch(args: argparse.Namespace, env: dict[str, str], handler: logging.Ha
             file=sys.stderr,
         )
         return Exit.FAILURE
+    finally:
+        startup_gc.resume()
 
 
 def _peek_lang(argv: Sequence[str]) -> str | None:

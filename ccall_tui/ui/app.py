@@ -14,6 +14,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from .. import startup_gc
 from ..services import AppServices
 from ..i18n import N_, _
 from .messages import CredentialsChanged
@@ -120,6 +121,9 @@ class CcallApp(App[int]):
                 del each.post_message  # only for this call
 
     def on_mount(self) -> None:
+        # The command line paused the garbage collector for the start: it runs again once the
+        # first frame has data, or the login screen opens, or at the latest after a while.
+        self.set_timer(startup_gc.RESUME_AFTER_S, startup_gc.resume, name="gc-resume")
         self._install_signal_handlers()
         if self.services.credentials is None and self.services.credentials_pending is not None:
             self.run_worker(self._take_keyring_credentials(), name="keyring", group="keyring",
@@ -152,6 +156,8 @@ class CcallApp(App[int]):
         if self.services.start_call_id:
             from .screens.cdr_messages import ShowCall
 
+            startup_gc.resume()  # the call browser first: no board's first data to wait for
+
             self.switch_mode("cdrs")
             self.screen.post_message(ShowCall(self.services.start_call_id))
         else:
@@ -179,6 +185,7 @@ class CcallApp(App[int]):
             self.call_after_refresh(self._first_outcome_painted)
 
     def _first_outcome_painted(self) -> None:
+        startup_gc.resume()
         self._first_outcome_shown = True
         callbacks, self._after_first_data = self._after_first_data, []
         for callback in callbacks:
@@ -207,6 +214,7 @@ class CcallApp(App[int]):
             await old.aclose()
 
     async def on_unmount(self) -> None:
+        startup_gc.resume()
         self._remove_signal_handlers()
         if self._client is not None:
             await self._client.aclose()
@@ -248,6 +256,8 @@ class CcallApp(App[int]):
 
     def ask_for_login(self, first_run: bool = False, reason: str | None = None) -> None:
         from .screens.login import LoginScreen
+
+        startup_gc.resume()  # the board is not starting now: no first data to wait for
 
         async def done(credentials: Any) -> None:
             if credentials is None:
