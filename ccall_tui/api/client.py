@@ -100,28 +100,32 @@ class CcallClient:
 
     # ------------------------------------------------------------------ endpoints
 
-    async def registrations(self, previous: Mapping[str, Any] | None = None) -> RegistrationsSnapshot:
+    async def registrations(
+        self, previous: Mapping[str, Any] | None = None, slow_ms: float | None = None
+    ) -> RegistrationsSnapshot:
         """Online extensions, grouped per extension. ``previous``: the last answer's
         ``extensions`` (a poller's), whose strings the same devices keep instead of new
-        copies: a large tenant's memory stays one answer's worth."""
+        copies: a large tenant's memory stays one answer's worth. ``slow_ms``: the poller's
+        threshold for a slow ping (which rows are over it is found while reading)."""
         submission: dict[str, Any] = {}
         if self.domain_name:
             submission["domain_name"] = self.domain_name
 
         def read(response: httpx.Response, content: bytes) -> RegistrationsSnapshot:
-            return self._read_registrations(response, content, previous)
+            return self._read_registrations(response, content, previous, slow_ms)
 
         snapshot: RegistrationsSnapshot = await self._post("/ext_reg/json", submission, read=read, in_thread=True)
         return snapshot
 
     def _read_registrations(
-        self, response: httpx.Response, content: bytes, previous: Mapping[str, Any] | None = None
+        self, response: httpx.Response, content: bytes, previous: Mapping[str, Any] | None = None,
+        slow_ms: float | None = None,
     ) -> RegistrationsSnapshot:
         """The answer's body -> RegistrationsSnapshot: the usual shape straight from the bytes
         (see ``registrations_fast``), anything else after the general checks of an answer."""
         if 200 <= response.status_code < 300 and "html" not in response.headers.get("Content-Type", "").lower():
             if (response.charset_encoding or "utf-8").lower() in ("utf-8", "utf8"):
-                snapshot = read_registrations(content, self.tz, previous=previous)
+                snapshot = read_registrations(content, self.tz, previous=previous, slow_ms=slow_ms)
                 if snapshot is not None:
                     return snapshot
         return parse_registrations(self._decode(response, content), self.tz)

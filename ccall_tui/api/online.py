@@ -4,13 +4,13 @@ extensions (:class:`OnlineRegistrations`, over compact rows) and each extension'
 
 from __future__ import annotations
 
-from collections.abc import Iterator, KeysView, Mapping, Sequence
+from collections.abc import Iterable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from .registration import MAX_PING_MS, Registration, parse_registration
-from .registrations_fast import Row, group_signature, moved_since, row_mapping
+from .registrations_fast import PING_TEXT_MAX, Row, group_signature, moved_since, row_mapping
 from .values import bounded, float_or_none
 
 
@@ -70,18 +70,18 @@ class Registrations(Sequence[Registration]):
         return len(rows) if type(rows) is tuple else 1
 
     def pings(self) -> list[tuple[Any, float | None]]:
-        """(ping status, ping ms) of each row, read without the rest of it: the board looks at
-        the pings of every extension, a slice per answer, and most are never shown."""
+        """(ping status, ping ms) of each row, read without the rest of it: the board judges
+        reachability on these when an extension changes, and most are never shown."""
         if self._parsed is not None:
             return [(reg.ping_status, reg.ping_ms) for reg in self._parsed]
         rows = self._rows if type(self._rows) is tuple else (self._rows,)
         found: list[tuple[Any, float | None]] = []
         for row in rows:
             if type(row) is Row:
-                status, ping = row.ping_status, row.ping_time
+                status = row.ping_status
             else:
-                status, ping = _row_value(row, "ping-status"), _row_value(row, "ping-time")
-            found.append((status if type(status) is str else None, bounded(float_or_none(ping), MAX_PING_MS)))
+                status = _row_value(row, "ping-status")
+            found.append((status if type(status) is str else None, row_ping_ms(row)))
         return found
 
     def __getitem__(self, index: Any) -> Any:
@@ -106,14 +106,59 @@ class OnlineRegistrations(Mapping[str, Registrations]):
     its row, or a tuple of rows for several devices), in the answer's order. Registrations
     are made when asked for: an answer of 50,000 extensions holds 50,000 rows, no more."""
 
-    __slots__ = ("rows", "tz", "signatures", "_prepared")
+    __slots__ = ("rows", "tz", "signatures", "_prepared", "_slow", "_slow_ms")
 
-    def __init__(self, rows: dict[str, Any], tz: ZoneInfo, signatures: dict[str, object] | None = None) -> None:
+    def __init__(
+        self, rows: dict[str, Any], tz: ZoneInfo, signatures: dict[str, object] | None = None,
+        *, slow: dict[str, int] | None = None, slow_ms: float | None = None,
+    ) -> None:
         self.rows = rows
         self.tz = tz
         # Rows read the general way (dicts): their group signatures, made while parsing.
         self.signatures = signatures
         self._prepared: tuple[object, tuple[list[str], list[str]]] | None = None
+        # What slow_pings(slow_ms) is, when the reader found it while reading.
+        self._slow = slow
+        self._slow_ms = slow_ms if slow is not None else None
+
+    def slow_pings(self, slow_ms: float | None) -> dict[str, int]:
+        """Extension -> which of its rows (bit i: the i-th) answer pings slower than
+        ``slow_ms``, for the extensions that have any: a ping time moves on every answer
+        without changing a device's signature, but whether it is over the threshold is what
+        reachability reads. Found while reading the answer (for the reader's threshold), or
+        here in one pass over the rows (run it off the event loop: see ``ExtensionBoard.prepare``)."""
+        if slow_ms is None:
+            return {}
+        found = self._slow
+        if found is None or self._slow_ms != slow_ms:
+            found = {}
+            for extension, rows in self.rows.items():
+                mask = slow_mask(rows, slow_ms)
+                if mask:
+                    found[extension] = mask
+            self._slow, self._slow_ms = found, slow_ms
+        return found
+
+    def knows_slow_pings(self, slow_ms: float | None) -> bool:
+        """Whether :meth:`slow_pings` ``slow_ms`` is found already (costs nothing)."""
+        return slow_ms is None or (self._slow is not None and self._slow_ms == slow_ms)
+
+    def slowest_pings(self, extensions: Iterable[str]) -> Iterator[tuple[str, float]]:
+        """(extension, its slowest ping in ms) of those of ``extensions`` that are in this
+        answer with a ping time (read from the rows alone)."""
+        rows_of = self.rows.get
+        for extension in extensions:
+            rows = rows_of(extension)
+            if rows is None:
+                continue
+            if type(rows) is tuple:
+                times = [ms for row in rows if (ms := row_ping_ms(row)) is not None]
+                if times:
+                    yield extension, max(times)
+            else:
+                ms = row_ping_ms(rows)
+                if ms is not None:
+                    yield extension, ms
 
     def __getitem__(self, extension: str) -> Registrations:
         return Registrations(self.rows[extension], self.tz)
@@ -171,6 +216,34 @@ class OnlineRegistrations(Mapping[str, Registrations]):
         if isinstance(before, OnlineRegistrations):
             before._prepared = None
         self._prepared = (before, (gone, moved))
+
+
+def row_ping_ms(row: Any) -> float | None:
+    """A row's ping time in ms, as :func:`~.registration.parse_registration` reads it
+    (None when there is none, or not a sane one)."""
+    ping = row.ping_time if type(row) is Row else _row_value(row, "ping-time")
+    if type(ping) is str and len(ping) <= PING_TEXT_MAX:
+        try:
+            number = float(ping)  # the usual "12.34": the number the general reading finds
+        except ValueError:
+            pass
+        else:
+            return number if 0.0 <= number <= MAX_PING_MS else None  # NaN fails both
+    return bounded(float_or_none(ping), MAX_PING_MS)
+
+
+def slow_mask(rows: Any, slow_ms: float) -> int:
+    """Which of one extension's rows (one row, or a tuple of them) answer pings slower than
+    ``slow_ms``: bit i for the i-th row (see :func:`~ccall_tui.monitor.states.device_reachable`)."""
+    if type(rows) is not tuple:
+        ping = row_ping_ms(rows)
+        return 1 if ping is not None and ping > slow_ms else 0
+    mask = 0
+    for index, row in enumerate(rows):
+        ping = row_ping_ms(row)
+        if ping is not None and ping > slow_ms:
+            mask |= 1 << index
+    return mask
 
 
 def _row_value(row: Any, key: str) -> Any:

@@ -8,7 +8,7 @@ are one device.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from .online import (
     Registrations,
     RegistrationsSnapshot,
     device_signature,
+    slow_mask,
 )
 from .registration import (
     MAX_PING_MS,
@@ -32,13 +33,17 @@ from .registration import (
     registration_extension,
 )
 from .registrations_fast import (
-    STATUS_HEAD,
     Row,
+    TooManyRows,
     carry_over,
+    cut_slices,
     decode_slices,
     group_signature,
+    kept,
     same_device,
+    same_head,
     share,
+    sign,
 )
 from .values import PBX_TIMEZONE, kind_of, response_of
 
@@ -138,6 +143,7 @@ def read_registrations(
     *,
     max_rows: int = MAX_REGISTRATION_ROWS,
     previous: Mapping[str, Sequence[Registration]] | None = None,
+    slow_ms: float | None = None,
 ) -> RegistrationsSnapshot | None:
     """A whole answer's body in the usual shape -> RegistrationsSnapshot, the fast way (see
     :mod:`.registrations_fast`); None for any other body, which :func:`parse_registrations`
@@ -149,87 +155,143 @@ def read_registrations(
     fresh countdown and ping time (so ``previous`` shows them too from then on: it is the
     answer being replaced); other rows keep the strings that did not change (see
     :func:`carry_over`). Few objects live on from one answer to the next.
+
+    ``slow_ms``: the threshold over which a ping counts as too slow; which rows are over it
+    is found in the same pass (see :meth:`OnlineRegistrations.slow_pings`), so a board learns
+    of a ping crossing it without reading every extension's pings again.
     """
-    slices = decode_slices(content, max_rows)
-    if slices is None:
-        return None
     compared = isinstance(previous, OnlineRegistrations) or (previous is not None and not previous)
     before: Mapping[str, Any] = previous.rows if isinstance(previous, OnlineRegistrations) else {}
+    for cut in (True, False):
+        slices = cut_slices(content, max_rows) if cut else decode_slices(content, max_rows)
+        if slices is None:
+            continue
+        try:
+            found = _read_rows(slices, before, slow_ms)
+        except TooManyRows:
+            return None
+        except msgspec.ValidationError:
+            return None  # a row not in the usual shape: the general way reads the whole answer
+        except (msgspec.DecodeError, ValueError, TypeError, RecursionError):
+            if cut:
+                continue  # a cut between two rows fell inside one (see cut_slices)
+            return None
+        if found is None:
+            return None
+        grouped, moved, slow = found
+        online = OnlineRegistrations(grouped, tz or ZoneInfo(PBX_TIMEZONE), slow=slow, slow_ms=slow_ms)
+        if compared:
+            online.prepared_against(previous, list(before.keys() - grouped.keys()), moved)
+        return RegistrationsSnapshot(extensions=online)
+    return None
+
+
+def _read_rows(
+    slices: Iterator[list[Row]], before: Mapping[str, Any], slow_ms: float | None
+) -> tuple[dict[str, Any], list[str], dict[str, int] | None] | None:
+    """(extension -> its rows, the extensions new or moved since ``before``, the rows of
+    each extension over ``slow_ms``) of one answer's rows, in one pass; None when a row has
+    no usable user (the general way counts it and says why). This loop is the per-answer
+    cost of a large tenant: the usual row (a device shown as before) is decided inline."""
     grouped: dict[str, Any] = {}
     moved: list[str] = []
-    recheck: list[str] = []  # several rows on one side: decided by group signatures at the end
+    recheck: list[str] = []  # several rows on one side: decided row by row at the end
+    maybe_slow: list[str] = []  # a row's ping may be over slow_ms: decided exactly at the end
+    pings = slow_ms is not None
+    limit = slow_ms if slow_ms is not None else 0.0
     extension_of = _EXTENSIONS.get
     earlier = before.get
-    head = STATUS_HEAD
-    try:
-        for rows in slices:
-            for row in rows:
+    for rows in slices:
+        for row in rows:
+            extension = extension_of(row.user)  # a user that is a list or an object: TypeError
+            if extension is None:
                 user = row.user
                 if type(user) is not str:
-                    return None  # no user, or not as text: the general way counts it and says why
-                extension = extension_of(user)
+                    return None  # no user, or not as text
+                extension = registration_extension(user)
                 if extension is None:
-                    extension = registration_extension(user)
-                    if extension is None:
-                        return None
-                    if len(_EXTENSIONS) > _EXTENSIONS_KEPT:
-                        _EXTENSIONS.clear()
-                    _EXTENSIONS[user] = extension
-                other = grouped.get(extension)
-                if other is None:
-                    old = earlier(extension)
-                    if type(old) is not Row:
-                        grouped[extension] = row
-                        share(row)
-                        moved.append(extension)
-                        if old is not None:
-                            recheck.append(extension)
-                    elif (
-                        row.call_id == old.call_id and row.contact == old.contact and row.agent == old.agent
-                        and row.ping_status == old.ping_status and row.network_ip == old.network_ip
-                        and row.network_port == old.network_port and row.user == old.user
+                    return None
+                if len(_EXTENSIONS) > _EXTENSIONS_KEPT:
+                    _EXTENSIONS.clear()
+                _EXTENSIONS[user] = extension
+            if pings:
+                # Over the threshold or not is what reachability reads of a ping time. A
+                # number float() reads is the number the general reading finds (a longer text
+                # than it reads is refused by the decoder); anything else, and any number over
+                # the threshold, is decided exactly at the end. None and "" are no ping.
+                ping = row.ping_time
+                if ping:
+                    try:
+                        if float(ping) > limit:
+                            maybe_slow.append(extension)
+                    except (ValueError, TypeError, OverflowError):
+                        maybe_slow.append(extension)
+            other = grouped.get(extension)
+            if other is None:
+                old = earlier(extension)
+                if type(old) is not Row:
+                    grouped[extension] = row
+                    sign(row)
+                    share(row)
+                    moved.append(extension)
+                    if old is not None:
+                        recheck.append(extension)
+                elif (
+                    row.call_id == old.call_id and row.contact == old.contact and row.agent == old.agent
+                    and row.ping_status == old.ping_status and row.network_ip == old.network_ip
+                    and row.network_port == old.network_port and row.user == old.user
+                ):
+                    status = row.status
+                    head = old.head_
+                    if status.startswith(head) if head is not None and type(status) is str else (
+                        same_head(status, old.status)
                     ):
-                        status, old_status = row.status, old.status
-                        if (status[:head] == old_status[:head]) if (
-                            type(status) is str and type(old_status) is str
-                        ) else status == old_status:
-                            # The same device the same way: its row lives on with the fresh
-                            # countdown and ping time (the new copy and its strings die now).
-                            old.status, old.ping_time = status, row.ping_time
-                            grouped[extension] = old
-                        else:
-                            carry_over(row, old)
-                            grouped[extension] = row
-                            moved.append(extension)
+                        # The same device the same way: its row lives on with the fresh
+                        # countdown and ping time (the new copy and its strings die now).
+                        old.status, old.ping_time = status, row.ping_time
+                        grouped[extension] = old
                     else:
                         carry_over(row, old)
-                        share(row)
+                        sign(row)
                         grouped[extension] = row
                         moved.append(extension)
-                elif type(other) is tuple:
-                    if not any(same_device(row, one) for one in other):
-                        grouped[extension] = (*other, row)
-                elif not same_device(row, other):
-                    grouped[extension] = (other, row)
-                    recheck.append(extension)
-    except (msgspec.DecodeError, ValueError, RecursionError):
-        return None  # a row not in the usual shape: the general way reads the whole answer
-    online = OnlineRegistrations(grouped, tz or ZoneInfo(PBX_TIMEZONE))
-    if compared:
-        if recheck:
-            moved = _decided(moved, recheck, before, grouped)
-        online.prepared_against(previous, list(before.keys() - grouped.keys()), moved)
-    return RegistrationsSnapshot(extensions=online)
+                else:
+                    carry_over(row, old)
+                    sign(row)
+                    share(row)
+                    grouped[extension] = row
+                    moved.append(extension)
+            elif type(other) is tuple:
+                if not any(same_device(row, one) for one in other):
+                    grouped[extension] = (*other, row)
+            elif not same_device(row, other):
+                grouped[extension] = (other, row)
+                recheck.append(extension)
+    if recheck:
+        moved = _decided(moved, dict.fromkeys(recheck), before, grouped)
+    slow: dict[str, int] | None = None
+    if slow_ms is not None:
+        slow = {}
+        for extension in dict.fromkeys(maybe_slow):
+            mask = slow_mask(grouped[extension], slow_ms)
+            if mask:
+                slow[extension] = mask
+    return grouped, moved, slow
 
 
-def _decided(moved: list[str], recheck: list[str], before: Mapping[str, Any], grouped: dict[str, Any]) -> list[str]:
-    """``moved`` with the extensions that have several rows on either side decided by their
-    group signatures, in the answer's order."""
+def _decided(moved: list[str], recheck: Iterable[str], before: Mapping[str, Any], grouped: dict[str, Any]) -> list[str]:
+    """``moved`` with the extensions that have several rows on either side decided row by
+    row (the rows of a group shown the same way live on, as a lone row does), in the
+    answer's order."""
     listed = set(moved)
-    changed = {
-        ext for ext in recheck
-        if ext not in before or group_signature(grouped[ext]) != group_signature(before[ext])
-    }
+    changed = set()
+    for extension in recheck:
+        old = before.get(extension)
+        rows = None if old is None else kept(grouped[extension], old)
+        if rows is None:
+            changed.add(extension)
+        else:
+            grouped[extension] = rows
     still = set(recheck) - changed
     if changed <= listed:
         return [ext for ext in moved if ext not in still] if still & listed else moved

@@ -16,10 +16,11 @@ devices the same way.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Mapping
 from operator import attrgetter
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -27,6 +28,10 @@ import msgspec
 # A key written with ``_`` instead of ``-`` (an XML-to-JSON quirk) must not go unread: such a
 # row fails the fast decode (no text equals this) and the whole answer takes the general way.
 _NOT_HERE = Literal["\x00 read the general way"] | None
+# A ping time's text longer than this is cut when read (values.clean): the number read then
+# is not the text's, so such a row is read the general way. Any other value is kept as it is.
+PING_TEXT_MAX = 500
+_PING = Annotated[str, msgspec.Meta(max_length=PING_TEXT_MAX)] | int | float | bool | dict | list | None
 
 
 class Row(msgspec.Struct, gc=False):
@@ -42,12 +47,16 @@ class Row(msgspec.Struct, gc=False):
     network_ip: Any = msgspec.field(default=None, name="network-ip")
     network_port: Any = msgspec.field(default=None, name="network-port")
     status: Any = None
-    ping_time: Any = msgspec.field(default=None, name="ping-time")
+    ping_time: _PING = msgspec.field(default=None, name="ping-time")
     call_id_: _NOT_HERE = msgspec.field(default=None, name="call_id")
     ping_status_: _NOT_HERE = msgspec.field(default=None, name="ping_status")
     network_ip_: _NOT_HERE = msgspec.field(default=None, name="network_ip")
     network_port_: _NOT_HERE = msgspec.field(default=None, name="network_port")
     ping_time_: _NOT_HERE = msgspec.field(default=None, name="ping_time")
+    # Not on the wire: the first STATUS_HEAD characters of ``status``, kept by a row that
+    # lives on from answer to answer, so the next answer's status is compared with it at
+    # once (None: compare the whole way, see same_head). Set by ``sign``.
+    head_: _NOT_HERE = msgspec.field(default=None, name=" status head, not on the wire")
 
 
 # (attribute, key on the wire) of every Row field, in the order of the struct.
@@ -58,6 +67,7 @@ _WIRE = tuple(
 _DEVICE_ATTRS = ("call_id", "contact", "agent", "ping_status", "network_ip", "network_port", "user")
 _DEVICE_KEYS = ("call-id", "contact", "agent", "ping-status", "network-ip", "network-port", "user")
 _device_fields = attrgetter(*_DEVICE_ATTRS)
+_wire_fields = attrgetter(*(attr for attr, _key in _WIRE))
 
 
 class _Answer(msgspec.Struct):
@@ -72,6 +82,69 @@ _ENVELOPE = msgspec.json.Decoder(_Envelope)
 _ROWS = msgspec.json.Decoder(list[Row])
 # Rows decoded per call: ~1 ms each, so the loop waits at most that long for the interpreter.
 SLICE_ROWS = 1000
+# The same in bytes, for slices cut from the body (~1,000 rows of the usual ~400 bytes).
+SLICE_BYTES = 400_000
+
+
+class TooManyRows(Exception):
+    """More rows than the caller reads: the general way refuses the answer with its message."""
+
+
+# The usual answer opens and closes so; its rows are objects between separators like "},{".
+_OPEN = re.compile(rb'\s*\{\s*"response"\s*:\s*\{\s*"registrations"\s*:\s*\[\s*')
+_CLOSE = re.compile(rb'\s*\]\s*\}\s*\}\s*\Z')
+_BETWEEN = re.compile(rb"\}\s*,\s*\{")
+
+
+def cut_slices(content: bytes, max_rows: int) -> Iterator[list[Row]] | None:
+    """The rows of a body that opens and closes exactly as the usual shape does, cut into
+    slices of about :data:`SLICE_BYTES` between two rows and decoded one at a time: the
+    envelope is never read as a whole first (that pass alone costs a third of decoding the
+    rows). None for a body of another shape.
+
+    A cut is made at a separator between two objects (``},{``, or as the body spaces it).
+    One found inside a text or a nested object makes both of its slices malformed JSON, so a
+    wrong cut is never read as rows: decoding raises ``msgspec.DecodeError`` (not a
+    ``ValidationError``, which is a row of another shape), and the caller reads the body with
+    :func:`decode_slices` instead. More rows than ``max_rows`` raise :class:`TooManyRows`."""
+    opened = _OPEN.match(content)
+    if opened is None:
+        return None
+    start = opened.end()
+    closed = _CLOSE.search(content, max(start, len(content) - 64))
+    if closed is None:
+        return None
+    end = closed.start()
+    between = _BETWEEN.search(content, start, min(end, start + SLICE_BYTES))
+    separator = between.group() if between is not None else b"},{"
+    spans = []
+    while end - start > SLICE_BYTES + SLICE_BYTES // 2:
+        found = content.find(separator, start + SLICE_BYTES, end)
+        if found < 0:
+            break
+        spans.append((start, found + 1))  # up to this row's "}"
+        start = found + len(separator) - 1  # from the next row's "{"
+    if end - start > 4 * SLICE_BYTES:
+        return None  # rows spaced unlike the first ones: slices that large would stall the loop
+    if end > start:
+        spans.append((start, end))
+    return _cut(content, spans, max_rows)
+
+
+def _cut(content: bytes, spans: list[tuple[int, int]], max_rows: int) -> Iterator[list[Row]]:
+    view = memoryview(content)
+    rows = 0
+    try:
+        for start, stop in spans:
+            if rows:
+                time.sleep(0)  # the event loop may have the interpreter now (see _slices)
+            found = _ROWS.decode(b"".join((b"[", view[start:stop], b"]")))
+            rows += len(found)
+            if rows > max_rows:
+                raise TooManyRows
+            yield found
+    finally:
+        view.release()
 
 
 def decode_slices(content: bytes, max_rows: int) -> Iterator[list[Row]] | None:
@@ -135,6 +208,20 @@ def _status_head(status: Any) -> Any:
     return status[:STATUS_HEAD] if type(status) is str else status
 
 
+def same_head(status: Any, old_status: Any) -> bool:
+    """Whether two statuses tell the same transport (the part before the countdown)."""
+    if type(status) is str and type(old_status) is str:
+        return status[:STATUS_HEAD] == old_status[:STATUS_HEAD]
+    return bool(status == old_status)
+
+
+def sign(row: Row) -> None:
+    """Keep the head of ``row``'s status on it (see ``Row.head_``): ``status.startswith(head)``
+    then says what ``same_head`` would, a full head being STATUS_HEAD characters long."""
+    status = row.status
+    row.head_ = status[:STATUS_HEAD] if type(status) is str and len(status) >= STATUS_HEAD else None
+
+
 def _value(row: Mapping[str, Any], key: str) -> Any:
     if key in row:
         return row[key]
@@ -157,6 +244,34 @@ def group_signature(rows: Any) -> object:
     return row_signature(rows)
 
 
+def kept(rows: Any, old: Any) -> Any:
+    """What an extension's rows in an answer become when they show the same devices the same
+    way as its rows ``old`` in the answer before (one row, or a tuple of them, on either
+    side): the old rows, given the fresh countdowns and ping times, to live on in place of
+    the new ones (as a lone row does: see ``read_registrations``), or ``rows`` when they are
+    not all compact rows. None when the devices or the way they are reached differ."""
+    if type(rows) is not tuple or type(old) is not tuple or len(rows) != len(old):
+        return rows if group_signature(rows) == group_signature(old) else None
+    head = STATUS_HEAD
+    for row, was in zip(rows, old):
+        if type(row) is not Row or type(was) is not Row:
+            return rows if group_signature(rows) == group_signature(old) else None
+        if (
+            row.call_id != was.call_id or row.contact != was.contact or row.agent != was.agent
+            or row.ping_status != was.ping_status or row.network_ip != was.network_ip
+            or row.network_port != was.network_port or row.user != was.user
+        ):
+            return None
+        status, old_status = row.status, was.status
+        if (status[:head] != old_status[:head]) if (
+            type(status) is str and type(old_status) is str
+        ) else status != old_status:
+            return None
+    for row, was in zip(rows, old):
+        was.status, was.ping_time = row.status, row.ping_time
+    return old
+
+
 def same_device(row: Any, other: Any) -> bool:
     """Two rows of one answer that are one device: identical, or the same call-id and contact."""
     if type(row) is Row and type(other) is Row:
@@ -165,7 +280,7 @@ def same_device(row: Any, other: Any) -> bool:
             return False  # the usual case, decided here
         if call_id is not None and row.contact is not None and row.contact == other.contact:
             return True
-        return bool(row == other)
+        return _wire_fields(row) == _wire_fields(other)  # not what is kept beside them
     if type(row) is Row or type(other) is Row:
         row, other = row_mapping(row), row_mapping(other)
     if not isinstance(row, Mapping) or not isinstance(other, Mapping):

@@ -113,11 +113,11 @@ class ExtensionBoard(BoardReachability):
         self.remember_limit = remember_limit
         # a ping slower than this is "not reachable" (None: only the ping status counts)
         self.unreachable_ping_ms = unreachable_ping_ms
-        self._sweep_at = 0
         self._unreachable: set[str] = set()
-        self._slow: set[str] = set()
-        # extension -> (when, its slowest ping in ms), oldest first, as the sweeps saw them
+        self._slow_pings: dict[str, int] = {}
+        # extension -> (when, its slowest ping in ms), oldest first, one per 30 s
         self.ping_samples: dict[str, deque[tuple[datetime, float]]] = {}
+        self._sampled_at: datetime | None = None
         # the poll status of the feed filling this board (set by whoever polls), so every
         # screen showing the board can say how old and how sure its data is
         self.status: Any = None
@@ -285,7 +285,8 @@ class ExtensionBoard(BoardReachability):
             if extension not in seen:
                 changes.newly_seen.append(extension)
 
-        self._sweep_pings(online, moved, changes, now)
+        self._slow_crossings(online, moved, changes)
+        self._sample_pings(online, now)
         for extension in changes.reachability_changed:  # the change log says it too
             tile = tiles[extension]
             if tile.state is ONLINE:
@@ -301,18 +302,22 @@ class ExtensionBoard(BoardReachability):
         return changes
 
     def prepare(self, snapshot: RegistrationsSnapshot) -> None:
-        """Compare ``snapshot`` with the latest answer now, so that :meth:`apply` only walks
-        what changed. The comparison reads every extension: run it in a thread (it only
-        reads the board), right before ``apply`` on the loop."""
+        """Compare ``snapshot`` with the latest answer now, and find its pings over the
+        threshold, so that :meth:`apply` only walks what changed. Both read every extension:
+        run it in a thread (it only reads the board), right before ``apply`` on the loop."""
         online = snapshot.extensions
         if isinstance(online, OnlineRegistrations):
             online.prepare(self.latest)
+            online.slow_pings(self.unreachable_ping_ms)
 
     def needs_comparing(self, snapshot: RegistrationsSnapshot) -> bool:
         """Whether :meth:`prepare` has work to do for ``snapshot`` (an answer read from the
-        bytes by a client given :attr:`latest` was compared while it was read)."""
+        bytes by a client given :attr:`latest` and :attr:`unreachable_ping_ms` was compared
+        while it was read)."""
         online = snapshot.extensions
-        return isinstance(online, OnlineRegistrations) and not online.compared_with(self.latest)
+        return isinstance(online, OnlineRegistrations) and not (
+            online.compared_with(self.latest) and online.knows_slow_pings(self.unreachable_ping_ms)
+        )
 
     def take_previous(self) -> Mapping[str, Sequence[Registration]] | None:
         """The answer that was the latest before the last :meth:`apply`, handed over (the

@@ -238,7 +238,10 @@ class BoardFeed:
     async def _poll(self) -> None:
         status = self._status
         try:
-            snapshot = await self._client().registrations(previous=self._board.latest)
+            board = self._board
+            snapshot = await self._client().registrations(
+                previous=board.latest, slow_ms=board.unreachable_ping_ms
+            )
             # Comparing with the latest answer reads every extension: in a thread (unless the
             # client did it while reading), so that applying on the loop costs what changed.
             if self._board.needs_comparing(snapshot):
