@@ -43,14 +43,10 @@ class DemoProcess:
             self.base_url = f"http://127.0.0.1:{listening.getsockname()[1]}"
             lifeline_in, self._lifeline = os.pipe()
             try:
-                # The child imports the same ccall_tui as this process, wherever it came from.
-                root = str(Path(__file__).resolve().parents[2])
-                env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-                    [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
                 self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
                     [sys.executable, "-m", "ccall_tui.sim.child", str(listening.fileno())],
                     stdin=lifeline_in, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                    pass_fds=(listening.fileno(),), start_new_session=True, env=env,
+                    pass_fds=(listening.fileno(),), start_new_session=True, env=_child_environment(),
                 )
             except BaseException:
                 os.close(self._lifeline)
@@ -98,6 +94,19 @@ class DemoProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _child_environment() -> dict[str, str]:
+    """This environment; from a source tree (not an installed package), with that tree first on
+    the child's path, so it imports the same ccall_tui as this process wherever it was started.
+    An installed package is found where it is (a site-packages folder put first on the path
+    could hide parts of the standard library)."""
+    env = dict(os.environ)
+    root = Path(__file__).resolve().parents[2]
+    if root.name not in ("site-packages", "dist-packages"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(root)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    return env
 
 
 def serve(fd: int) -> int:
