@@ -289,7 +289,7 @@ def quiet_sim(clock):
 @pytest.fixture
 async def call_harness(quiet_sim, clock, credentials, isolated):
     made = []
-    profile = replace(Profile.default("test"), base_url=quiet_sim.base_url, timeout=2.0, roster=("100-159",))
+    profile = replace(Profile.default("test"), base_url=quiet_sim.base_url, roster=("100-159",))
 
     async def make(rule_list, **kwargs):
         h = Harness(quiet_sim, clock, credentials, profile, isolated / "state", rule_list, **kwargs)

@@ -30,7 +30,7 @@ async def follow(clock, credentials, isolated):
     clients = []
 
     def make(pbx, **kwargs):
-        profile = replace(Profile.default("test"), base_url=pbx.base_url, timeout=2.0)
+        profile = replace(Profile.default("test"), base_url=pbx.base_url)  # the default timeout: a loaded machine is slow
         services = AppServices(profile=profile, credentials=credentials, credential_source="test", clock=clock,
                                state_dir=isolated / "state")
         client = services.make_client()
