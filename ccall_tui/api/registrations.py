@@ -222,7 +222,7 @@ def _read_rows(
                 ping = row.ping_time
                 if ping:
                     try:
-                        if float(ping) > limit:
+                        if float(ping) > limit:  # type: ignore[arg-type]
                             maybe_slow.append(extension)
                     except (ValueError, TypeError, OverflowError):
                         maybe_slow.append(extension)

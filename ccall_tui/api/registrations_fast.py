@@ -31,7 +31,7 @@ _NOT_HERE = Literal["\x00 read the general way"] | None
 # A ping time's text longer than this is cut when read (values.clean): the number read then
 # is not the text's, so such a row is read the general way. Any other value is kept as it is.
 PING_TEXT_MAX = 500
-_PING = Annotated[str, msgspec.Meta(max_length=PING_TEXT_MAX)] | int | float | bool | dict | list | None
+_PING = Annotated[str, msgspec.Meta(max_length=PING_TEXT_MAX)] | int | float | bool | dict[str, Any] | list[Any] | None
 
 
 class Row(msgspec.Struct, gc=False):
@@ -219,7 +219,7 @@ def sign(row: Row) -> None:
     """Keep the head of ``row``'s status on it (see ``Row.head_``): ``status.startswith(head)``
     then says what ``same_head`` would, a full head being STATUS_HEAD characters long."""
     status = row.status
-    row.head_ = status[:STATUS_HEAD] if type(status) is str and len(status) >= STATUS_HEAD else None
+    row.head_ = status[:STATUS_HEAD] if type(status) is str and len(status) >= STATUS_HEAD else None  # type: ignore[assignment]
 
 
 def _value(row: Mapping[str, Any], key: str) -> Any:
