@@ -219,7 +219,13 @@ def sign(row: Row) -> None:
     """Keep the head of ``row``'s status on it (see ``Row.head_``): ``status.startswith(head)``
     then says what ``same_head`` would, a full head being STATUS_HEAD characters long."""
     status = row.status
-    row.head_ = status[:STATUS_HEAD] if type(status) is str and len(status) >= STATUS_HEAD else None  # type: ignore[assignment]
+    if type(status) is str and len(status) >= STATUS_HEAD:
+        head = status[:STATUS_HEAD]
+        if len(_SHARED) > _SHARED_KEPT:
+            _SHARED.clear()
+        row.head_ = _SHARED.setdefault(head, head)  # type: ignore[assignment]  # most rows have one of a few
+    else:
+        row.head_ = None
 
 
 def _value(row: Mapping[str, Any], key: str) -> Any:
