@@ -118,7 +118,8 @@ def unreachable_at(conn: sqlite3.Connection, ext: str, at: float, state: tuple[i
         return False
     began = conn.execute("SELECT t FROM states WHERE ext = ? AND t <= ? AND new != old ORDER BY t DESC LIMIT 1",
                          (ext, at)).fetchone()
-    since = float(began[0]) if began is not None else state[1]  # (a row of its devices is not a start)
+    # (a row of its devices is not a start; no start kept: every row kept is of this stretch)
+    since = float(began[0]) if began is not None else float("-inf")
     row = conn.execute("SELECT t, unreachable FROM reach WHERE ext = ? AND t <= ? ORDER BY t DESC LIMIT 1",
                        (ext, at)).fetchone()
     if row is not None and row[0] >= since:
@@ -128,7 +129,8 @@ def unreachable_at(conn: sqlite3.Connection, ext: str, at: float, state: tuple[i
         return False  # every row since it came online is kept: none said so
     found = checkpoint_before(conn, at)
     entry = found[1].get(ext) if found is not None else None
-    return entry is not None and entry[1] == since and unreachable_since(entry) is not None
+    return (entry is not None and (began is None or entry[1] == since)
+            and unreachable_since(entry) is not None)
 
 
 def unreachable_spans(online: list[Span], base: bool, rows: list[tuple[float, int]], start: float) -> list[Span]:
