@@ -124,7 +124,7 @@ class CdrTable(FixedSizeRowsTable):
     BINDINGS = [
         Binding("enter", "select_cursor", N_("Details"), show=True),
         # The browser's key, shown while a call row has focus: where a missed call is looked at.
-        Binding("w", "screen.why", N_("Why didn't it ring?")),
+        Binding("w", "screen.why", N_("Why no ring?")),
         Binding("s", "sort_next", N_("Sort")),
         Binding("S", "sort_reverse", N_("Reverse sort"), key_display="S", show=False),
         Binding("n", "find_next", N_("Next match")),
