@@ -159,3 +159,21 @@ def test_a_body_cut_in_slices_still_refuses_more_rows_than_read(monkeypatch):
     raw = body([row(300 + i) for i in range(50)])
     assert read_registrations(raw, VN, max_rows=49) is None  # the general way says why
     assert read_registrations(raw, VN, max_rows=50) is not None
+
+
+@pytest.mark.parametrize("general", [False, True], ids=["fast", "general"])
+@pytest.mark.parametrize("said", ["null", "N/A", " none ", "-"])
+def test_a_ping_status_that_says_nothing_is_not_unreachable(general, said):
+    # The details read such a status as none given; the tile must not call the phone
+    # unreachable where the details say nothing of pings.
+    poller = Poller(general)
+    rows = tenant(0)
+    rows[10]["ping-status"] = said
+    poller.answer(rows)
+    tile = poller.board.tiles["100010"]
+    assert not tile.unreachable and poller.board.unreachable_extensions() == []
+    assert poller.board.registrations_of("100010")[0].ping_status is None
+    rows = tenant(1)
+    rows[10]["ping-status"] = "Unreachable"  # and a status that does say it still counts
+    poller.answer(rows)
+    assert tile.unreachable

@@ -18,6 +18,8 @@ from .text import clean_text
 
 PBX_TIMEZONE = "Asia/Ho_Chi_Minh"
 _NULLS = {"", "null", "none", "nil", "undefined", "n/a", "-"}
+# What a text field holding no value may read (a row's fields, a ping status...).
+NULL_WORDS = frozenset(_NULLS)
 
 # Beyond these a value is junk, not a call: a week of talk or ringing, an hour of dial delay.
 MAX_CALL_SECONDS = 7 * 24 * 3600.0

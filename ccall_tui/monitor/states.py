@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Protocol
 
+from ..api.values import NULL_WORDS
 from ..api.registrations import Registration
 from ..i18n import _
 
@@ -60,13 +61,17 @@ _GLYPHS = {
 DEFAULT_UNREACHABLE_PING_MS = 1000.0
 
 
+# A ping status that says nothing (the row's fields are read the same way in the details).
+NO_PING_WORDS = frozenset(NULL_WORDS)
+
+
 def ping_status_reachable(ping_status: str | None) -> bool | None:
     """True/False from a ping status (``Reachable`` / ``Unreachable``, ``NotReachable``...);
     None when the server said nothing."""
     if not ping_status:
         return None
     word = ping_status.strip().lower()
-    if not word:
+    if word in NO_PING_WORDS:  # "null", "n/a"...: the server said nothing, as the details read it
         return None
     return word.startswith("reachable")
 
