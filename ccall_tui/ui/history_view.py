@@ -39,6 +39,7 @@ class HistoryReader(Protocol):
     def first_record(self) -> datetime | None: ...
     def inexact_starts(self, now: datetime | None = None) -> set[str]: ...
     def poll_gaps(self, since: datetime, until: datetime) -> list[PollGap]: ...
+    def flush(self, timeout: float = 10.0) -> bool: ...
 
 
 def history_of(services: Any) -> HistoryReader | None:
@@ -73,11 +74,23 @@ async def ask(services: Any, question: Callable[[HistoryReader], T]) -> Answer[T
     if history is None:
         return Answer(problem=unavailable_text(history_problem(services)))
     try:
-        return Answer(await asyncio.to_thread(question, history))
+        return Answer(await asyncio.to_thread(_after_writes, question, history))
     except Exception as exc:  # noqa: BLE001 - a history fault must never stop the app
         log.warning("history read failed: %s", exc)
         reason = clean_text(str(exc), limit=120) or type(exc).__name__
         return Answer(problem=unavailable_text(reason))
+
+
+# How long a question waits for the answers already handed to the recorder to be written.
+WRITES_WAIT_S = 2.0
+
+
+def _after_writes(question: Callable[[HistoryReader], T], history: HistoryReader) -> T:
+    """Answer once what the board already showed is written: the details of an extension
+    just seen online count the hour under way as online, not as nothing recorded (a
+    recorder that is busy or gone holds the question back :data:`WRITES_WAIT_S` at most)."""
+    history.flush(WRITES_WAIT_S)
+    return question(history)
 
 
 def unavailable_text(reason: str | None) -> str:
