@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 from dataclasses import dataclass, replace
@@ -252,11 +253,22 @@ async def take_all(out_dir: Path, only: set[str] | None = None) -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
+    saved = os.environ.get("CCALL_DATA_DIR")
     with tempfile.TemporaryDirectory(prefix="ccall-shots-") as state_root:
-        for shot in SHOTS:
-            if only and shot.name not in only:
-                continue
-            paths.append(await take(shot, out_dir, Path(state_root)))
+        try:
+            for shot in SHOTS:
+                if only and shot.name not in only:
+                    continue
+                # Each picture records its own half hour: a history kept from earlier runs
+                # (the user's, under the same profile and address) or from the picture before
+                # would show in the strips and the wall's panel.
+                os.environ["CCALL_DATA_DIR"] = str(Path(state_root) / shot.name / "history")
+                paths.append(await take(shot, out_dir, Path(state_root)))
+        finally:
+            if saved is None:
+                os.environ.pop("CCALL_DATA_DIR", None)
+            else:
+                os.environ["CCALL_DATA_DIR"] = saved
     return paths
 
 
