@@ -357,7 +357,7 @@ def test_the_start_column_is_the_time_in_iso_form_around_clock_changes():
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from ccall_tui.monitor.csv_rows import _iso_time
+    from ccall_tui.monitor.csv_cells import _iso_time
 
     for zone, change in (("Europe/London", datetime(2026, 10, 25, 0, 0)), ("America/New_York", datetime(2026, 3, 8, 0, 0)),
                          ("Australia/Lord_Howe", datetime(2026, 4, 5, 0, 0)), ("Asia/Ho_Chi_Minh", datetime(1975, 6, 13, 0, 0))):
@@ -380,7 +380,7 @@ def test_csv_rows_are_what_csv_writer_writes_for_any_cell():
     from zoneinfo import ZoneInfo
 
     from ccall_tui.api.cdrs import CallRecord
-    from ccall_tui.monitor.csv_rows import _csv_text
+    from ccall_tui.monitor.csv_cells import _csv_text
     from ccall_tui.monitor.export import CsvWriter
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -15,8 +15,6 @@ A cell that needs quoting is never kept, so a row that holds one is always writt
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,9 +29,10 @@ from ..api.call_values import clock as read_clock
 from ..api.call_values import moment as read_moment
 from ..api.call_values import seconds as read_seconds
 from ..api.call_values import text as read_text
-from ..api.cdrs import CALL_FIELDS, CallRecord, CdrPage, Paging, _cause, _direction, _url
+from ..api.cdrs import CallRecord, CdrPage, Paging, _cause, _direction, _url
 from ..api.cdrs_fast import decode_answer, paging_of, unlabelled
 from ..api.values import _DATE_ORDER, _NULLS, MAX_CALL_SECONDS, MAX_PDD_SECONDS, float_or_none, pbx_time
+from .csv_cells import _FORMULA_STARTS, _KEEP, _MINUTES, _NUMBERS, _SECONDS, _iso_time, _number_text, _plain, careful_line
 
 
 class Row(msgspec.Struct, frozen=True, gc=False):
@@ -103,84 +102,6 @@ def record_lines(records: Iterable[CallRecord]) -> list[str]:
             line = careful_line(cells)
         lines.append(line)
     return lines
-
-
-def careful_line(cells: Iterable[str]) -> str:
-    """A row as ``csv.writer`` writes it, a text that starts like a formula guarded."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([_csv_text(cell) for cell in cells])
-    return buffer.getvalue()[:-1]
-
-
-def header_line() -> str:
-    return careful_line(CALL_FIELDS)
-
-
-def _number_text(value: float | None) -> str:
-    """A number cell as csv writes it (``repr``), kept: talk times, delays and scores repeat."""
-    if value is None:
-        return ""
-    text = repr(value)
-    if value:  # 0.0 and -0.0 are one key, not one text
-        if len(_NUMBERS) >= _KEEP:
-            _NUMBERS.clear()
-        _NUMBERS[value] = text
-    return text
-
-
-_NUMBERS: dict[float, str] = {}
-
-
-def _iso_time(moment: datetime | None) -> str | None:
-    """``moment.isoformat()``, its minute's text made once (an aware time's isoformat costs
-    more than the rest of a CSV row): the seconds are the only part that differs within a
-    minute of one timezone, offset and fold included. Times before 1980 (offsets of odd
-    seconds in some zones' history) and with microseconds take isoformat itself."""
-    if moment is None:
-        return None
-    if moment.microsecond or moment.year < 1980:
-        return moment.isoformat()
-    key = (moment.tzinfo, moment.fold, moment.year, moment.month, moment.day, moment.hour, moment.minute)
-    parts = _MINUTES.get(key)
-    if parts is None:
-        text = moment.replace(second=0).isoformat()
-        parts = (text[:17], text[19:])
-        if len(_MINUTES) >= _KEEP:
-            _MINUTES.clear()
-        _MINUTES[key] = parts
-    return parts[0] + _SECONDS[moment.second] + parts[1]
-
-
-_MINUTES: dict[tuple[Any, ...], tuple[str, str]] = {}
-_SECONDS = tuple(f"{second:02d}" for second in range(60))
-
-
-def _csv_text(value: str | None) -> str:
-    """A text cell: empty for None; one that starts like a formula is quoted so that it
-    cannot run in a spreadsheet (a caller name of ``=HYPERLINK(...)``), numbers excepted."""
-    if value is None:
-        return ""
-    if value[:1] in _FORMULA_STARTS and not _numeric(value):
-        return "'" + value
-    return value
-
-
-_FORMULA_STARTS = frozenset("=+-@")
-
-
-def _numeric(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _plain(cell: str) -> bool:
-    """True when a text cell can be joined as it is (nothing to quote or guard)."""
-    return not (
-        cell[:1] in _FORMULA_STARTS or "," in cell or '"' in cell or "\n" in cell or "\r" in cell
-    )
 
 
 # ---------------------------------------------------------------------- from bytes
@@ -347,7 +268,6 @@ _COLON_SECONDS = frozenset(":" + second for second in _SECONDS)
 _LONGEST_NULL = max(len(word) for word in _NULLS)
 _ID_EDGES = frozenset(" =+-@")
 """An id starting with one of these is read and checked the long way."""
-_KEEP = 20_000
 _KEEP_MINUTES = 1_000
 """Minutes kept: calls come in time order, so the next call's minute is the last one or new."""
 _TEXT_CELLS: dict[Any, str] = {}

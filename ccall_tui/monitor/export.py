@@ -16,8 +16,9 @@ from typing import IO, Any, Callable, Iterable
 
 from ..api.client import CcallClient
 from ..api.cdrs import CallRecord, CdrPage, CdrQuery
-from .csv_rows import CsvPage, Row, header_line, read_typed, record_lines, rows_of
-from .csv_rows import _csv_text as _csv_text  # the quality report's CSV guards its cells with it
+from .csv_cells import _csv_text as _csv_text  # the quality report's CSV guards its cells with it
+from .csv_cells import header_line
+from .csv_rows import CsvPage, Row, read_typed, record_lines, rows_of
 from .page_window import Arrived
 from .paging import (
     DEFAULT_CONCURRENCY,
