@@ -103,8 +103,13 @@ async def board(stage: Stage) -> None:
 
 
 async def wall(stage: Stage) -> None:
+    from .widgets.since_panel import SincePanel
+
     await board_history(stage)
     await stage.pilot.press("w")
+    await settle(stage)
+    for panel in stage.app.screen.query(SincePanel):  # read on a timer of real seconds: now
+        panel.load()
     await settle(stage)
 
 
