@@ -177,23 +177,3 @@ def test_a_ping_status_that_says_nothing_is_not_unreachable(general, said):
     rows[10]["ping-status"] = "Unreachable"  # and a status that does say it still counts
     poller.answer(rows)
     assert tile.unreachable
-
-
-def test_reading_an_answer_leaves_the_answer_before_as_it_was():
-    # The history's writer reads an answer in its own thread, possibly after the next one was
-    # read: the answer before must still say what it said (its expiries, its countdowns).
-    def rows(expiry: str, left: int) -> list:
-        found = tenant(0)[:3]
-        for one in found:
-            one["status"] = f"Registered(UDP)(unknown) exp(2026-11-28 {expiry}) expsecs({left})"
-        return found
-
-    first = read_registrations(body(rows("01:59:00", 60)), VN)
-    assert first is not None
-    second = read_registrations(body(rows("02:59:00", 3600)), VN, previous=first.extensions)
-    assert second is not None
-    was = first.extensions["100001"][0]  # read (lazily) only now, after the second answer
-    now = second.extensions["100001"][0]
-    assert (was.expires_at.hour, was.expires_at.minute) == (1, 59)
-    assert (now.expires_at.hour, now.expires_at.minute) == (2, 59)
-    assert was.agent is now.agent  # one copy of the strings lives on

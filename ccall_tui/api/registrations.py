@@ -35,7 +35,6 @@ from .registration import (
 from .registrations_fast import (
     Row,
     TooManyRows,
-    adopt,
     carry_over,
     cut_slices,
     decode_slices,
@@ -247,14 +246,10 @@ def _read_rows(
                     if status.startswith(head) if head is not None and type(status) is str else (
                         same_head(status, old.status)
                     ):
-                        # The same device the same way: the fresh row keeps the old one's
-                        # strings (their new copies die now); the old row stays as it was.
-                        if head is None:
-                            sign(row)
-                            carry_over(row, old)
-                        else:
-                            adopt(row, old)
-                        grouped[extension] = row
+                        # The same device the same way: its row lives on with the fresh
+                        # countdown and ping time (the new copy and its strings die now).
+                        old.status, old.ping_time = status, row.ping_time
+                        grouped[extension] = old
                     else:
                         carry_over(row, old)
                         sign(row)

@@ -190,16 +190,6 @@ def carry_over(row: Row, old: Row) -> None:
         row.network_port = old.network_port
 
 
-def adopt(row: Row, old: Row) -> None:
-    """Give ``row`` the strings and status head of ``old``, the same device shown the same
-    way in the answer before, so that one copy of each lives on. ``old`` itself is never
-    changed: the answer before may still be read (the history's writer reads it in its own
-    thread), and must say what that answer said."""
-    row.call_id, row.user, row.contact, row.agent = old.call_id, old.user, old.contact, old.agent
-    row.ping_status, row.network_ip, row.network_port = old.ping_status, old.network_ip, old.network_port
-    row.head_ = old.head_
-
-
 def row_mapping(row: Any) -> Any:
     """A row as the server's key -> value mapping (a :class:`Row`'s unset keys left out)."""
     if type(row) is Row:
@@ -263,8 +253,9 @@ def group_signature(rows: Any) -> object:
 def kept(rows: Any, old: Any) -> Any:
     """What an extension's rows in an answer become when they show the same devices the same
     way as its rows ``old`` in the answer before (one row, or a tuple of them, on either
-    side): the new rows, given the old ones' strings (see :func:`adopt`; as a lone row is:
-    see ``read_registrations``), or ``rows`` as they are when they are not all compact rows. None when the devices or the way they are reached differ."""
+    side): the old rows, given the fresh countdowns and ping times, to live on in place of
+    the new ones (as a lone row does: see ``read_registrations``), or ``rows`` when they are
+    not all compact rows. None when the devices or the way they are reached differ."""
     if type(rows) is not tuple or type(old) is not tuple or len(rows) != len(old):
         return rows if group_signature(rows) == group_signature(old) else None
     head = STATUS_HEAD
@@ -283,8 +274,8 @@ def kept(rows: Any, old: Any) -> Any:
         ) else status != old_status:
             return None
     for row, was in zip(rows, old):
-        adopt(row, was)
-    return rows
+        was.status, was.ping_time = row.status, row.ping_time
+    return old
 
 
 def same_device(row: Any, other: Any) -> bool:
