@@ -41,6 +41,9 @@ class Day:
         """Poll now; note what the simulator answered."""
         self.feed.poll_now()
         await self.feed.idle()
+        # Polls come seconds apart in use, and the writer keeps up; back to back here, it is
+        # let finish each answer before the next is read (the reader reuses a kept row)
+        assert self.history.flush(), "the history writer did not finish"
         board = self.feed.board
         self.truth.append((self.clock(), frozenset(e for e, t in board.tiles.items() if t.state is ExtensionState.ONLINE)))
         agents = [reg.agent or "" for reg in board.registrations_of(B)]
