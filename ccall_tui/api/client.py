@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any, Callable, Protocol, TypeVar
-from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -17,7 +16,7 @@ from ..i18n import _
 from .cdrs import CallLookup, CallRecord, CdrPage, CdrQuery, find_call, parse_cdrs
 from .cdrs_fast import read_cdrs
 from .download import DEFAULT_MAX_RECORDING_BYTES, DOWNLOAD_DEADLINE_S, download_recording
-from .errors import CcallError, ProtocolError, Secrets, forget_secrets, use_secrets
+from .errors import CcallError, ProtocolError, Secrets, forget_secrets, secrets_of, use_secrets
 from .failures import checked_json, transport_error
 from .forms import check_body_format, request_body
 from .limits import MAX_ANSWER_MB
@@ -281,19 +280,7 @@ class CcallClient:
         )
 
     def _secrets(self) -> Secrets:
-        values: list[str] = []
-        try:
-            fields = self.credentials.body_fields()
-            values += [v for v in fields.values() if isinstance(v, str)]
-        except Exception:  # noqa: BLE001 - never let a credential object leak via traceback
-            pass
-        try:
-            password = urlsplit(self.base_url).password
-        except ValueError:
-            password = None
-        if password:
-            values += [password, unquote(password)]
-        return Secrets(values)
+        return secrets_of(self.credentials, self.base_url)
 
     def _decode(self, response: httpx.Response, content: bytes) -> Any:
         return checked_json(response, content)

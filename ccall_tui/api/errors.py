@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 from contextvars import ContextVar, Token
-from urllib.parse import quote, quote_plus
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 from ..errors import AppError, Exit
 from .text import clean_text
@@ -27,6 +28,24 @@ class Secrets(tuple[str, ...]):
 # on its full text, before the message is cut to one line.
 # A default of Secrets() is safe: it is an immutable (empty) tuple.
 _ACTIVE: ContextVar[Secrets] = ContextVar("ccall_active_secrets", default=Secrets())  # noqa: B039
+
+
+def secrets_of(credentials: Any, base_url: str) -> Secrets:
+    """What must never be shown of a server's access: the credentials' request fields and a
+    password in the base URL (as written and decoded)."""
+    values: list[str] = []
+    try:
+        fields = credentials.body_fields()
+        values += [v for v in fields.values() if isinstance(v, str)]
+    except Exception:  # noqa: BLE001 - never let a credential object leak via traceback
+        pass
+    try:
+        password = urlsplit(base_url).password
+    except ValueError:
+        password = None
+    if password:
+        values += [password, unquote(password)]
+    return Secrets(values)
 
 
 def active_secrets() -> Secrets:

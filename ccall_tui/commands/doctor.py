@@ -99,16 +99,9 @@ def run_doctor(args: argparse.Namespace, ctx: Any = None) -> int:
 
 
 def _secrets(credentials: Any, profile: Any) -> tuple[str, ...]:
-    from urllib.parse import unquote, urlsplit
+    from ..api.errors import secrets_of
 
-    values = [v for v in credentials.body_fields().values() if isinstance(v, str)]
-    try:
-        password = urlsplit(profile.base_url).password
-    except ValueError:
-        password = None
-    if password:
-        values += [password, unquote(password)]
-    return tuple(values)
+    return secrets_of(credentials, profile.base_url)
 
 
 def _scrubbed(value: Any, secrets: tuple[str, ...]) -> Any:
