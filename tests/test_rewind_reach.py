@@ -9,18 +9,18 @@ from datetime import timedelta
 
 import pytest
 from rich.text import Text
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from ccall_tui.factory import build_app
 from ccall_tui.monitor.states import ExtensionState
 from ccall_tui.recorder.model import Strip
 from ccall_tui.sim.troubles import install
-from ccall_tui.ui.screens.goto_time import GoToTime
 from ccall_tui.ui.screens.rewind import RewindScreen
 from ccall_tui.ui.widgets.availability_strip import strip_lines, uptime_text
 from ccall_tui.ui.widgets.extension_history import fetch, timeline_row
 from ccall_tui.ui.widgets.textline import TextLine
 from history_day import start_recording
+from test_rewind import go_to, settle
 
 UNREACHABLE, ONLINE = ExtensionState.UNREACHABLE, ExtensionState.ONLINE
 DEAF = "105"
@@ -43,21 +43,6 @@ async def recorded(sim, clock, profile, credentials):
     assert day.history.flush()
     yield day, start
     day.close()
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def go_to(app, pilot, text: str) -> None:
-    await pilot.press("g")
-    await settle(app, pilot)
-    assert isinstance(app.screen, GoToTime)
-    app.screen.query_one(Input).value = text
-    await pilot.press("enter")
-    await settle(app, pilot)
 
 
 async def test_rewind_shows_the_unreachable_state_at_a_past_minute(recorded, make_services):
