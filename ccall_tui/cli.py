@@ -97,10 +97,11 @@ def _setup_logging(path: str | None) -> logging.Handler | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
-    if "--check" in arguments and "ext" in arguments:  # a Nagios plugin: exit 3 for all but a verdict
-        from .alerts.check import as_plugin
+    if "ext" in arguments:
+        from .alerts.check import as_plugin, is_plugin_call
 
-        return as_plugin(_main, arguments)
+        if is_plugin_call(arguments):  # a Nagios plugin: exit 3 for all but a verdict
+            return as_plugin(_main, arguments)
     return _main(arguments)
 
 

@@ -180,6 +180,43 @@ def test_a_log_file_that_cannot_be_opened_is_unknown(capsys, roster, tmp_path):
     assert "cannot open log file" in line
 
 
+@pytest.mark.parametrize("check_flag", ["--chec", "--ch"])
+def test_check_shortened_as_argparse_allows_is_still_the_plugin(capsys, roster, tmp_path, check_flag):
+    """argparse takes ``--chec`` for ``--check``: the same run is the plugin's, whose failures
+    are UNKNOWN (the log file is opened before the check could judge)."""
+    missing = str(tmp_path / "missing" / "check.log")
+    line, _err = unknown(capsys, "ext", check_flag, "--log-file", missing)
+    assert "cannot open log file" in line
+    line, _err = unknown(capsys, "--log-file", missing, "ext", check_flag)
+    assert "cannot open log file" in line
+
+
+def test_check_given_a_value_is_unknown(capsys, roster):
+    line, err = unknown(capsys, "ext", "--check=yes")
+    assert "--check" in line and line.removeprefix("CCALL UNKNOWN - ") in err
+
+
+@pytest.mark.parametrize("argv", [
+    ("--bogus", "ext", "--check"),  # wrong before 'ext' is reached
+    ("--profile", "ext", "--check"),  # --profile took 'ext' as its value
+    ("--lang", "fr", "ext", "--check"),
+    ("ext", "--chec", "--log-file", "{missing}"),
+    ("--log-file", "{missing}", "ext", "--check"),
+])
+def test_a_real_process_that_cannot_check_exits_unknown(roster, tmp_path, argv):
+    """What the monitoring server runs: the program's own process, its exit status, its stdout."""
+    import subprocess
+    import sys
+
+    missing = str(tmp_path / "missing" / "check.log")
+    argv = [arg.format(missing=missing) for arg in argv]
+    done = subprocess.run([sys.executable, "-m", "ccall_tui", *argv], capture_output=True, text=True,
+                          timeout=60)
+    lines = done.stdout.splitlines()
+    assert done.returncode == 3 and len(lines) == 1 and lines[0].startswith("CCALL UNKNOWN - "), done
+    assert "Traceback" not in done.stdout + done.stderr
+
+
 def test_help_is_not_a_failure(capsys):
     with pytest.raises(SystemExit) as done:
         run_cli(capsys, "ext", "--help")

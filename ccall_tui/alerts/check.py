@@ -115,8 +115,17 @@ def _summaries(alerts: list[Any]) -> list[str]:
 
 
 def is_plugin_call(argv: Sequence[str]) -> bool:
-    """Whether a command line asks for the plugin (``ext … --check``)."""
-    return "--check" in argv and "ext" in argv
+    """Whether a command line asks for the plugin (``ext … --check``), as argparse would read
+    it: ``--check`` also written ``--check=…`` (an error, still the plugin's) or shortened to
+    an unambiguous prefix (``--ch``, ``--che``, ``--chec``; ``--c`` could be
+    ``--critical-offline`` as well)."""
+    if "ext" not in argv:
+        return False
+    for arg in argv:
+        name = arg.split("=", 1)[0]
+        if len(name) >= len("--ch") and "--check".startswith(name):
+            return True
+    return False
 
 
 def as_plugin(run: Callable[[list[str]], int], argv: Sequence[str]) -> int:
