@@ -4,7 +4,7 @@ and a registration still listed after its expiry."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from recorder_kit import start_recording
 
@@ -98,4 +98,63 @@ def test_a_device_that_renewed_and_then_left_is_not_marked_expired(tmp_path, clo
     writer.submit(PollItem(gone.timestamp(), [("100", 2, 0, ())]))
     assert history.flush()
     assert [d.kind for d in history.timeline("100", t0, gone)] == ["appeared", "left"]
+    history.close()
+
+
+def _answer(statuses: dict[str, str]):
+    """An answer as the client reads it (compact rows), one device per extension."""
+    import json
+
+    from ccall_tui.api.registrations import read_registrations
+
+    rows = [{"call-id": f"{ext}-call", "user": f"{ext}@t", "contact": f"<sip:{ext}@203.0.113.5:5060>",
+             "agent": "Yealink T46S", "status": status, "ping-status": "Reachable", "ping-time": "12.00",
+             "network-ip": "203.0.113.5", "network-port": "5060"} for ext, status in statuses.items()]
+    snapshot = read_registrations(json.dumps({"response": {"registrations": rows}}).encode())
+    assert snapshot is not None
+    return snapshot.extensions
+
+
+def test_a_pbx_whose_clock_is_behind_is_read_in_full_once_not_every_minute(tmp_path, clock, monkeypatch):
+    """Every device listed with an expiry already past (the PBX's clock hours behind): the
+    minute's look writes each down once, notices a renewal, and does not read again what
+    did not renew (that would be a full reading of the tenant every minute)."""
+    from ccall_tui.recorder import poll_rows
+
+    read: list[str] = []
+    counting = poll_rows.devices_of
+
+    def devices_of(regs):
+        read.extend(reg.extension for reg in regs)
+        return counting(regs)
+
+    monkeypatch.setattr(poll_rows, "devices_of", devices_of)
+    writer = HistoryWriter(tmp_path / "h.sqlite", wall_clock=lambda: clock().timestamp())
+    writer.start()
+    history = History(writer.path, clock().tzinfo, writer=writer)
+    t0 = clock()
+    behind = (t0 - timedelta(hours=7)).strftime("%Y-%m-%d %H:%M:%S")
+    later = (t0 - timedelta(hours=7) + timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")
+    first = _answer({ext: f"Registered(UDP)(unknown) exp({behind}) expsecs(-25200)" for ext in ("100", "101")})
+    writer.submit(PollItem(t0.timestamp(), [(ext, 1, 1, first.get(ext)) for ext in ("100", "101")], (2, 2), first))
+    assert history.flush()
+    read.clear()
+    for minute, statuses in ((1, {"100": behind, "101": later}), (2, {"100": behind, "101": later})):
+        answer = _answer({ext: f"Registered(UDP)(unknown) exp({exp}) expsecs(-25100)" for ext, exp in statuses.items()})
+        writer.submit(PollItem((t0 + timedelta(minutes=minute)).timestamp(), [], (2, 2), answer))
+        assert history.flush()
+        if minute == 1:
+            assert read == ["101"]  # the one that renewed; 100 was read and written down at minute 0
+            read.clear()
+    assert read == []
+    for ext in ("100", "101"):
+        kinds = [d.kind for d in history.timeline(ext, t0, t0 + timedelta(minutes=3))]
+        assert kinds == ["appeared", "expired"], (ext, kinds)
+    # the renewal is known: its new expiry is the one kept
+    assert [d.expires for d in writer.live["101"]] == [
+        datetime.strptime(later, "%Y-%m-%d %H:%M:%S").replace(tzinfo=clock().tzinfo).timestamp()]
+    # a device that leaves is forgotten by what was written down of expiries
+    writer.submit(PollItem((t0 + timedelta(minutes=3)).timestamp(), [("100", 2, 0, ())]))
+    assert history.flush()
+    assert "100" not in writer._expired and "101" in writer._expired
     history.close()

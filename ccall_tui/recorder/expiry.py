@@ -30,11 +30,13 @@ class ExpiryIndex:
     def __len__(self) -> int:
         return len(self._heap)
 
-    def add(self, ext: str, devices: Iterable[Device]) -> None:
-        """Index ``devices`` of ``ext`` by their expiry (devices without one never expire)."""
+    def add(self, ext: str, devices: Iterable[Device], *, after: float = 0.0) -> None:
+        """Index ``devices`` of ``ext`` by their expiry (devices without one never expire).
+        An expiry already past at ``after`` is not indexed: such a device is listed expired,
+        which the minute's look finds in the answer itself."""
         heap = self._heap
         for device in devices:
-            if device.expires is not None:
+            if device.expires is not None and device.expires > after:
                 heapq.heappush(heap, (device.expires, ext, device.key, device.expires))
 
     def due(self, at: float) -> Iterator[tuple[str, str, float]]:
@@ -51,34 +53,52 @@ class ExpiryIndex:
         heapq.heapify(self._heap)
 
 
-def listed_expired(latest: Mapping[str, Any], at: float, at_text: str) -> list[str]:
+def listed_expired(latest: Mapping[str, Any], at: float, at_text: str) -> dict[str, tuple[object, ...]]:
     """Extensions of the answer ``latest`` with a device listed with an expiry before ``at``
-    (``at_text``: ``at`` as ``YYYY-MM-DD HH:MM:SS`` in the PBX's time zone). From the
-    answer's rows when it has them (the ``exp(...)`` text compared as text; an expiry written
-    another way is read in full by the caller, so it names that extension too), else from
-    the registrations' parsed expiry."""
+    (``at_text``: ``at`` as ``YYYY-MM-DD HH:MM:SS`` in the PBX's time zone), each with what
+    its rows say of their expiries: the same again at the next look means no device of it
+    renewed meanwhile. From the answer's rows when it has them (the ``exp(...)`` text compared
+    as text; an expiry written another way is read in full by the caller, so it names that
+    extension too), else from the registrations' parsed expiry."""
     rows_of = getattr(latest, "rows", None)
     if not isinstance(rows_of, dict):
-        return [ext for ext, regs in latest.items()
-                if any(reg.expires_at is not None and reg.expires_at.timestamp() < at for reg in regs)]
-    found = []
+        found: dict[str, tuple[object, ...]] = {}
+        for ext, regs in latest.items():
+            expiries = tuple(reg.expires_at for reg in regs)
+            if any(when is not None and when.timestamp() < at for when in expiries):
+                found[ext] = expiries
+        return found
+    found = {}
     for ext, rows in rows_of.items():
-        for row in rows if type(rows) is tuple else (rows,):
-            if _overdue(getattr(row, "status", None), at_text):
-                found.append(ext)
-                break
+        if type(rows) is tuple:
+            texts = tuple(_expiry_text(getattr(row, "status", None)) for row in rows)
+            if any(text is not None and _before(text, at_text) for text in texts):
+                found[ext] = texts
+        else:
+            text = _expiry_text(getattr(rows, "status", None))
+            if text is not None and _before(text, at_text):
+                found[ext] = (text,)
     return found
 
 
-def _overdue(status: Any, at_text: str) -> bool:
+def _expiry_text(status: Any) -> str | None:
+    """What is written in ``exp(...)`` (19 characters when as usual); None when no expiry is
+    written. Another way of writing it is returned whole, countdown and all: it is read in
+    full at every look."""
     if type(status) is not str:
-        return False
+        return None
     start = status.find("exp(")
     if start < 0:
         start = status.lower().find("exp(")
         if start < 0:
-            return False  # no expiry written: none to be past
+            return None  # no expiry written: none to be past
     text = status[start + 4:start + 23]
+    if len(text) == 19 and text[4] == "-" and text[10] == " " and text[13] == ":":
+        return text
+    return status
+
+
+def _before(text: str, at_text: str) -> bool:
     if len(text) == 19 and text[4] == "-" and text[10] == " " and text[13] == ":":
         return text < at_text
     return True  # written another way: read in full

@@ -67,7 +67,11 @@ class PollRows:
         self.current: dict[str, Current] = {}
         self.live: dict[str, list[Device]] = {}
         self.expiry = ExpiryIndex()
-        self._expired: set[tuple[str, str]] = set()
+        # extension -> keys of its devices written down as listed after their expiry (once
+        # per device while it stays registered)
+        self._expired: dict[str, set[str]] = {}
+        # extension -> what its rows said of their expiries at the last look (listed_expired)
+        self._looked: dict[str, tuple[object, ...]] = {}
         self._last_checkpoint = 0.0
         self._last_at = 0.0
         self._failing: str | None = None
@@ -92,6 +96,7 @@ class PollRows:
         self._session = None
         self.current, self.live = {}, {}
         self.expiry = ExpiryIndex()
+        self._expired, self._looked = {}, {}
 
     # ------------------------------------------------------------------ sessions
 
@@ -168,7 +173,7 @@ class PollRows:
             self._device_row(conn, at, ext, kind, device, detail)
             if kind == "left" and device.expires is not None and device.expires <= at:
                 self._device_row(conn, at, ext, "expired", device, self._stamp(device.expires))
-        self._keep_live(conn, ext, before, now)
+        self._keep_live(conn, ext, before, now, at)
 
     def _device_row(self, conn: sqlite3.Connection, at: float, ext: str, kind: str, device: Device,
                     detail: str | None) -> None:
@@ -177,19 +182,22 @@ class PollRows:
             (at, ext, kind, device.agent, device.ip, device.port, device.transport, detail),
         )
 
-    def _keep_live(self, conn: sqlite3.Connection, ext: str, before: list[Device], now: list[Device]) -> None:
+    def _keep_live(self, conn: sqlite3.Connection, ext: str, before: list[Device], now: list[Device],
+                   at: float = 0.0) -> None:
         """Remember ``now`` as the extension's devices. A renewal (only the expiries moved)
         is kept in memory only: the file's copy is for a restart, whose first answer carries
         every device again."""
         if before == now:
             return
         if now and [_sans_expiry(d) for d in before] == [_sans_expiry(d) for d in now]:
+            self._forget_expired(ext, now)
             self.live[ext] = now
-            self.expiry.add(ext, now)
+            self.expiry.add(ext, now, after=at)
         else:
-            self._store_live(conn, ext, now)
+            self._store_live(conn, ext, now, at)
 
-    def _store_live(self, conn: sqlite3.Connection, ext: str, devices: list[Device]) -> None:
+    def _store_live(self, conn: sqlite3.Connection, ext: str, devices: list[Device], at: float = 0.0) -> None:
+        self._forget_expired(ext, devices)
         self.live[ext] = devices
         conn.execute("DELETE FROM live_devices WHERE ext = ?", (ext,))
         conn.executemany(
@@ -198,16 +206,33 @@ class PollRows:
             [(ext, d.key, d.agent, d.ip, d.port, d.transport, d.ping, d.expires) for d in devices],
         )
         if devices:
-            self.expiry.add(ext, devices)
+            self.expiry.add(ext, devices, after=at)
         else:
             self.live.pop(ext, None)
+
+    def _forget_expired(self, ext: str, now: list[Device]) -> None:
+        """Forget what was written down as expired of devices gone: the set stays the size of
+        what is registered, not of every device that ever expired."""
+        written = self._expired.get(ext)
+        if written is None:
+            return
+        kept = written.intersection([d.key for d in now])
+        if kept:
+            self._expired[ext] = kept
+        else:
+            del self._expired[ext]
 
     def _scan(self, conn: sqlite3.Connection, at: float, latest: Mapping[str, Any]) -> None:
         """Once a minute: devices still listed after their expiry (a phone that only
         re-registers once expired), and the fresh expiry of devices that renewed. The board
         reports every other change of a device each poll, so only the devices that may be
         past their expiry are read from the answer (see :mod:`.expiry`)."""
-        due = dict.fromkeys(listed_expired(latest, at, self._stamp(at)))
+        listed = listed_expired(latest, at, self._stamp(at))
+        # Listed as before at the last look: it was read then, and what changed since (not the
+        # expiry) the board reported. A PBX whose clock is behind lists every device so;
+        # reading them all again every minute would cost a full reading of the tenant.
+        looked = {ext: mark for ext, mark in listed.items() if self._looked.get(ext) == mark}
+        due = {ext: None for ext in listed if ext not in looked}
         for ext, key, expires in list(self.expiry.due(at)):
             known = self.live.get(ext)
             if known and any(d.key == key and d.expires == expires for d in known):
@@ -221,10 +246,13 @@ class PollRows:
             for kind, device, detail in compare(known, fresh):
                 self._device_row(conn, at, ext, kind, device, detail)
             for device in fresh:
-                if device.expires is not None and device.expires < at and (ext, device.key) not in self._expired:
-                    self._expired.add((ext, device.key))
+                if device.expires is not None and device.expires < at and device.key not in self._expired.get(ext, ()):
+                    self._expired.setdefault(ext, set()).add(device.key)
                     self._device_row(conn, at, ext, "expired", device, self._stamp(device.expires))
-            self._keep_live(conn, ext, known, fresh)  # renewed: indexed by its new expiry
+            self._keep_live(conn, ext, known, fresh, at)  # renewed: indexed by its new expiry
+            if ext in listed:
+                looked[ext] = listed[ext]
+        self._looked = looked
         if len(self.expiry) > 4 * len(self.live) + 1024:
             self.expiry.rebuild(self.live)
 

@@ -174,8 +174,8 @@ def old_scan(writer: HistoryWriter, conn: object, at: float, latest: object) -> 
         for kind, device, detail in changes:
             writer._device_row(conn, at, ext, kind, device, detail)
         for device in fresh:
-            if device.expires is not None and device.expires < at and (ext, device.key) not in writer._expired:
-                writer._expired.add((ext, device.key))
+            if device.expires is not None and device.expires < at and device.key not in writer._expired.get(ext, ()):
+                writer._expired.setdefault(ext, set()).add(device.key)
                 writer._device_row(conn, at, ext, "expired", device, writer._stamp(device.expires))
         if changes or fresh != known:
             writer._store_live(conn, ext, fresh)
