@@ -27,7 +27,8 @@ Prints one line per figure, ``name: value unit``:
   ``terminal_bytes_*`` what the terminal would be sent for each. Target <= 3 ms.
 * ``idle_cpu_percent``: CPU of the app process, headless, polling a loopback server (another
   process, :class:`FlipServer`) that answers 1,000 extensions and flips one of them before
-  each answer, every second for 60 s (15 s with ``--quick``). Target < 1.5 %.
+  each answer, every second for 60 s (15 s with ``--quick``); its other rows move as a PBX's
+  do (countdowns, renewals, ping times). Target < 1.5 %.
 * ``idle_cpu_percent_10000_default``: the same at 10,000 extensions and the default 5 s
   interval. Target < 1 %.
 * ``rss_growth_mb_10000_polls``: resident memory growth (VmRSS from /proc/self/status, after
@@ -295,13 +296,47 @@ class FlipServer:
 
 
 def serve_flips(port: int, extensions: int, flips: int) -> None:
+    """Serve :class:`FlipServer`. Its rows move as a PBX's do between two answers: every
+    countdown (``expsecs``) runs down with the clock, a phone re-registers (a new ``exp``) once
+    half its hour has passed, and about one ping time in six changes (the PBX pings each
+    phone every 30 s): no two answers are the same bytes, as with a real server."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     numbers = [str(100 + i) for i in range(extensions)]
-    rows = {ext: json.dumps(registration_row(ext, 0, 0)).encode() for ext in numbers}
-    online = set(numbers)
+    started = time.time()
+    templates = {}
+    for ext in numbers:
+        row = registration_row(ext, 0, 0)
+        row["status"] = "\x00status"
+        row["ping-time"] = "\x00ping"
+        head, rest = json.dumps(row).split('"\\u0000status"')
+        middle, tail = rest.split('"\\u0000ping"')
+        templates[ext] = (head, middle, tail)
     rng = random.Random(5)
+    # each phone's expiry, spread over the hour so that renewals come a few at a time
+    expires = {ext: started + 1800 + rng.uniform(0, 1800) for ext in numbers}
+    pings = {ext: f"{rng.uniform(8, 40):.2f}" for ext in numbers}
+    online = set(numbers)
     lock = threading.Lock()
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+
+    def answer() -> bytes:
+        now = time.time()
+        for ext in rng.sample(numbers, flips):
+            online.symmetric_difference_update({ext})
+        for ext in rng.sample(numbers, max(1, extensions // 6)):
+            pings[ext] = f"{rng.uniform(8, 40):.2f}"
+        parts = []
+        for ext in numbers:
+            if ext not in online:
+                continue
+            when = expires[ext]
+            if when - now < 1800:
+                when = expires[ext] = now + 3600
+            exp = datetime.fromtimestamp(int(when), vn).strftime("%Y-%m-%d %H:%M:%S")
+            head, middle, tail = templates[ext]
+            parts.append(f'{head}"Registered(UDP)(unknown) exp({exp}) expsecs({int(when - now)})"{middle}"{pings[ext]}"{tail}')
+        return ('{"response": {"registrations": [' + ",".join(parts) + "]}}").encode()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -310,11 +345,7 @@ def serve_flips(port: int, extensions: int, flips: int) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path.startswith("/ext_reg"):
                 with lock:
-                    for ext in rng.sample(numbers, flips):
-                        online.symmetric_difference_update({ext})
-                    body = b'{"response": {"registrations": [' + b",".join(
-                        rows[ext] for ext in numbers if ext in online
-                    ) + b"]}}"
+                    body = answer()
             else:
                 body = b'{"response": []}'
             self.send_response(200)
