@@ -133,3 +133,29 @@ async def test_the_app_reads_ambiguous_dates_only_in_the_learned_order(december_
     starts = [r.start for r in page.records]
     assert all(s is not None and s.date() == datetime(2026, 12, 1).date() for s in starts)
     assert one is not None and one.start == starts[0]
+
+
+@pytest.mark.parametrize("start", ["01-2-2026  10:01:05", "1-02-2026T 10:01:05"])
+def test_one_process_reads_a_start_time_in_each_order_set(start):
+    """Two servers of one process may write their dates in different orders (each read under
+    the order its doctor learned): a minute read under one order is not the other's. Both
+    readers of a page say so, and the value reader under them."""
+    import json
+
+    from ccall_tui.api.call_values import moment
+    from ccall_tui.api.cdrs import parse_cdrs
+    from ccall_tui.api.cdrs_fast import read_cdrs
+
+    record = {"direction": "local", "source": "100", "destination": "101", "start": start, "tta": "3",
+              "duration": "00:00:10", "status": "NORMAL_CLEARING", "call_id": "order-test"}
+    payload = {"response": [{"Cdr": record}], "paging": {"page_current": 1, "page_count": 1, "record_count": 1}}
+    body = json.dumps(payload).encode()
+    first_of_february = datetime(2026, 2, 1, 10, 1, 5, tzinfo=VN)
+    second_of_january = datetime(2026, 1, 2, 10, 1, 5, tzinfo=VN)
+    for order, expected in (("dmy", first_of_february), ("mdy", second_of_january), ("dmy", first_of_february),
+                            (None, None), ("mdy", second_of_january)):
+        with date_order(order):
+            assert moment(start, VN) == expected, order
+            fast = read_cdrs(body, VN)
+            assert fast is not None and fast.records[0].start == expected, order
+            assert parse_cdrs(payload, VN).records[0].start == expected, order

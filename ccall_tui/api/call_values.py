@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .values import _NULLS, bounded, clock_seconds, pbx_time, seconds_or_none, text_or_none
+from .values import _DATE_ORDER, _NULLS, bounded, clock_seconds, pbx_time, seconds_or_none, text_or_none
 
 _LONGEST_NULL = max(len(word) for word in _NULLS)
 
@@ -57,7 +57,18 @@ def clock(value: Any, limit: float) -> float | None:
 
 _KEEP = 20_000
 _CLOCKS: dict[str, float] = {}
-_MINUTES: dict[ZoneInfo, dict[str, tuple[int, int, int, int, int] | None]] = {}
+# The minutes read, per time zone and date order: a minute written day- or month-first
+# ("01-2-2026  10:00") reads as the order set around the reading says (values.date_order).
+_MINUTES: dict[tuple[ZoneInfo, str | None], dict[str, tuple[int, int, int, int, int] | None]] = {}
+
+
+def minutes_read(tz: ZoneInfo) -> dict[str, tuple[int, int, int, int, int] | None]:
+    """The minutes read in ``tz`` under the date order in force now."""
+    basis = (tz, _DATE_ORDER.get())
+    minutes = _MINUTES.get(basis)
+    if minutes is None:
+        minutes = _MINUTES[basis] = {}
+    return minutes
 
 
 def moment(value: Any, tz: ZoneInfo) -> datetime | None:
@@ -65,9 +76,7 @@ def moment(value: Any, tz: ZoneInfo) -> datetime | None:
     looked up) and its seconds, made into the very time ``fromisoformat(...).replace(tzinfo=tz)``
     gives (the constructor: ``replace`` costs five times as much)."""
     if type(value) is str and len(value) == 19 and value[16] == ":" and value[4] == "-":  # day-first: per order
-        minutes = _MINUTES.get(tz)
-        if minutes is None:
-            minutes = _MINUTES[tz] = {}
+        minutes = minutes_read(tz)
         key = value[:16]
         if key in minutes:
             minute = minutes[key]

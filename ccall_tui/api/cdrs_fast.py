@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from .call_values import _CLOCKS, _MINUTES
+from .call_values import _CLOCKS, minutes_read
 from .call_values import clock as read_clock
 from .call_values import moment as read_moment
 from .call_values import seconds as read_seconds
@@ -87,7 +87,7 @@ def read_cdrs(content: bytes, tz: ZoneInfo) -> CdrPage | None:
         return None
     page = _PageBytes(bytes(content))
     try:
-        minutes = _MINUTES.setdefault(tz, {})
+        minutes = minutes_read(tz)
         records = _records(answer.response, tz, page, minutes)
     except Refused:
         return None
