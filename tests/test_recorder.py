@@ -378,3 +378,42 @@ def test_the_size_cap_prunes_the_oldest_days(tmp_path, clock):
     conn = sqlite3.connect(tmp_path / "h.sqlite")
     assert used_bytes(conn) <= 0.5 * 1024 * 1024 * 1.2  # within the cap (and the day written since)
     conn.close()
+
+
+
+async def test_an_answer_the_writer_has_not_read_yet_is_left_as_it_was(profile, clock, sim, credentials, tmp_path):
+    """The history's writer reads the answers it is handed in its own thread. When it lags
+    (a slow disk; here a lock held on its file), the next answer must not rewrite the rows of
+    one it has yet to read, or the history would write a later answer's expiries for an
+    earlier moment."""
+    rec = start_recording(profile, clock, sim, credentials, root=tmp_path)
+    try:
+        await rec.poll()
+        rec.flush()
+        lock = sqlite3.connect(rec.history.path, timeout=5.0, isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")  # the writer waits from now on
+        try:
+            clock.advance(60)  # a minute on: this answer is handed over whole, for the minute's look
+            await rec.poll()
+            handed = rec.feed.board.latest.rows
+            said = {ext: (row.status, row.ping_time) for ext, row in handed.items() if not isinstance(row, tuple)}
+            assert said, "the simulator's answer has phones"
+            clock.advance(30)  # countdowns run down: the rows of the next answer differ
+            await rec.poll()
+            assert {ext: (handed[ext].status, handed[ext].ping_time) for ext in said} == said
+            after = rec.feed.board.latest.rows
+            assert any(after[ext].status != said[ext][0] for ext in said if ext in after)
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        rec.flush()
+        assert not rec.problems
+        # the writer caught up: a device shown the same way keeps its row from answer to answer
+        clock.advance(30)
+        await rec.poll()
+        before = rec.feed.board.latest.rows
+        clock.advance(30)
+        await rec.poll()
+        assert [ext for ext, row in rec.feed.board.latest.rows.items() if before.get(ext) is row]
+    finally:
+        rec.close()

@@ -100,31 +100,35 @@ class CcallClient:
     # ------------------------------------------------------------------ endpoints
 
     async def registrations(
-        self, previous: Mapping[str, Any] | None = None, slow_ms: float | None = None
+        self, previous: Mapping[str, Any] | None = None, slow_ms: float | None = None,
+        reuse: Callable[[], bool] | None = None,
     ) -> RegistrationsSnapshot:
         """Online extensions, grouped per extension. ``previous``: the last answer's
         ``extensions`` (a poller's), whose strings the same devices keep instead of new
         copies: a large tenant's memory stays one answer's worth. ``slow_ms``: the poller's
-        threshold for a slow ping (which rows are over it is found while reading)."""
+        threshold for a slow ping (which rows are over it is found while reading). ``reuse``:
+        asked in the reading thread, right before reading, whether the rows of ``previous``
+        may be rewritten (False: someone may still read them; see ``read_registrations``)."""
         submission: dict[str, Any] = {}
         if self.domain_name:
             submission["domain_name"] = self.domain_name
 
         def read(response: httpx.Response, content: bytes) -> RegistrationsSnapshot:
-            return self._read_registrations(response, content, previous, slow_ms)
+            return self._read_registrations(response, content, previous, slow_ms, reuse is None or reuse())
 
         snapshot: RegistrationsSnapshot = await self._post("/ext_reg/json", submission, read=read, in_thread=True)
         return snapshot
 
     def _read_registrations(
         self, response: httpx.Response, content: bytes, previous: Mapping[str, Any] | None = None,
-        slow_ms: float | None = None,
+        slow_ms: float | None = None, reuse_rows: bool = True,
     ) -> RegistrationsSnapshot:
         """The answer's body -> RegistrationsSnapshot: the usual shape straight from the bytes
         (see ``registrations_fast``), anything else after the general checks of an answer."""
         if 200 <= response.status_code < 300 and "html" not in response.headers.get("Content-Type", "").lower():
             if (response.charset_encoding or "utf-8").lower() in ("utf-8", "utf8"):
-                snapshot = read_registrations(content, self.tz, previous=previous, slow_ms=slow_ms)
+                snapshot = read_registrations(content, self.tz, previous=previous, slow_ms=slow_ms,
+                                              reuse_rows=reuse_rows)
                 if snapshot is not None:
                     return snapshot
         return parse_registrations(self._decode(response, content), self.tz)

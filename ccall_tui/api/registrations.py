@@ -144,6 +144,7 @@ def read_registrations(
     max_rows: int = MAX_REGISTRATION_ROWS,
     previous: Mapping[str, Sequence[Registration]] | None = None,
     slow_ms: float | None = None,
+    reuse_rows: bool = True,
 ) -> RegistrationsSnapshot | None:
     """A whole answer's body in the usual shape -> RegistrationsSnapshot, the fast way (see
     :mod:`.registrations_fast`); None for any other body, which :func:`parse_registrations`
@@ -159,6 +160,10 @@ def read_registrations(
     ``slow_ms``: the threshold over which a ping counts as too slow; which rows are over it
     is found in the same pass (see :meth:`OnlineRegistrations.slow_pings`), so a board learns
     of a ping crossing it without reading every extension's pings again.
+
+    ``reuse_rows``: False when someone may still be reading ``previous`` (the history's writer
+    had not caught up): its rows are then left as they were, and a device shown the same way
+    gets a fresh row (with the old one's strings) instead of the old row rewritten.
     """
     compared = isinstance(previous, OnlineRegistrations) or (previous is not None and not previous)
     before: Mapping[str, Any] = previous.rows if isinstance(previous, OnlineRegistrations) else {}
@@ -167,7 +172,7 @@ def read_registrations(
         if slices is None:
             continue
         try:
-            found = _read_rows(slices, before, slow_ms)
+            found = _read_rows(slices, before, slow_ms, reuse_rows)
         except TooManyRows:
             return None
         except msgspec.ValidationError:
@@ -187,7 +192,7 @@ def read_registrations(
 
 
 def _read_rows(
-    slices: Iterator[list[Row]], before: Mapping[str, Any], slow_ms: float | None
+    slices: Iterator[list[Row]], before: Mapping[str, Any], slow_ms: float | None, reuse: bool = True
 ) -> tuple[dict[str, Any], list[str], dict[str, int] | None] | None:
     """(extension -> its rows, the extensions new or moved since ``before``, the rows of
     each extension over ``slow_ms``) of one answer's rows, in one pass; None when a row has
@@ -248,8 +253,13 @@ def _read_rows(
                     ):
                         # The same device the same way: its row lives on with the fresh
                         # countdown and ping time (the new copy and its strings die now).
-                        old.status, old.ping_time = status, row.ping_time
-                        grouped[extension] = old
+                        if reuse:
+                            old.status, old.ping_time = status, row.ping_time
+                            grouped[extension] = old
+                        else:
+                            carry_over(row, old)
+                            sign(row)
+                            grouped[extension] = row
                     else:
                         carry_over(row, old)
                         sign(row)
@@ -268,7 +278,7 @@ def _read_rows(
                 grouped[extension] = (other, row)
                 recheck.append(extension)
     if recheck:
-        moved = _decided(moved, dict.fromkeys(recheck), before, grouped)
+        moved = _decided(moved, dict.fromkeys(recheck), before, grouped, reuse)
     slow: dict[str, int] | None = None
     if slow_ms is not None:
         slow = {}
@@ -279,7 +289,8 @@ def _read_rows(
     return grouped, moved, slow
 
 
-def _decided(moved: list[str], recheck: Iterable[str], before: Mapping[str, Any], grouped: dict[str, Any]) -> list[str]:
+def _decided(moved: list[str], recheck: Iterable[str], before: Mapping[str, Any], grouped: dict[str, Any],
+             reuse: bool = True) -> list[str]:
     """``moved`` with the extensions that have several rows on either side decided row by
     row (the rows of a group shown the same way live on, as a lone row does), in the
     answer's order."""
@@ -287,7 +298,7 @@ def _decided(moved: list[str], recheck: Iterable[str], before: Mapping[str, Any]
     changed = set()
     for extension in recheck:
         old = before.get(extension)
-        rows = None if old is None else kept(grouped[extension], old)
+        rows = None if old is None else kept(grouped[extension], old, reuse)
         if rows is None:
             changed.add(extension)
         else:

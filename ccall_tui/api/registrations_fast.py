@@ -250,12 +250,13 @@ def group_signature(rows: Any) -> object:
     return row_signature(rows)
 
 
-def kept(rows: Any, old: Any) -> Any:
+def kept(rows: Any, old: Any, reuse: bool = True) -> Any:
     """What an extension's rows in an answer become when they show the same devices the same
     way as its rows ``old`` in the answer before (one row, or a tuple of them, on either
     side): the old rows, given the fresh countdowns and ping times, to live on in place of
     the new ones (as a lone row does: see ``read_registrations``), or ``rows`` when they are
-    not all compact rows. None when the devices or the way they are reached differ."""
+    not all compact rows (or ``reuse`` is False: the old rows may still be read elsewhere, and
+    are left as they are). None when the devices or the way they are reached differ."""
     if type(rows) is not tuple or type(old) is not tuple or len(rows) != len(old):
         return rows if group_signature(rows) == group_signature(old) else None
     head = STATUS_HEAD
@@ -273,6 +274,11 @@ def kept(rows: Any, old: Any) -> Any:
             type(status) is str and type(old_status) is str
         ) else status != old_status:
             return None
+    if not reuse:
+        for row, was in zip(rows, old):
+            carry_over(row, was)
+            sign(row)
+        return rows
     for row, was in zip(rows, old):
         was.status, was.ping_time = row.status, row.ping_time
     return old

@@ -112,6 +112,7 @@ class BoardFeed:
         self._replace_credentials = replace_credentials
         self._discover_enabled = discover
         self._subscribers: list[Subscriber] = []
+        self._readers: list[Callable[[], bool]] = []
         self._timers: dict[str, Stoppable] = {}
         self._growth_warned = False
         self._stopped = False
@@ -161,6 +162,17 @@ class BoardFeed:
         """Call ``subscriber(event)`` for every event; returns the unsubscribe function."""
         self._subscribers.append(subscriber)
         return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
+
+    def read_answers(self, done: Callable[[], bool]) -> Callable[[], None]:
+        """Someone reads the answers handed out with the events in another thread (the
+        history's writer): ``done()``, asked off the loop before the next answer is read,
+        says whether it finished with them (waiting a little). Until it does, the next
+        answer leaves their rows untouched. Returns the function that ends this."""
+        self._readers.append(done)
+        return lambda: self._readers.remove(done) if done in self._readers else None
+
+    def _answers_free(self) -> bool:
+        return all([done() for done in list(self._readers)])
 
     def _emit(self, event: FeedEvent) -> None:
         for subscriber in list(self._subscribers):
@@ -240,7 +252,8 @@ class BoardFeed:
         try:
             board = self._board
             snapshot = await self._client().registrations(
-                previous=board.latest, slow_ms=board.unreachable_ping_ms
+                previous=board.latest, slow_ms=board.unreachable_ping_ms,
+                reuse=self._answers_free if self._readers else None,
             )
             # Comparing with the latest answer reads every extension: in a thread (unless the
             # client did it while reading), so that applying on the loop costs what changed.

@@ -51,6 +51,8 @@ class HistoryWriter(PollRows):
         self.fault: str | None = None
         self._wall = wall_clock
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._submitted = 0  # items queued (loop side) and written (writer side): see caught_up
+        self._written = 0
         self._conn: sqlite3.Connection | None = None
         self._init_rows()
         self._last_prune = 0.0
@@ -68,7 +70,15 @@ class HistoryWriter(PollRows):
 
     def submit(self, item: object) -> None:
         if self.fault is None:
+            self._submitted += 1
             self._queue.put(item)
+
+    def caught_up(self, timeout: float) -> bool:
+        """Whether everything submitted so far is written, waiting ``timeout`` s at most when
+        it is not (call it off the loop). The answers handed over are read until then."""
+        if self._written >= self._submitted or not self._thread.is_alive():
+            return True
+        return self.flush(timeout)
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted so far is written (tests, shutdown)."""
@@ -99,6 +109,7 @@ class HistoryWriter(PollRows):
             work = [entry for entry in batch if entry is not None and not isinstance(entry, threading.Event)]
             if work:
                 self._guarded(functools.partial(self._write, work))
+                self._written += len(work)
             if stop:
                 self._guarded(self._end_session)
                 self._close_conn()
