@@ -187,18 +187,19 @@ class _Server:
             await self.gate(number).wait()
         finally:
             self.in_flight -= 1
-        if number in self.slow_to_read:
-            arrived()  # the bytes are in; reading them takes a while
-            await self.gate(-number).wait()
-        if number == self.fail:
-            raise RuntimeError(f"page {number} failed")
         records = tuple(
             CallRecord(f"{number}-{i}", None, None, None, None, None, None, None, None, None, None, None)
             for i in range(self.per_page)
         )
         paging = Paging(page_current=number, page_count=self.pages, record_count=self.pages * self.per_page,
                         limit=self.per_page, next_page=number < self.pages)
-        return CdrPage(records, paging)
+        page = CdrPage(records, paging)
+        if number in self.slow_to_read:
+            arrived(page)  # the bytes and the paging are in; making the rows takes a while
+            await self.gate(-number).wait()
+        if number == self.fail:
+            raise RuntimeError(f"page {number} failed")
+        return page
 
 
 async def _settle() -> None:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, Callable, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -138,10 +138,14 @@ class CcallClient:
         page: CdrPage = await self.cdrs_read(query, read_cdrs)
         return page
 
-    async def cdrs_read(self, query: CdrQuery, fast: Callable[[bytes, ZoneInfo], _Page | None]) -> _Page | CdrPage:
+    async def cdrs_read(
+        self, query: CdrQuery, fast: Callable[[bytes, ZoneInfo], _Page | None],
+        received: Callable[[], Awaitable[object]] | None = None,
+    ) -> _Page | CdrPage:
         """One page of call records, the usual shape read by ``fast(body, tz)`` straight from
         its bytes (an export's CSV rows); an answer ``fast`` does not take (None) is read the
-        tolerant way, as ``cdrs`` reads it."""
+        tolerant way, as ``cdrs`` reads it. ``received()`` is awaited the moment a 2xx answer's
+        bytes are in, before they are read (an export asks for its next page then)."""
         submission = query.to_submission(self.tz)
         if self.domain_name:
             submission["domain_name"] = self.domain_name
@@ -149,7 +153,7 @@ class CcallClient:
         def read(response: httpx.Response, content: bytes) -> _Page | CdrPage:
             return self._read_cdrs(response, content, fast)
 
-        page: _Page | CdrPage = await self._post("/cdrs/json", submission, read=read)
+        page: _Page | CdrPage = await self._post("/cdrs/json", submission, read=read, received=received)
         return page
 
     def _read_cdrs(
@@ -222,6 +226,7 @@ class CcallClient:
         *,
         read: Callable[[httpx.Response, bytes], Any] | None = None,
         in_thread: bool = False,
+        received: Callable[[], Awaitable[object]] | None = None,
     ) -> Any:
         """One request with a total deadline (``timeout``) and a size cap (``max_body_bytes``).
 
@@ -245,6 +250,8 @@ class CcallClient:
                 log.warning("POST %s failed after %.0f ms: %s", path, _ms(started), exc.message)
                 raise exc.with_traceback(None) from None
             log.debug("POST %s -> %s in %.0f ms, %d bytes", path, response.status_code, _ms(started), len(content))
+            if received is not None and 200 <= response.status_code < 300:
+                await received()
             try:
                 if in_thread:
                     return await asyncio.to_thread(read, response, content)

@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import tempfile
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable
@@ -36,7 +37,7 @@ from .paging import (
 # The paging walk is part of this module's interface (the command line and the tests use it).
 __all__ = [
     "DEFAULT_CONCURRENCY", "DEFAULT_PAGE_SIZE", "MAX_PAGES", "PageProgress", "PagingReport", "fetch_all",
-    "iter_pages", "pin_query", "CsvWriter", "JsonWriter", "make_writer", "export_to_file"
+    "iter_pages", "pin_query", "CsvPages", "CsvWriter", "JsonWriter", "make_writer", "export_to_file"
 ]
 
 # ---------------------------------------------------------------------- writers
@@ -95,26 +96,80 @@ def make_writer(fmt: str, handle: IO[str]) -> CsvWriter | JsonWriter:
 
 # ---------------------------------------------------------------------- files
 
-ROWS_AT_ONCE = 100
-"""Rows made between two turns of the event loop while a page is turned into CSV."""
+ROWS_AT_ONCE = 50
+"""Rows made between two turns of the event loop while a page is turned into CSV (~0.15 ms)."""
+SEND_TURNS = 5
+"""Turns of the event loop that the request taking an answer's place in flight gets before the
+answer is decoded: httpx puts a request on the wire in 4-5 turns (headers, then body)."""
+
+
+class CsvPages:
+    """The pages of one export as CSV rows, made straight from their bytes (no record object
+    in between).
+
+    Once an answer's bytes are in, the next page is asked for (``arrived``) and its request
+    goes out before this answer is decoded; the rows are then made a slice at a time with the
+    event loop's turn between slices, one page at a time: the other answers arriving
+    meanwhile are read between two slices, not after four pages' worth of them, and the
+    screen stays live."""
+
+    def __init__(self, client: CcallClient) -> None:
+        self.client = client
+        self.making_rows = asyncio.Lock()
+
+    async def __call__(self, query: CdrQuery, arrived: Arrived) -> CsvPage:
+        async def received() -> None:
+            if arrived():
+                for _turn in range(SEND_TURNS):
+                    await asyncio.sleep(0)
+
+        page = await self.client.cdrs_read(query, read_typed, received)
+        if arrived(page):  # page 1: its count, so the pages after it are asked for before its rows
+            for _turn in range(SEND_TURNS):
+                await asyncio.sleep(0)
+        if isinstance(page, CdrPage):
+            return rows_of(page)
+        rows: list[Row] = []
+        async with self.making_rows:
+            for start in range(0, len(page), ROWS_AT_ONCE):
+                await asyncio.sleep(0)
+                rows += page.rows(start, start + ROWS_AT_ONCE)
+        return CsvPage(tuple(rows), page.paging)
 
 
 async def _csv_page(client: CcallClient, query: CdrQuery, arrived: Arrived) -> CsvPage:
-    """One page as CSV rows, made straight from its bytes (no record object in between).
+    """One page as CSV rows, on its own (a walk of many pages: one ``CsvPages`` for all)."""
+    return await CsvPages(client)(query, arrived)
 
-    Once the bytes are in, the next page is asked for (``arrived``) before this one is read,
-    and the rows are made a slice at a time with the event loop's turn between slices: the
-    request for the next page is on its way meanwhile, and the screen stays live."""
-    page = await client.cdrs_read(query, read_typed)
-    arrived()
-    if isinstance(page, CdrPage):
-        return rows_of(page)
-    rows: list[Row] = []
-    for start in range(0, len(page), ROWS_AT_ONCE):
-        await asyncio.sleep(0)
-        rows += page.rows(start, start + ROWS_AT_ONCE)
-    return CsvPage(tuple(rows), page.paging)
 
+class _SyncAhead:
+    """A walk's progress that, once the last pages are in flight, sends what the file holds
+    so far to disk in a thread: the fsync before the rename then has only those pages left
+    to write (an fsync of a whole 4 MB export takes some 3-6 ms, of its last pages ~1 ms)."""
+
+    def __init__(self, handle: IO[str], concurrency: int, progress: PageProgress | None) -> None:
+        self.handle = handle
+        self.concurrency = max(1, concurrency)
+        self.progress = progress
+        self.started = False
+
+    def __call__(self, done: int, total: int | None, records: int) -> None:
+        if not self.started and total is not None and done > 1 and done >= total - self.concurrency:
+            self.started = True
+            self.handle.flush()
+            descriptor = os.dup(self.handle.fileno())  # the file may be closed meanwhile
+            threading.Thread(target=_sync_and_close, args=(descriptor,), name="export-sync", daemon=True).start()
+        if self.progress is not None:
+            self.progress(done, total, records)
+
+
+def _sync_and_close(descriptor: int) -> None:
+    try:
+        os.fdatasync(descriptor)
+    except OSError:
+        pass  # the fsync before the rename is the one that counts
+    finally:
+        os.close(descriptor)
 
 
 async def export_to_file(
@@ -146,13 +201,11 @@ async def export_to_file(
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             writer = make_writer(fmt, handle)
+            pages_done = _SyncAhead(handle, concurrency, progress)
             if isinstance(writer, CsvWriter):
-                async def csv_page(page_query: CdrQuery, arrived: Arrived) -> CsvPage:
-                    return await _csv_page(client, page_query, arrived)
-
                 async for rows in walk_pages(
-                    csv_page, query, tz=client.tz, page_size=page_size, concurrency=concurrency,
-                    progress=progress, report=report, now=now,
+                    CsvPages(client), query, tz=client.tz, page_size=page_size, concurrency=concurrency,
+                    progress=pages_done, report=report, now=now,
                 ):
                     writer.write_rows(rows.records)
                     count += len(rows.records)
@@ -160,7 +213,7 @@ async def export_to_file(
                         on_records(count)
             else:
                 async for page in iter_pages(
-                    client, query, page_size=page_size, concurrency=concurrency, progress=progress,
+                    client, query, page_size=page_size, concurrency=concurrency, progress=pages_done,
                     report=report, now=now,
                 ):
                     writer.write(page.records)

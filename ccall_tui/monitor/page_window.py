@@ -9,15 +9,19 @@ from typing import Any, Awaitable, Callable, Generic, TypeVar
 from ..api.cdrs import CdrQuery
 
 _P = TypeVar("_P", bound=Any)
-Arrived = Callable[[], None]
-"""Called by a fetch the moment its answer's bytes are in, before it reads them."""
+Arrived = Callable[..., bool]
+"""Called by a fetch the moment its answer's bytes are in, before it reads them:
+``arrived()``, or ``arrived(head)`` once the page's paging is decoded and its rows are not
+made yet (``head``: anything with the page's ``paging`` and its length). Returns whether it
+asked for another page (whose request then wants a few turns of the event loop)."""
 PageFetch = Callable[[CdrQuery, Arrived], Awaitable[_P]]
-"""``fetch(query, arrived)``: one page of ``query``; calls ``arrived()`` once its bytes are in
-(or never: the page's place then goes to the next one when the fetch ends)."""
+"""``fetch(query, arrived)``: one page of ``query``; calls ``arrived`` once its bytes are in
+(or never: the page's place then goes to the next one when the fetch ends). Page 1's head
+tells the walk how many pages there are before page 1's rows are made."""
 
 
-def nothing() -> None:
-    pass
+def nothing(head: Any = None) -> bool:
+    return False
 
 
 class PageWindow(Generic[_P]):
@@ -41,14 +45,17 @@ class PageWindow(Generic[_P]):
         self.stopped = False
         self.tasks: dict[int, asyncio.Future[_P]] = {}
 
-    def plan(self, last: int) -> None:
-        """The first page's count is known: pages past it are dropped, the rest asked for."""
+    def plan(self, last: int) -> bool:
+        """The first page's count is known: pages past it are dropped, the rest asked for
+        (True when any was)."""
         self.last = last
         for extra in [number for number in self.tasks if number > last]:
             self.tasks.pop(extra).cancel()
-        self.fill()
+        return self.fill()
 
-    def fill(self) -> None:
+    def fill(self) -> bool:
+        """Ask for pages while there is room; True when it asked for any."""
+        asked = False
         while (
             not self.stopped and len(self.flying) < self.concurrency and self.next <= self.last
             and self.next <= self.taken + self.AHEAD * self.concurrency
@@ -59,11 +66,14 @@ class PageWindow(Generic[_P]):
             self.tasks[number] = task
             self.flying.add(number)
             self.next += 1
+            asked = True
+        return asked
 
-    def _arrived(self, number: int) -> None:
+    def _arrived(self, number: int, head: Any = None) -> bool:
         if number in self.flying:
             self.flying.discard(number)
-            self.fill()
+            return self.fill()
+        return False
 
     def _finished(self, number: int, task: asyncio.Future[_P]) -> None:
         if not task.cancelled() and task.exception() is not None:

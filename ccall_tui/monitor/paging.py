@@ -20,7 +20,7 @@ from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 from ..api.client import CcallClient
 from ..api.cdrs import CallRecord, CdrPage, CdrQuery, Paging
 from ..i18n import _
-from .page_window import Arrived, PageFetch, PageWindow, nothing
+from .page_window import Arrived, PageFetch, PageWindow
 
 DEFAULT_PAGE_SIZE = 500
 DEFAULT_CONCURRENCY = 4
@@ -173,11 +173,23 @@ async def walk_pages(
     # for page 2 would cost a whole answer's latency. What the count then rules out is
     # cancelled (a page past the last one is empty, and an empty page ends the walk anyway).
     window = PageWindow(fetch, base, max(1, concurrency), min(max(1, concurrency), walk.ceiling))
+    planned: int | None = 0  # 0: page 1's count not known yet
+
+    def first_arrived(head: Any = None) -> bool:
+        # Page 1's count, known before its rows are made: the pages it allows are asked for now.
+        nonlocal planned
+        if head is not None and planned == 0:
+            planned = walk.plan(head)
+            if planned is not None and planned > 1:
+                return window.plan(planned)
+        return False
+
     try:
         window.fill()
-        first = await fetch(base, nothing)
+        first = await fetch(base, first_arrived)
         page = walk.accept(1, first)
-        planned = walk.plan(first)
+        if planned == 0:
+            planned = walk.plan(first)
         if progress:
             progress(1, planned, report.records)
         if page is None:
@@ -254,12 +266,13 @@ class _Walk:
         self._previous: Sequence[Any] | None = None
 
     def plan(self, first: Any) -> int | None:
-        """How many pages to fetch concurrently: the announced count, within the bound."""
+        """How many pages to fetch concurrently: the announced count, within the bound
+        (``first``: page 1, or its head: its ``paging`` and its length, rows not made yet)."""
         paging: Paging | None = first.paging
         if paging is None:
             return 1
-        if first.records and paging.has_next:
-            self.rows_per_page = len(first.records)  # what the server really puts on a page
+        if len(first) and paging.has_next:
+            self.rows_per_page = len(first)  # what the server really puts on a page
         elif paging.limit and paging.limit > 0:
             self.rows_per_page = paging.limit
         self.report.expected = paging.record_count
