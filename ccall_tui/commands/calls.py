@@ -22,8 +22,6 @@ from ..i18n import _
 if TYPE_CHECKING:  # pragma: no cover
     from ..api.client import CcallClient
     from ..api.registrations import RegistrationsSnapshot
-    from ..monitor.csv_rows import CsvPage
-    from ..monitor.page_window import Arrived
     from ..monitor.paging import PagingReport
 
 
@@ -141,15 +139,12 @@ def run_cdrs(args: argparse.Namespace, ctx: Context) -> int:
 async def _write_csv_rows(client: CcallClient, query: CdrQuery, concurrency: int, report: PagingReport) -> int:
     """Every page as CSV on stdout, each row made straight from the page's bytes as the call
     browser's Export makes them (no record object per call): the same lines, written sooner."""
-    from ..monitor.export import CsvWriter, _csv_page
+    from ..monitor.export import CsvPages, CsvWriter
     from ..monitor.paging import walk_pages
-
-    async def csv_page(page_query: CdrQuery, arrived: Arrived) -> CsvPage:
-        return await _csv_page(client, page_query, arrived)
 
     writer = CsvWriter(sys.stdout)
     count = 0
-    async for rows in walk_pages(csv_page, query, tz=client.tz, concurrency=concurrency, report=report):
+    async for rows in walk_pages(CsvPages(client), query, tz=client.tz, concurrency=concurrency, report=report):
         writer.write_rows(rows.records)
         count += len(rows.records)
     writer.close()
