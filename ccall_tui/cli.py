@@ -84,10 +84,30 @@ class LogFormatter(logging.Formatter):
         return format_timestamp(datetime.fromtimestamp(record.created, self.tz), offset=True)
 
 
+class LogFile(logging.FileHandler):
+    """The debug log. One that stops taking lines (a full disk) is given up quietly: never
+    logging's traceback on the terminal (or under the TUI), never the command's own failure;
+    :attr:`failure` says why, for one line at the end."""
+
+    failure: str | None = None
+
+    def handleError(self, record: logging.LogRecord) -> None:  # logging's name
+        error = sys.exc_info()[1]
+        if self.failure is None:
+            self.failure = (getattr(error, "strerror", None) or type(error).__name__) if error else "?"
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError as exc:  # the last lines could not be written either
+            if self.failure is None:
+                self.failure = exc.strerror or type(exc).__name__
+
+
 def _setup_logging(path: str | None) -> logging.Handler | None:
     if not path:
         return None
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = LogFile(path, encoding="utf-8")
     handler.setFormatter(LogFormatter())
     root = logging.getLogger("ccall_tui")
     root.addHandler(handler)
@@ -129,6 +149,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if handler is not None:
             logging.getLogger("ccall_tui").removeHandler(handler)
             handler.close()
+            if isinstance(handler, LogFile) and handler.failure:
+                print("ccall-tui: " + _("the log file could not be written: {reason}").format(
+                    reason=handler.failure), file=sys.stderr)
 
 
 def _dispatch(args: argparse.Namespace, env: dict[str, str], handler: logging.Handler | None = None) -> int:

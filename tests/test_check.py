@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -189,6 +190,16 @@ def test_check_shortened_as_argparse_allows_is_still_the_plugin(capsys, roster, 
     assert "cannot open log file" in line
     line, _err = unknown(capsys, "--log-file", missing, "ext", check_flag)
     assert "cannot open log file" in line
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a file that is always full)")
+def test_a_log_file_that_fills_up_changes_no_verdict(capsys, roster, sim):
+    """The log opened, then the disk was full: the verdict stands, its exit code is the one
+    its line says, and the user reads one line about the log, not logging's traceback."""
+    code, out, err = run_cli(capsys, "ext", "--check", "--log-file", "/dev/full")
+    lines = out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("CCALL OK - ") and code == 0, (code, out, err)
+    assert err == "ccall-tui: the log file could not be written: No space left on device\n"
 
 
 def test_check_given_a_value_is_unknown(capsys, roster):

@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -34,6 +35,16 @@ def test_ext_json_lists_registered_extensions(env, capsys):
     reg = rows[0]["registrations"][0]
     assert set(reg) == {"agent", "contact", "ip", "port", "transport", "expires_in_s", "ping_ms"}
     assert any(len(row["registrations"]) == 2 for row in rows)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a file that is always full)")
+def test_a_log_file_that_fills_up_is_one_line_not_a_failure(env, capsys):
+    """A disk that fills under the debug log: the command does its work and exits 0; the user
+    reads one line about the log at the end, not logging's tracebacks."""
+    code, out, err = run(capsys, "ext", "--json", "--log-file", "/dev/full")
+    assert code == 0 and json.loads(out)
+    assert "Traceback" not in err and "Logging error" not in err
+    assert err.splitlines()[-1] == "ccall-tui: the log file could not be written: No space left on device"
 
 
 def test_ext_lists_configured_roster_offline_too(env, capsys, isolated):

@@ -137,7 +137,7 @@ def as_plugin(run: Callable[[list[str]], int], argv: Sequence[str]) -> int:
     import io
 
     global _answered
-    _answered = False
+    _answered = None
     said = io.StringIO()
     code: int | str | None
     try:
@@ -152,8 +152,8 @@ def as_plugin(run: Callable[[list[str]], int], argv: Sequence[str]) -> int:
     text = said.getvalue()
     if text:
         sys.stderr.write(text)
-    if _answered or (code in (0, None) and not text):
-        return int(code or 0)
+    if _answered is not None:  # the status line is out: its code, whatever failed after it
+        return _answered
     if code in (0, None):  # --help: printed, nothing to judge
         return 0
     reason = next((line.strip() for line in text.splitlines() if line.strip()), "")
@@ -163,7 +163,8 @@ def as_plugin(run: Callable[[list[str]], int], argv: Sequence[str]) -> int:
     return UNKNOWN
 
 
-_answered = False
+_answered: int | None = None
+"""The code of the status line :func:`run_check` printed, if it printed one."""
 
 
 def run_check(args: argparse.Namespace, ctx: Context) -> int:
@@ -188,7 +189,7 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
         code, line = UNKNOWN, _("unexpected error: {kind}").format(kind=type(exc).__name__)
     print(f"CCALL {STATUS_WORDS[code]} - {line}")
     sys.stdout.flush()
-    _answered = True
+    _answered = code
     return code
 
 
