@@ -30,7 +30,11 @@ Prints one line per figure, ``name: value unit``:
   each answer, every second for 60 s (15 s with ``--quick``); its other rows move as a PBX's
   do (countdowns, renewals, ping times). Target < 1.5 %.
 * ``idle_cpu_percent_10000_default``: the same at 10,000 extensions and the default 5 s
-  interval. Target < 1 %.
+  interval. Target < 1 %. Beside it: ``idle_floor_cpu_percent_10000`` (a bare poller: httpx
+  post + msgspec decode of the same answers at the same interval, its own process),
+  ``idle_cpu_split_10000`` (the app's CPU by thread: the event loop, the answers' reading,
+  the history's writer) and ``idle_cpu_percent_10000_unpolled`` (the same board without
+  polls: the app's own idle).
 * ``rss_growth_mb_10000_polls``: resident memory growth (VmRSS from /proc/self/status, after
   ``gc.collect()`` and glibc's ``malloc_trim``, so freed memory is not counted) over 10,000 varied snapshots (20 flips each, some extensions with two
   devices, parsed from fresh rows each time) applied through the board and the screen, with
@@ -416,21 +420,71 @@ async def bench_change_step(base_url: str, rounds: int, *, wall: bool = False) -
     }
 
 
-async def bench_idle_flips(base_url: str, extensions: int, interval: float, seconds: float) -> tuple[float, int]:
-    """CPU of the app polling ``base_url`` (a :class:`FlipServer`) every ``interval`` s."""
-    app = build_app(services(base_url, extensions=extensions, interval=interval))
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds of each thread of this process, by the thread's name (/proc)."""
+    names = {str(t.native_id): t.name for t in threading.enumerate()}
+    found: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = names.get(tid, "other")
+        name = "reading" if name.startswith("asyncio_") else name
+        found[name] = found.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+async def bench_idle_flips(
+    base_url: str, extensions: int, interval: float, seconds: float, *, split: dict[str, float] | None = None,
+    polled: bool = True,
+) -> tuple[float, int]:
+    """CPU of the app polling ``base_url`` (a :class:`FlipServer`) every ``interval`` s (or,
+    not ``polled``, after one answer only: the app's own idle). ``split``: filled with the
+    percent of each thread (the event loop, the answer's reading, the history's writer)."""
+    app = build_app(services(base_url, extensions=extensions, interval=interval if polled else 24 * 3600.0))
     async with app.run_test(size=(160, 48), headless=True) as pilot:
         await pilot.pause(max(2.0, interval))  # the first poll drawn
         screen = app.screen
         polls_before = screen.polls_started
+        threads = _thread_cpu()
         cpu, wall = time.process_time(), time.monotonic()
         await asyncio.sleep(seconds)
         used = time.process_time() - cpu
         elapsed = time.monotonic() - wall
+        if split is not None:
+            for name, spent in _thread_cpu().items():
+                split[name] = 100.0 * (spent - threads.get(name, 0.0)) / elapsed
         polls = screen.polls_started - polls_before
-    if polls < seconds / interval * 0.5:
+    if polled and polls < seconds / interval * 0.5:
         raise RuntimeError(f"only {polls} polls in {seconds:.0f} s: not polling")
     return 100.0 * used / elapsed, polls
+
+
+def floor_idle(url: str, seconds: float, interval: float) -> float:
+    """The floor of an idle poller: a bare ``httpx.AsyncClient`` posting the same request
+    every ``interval`` s and decoding each answer with ``msgspec`` (nothing else), in this
+    process: its CPU percent over ``seconds``."""
+    import httpx
+    import msgspec
+
+    async def run() -> float:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            async def poll() -> None:
+                answer = await http.post("/ext_reg/json", json={"submission": {"api_key": "k", "api_secret": "s"}})
+                msgspec.json.decode(answer.content)
+
+            await poll()
+            await asyncio.sleep(2.0)
+            cpu, wall = time.process_time(), time.monotonic()
+            while time.monotonic() - wall < seconds:
+                await poll()
+                await asyncio.sleep(interval)
+            return 100.0 * (time.process_time() - cpu) / (time.monotonic() - wall)
+
+    return asyncio.run(run())
 
 
 QUIET_S = 0.15
@@ -493,6 +547,9 @@ async def bench_switch(base_url: str, rounds: int) -> dict[str, float]:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--floor-idle"]:
+        print(f"{floor_idle(sys.argv[2], float(sys.argv[3]), float(sys.argv[4])):.4f}")
+        return 0
     if sys.argv[1:2] == ["--serve-flips"]:
         port, extensions, flips = (int(value) for value in sys.argv[2:5])
         serve_flips(port, extensions, flips)
@@ -535,8 +592,20 @@ def main() -> int:
             print(f"idle_cpu_percent: {cpu:.2f} %", flush=True)
     if "idle10k" in only:
         with FlipServer(10_000, 1) as server:
-            cpu, polls = asyncio.run(bench_idle_flips(server.url, 10_000, 5.0, seconds))
+            floor = subprocess.run(
+                [sys.executable, __file__, "--floor-idle", server.url, str(seconds), "5"],
+                cwd=ROOT, capture_output=True, text=True, check=True,
+            )
+            print(f"idle_floor_cpu_percent_10000: {float(floor.stdout):.2f} % (a bare httpx post + msgspec "
+                  "decode every 5 s, its own process)", flush=True)
+            split: dict[str, float] = {}
+            cpu, polls = asyncio.run(bench_idle_flips(server.url, 10_000, 5.0, seconds, split=split))
             print(f"idle_cpu_percent_10000_default: {cpu:.2f} %", flush=True)
+            print("idle_cpu_split_10000: " + ", ".join(
+                f"{name} {share:.2f} %" for name, share in sorted(split.items(), key=lambda kv: -kv[1])), flush=True)
+            unpolled, _polls = asyncio.run(bench_idle_flips(server.url, 10_000, 5.0, seconds, polled=False))
+            print(f"idle_cpu_percent_10000_unpolled: {unpolled:.2f} % (the same board, no poll after the first)",
+                  flush=True)
     if "rss" in only:
         with Simulator("--extensions", "1000") as pbx:
             growth, probe = asyncio.run(bench_rss(pbx.url, 10_000))
