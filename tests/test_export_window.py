@@ -94,6 +94,16 @@ async def test_a_page_failing_half_way_leaves_no_file_and_says_why(sim, tmp_path
     assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary part
 
 
+async def test_the_last_page_failing_after_the_rest_went_to_disk_leaves_no_file(sim, tmp_path):
+    pages = -(-await _export(sim, tmp_path / "whole.csv") // 50)
+    (tmp_path / "whole.csv").unlink()
+    network = _Network(fail_page=pages)  # by then what was written is on its way to disk
+    with pytest.raises(CcallError):
+        await _export(sim, tmp_path / "calls.csv", network)
+    assert set(range(1, pages)) <= set(network.answered)
+    assert list(tmp_path.iterdir()) == []
+
+
 async def test_the_next_request_is_on_its_way_before_an_answer_is_decoded(sim, tmp_path, monkeypatch):
     from ccall_tui.monitor import export
 

@@ -120,13 +120,11 @@ class CsvPages:
     async def __call__(self, query: CdrQuery, arrived: Arrived) -> CsvPage:
         async def received() -> None:
             if arrived():
-                for _turn in range(SEND_TURNS):
-                    await asyncio.sleep(0)
+                await _let_requests_out()
 
         page = await self.client.cdrs_read(query, read_typed, received)
         if arrived(page):  # page 1: its count, so the pages after it are asked for before its rows
-            for _turn in range(SEND_TURNS):
-                await asyncio.sleep(0)
+            await _let_requests_out()
         if isinstance(page, CdrPage):
             return rows_of(page)
         rows: list[Row] = []
@@ -135,6 +133,11 @@ class CsvPages:
                 await asyncio.sleep(0)
                 rows += page.rows(start, start + ROWS_AT_ONCE)
         return CsvPage(tuple(rows), page.paging)
+
+
+async def _let_requests_out() -> None:
+    for _turn in range(SEND_TURNS):
+        await asyncio.sleep(0)
 
 
 async def _csv_page(client: CcallClient, query: CdrQuery, arrived: Arrived) -> CsvPage:
@@ -165,7 +168,7 @@ class _SyncAhead:
 
 def _sync_and_close(descriptor: int) -> None:
     try:
-        os.fdatasync(descriptor)
+        getattr(os, "fdatasync", os.fsync)(descriptor)  # macOS has no fdatasync
     except OSError:
         pass  # the fsync before the rename is the one that counts
     finally:
