@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ccall_tui.monitor.feed import BoardFeed
+from ccall_tui.monitor.states import ExtensionState
 from ccall_tui.recorder.history import History, open_history
 from ccall_tui.recorder.recorder import FlightRecorder
 
@@ -31,12 +32,15 @@ class Recording:
     # (time, set of online extensions) as the simulator answered each poll
     truth: list[tuple[datetime, frozenset[str]]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # online as the board's header counted it at every poll (registered and answering pings)
+    answering: list[int] = field(default_factory=list)
 
     async def poll(self) -> None:
         self.feed.poll_now()
         await self.feed.idle()
         board = self.feed.board
         self.truth.append((self.clock(), frozenset(e for e, t in board.tiles.items() if t.state.value == "online")))
+        self.answering.append(board.counts[ExtensionState.ONLINE] - board.counts[ExtensionState.UNREACHABLE])
 
     async def run(self, minutes: float, every_s: float = 60.0) -> None:
         steps = int(minutes * 60 / every_s)

@@ -14,6 +14,7 @@ from recorder_kit import start_recording
 
 from conftest import run_cli
 from ccall_tui.monitor.states import ExtensionState
+from ccall_tui.recorder.db import SCHEMA_VERSION
 from ccall_tui.recorder.retention import prune_before
 from ccall_tui.sim import troubles
 
@@ -54,6 +55,20 @@ async def hour(profile, clock, sim, credentials):
 
 def at(start, minutes: float):
     return start + timedelta(minutes=minutes)
+
+
+async def test_the_minute_counts_are_online_as_the_header_counts_it(hour):
+    """The history's online count (the 24 h chart) counts what the header does: registered
+    and answering pings. A registered phone that does not answer is not online there."""
+    rec, start = hour
+    counts = dict(rec.history.online_counts(start, at(start, 61)))
+    registered = {t: len(up) for t, up in rec.truth}
+    for minute in (2, 7, 12, 22, 27, 45):
+        when = at(start, minute)
+        then = rec.history.board_at(when)
+        deaf = {ext for ext in then.unreachable if then.states[ext] is ONLINE}
+        assert (DEAF in deaf, SLOW in deaf, GONE in deaf) == (10 <= minute < 25, True, 5 <= minute < 20), minute
+        assert counts[when] == registered[when] - len(deaf), minute
 
 
 async def test_reachability_is_recorded_as_the_board_judged_it(hour):
@@ -204,7 +219,7 @@ async def test_a_version_2_database_is_migrated_and_records_reachability(profile
     await rec.poll()
     rec.flush()
     assert rec.history.warning is None
-    assert sqlite3.connect(path).execute("SELECT version FROM schema_version").fetchone()[0] == 3
+    assert sqlite3.connect(path).execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
     # the old history reads as it did (no word on pings then: answering), the new says ◐
     assert DEAF not in rec.history.board_at(clock() - timedelta(hours=2) + timedelta(minutes=5)).unreachable
     assert rec.history.board_at(clock() - timedelta(hours=2) + timedelta(minutes=5)).states[DEAF] is ONLINE

@@ -27,7 +27,7 @@ from ..state import namespace_dir
 log = logging.getLogger("ccall_tui.recorder")
 
 DB_NAME = "history.sqlite"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 STATE_CODES: dict[ExtensionState, int] = {
     ExtensionState.UNKNOWN: 0,
@@ -76,6 +76,12 @@ CREATE TABLE reach (t REAL NOT NULL, ext TEXT NOT NULL, unreachable INTEGER NOT 
 CREATE INDEX reach_ext_t ON reach (ext, t);
 CREATE INDEX reach_t ON reach (t);
 ALTER TABLE current ADD COLUMN unreachable REAL;
+""",
+    # The minute's count: how many of the online (registered) extensions were not answering
+    # pings, so the count reads as the header's (registered and answering). NULL in the
+    # minutes recorded before: those count every registered extension.
+    3: """
+ALTER TABLE counts ADD COLUMN unreachable INTEGER;
 """,
 }
 

@@ -282,9 +282,13 @@ class History:
         return self._read(work, [])
 
     def online_counts(self, since: datetime, until: datetime) -> list[tuple[datetime, int]]:
+        """Online extensions once a minute, as the header counts them: registered and
+        answering pings (minutes recorded before the history kept the unreachable count:
+        registered)."""
         def work(conn: sqlite3.Connection) -> list[tuple[datetime, int]]:
             return [(self._dt(t), int(n)) for t, n in conn.execute(
-                "SELECT t, online FROM counts WHERE t >= ? AND t <= ? ORDER BY t", (since.timestamp(), until.timestamp()))]
+                "SELECT t, online - coalesce(unreachable, 0) FROM counts WHERE t >= ? AND t <= ? ORDER BY t",
+                (since.timestamp(), until.timestamp()))]
         return self._read(work, [])
 
     def poll_gaps(self, since: datetime, until: datetime) -> list[PollGap]:

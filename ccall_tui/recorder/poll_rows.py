@@ -43,7 +43,8 @@ class PollItem:
 
     at: float
     changed: Sequence[tuple[Any, ...]]
-    count: tuple[int, int] | None = None
+    # (registered, known[, of the registered, not answering pings]) once a minute
+    count: tuple[int, ...] | None = None
     latest: Mapping[str, Any] | None = None
 
 
@@ -144,7 +145,9 @@ class PollRows:
             self._reach(conn, at, ext, state, len(entry) > 4 and bool(entry[4]))
             self._devices(conn, at, ext, devices_of(regs or ()))
         if item.count is not None:
-            conn.execute("INSERT OR REPLACE INTO counts (t, online, total) VALUES (?, ?, ?)", (at, *item.count))
+            online, total, *unreachable = item.count
+            conn.execute("INSERT OR REPLACE INTO counts (t, online, total, unreachable) VALUES (?, ?, ?, ?)",
+                         (at, online, total, unreachable[0] if unreachable else None))
         if item.latest is not None:
             self._scan(conn, at, item.latest)
         if first or at - self._last_checkpoint >= CHECKPOINT_EVERY_S:

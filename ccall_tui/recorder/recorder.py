@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..monitor.events import AuthRejected, FeedEvent, PollFailed, SnapshotApplied
+from ..monitor.states import ExtensionState
 from .db import STATE_CODES
 from .history import History
 from .writer import FailItem, PollItem
@@ -83,7 +84,7 @@ class FlightRecorder:
         scan = None
         if self._last_count is None or at - self._last_count >= COUNT_EVERY_S:
             self._last_count = at
-            count = (board.online_count, len(tiles))
+            count = (board.online_count, len(tiles), board.counts[ExtensionState.UNREACHABLE])
             scan = latest
         return PollItem(at, changed, count, scan)
 
