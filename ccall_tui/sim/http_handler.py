@@ -53,8 +53,9 @@ class SimServer(ThreadingHTTPServer):
         if listening is not None:
             self.socket.close()
             self.socket = listening
-            self.server_address = listening.getsockname()
-            self.server_name, self.server_port = self.server_address[:2]
+            host, port = listening.getsockname()[:2]
+            self.server_address = (host, port)
+            self.server_name, self.server_port = str(host), int(port)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client hanging up mid-answer is normal here; print nothing
