@@ -10,19 +10,13 @@ import time
 import keyring
 from keyring_memory import InMemoryKeyring
 
+from conftest import wait_until
+
 from ccall_tui.cli import Context
 from ccall_tui.credentials import Credentials, CredentialStore
 from ccall_tui.factory import build_app, build_app_from_context
 from ccall_tui.ui.screens.login import LoginScreen
 from ccall_tui.ui.screens.monitor import MonitorScreen
-
-
-async def until(pilot, condition, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out")
 
 
 async def test_later_work_starts_after_the_first_answer_is_on_the_board(make_services):
@@ -36,10 +30,10 @@ async def test_later_work_starts_after_the_first_answer_is_on_the_board(make_ser
 
     app.when_first_data(later)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: seen)
+        await wait_until(pilot, lambda: seen, "the first answer", timeout=5.0)
         assert seen == [(1, True)]  # once, after the first poll, with its data
         app.when_first_data(later)  # asked for afterwards: at once
-        await until(pilot, lambda: len(seen) == 2)
+        await wait_until(pilot, lambda: len(seen) == 2, "the second answer", timeout=5.0)
 
 
 async def test_a_failed_first_poll_does_not_hold_later_work_back(make_services, sim):
@@ -48,7 +42,7 @@ async def test_a_failed_first_poll_does_not_hold_later_work_back(make_services, 
     seen: list[str | None] = []
     app.when_first_data(lambda: seen.append(app.screen.status.last_error and app.screen.status.last_error.message))
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: seen)
+        await wait_until(pilot, lambda: seen, "the first answer", timeout=5.0)
         assert seen[0]  # the failure was known (and shown) before
         assert app.screen.status.last_success is None
 
@@ -66,7 +60,7 @@ async def test_the_alerts_start_only_once_the_board_shows_data(make_services, mo
     monkeypatch.setattr(board_alerts.BoardAlerts, "start", start)
     app = build_app(make_services())
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: started)
+        await wait_until(pilot, lambda: started, "the later work", timeout=5.0)
         assert started == [True]
 
 
@@ -95,8 +89,8 @@ async def test_a_slow_keyring_does_not_hold_the_app_back_and_its_credentials_are
     app = build_app_from_context(context_for(sim))
     assert time.monotonic() - started < SlowKeyring.delay / 2  # the read goes on in a thread
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, MonitorScreen)
-                    and app.screen.status.last_success is not None)
+        await wait_until(pilot, lambda: isinstance(app.screen, MonitorScreen)
+                         and app.screen.status.last_success is not None, "the board's first data", timeout=5.0)
         assert app.services.credential_source.startswith("keyring")
         assert app.services.credentials == Credentials("demo", "demo")
 
@@ -104,7 +98,7 @@ async def test_a_slow_keyring_does_not_hold_the_app_back_and_its_credentials_are
 async def test_an_empty_keyring_asks_for_credentials(sim):
     app = build_app_from_context(context_for(sim))
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), "the login screen", timeout=5.0)
         assert app.services.keyring_error is None
 
 
@@ -114,5 +108,5 @@ async def test_a_keyring_that_cannot_be_used_is_said_on_the_login_screen(sim):
     keyring.set_keyring(fail.Keyring())
     app = build_app_from_context(context_for(sim))
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), "the login screen", timeout=5.0)
         assert "CCALL_API_KEY" in (app.services.keyring_error or "")

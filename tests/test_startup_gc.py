@@ -7,6 +7,7 @@ import gc
 
 import pytest
 
+from conftest import wait_until
 from ccall_tui import startup_gc
 from ccall_tui.factory import build_app
 from ccall_tui.ui.screens.login import LoginScreen
@@ -19,14 +20,6 @@ def collector_back_on():
     gc.enable()
 
 
-async def _until(pilot, condition, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out")
-
-
 async def test_the_collector_waits_for_the_first_data_then_runs(make_services):
     startup_gc.pause()
     assert not gc.isenabled()
@@ -34,7 +27,7 @@ async def test_the_collector_waits_for_the_first_data_then_runs(make_services):
     painted: list[bool] = []
     app.when_first_data(lambda: painted.append(gc.isenabled()))
     async with app.run_test(size=(120, 40)) as pilot:
-        await _until(pilot, lambda: painted)
+        await wait_until(pilot, lambda: painted, "the first frame with data", timeout=10.0)
         # Off until the first answer was on screen; on from then on.
         assert app.screen.status.last_success is not None
         assert gc.isenabled() and not startup_gc.paused()
@@ -44,7 +37,7 @@ async def test_the_login_screen_does_not_wait_for_a_first_answer(make_services):
     startup_gc.pause()
     app = build_app(make_services(credentials=None))
     async with app.run_test(size=(120, 40)) as pilot:
-        await _until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen), "the login screen", timeout=10.0)
         assert gc.isenabled()
 
 
