@@ -71,34 +71,28 @@ def listed_expired(latest: Mapping[str, Any], at: float, at_text: str) -> dict[s
     found = {}
     for ext, rows in rows_of.items():
         if type(rows) is tuple:
-            texts = tuple(_expiry_text(getattr(row, "status", None)) for row in rows)
-            if any(text is not None and _before(text, at_text) for text in texts):
-                found[ext] = texts
+            read = [_expiry(getattr(row, "status", None), at_text) for row in rows]
+            if any(past for _text, past in read):
+                found[ext] = tuple(text for text, _past in read)
         else:
-            text = _expiry_text(getattr(rows, "status", None))
-            if text is not None and _before(text, at_text):
+            text, past = _expiry(getattr(rows, "status", None), at_text)
+            if past:
                 found[ext] = (text,)
     return found
 
 
-def _expiry_text(status: Any) -> str | None:
-    """What is written in ``exp(...)`` (19 characters when as usual); None when no expiry is
-    written. Another way of writing it is returned whole, countdown and all: it is read in
-    full at every look."""
+def _expiry(status: Any, at_text: str) -> tuple[str | None, bool]:
+    """(what is written in ``exp(...)``, whether that is before ``at_text``). None and False
+    when no expiry is written. Written another way than usual, the whole status is returned,
+    countdown and all, and counts as past: it is read in full at every look."""
     if type(status) is not str:
-        return None
+        return None, False
     start = status.find("exp(")
     if start < 0:
         start = status.lower().find("exp(")
         if start < 0:
-            return None  # no expiry written: none to be past
+            return None, False  # no expiry written: none to be past
     text = status[start + 4:start + 23]
     if len(text) == 19 and text[4] == "-" and text[10] == " " and text[13] == ":":
-        return text
-    return status
-
-
-def _before(text: str, at_text: str) -> bool:
-    if len(text) == 19 and text[4] == "-" and text[10] == " " and text[13] == ":":
-        return text < at_text
-    return True  # written another way: read in full
+        return text, text < at_text
+    return status, True
