@@ -13,6 +13,8 @@ from .config import Profile
 from .credentials import Credentials, CredentialStore
 
 if TYPE_CHECKING:  # pragma: no cover
+    import asyncio
+
     import httpx
 
     from .api.client import CcallClient
@@ -57,6 +59,9 @@ class AppServices:
     # why there is none, in one line.
     history: History | None = None
     history_problem: str | None = None
+    # While the history is being opened: done once it is (or could not be). A question asked
+    # meanwhile waits for it (ui/history_view.opened_history) instead of finding no history.
+    history_opening: asyncio.Future[None] | None = None
     # --metrics HOST:PORT: serve OpenMetrics while the board runs (ccall_tui.alerts.metrics).
     metrics: str | None = None
 

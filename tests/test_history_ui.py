@@ -16,7 +16,10 @@ from ccall_tui.monitor.board import ExtensionBoard
 from ccall_tui.monitor.poll_status import format_age
 from ccall_tui.monitor.states import ExtensionState
 from ccall_tui.recorder.model import Strip
-from ccall_tui.ui.history_view import change_words, day_window, moment_text, week_window
+from ccall_tui.recorder.attach import attach_to_services
+from ccall_tui.ui.history_view import (
+    ask, change_words, day_window, history_of, history_opening, moment_text, week_window,
+)
 from ccall_tui.ui.screens.extension import ExtensionScreen
 from ccall_tui.ui.screens.monitor import MonitorScreen
 from ccall_tui.ui.widgets.availability_strip import AvailabilityStrip, cell_glyph, merge_cells, strip_lines
@@ -143,6 +146,31 @@ async def test_details_without_history_say_so_in_one_line(make_services):
         top, _axis = app.screen.query_one("#ext-strip-day", AvailabilityStrip).lines()
         assert top.plain == "24 h No history yet"
         assert not app.screen.query_one("#ext-timeline", DataTable).display
+
+
+async def test_a_question_asked_while_the_history_opens_waits_for_it(day, make_services):
+    """A screen opened in the app's first seconds (the details, the rewind, the quality report)
+    asks while the history is still being opened in its thread: it gets the recorded answer,
+    not "No history yet"."""
+    services = make_services()
+    opening = asyncio.create_task(attach_to_services(day.feed, services, lambda message: None))
+    await asyncio.sleep(0)  # the history is being opened, in a thread
+    assert history_opening(services) and history_of(services) is None
+    answer = await ask(services, lambda history: history.first_record())
+    recording = await opening
+    try:
+        assert answer.problem is None
+        assert answer.value == day.truth[0][0]  # the day's first poll
+        assert not history_opening(services)
+    finally:
+        recording.close()
+
+
+async def test_without_state_nothing_waits_for_a_history(make_services):
+    services = make_services(state_dir=None)
+    assert await attach_to_services(None, services, lambda message: None) is None
+    assert not history_opening(services)
+    assert (await ask(services, lambda history: history.first_record())).problem == "No history yet"
 
 
 # --------------------------------------------------------------------------- time in state

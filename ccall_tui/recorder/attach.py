@@ -46,7 +46,8 @@ async def attach_recorder(
 
 async def attach_to_services(feed: Any, services: Any, on_problem: Callable[[str], None]) -> Recording | None:
     """The app's wiring: record the board feed into the profile's history (the demo's own with
-    ``--demo``) and expose it as ``services.history``. Nothing when the app keeps no state."""
+    ``--demo``) and expose it as ``services.history``. Nothing when the app keeps no state.
+    Meanwhile ``services.history_opening`` says that the history is coming."""
     if getattr(services, "state_dir", None) is None:
         return None
 
@@ -54,9 +55,15 @@ async def attach_to_services(feed: Any, services: Any, on_problem: Callable[[str
         services.history_problem = message  # the latest problem; the screens tell if it passed
         on_problem(message)
 
-    recording = await attach_recorder(
-        feed, services.profile, demo=getattr(services, "sim", None) is not None,
-        clock=services.now, on_problem=problem,
-    )
-    services.history = recording.history
-    return recording
+    opening: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    services.history_opening = opening
+    try:
+        recording = await attach_recorder(
+            feed, services.profile, demo=getattr(services, "sim", None) is not None,
+            clock=services.now, on_problem=problem,
+        )
+        services.history = recording.history
+        return recording
+    finally:
+        if not opening.done():
+            opening.set_result(None)

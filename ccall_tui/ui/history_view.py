@@ -68,9 +68,33 @@ class Answer(Generic[T]):
         return self.problem is None
 
 
+# How long a question asked while the history is being opened waits for it.
+OPENING_WAIT_S = 10.0
+
+
+def history_opening(services: Any) -> bool:
+    """Whether the history is being opened right now (in a thread, as the board starts)."""
+    opening = getattr(services, "history_opening", None)
+    return history_of(services) is None and opening is not None and not opening.done()
+
+
+async def opened_history(services: Any) -> HistoryReader | None:
+    """The history; one being opened right now is waited for (:data:`OPENING_WAIT_S` at
+    most), so that a screen opened in the app's first seconds does not take "not open yet"
+    for "nothing recorded"."""
+    if history_opening(services):
+        opening = services.history_opening
+        if opening.get_loop() is asyncio.get_running_loop():
+            try:
+                await asyncio.wait_for(asyncio.shield(opening), OPENING_WAIT_S)
+            except (TimeoutError, asyncio.TimeoutError):
+                log.info("the history took over %.0f s to open", OPENING_WAIT_S)
+    return history_of(services)
+
+
 async def ask(services: Any, question: Callable[[HistoryReader], T]) -> Answer[T]:
     """Ask the history in a thread, never on the UI loop; any failure is one line."""
-    history = history_of(services)
+    history = await opened_history(services)
     if history is None:
         return Answer(problem=unavailable_text(history_problem(services)))
     try:

@@ -29,7 +29,7 @@ from ...monitor.cdr_stats import MOS_STYLES, mos_band
 from ...monitor.quality import AGENT, EXTENSION, GROUPINGS, NETWORK, UNKNOWN, QualityRow
 from ...monitor.quality_sources import QualityData, collect_quality, save_rows
 from ...monitor.recordings import default_folder, export_format
-from ..history_view import history_of
+from ..history_view import history_opening, opened_history
 from ..translate import translate_bindings
 from ..widgets.cdr_dialogs import _CSS as _DIALOG_CSS
 from ..widgets.cdr_dialogs import ExportDialog
@@ -176,13 +176,16 @@ class QualityScreen(Screen):
     @work(exclusive=True, exit_on_error=False, name="quality-load", group="quality")
     async def load(self) -> None:
         since, until = self._range()
-        self._status(_("Reading the calls…"))
+
         def progress(done: int, total: int | None, records: int) -> None:
             self._status(_("Reading the calls… {count:,}").format(count=records))
 
+        if history_opening(self.services):
+            self._status(_("Opening the history…"))
+        history = await opened_history(self.services)
+        self._status(_("Reading the calls…"))
         try:
-            data = await collect_quality(self.app.client, since, until, history=history_of(self.services),
-                                         progress=progress)
+            data = await collect_quality(self.app.client, since, until, history=history, progress=progress)
         except CcallError as exc:
             self._status(_("Could not read the calls: {reason}").format(reason=exc.message), error=True)
             return
