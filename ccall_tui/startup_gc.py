@@ -7,6 +7,13 @@ the CPU the start costs, and finds next to nothing to free. The TUI pauses it fr
 line (:func:`pause`) and resumes it (:func:`resume`) once the first poll's outcome is painted,
 when the login screen opens instead, or after :data:`RESUME_AFTER_S` whatever happens. Reference
 counting frees everything else meanwhile as usual; only garbage in cycles waits those moments.
+
+When it resumes, what the start made is set aside for good (``gc.freeze``): those objects live
+as long as the program, and a full collection would otherwise scan them all again every minute
+or two, holding the screen still while it does (~70 ms at 10,000 extensions, ~210 ms at
+50,000, against ~1-2 ms for what was made since). Objects set aside are still freed as usual
+when nothing refers to them; only a cycle among them that became garbage is never collected
+(a few hundred objects left from the start itself).
 """
 
 from __future__ import annotations
@@ -29,10 +36,12 @@ def pause() -> None:
 
 
 def resume() -> None:
-    """Let the collector run again, if :func:`pause` stopped it; otherwise nothing."""
+    """Let the collector run again, if :func:`pause` stopped it, past what the start made;
+    otherwise nothing."""
     global _paused
     if _paused:
         _paused = False
+        gc.freeze()
         gc.enable()
 
 

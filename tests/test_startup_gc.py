@@ -18,6 +18,7 @@ def collector_back_on():
     yield
     startup_gc.resume()
     gc.enable()
+    gc.unfreeze()
 
 
 async def test_the_collector_waits_for_the_first_data_then_runs(make_services):
@@ -28,9 +29,11 @@ async def test_the_collector_waits_for_the_first_data_then_runs(make_services):
     app.when_first_data(lambda: painted.append(gc.isenabled()))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: painted, "the first frame with data", timeout=10.0)
-        # Off until the first answer was on screen; on from then on.
+        # Off until the first answer was on screen; on from then on, past what the start made
+        # (a full collection does not scan the app, Textual and the board again).
         assert app.screen.status.last_success is not None
         assert gc.isenabled() and not startup_gc.paused()
+        assert gc.get_freeze_count() > 10_000
 
 
 async def test_the_login_screen_does_not_wait_for_a_first_answer(make_services):
@@ -46,6 +49,7 @@ def test_a_program_that_turned_the_collector_off_keeps_it_off():
     startup_gc.pause()
     startup_gc.resume()
     assert not gc.isenabled()
+    assert gc.get_freeze_count() == 0  # nor are its objects set aside
 
 
 def test_the_command_line_leaves_the_collector_on_however_it_ends(monkeypatch, capsys, tmp_path):
