@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 REACHABLE_WORDS = ("reachable",)
 
 
-@dataclass(frozen=True, slots=True)
-class Device:
-    """One device as the history remembers it."""
+class Device(msgspec.Struct, frozen=True, gc=False):
+    """One device as the history remembers it. Plain values only, so never in a reference
+    cycle: the garbage collector does not track it (a tenant's devices live as long as the
+    writer, and a full collection would otherwise walk every one of them)."""
 
     key: str
     agent: str | None
@@ -33,12 +35,14 @@ def device_of(reg: Any) -> Device:
     return Device(str(key), reg.agent, reg.ip, reg.port, reg.transport, reg.ping_status, expires)
 
 
-def devices_of(regs: Iterable[Any]) -> list[Device]:
+def devices_of(regs: Iterable[Any]) -> tuple[Device, ...]:
+    """The devices of an extension's registrations (a tuple: of plain values only, the garbage
+    collector stops tracking it at its first look, as it does not track a :class:`Device`)."""
     found: dict[str, Device] = {}
     for reg in regs:
         device = device_of(reg)
         found.setdefault(device.key, device)
-    return list(found.values())
+    return tuple(found.values())
 
 
 def reachable(ping: str | None) -> bool | None:

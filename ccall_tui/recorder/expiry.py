@@ -46,7 +46,7 @@ class ExpiryIndex:
             _when, ext, key, expires = heapq.heappop(heap)
             yield ext, key, expires
 
-    def rebuild(self, live: dict[str, list[Device]]) -> None:
+    def rebuild(self, live: dict[str, tuple[Device, ...]]) -> None:
         """Start again from what is live (after loading, or when stale entries pile up)."""
         self._heap = [(d.expires, ext, d.key, d.expires) for ext, devices in live.items()
                       for d in devices if d.expires is not None]

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
+import msgspec
+
 from . import db
 from .devices import Device, compare, devices_of
 from .expiry import ExpiryIndex, listed_expired
@@ -25,8 +27,10 @@ CHECKPOINT_EVERY_S = 1800.0
 UNKNOWN, ONLINE, OFFLINE, NEVER_SEEN = 0, 1, 2, 3  # db.STATE_CODES
 
 
-@dataclass(slots=True)
-class Current:
+class Current(msgspec.Struct, gc=False):
+    """An extension's state as the history holds it (plain values only: not tracked by the
+    garbage collector, see :class:`.devices.Device`)."""
+
     state: int
     since: float
     exact: bool
@@ -66,7 +70,7 @@ class PollRows:
     def _init_rows(self) -> None:
         self._session: int | None = None
         self.current: dict[str, Current] = {}
-        self.live: dict[str, list[Device]] = {}
+        self.live: dict[str, tuple[Device, ...]] = {}
         self.expiry = ExpiryIndex()
         # extension -> keys of its devices written down as listed after their expiry (once
         # per device while it stays registered)
@@ -83,11 +87,12 @@ class PollRows:
             for ext, state, since, exact, devices, unreachable in conn.execute(
                 "SELECT ext, state, since, exact, devices, unreachable FROM current")
         }
-        live: dict[str, list[Device]] = {}
+        read: dict[str, list[Device]] = {}
         for ext, key, agent, ip, port, transport, ping, expires in conn.execute(
             "SELECT ext, key, agent, ip, port, transport, ping, expires FROM live_devices"
         ):
-            live.setdefault(ext, []).append(Device(key, agent, ip, port, transport, ping, expires))
+            read.setdefault(ext, []).append(Device(key, agent, ip, port, transport, ping, expires))
+        live = {ext: tuple(devices) for ext, devices in read.items()}
         self.live = live
         self.expiry.rebuild(live)
         row = conn.execute("SELECT ok, reason FROM polls ORDER BY t DESC LIMIT 1").fetchone()
@@ -167,8 +172,8 @@ class PollRows:
         current.unreachable = at if flag else None
         conn.execute("UPDATE current SET unreachable = ? WHERE ext = ?", (current.unreachable, ext))
 
-    def _devices(self, conn: sqlite3.Connection, at: float, ext: str, now: list[Device]) -> None:
-        before = self.live.get(ext, [])
+    def _devices(self, conn: sqlite3.Connection, at: float, ext: str, now: tuple[Device, ...]) -> None:
+        before = self.live.get(ext, ())
         if not before and not now:
             return
         changes = compare(before, now)
@@ -185,7 +190,7 @@ class PollRows:
             (at, ext, kind, device.agent, device.ip, device.port, device.transport, detail),
         )
 
-    def _keep_live(self, conn: sqlite3.Connection, ext: str, before: list[Device], now: list[Device],
+    def _keep_live(self, conn: sqlite3.Connection, ext: str, before: tuple[Device, ...], now: tuple[Device, ...],
                    at: float = 0.0) -> None:
         """Remember ``now`` as the extension's devices. A renewal (only the expiries moved)
         is kept in memory only: the file's copy is for a restart, whose first answer carries
@@ -199,7 +204,7 @@ class PollRows:
         else:
             self._store_live(conn, ext, now, at)
 
-    def _store_live(self, conn: sqlite3.Connection, ext: str, devices: list[Device], at: float = 0.0) -> None:
+    def _store_live(self, conn: sqlite3.Connection, ext: str, devices: tuple[Device, ...], at: float = 0.0) -> None:
         self._forget_expired(ext, devices)
         self.live[ext] = devices
         conn.execute("DELETE FROM live_devices WHERE ext = ?", (ext,))
@@ -213,7 +218,7 @@ class PollRows:
         else:
             self.live.pop(ext, None)
 
-    def _forget_expired(self, ext: str, now: list[Device]) -> None:
+    def _forget_expired(self, ext: str, now: tuple[Device, ...]) -> None:
         """Forget what was written down as expired of devices gone: the set stays the size of
         what is registered, not of every device that ever expired."""
         written = self._expired.get(ext)
