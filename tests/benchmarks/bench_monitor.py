@@ -34,7 +34,9 @@ Prints one line per figure, ``name: value unit``:
   post + msgspec decode of the same answers at the same interval, its own process),
   ``idle_cpu_split_10000`` (the app's CPU by thread: the event loop, the answers' reading,
   the history's writer) and ``idle_cpu_percent_10000_unpolled`` (the same board without
-  polls: the app's own idle).
+  polls: the app's own idle). ``gc_pause_max_ms_10000``: the garbage collector's longest
+  pause in that run, from the first answer drawn (when the start resumes it) to the end: the
+  longest the screen (or the reading) stood still for it.
 * ``rss_growth_mb_10000_polls``: resident memory growth (VmRSS from /proc/self/status, after
   ``gc.collect()`` and glibc's ``malloc_trim``, so freed memory is not counted) over 10,000 varied snapshots (20 flips each, some extensions with two
   devices, parsed from fresh rows each time) applied through the board and the screen, with
@@ -73,6 +75,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from ccall_tui import startup_gc  # noqa: E402
 from ccall_tui.api.registrations import RegistrationsSnapshot, parse_registrations  # noqa: E402
 from ccall_tui.clock import ManualClock  # noqa: E402
 from ccall_tui.config import Profile  # noqa: E402
@@ -437,27 +440,65 @@ def _thread_cpu() -> dict[str, float]:
     return found
 
 
+class _CollectorPauses:
+    """The collector's pauses while it is being listened to (``gc.callbacks``): how many full
+    collections, the longest pause and the time in all of them."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.full = 0
+        self.longest = 0.0
+        self.total = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+            return
+        spent = time.perf_counter() - self.started
+        self.total += spent
+        self.longest = max(self.longest, spent)
+        self.full += info["generation"] == 2
+
+    def __enter__(self) -> "_CollectorPauses":
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
 async def bench_idle_flips(
     base_url: str, extensions: int, interval: float, seconds: float, *, split: dict[str, float] | None = None,
-    polled: bool = True,
+    polled: bool = True, pauses: _CollectorPauses | None = None,
 ) -> tuple[float, int]:
     """CPU of the app polling ``base_url`` (a :class:`FlipServer`) every ``interval`` s (or,
     not ``polled``, after one answer only: the app's own idle). ``split``: filled with the
-    percent of each thread (the event loop, the answer's reading, the history's writer)."""
-    app = build_app(services(base_url, extensions=extensions, interval=interval if polled else 24 * 3600.0))
-    async with app.run_test(size=(160, 48), headless=True) as pilot:
-        await pilot.pause(max(2.0, interval))  # the first poll drawn
-        screen = app.screen
-        polls_before = screen.polls_started
-        threads = _thread_cpu()
-        cpu, wall = time.process_time(), time.monotonic()
-        await asyncio.sleep(seconds)
-        used = time.process_time() - cpu
-        elapsed = time.monotonic() - wall
-        if split is not None:
-            for name, spent in _thread_cpu().items():
-                split[name] = 100.0 * (spent - threads.get(name, 0.0)) / elapsed
-        polls = screen.polls_started - polls_before
+    percent of each thread (the event loop, the answer's reading, the history's writer).
+    ``pauses``: filled with the collector's pauses from the start on (it is paused while the
+    app starts and resumed once the first answer is drawn, as the TUI's command line does:
+    ``ccall_tui.startup_gc``)."""
+    startup_gc.pause()
+    listening = pauses if pauses is not None else _CollectorPauses()
+    try:
+        listening.__enter__()
+        app = build_app(services(base_url, extensions=extensions, interval=interval if polled else 24 * 3600.0))
+        async with app.run_test(size=(160, 48), headless=True) as pilot:
+            await pilot.pause(max(2.0, interval))  # the first poll drawn
+            screen = app.screen
+            polls_before = screen.polls_started
+            threads = _thread_cpu()
+            cpu, wall = time.process_time(), time.monotonic()
+            await asyncio.sleep(seconds)
+            used = time.process_time() - cpu
+            elapsed = time.monotonic() - wall
+            if split is not None:
+                for name, spent in _thread_cpu().items():
+                    split[name] = 100.0 * (spent - threads.get(name, 0.0)) / elapsed
+            polls = screen.polls_started - polls_before
+    finally:
+        listening.__exit__()
+        startup_gc.resume()
+        gc.unfreeze()  # the next run starts as this one did
     if polled and polls < seconds / interval * 0.5:
         raise RuntimeError(f"only {polls} polls in {seconds:.0f} s: not polling")
     return 100.0 * used / elapsed, polls
@@ -599,8 +640,12 @@ def main() -> int:
             print(f"idle_floor_cpu_percent_10000: {float(floor.stdout):.2f} % (a bare httpx post + msgspec "
                   "decode every 5 s, its own process)", flush=True)
             split: dict[str, float] = {}
-            cpu, polls = asyncio.run(bench_idle_flips(server.url, 10_000, 5.0, seconds, split=split))
+            pauses = _CollectorPauses()
+            cpu, polls = asyncio.run(bench_idle_flips(server.url, 10_000, 5.0, seconds, split=split, pauses=pauses))
             print(f"idle_cpu_percent_10000_default: {cpu:.2f} %", flush=True)
+            print(f"gc_pause_max_ms_10000: {pauses.longest * 1000:.1f} ms (the collector's longest pause from the "
+                  f"first answer drawn to the end; {pauses.full} full collections, {pauses.total * 1000:.0f} ms "
+                  "in all)", flush=True)
             print("idle_cpu_split_10000: " + ", ".join(
                 f"{name} {share:.2f} %" for name, share in sorted(split.items(), key=lambda kv: -kv[1])), flush=True)
             unpolled, _polls = asyncio.run(bench_idle_flips(server.url, 10_000, 5.0, seconds, polled=False))
