@@ -3,6 +3,8 @@ a Textual upgrade changes one, the failing test names it."""
 
 from __future__ import annotations
 
+import pytest
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -132,3 +134,48 @@ async def test_a_column_widened_by_hand_redraws_its_cells_at_the_new_width():
         await pilot.pause()
         assert table.virtual_size.width == before + 12
         assert "Nguyễn Bảo Trâm" in "".join(s.text for s in table.render_line(1))
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_output_for_a_terminal_that_is_gone_is_dropped_not_waited_for():
+    """Textual's output thread dies at its first failed write; 30 writes later the next one
+    (or the driver's stop) would wait forever. Dropped, they all return at once."""
+    import threading
+    from types import SimpleNamespace
+
+    from textual.drivers._writer_thread import MAX_QUEUED_WRITES, WriterThread
+
+    from ccall_tui.ui.textual_compat import drop_terminal_output
+
+    class HungUp:
+        def write(self, text: str) -> int:
+            raise OSError(5, "Input/output error")
+
+        def flush(self) -> None:
+            raise OSError(5, "Input/output error")
+
+    writer = WriterThread(HungUp())  # type: ignore[arg-type]
+    writer.start()
+    writer.write("\x1b[?1049h")
+    writer.join(5)
+    assert not writer.is_alive()  # died at its first write, as with a hung-up terminal
+    app = SimpleNamespace(_driver=SimpleNamespace(_writer_thread=writer))
+    assert drop_terminal_output(app)  # type: ignore[arg-type]
+
+    def leave() -> None:
+        for _ in range(MAX_QUEUED_WRITES * 3):
+            writer.write("frame")
+        writer.stop()
+
+    leaving = threading.Thread(target=leave, daemon=True)
+    leaving.start()
+    leaving.join(5)
+    assert not leaving.is_alive(), "writing to the gone terminal still waits"
+
+
+def test_nothing_is_dropped_without_textuals_output_thread():
+    from types import SimpleNamespace
+
+    from ccall_tui.ui.textual_compat import drop_terminal_output
+
+    assert not drop_terminal_output(SimpleNamespace(_driver=None))  # type: ignore[arg-type]

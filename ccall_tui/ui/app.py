@@ -18,7 +18,8 @@ from .. import startup_gc
 from ..services import AppServices
 from ..i18n import N_, _
 from .messages import CredentialsChanged
-from .textual_compat import mode_screens, same_styles_as_app, styles_current
+from .terminal_signals import resume_only_after_suspend, terminal_gone
+from .textual_compat import drop_terminal_output, mode_screens, same_styles_as_app, styles_current
 from .translate import translate_bindings
 
 
@@ -229,6 +230,7 @@ class CcallApp(App[int]):
         every screen's unmount saves what it remembers."""
         if self.is_headless:
             return
+        resume_only_after_suspend()
         loop = asyncio.get_running_loop()
         for name in self._EXIT_SIGNALS:
             number = getattr(signal, name, None)
@@ -251,7 +253,10 @@ class CcallApp(App[int]):
     def _exit_on_signal(self, name: str) -> None:
         import logging
 
-        logging.getLogger("ccall_tui").info("%s received: leaving cleanly", name)
+        log = logging.getLogger("ccall_tui")
+        log.info("%s received: leaving cleanly", name)
+        if name == "SIGHUP" and terminal_gone(getattr(self._driver, "fileno", None)) and drop_terminal_output(self):
+            log.info("the terminal is gone: nothing more is drawn")
         self.exit(return_code=0)
 
     def ask_for_login(self, first_run: bool = False, reason: str | None = None) -> None:

@@ -7,6 +7,8 @@ Each function says why the public API is not enough.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +25,7 @@ __all__ = [
     "FixedSizeRowsTable",
     "FooterKey",
     "bindings_ready",
+    "drop_terminal_output",
     "key_to_bindings",
     "mark_bindings_ready",
     "mode_screens",
@@ -45,6 +48,25 @@ def bindings_ready(footer: Footer) -> bool:
 
 def mark_bindings_ready(footer: Footer) -> None:
     footer._bindings_ready = True
+
+
+def drop_terminal_output(app: App[Any]) -> bool:
+    """Drop what the app has left to write, for a terminal that is gone. Textual's driver
+    queues each write for its output thread, which dies at its first failed write; the queue
+    then fills (30 writes) and the next write, or the driver's stop, waits forever. There is
+    no public way to tell the driver its terminal is gone. True when it was done."""
+    writer = getattr(getattr(app, "_driver", None), "_writer_thread", None)
+    pending = getattr(writer, "_queue", None)
+    if writer is None or not isinstance(pending, queue.Queue):
+        return False
+
+    def stop() -> None:
+        with contextlib.suppress(queue.Full):
+            pending.put_nowait(None)  # a live thread ends; a dead one is not waited for
+
+    writer.write = lambda text: None
+    writer.stop = stop
+    return True
 
 
 def mode_screens(app: App[Any], mode: str | None = None) -> list[Screen[Any]]:
