@@ -1,5 +1,5 @@
 """The engine without a terminal: the board feed polling, the flight recorder writing, and
-whatever plugins ride along (alert rules, a metrics endpoint), until SIGTERM or SIGINT.
+whatever plugins ride along (alert rules, a metrics endpoint), until SIGTERM, SIGINT or SIGHUP.
 
 ``ccall-tui record`` is :func:`run_headless` with no plugins; ``ccall-tui watch`` passes its
 own. A plugin is a callable taking ``(feed, history)`` (the running
@@ -27,6 +27,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from .monitor.events import FeedEvent
     from .monitor.feed import BoardFeed
     from .recorder.history import History
+
+
+# What stops the engine cleanly (what is queued written first): a service manager, Ctrl-C, and
+# the terminal it was started from closing (SIGHUP would otherwise end it mid-write).
+_STOP_SIGNALS = tuple(
+    sig for sig in (getattr(signal, name, None) for name in ("SIGTERM", "SIGINT", "SIGHUP")) if sig is not None
+)
 
 log = logging.getLogger("ccall_tui.headless")
 
@@ -94,7 +101,7 @@ async def _run(
     client = ctx.client()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in _STOP_SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
     feed = BoardFeed.for_profile(
@@ -127,7 +134,7 @@ async def _run(
                 except Exception:  # a plugin failing to close must not keep the history open
                     log.exception("closing a plugin failed")
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in _STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
         await feed.idle()

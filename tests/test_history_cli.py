@@ -103,6 +103,22 @@ def test_record_stops_on_sigterm_and_a_restart_continues_the_same_history(proces
     history.close()
 
 
+def test_record_stops_cleanly_when_its_terminal_closes(process_env, sim):
+    """``record`` started from an SSH session that drops gets SIGHUP: it stops as on SIGTERM
+    (what is queued written, the session closed), not killed mid-write."""
+    history = open_history(replace(Profile.default("default"), base_url=sim.base_url))
+    recorder = _start(process_env)
+    try:
+        _wait(lambda: _sessions(history) == 1 and bool(history.first_record()))
+        recorder.send_signal(signal.SIGHUP)
+        _out, err = recorder.communicate(timeout=30)
+    finally:
+        recorder.kill()
+    assert recorder.returncode == 0, err
+    assert "Stopping" in err and "Traceback" not in err
+    history.close()
+
+
 def test_kill_9_loses_at_most_the_last_poll(process_env, sim):
     history = open_history(replace(Profile.default("default"), base_url=sim.base_url))
     first = _start(process_env)
