@@ -211,6 +211,19 @@ async def test_charts_say_when_nothing_was_recorded(make_services):
         assert "Calls per hour" in calls and "PBX time" in calls
 
 
+async def test_a_history_begun_after_the_range_says_when_it_began(make_services):
+    """The first minutes of a new history: not "no data", but when it began."""
+    services = make_services()
+    app = build_app(services)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: services.history is not None and services.history.flush()
+                         and services.history.first_record() is not None, "the first answer recorded")
+        screen = await open_report(pilot)
+        assert not screen.data.recorded
+        status = screen.query_one("#q-status").render().plain
+        assert "the flight recorder began 10:30, after this range: availability is empty" in status
+
+
 async def test_a_week_reads_seven_days_of_calls(make_services, clock):
     app = build_app(make_services())
     async with app.run_test(size=(120, 40)) as pilot:

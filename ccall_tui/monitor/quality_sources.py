@@ -42,6 +42,8 @@ class QualityData:
     online: list[tuple[datetime, int]] = field(default_factory=list)
     recorded: bool = False
     """True when a recorder history was read (availability and the online chart have data)."""
+    history_began: datetime | None = None
+    """When the history has nothing for the range: its first record (None: none at all)."""
     registrations_error: str | None = None
 
 
@@ -121,6 +123,8 @@ async def collect_quality(
     if history is not None:  # synchronous SQLite reads: off the caller's event loop
         data.recorded = await asyncio.to_thread(apply_history, builder, history, since, until)
         data.online = await asyncio.to_thread(history.online_counts, since, until)
+        if not data.recorded:
+            data.history_began = await asyncio.to_thread(history.first_record)
     return data
 
 

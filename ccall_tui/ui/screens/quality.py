@@ -29,7 +29,7 @@ from ...monitor.cdr_stats import MOS_STYLES, mos_band
 from ...monitor.quality import AGENT, EXTENSION, GROUPINGS, NETWORK, UNKNOWN, QualityRow
 from ...monitor.quality_sources import QualityData, collect_quality, save_rows
 from ...monitor.recordings import default_folder, export_format
-from ..history_view import history_opening, opened_history
+from ..history_view import history_opening, moment_text, opened_history
 from ..translate import translate_bindings
 from ..widgets.cdr_dialogs import _CSS as _DIALOG_CSS
 from ..widgets.cdr_dialogs import ExportDialog
@@ -194,7 +194,11 @@ class QualityScreen(Screen):
         notes = [data.paging.message()] if data.paging.message() else []
         if data.registrations_error:
             notes.append(_("devices from the history only ({reason})").format(reason=data.registrations_error))
-        if not data.recorded:
+        if not data.recorded and data.history_began is not None and data.history_began >= until:
+            # a history opened moments ago: not "no data", but not yet in the range
+            notes.append(_("the flight recorder began {time}, after this range: availability is empty").format(
+                time=moment_text(data.history_began, self.services.now())))
+        elif not data.recorded:
             notes.append(_("no flight recorder data for this range: availability is empty"))
         count = len(data.builder.calls)
         summary = _("{count:,} calls read").format(count=count)
