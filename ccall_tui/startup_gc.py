@@ -12,8 +12,9 @@ When it resumes, what the start made is set aside for good (``gc.freeze``): thos
 as long as the program, and a full collection would otherwise scan them all again every minute
 or two, holding the screen still while it does (~70 ms at 10,000 extensions, ~210 ms at
 50,000, against ~1-2 ms for what was made since). Objects set aside are still freed as usual
-when nothing refers to them; only a cycle among them that became garbage is never collected
-(a few hundred objects left from the start itself).
+when nothing refers to them; only cycles among them that became garbage are never collected:
+the start's own leftovers and the first answer's, some 7,000 objects at 10,000 extensions
+(under 2 MB), once.
 """
 
 from __future__ import annotations
