@@ -30,8 +30,8 @@ def test_a_sigcont_without_a_suspend_does_not_resume_the_terminal(handlers):
     resume_only_after_suspend()
     os.kill(os.getpid(), signal.SIGCONT)  # as the kernel sends with a hangup's SIGHUP
     assert handlers == []
-    os.kill(os.getpid(), signal.SIGTSTP)  # ctrl+z (the recording handler does not stop us)
-    os.kill(os.getpid(), signal.SIGCONT)  # fg
+    os.kill(os.getpid(), signal.SIGTSTP)  # kill -TSTP (the recording handler does not stop us)
+    os.kill(os.getpid(), signal.SIGCONT)  # fg, or kill -CONT
     os.kill(os.getpid(), signal.SIGCONT)  # a second one resumes nothing more
     assert handlers == ["suspend", "resume"]
 

@@ -6,7 +6,8 @@ new thread to write to the terminal, which dies at its first write; the app, lea
 forever for room in that dead thread's queue, and the demo's simulator and the history's
 lock stay with it. Here:
 
-* SIGCONT resumes only a suspended app (after SIGTSTP, e.g. ctrl+z then ``fg``);
+* SIGCONT resumes only a suspended app (after a SIGTSTP: ``kill -TSTP``, then ``fg`` or
+  ``kill -CONT``);
 * once the terminal is gone, what is left to draw is dropped instead of queued, so leaving
   gets to what it saves (see :func:`.textual_compat.drop_terminal_output`).
 """
