@@ -478,25 +478,23 @@ async def bench_idle_flips(
     app starts and resumed once the first answer is drawn, as the TUI's command line does:
     ``ccall_tui.startup_gc``)."""
     startup_gc.pause()
-    listening = pauses if pauses is not None else _CollectorPauses()
     try:
-        listening.__enter__()
-        app = build_app(services(base_url, extensions=extensions, interval=interval if polled else 24 * 3600.0))
-        async with app.run_test(size=(160, 48), headless=True) as pilot:
-            await pilot.pause(max(2.0, interval))  # the first poll drawn
-            screen = app.screen
-            polls_before = screen.polls_started
-            threads = _thread_cpu()
-            cpu, wall = time.process_time(), time.monotonic()
-            await asyncio.sleep(seconds)
-            used = time.process_time() - cpu
-            elapsed = time.monotonic() - wall
-            if split is not None:
-                for name, spent in _thread_cpu().items():
-                    split[name] = 100.0 * (spent - threads.get(name, 0.0)) / elapsed
-            polls = screen.polls_started - polls_before
+        with pauses if pauses is not None else _CollectorPauses():
+            app = build_app(services(base_url, extensions=extensions, interval=interval if polled else 24 * 3600.0))
+            async with app.run_test(size=(160, 48), headless=True) as pilot:
+                await pilot.pause(max(2.0, interval))  # the first poll drawn
+                screen = app.screen
+                polls_before = screen.polls_started
+                threads = _thread_cpu()
+                cpu, wall = time.process_time(), time.monotonic()
+                await asyncio.sleep(seconds)
+                used = time.process_time() - cpu
+                elapsed = time.monotonic() - wall
+                if split is not None:
+                    for name, spent in _thread_cpu().items():
+                        split[name] = 100.0 * (spent - threads.get(name, 0.0)) / elapsed
+                polls = screen.polls_started - polls_before
     finally:
-        listening.__exit__()
         startup_gc.resume()
         gc.unfreeze()  # the next run starts as this one did
     if polled and polls < seconds / interval * 0.5:
